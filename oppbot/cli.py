@@ -1,0 +1,81 @@
+"""The `oppbot` console script: serve, socket, worker, scheduler, dev, db."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from oppbot.config import Settings, get_settings
+
+
+def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from oppbot.db.migrate import upgrade
+
+    upgrade(settings.database_url, args.revision)
+    print(f"Database at {_safe_url(settings.database_url)} is at revision {args.revision}.")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _not_yet(name: str):
+    def run(_settings: Settings, _args: argparse.Namespace) -> int:
+        print(f"`oppbot {name}` is not available yet in this version.", file=sys.stderr)
+        return 2
+
+    return run
+
+
+# Subcommands register here as their issues land: name -> (help, configure(parser), run(settings, args)).
+COMMANDS: dict[str, tuple[str, object, object]] = {
+    "serve": ("HTTP mode: POST /slack/events, GET /healthz", None, _not_yet("serve")),
+    "socket": ("Socket Mode (no public URL needed)", None, _not_yet("socket")),
+    "worker": ("Dramatiq worker processes", None, _not_yet("worker")),
+    "scheduler": ("the APScheduler process", None, _not_yet("scheduler")),
+    "dev": ("everything in one process for a laptop", None, _not_yet("dev")),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oppbot", description="Sales opportunities in Slack.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, configure, run) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        if configure:
+            configure(p)
+        p.set_defaults(run=run)
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
+    up = db_sub.add_parser("upgrade", help="run Alembic migrations to head")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(run=_db_upgrade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    run = getattr(args, "run", None)
+    if run is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = get_settings()
+    except Exception as exc:  # pydantic's ValidationError: say which variable is wrong, not a traceback.
+        print(f"oppbot: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    return int(run(settings, args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Settings from the environment and `.env`, built on demand by get_settings(); nothing is read at import."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from oppbot.domain.money import normalise_currency
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    database_url: str = Field(default="sqlite:///oppbot.db", alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    default_currency: str = Field(default="USD", alias="OPPBOT_DEFAULT_CURRENCY")
+    secret_key: str | None = Field(default=None, alias="OPPBOT_SECRET_KEY")
+
+    @field_validator("default_currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return normalise_currency(value)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        # slack_sdk joins method names onto the base URL, so it must end in a slash.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator(
+        "slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_id", "slack_client_secret",
+        "redis_url", "secret_key",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+
+def get_settings(**overrides) -> Settings:
+    """Fresh settings from the environment; keyword overrides win (tests, CLI flags)."""
+    return Settings(**overrides)
+
+
+@lru_cache(maxsize=1)
+def cached_settings() -> Settings:
+    """One Settings per process for long-running entry points (workers), built on first use."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, sessions and repositories. The only package that speaks SQL."""

@@ -1,0 +1,278 @@
+"""Queries, and only queries: every one scoped to a workspace, so no caller can reach another team's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from oppbot.db.models import (
+    Activity,
+    AssignmentChange,
+    Individual,
+    Manager,
+    Note,
+    Opportunity,
+    Organization,
+    StageChange,
+    Workspace,
+)
+from oppbot.domain.errors import NotFound
+from oppbot.domain.refs import format_ref
+from oppbot.domain.stages import OPEN_STAGES, Stage
+
+OPEN_VALUES = tuple(stage.value for stage in OPEN_STAGES)
+
+
+def _with_customer(stmt: Select) -> Select:
+    return stmt.options(selectinload(Opportunity.individual), selectinload(Opportunity.organization))
+
+
+def lock_workspace(session: Session, team_id: str) -> Workspace:
+    """The workspace row under a write lock: per-workspace counters are bumped while holding it."""
+    workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id).with_for_update())
+    if workspace is None:
+        raise NotFound("This workspace has not been set up yet.")
+    return workspace
+
+
+def get_workspace(session: Session, team_id: str) -> Workspace | None:
+    return session.get(Workspace, team_id)
+
+
+def manager_ids(session: Session, team_id: str) -> set[str]:
+    return set(session.scalars(select(Manager.user_id).where(Manager.team_id == team_id)))
+
+
+def get_opportunity(session: Session, team_id: str, number: int) -> Opportunity:
+    """By per-workspace number; another workspace's deal is exactly as missing as a deal that never was."""
+    opp = session.scalar(
+        _with_customer(select(Opportunity).where(Opportunity.team_id == team_id, Opportunity.number == number))
+    )
+    if opp is None:
+        raise NotFound(f"There is no deal {format_ref(number)}.")
+    return opp
+
+
+def get_opportunity_by_id(session: Session, team_id: str, opportunity_id: int) -> Opportunity:
+    opp = session.scalar(
+        _with_customer(select(Opportunity).where(Opportunity.team_id == team_id, Opportunity.id == opportunity_id))
+    )
+    if opp is None:
+        raise NotFound("That deal does not exist.")
+    return opp
+
+
+def get_opportunities(session: Session, team_id: str, numbers: Sequence[int]) -> list[Opportunity]:
+    return list(
+        session.scalars(
+            _with_customer(
+                select(Opportunity)
+                .where(Opportunity.team_id == team_id, Opportunity.number.in_(list(numbers)))
+                .order_by(Opportunity.number)
+            )
+        )
+    )
+
+
+def get_individual(session: Session, team_id: str, individual_id: int) -> Individual:
+    row = session.scalar(select(Individual).where(Individual.team_id == team_id, Individual.id == individual_id))
+    if row is None:
+        raise NotFound("That customer does not exist.")
+    return row
+
+
+def get_organization(session: Session, team_id: str, organization_id: int) -> Organization:
+    row = session.scalar(
+        select(Organization).where(Organization.team_id == team_id, Organization.id == organization_id)
+    )
+    if row is None:
+        raise NotFound("That customer does not exist.")
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class DealFilter:
+    stages: tuple[Stage, ...] = ()
+    assignee_id: str | None = None
+    unassigned: bool = False
+    overdue_before: date | None = None  # open deals expected to close before this local date
+    stale_cutoffs: dict[Stage, datetime] | None = None  # open deals idle since before these times
+    closing_from: date | None = None
+    closing_to: date | None = None  # inclusive
+    text: str | None = None
+    open_only: bool = False
+    customer: tuple[str, int] | None = None  # ("individual" | "organization", id)
+
+
+@dataclass(slots=True)
+class Page:
+    items: list[Opportunity]
+    total: int
+    offset: int
+    limit: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+
+def search_terms(text: str) -> list[str]:
+    return [term for term in text.casefold().split() if term][:8]
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(team_id: str, f: DealFilter) -> list:
+    conds = [Opportunity.team_id == team_id]
+    stages = list(f.stages)
+    if stages:
+        conds.append(Opportunity.stage.in_([s.value for s in stages]))
+    elif f.open_only or f.overdue_before or f.stale_cutoffs:
+        conds.append(Opportunity.stage.in_(OPEN_VALUES))
+    if f.overdue_before or f.stale_cutoffs:
+        conds.append(Opportunity.stage.in_(OPEN_VALUES))
+    if f.assignee_id:
+        conds.append(Opportunity.assignee_id == f.assignee_id)
+    if f.unassigned:
+        conds.append(Opportunity.assignee_id.is_(None))
+    if f.overdue_before:
+        conds.append(Opportunity.expected_close < f.overdue_before)
+    if f.stale_cutoffs:
+        conds.append(
+            or_(
+                *(
+                    and_(Opportunity.stage == stage.value, Opportunity.last_activity_at < cutoff)
+                    for stage, cutoff in f.stale_cutoffs.items()
+                )
+            )
+        )
+    if f.closing_from:
+        conds.append(Opportunity.expected_close >= f.closing_from)
+    if f.closing_to:
+        conds.append(Opportunity.expected_close <= f.closing_to)
+    if f.customer:
+        kind, customer_id = f.customer
+        column = Opportunity.individual_id if kind == "individual" else Opportunity.organization_id
+        conds.append(column == customer_id)
+    for term in search_terms(f.text or ""):
+        conds.append(Opportunity.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
+    return conds
+
+
+def list_opportunities(session: Session, team_id: str, f: DealFilter, *, offset: int = 0, limit: int = 10) -> Page:
+    """Newest activity first, one page, with the total count (two statements whatever the pipeline's size)."""
+    conds = _conditions(team_id, f)
+    total = session.scalar(select(func.count()).select_from(Opportunity).where(*conds)) or 0
+    items = list(
+        session.scalars(
+            _with_customer(
+                select(Opportunity)
+                .where(*conds)
+                .order_by(Opportunity.last_activity_at.desc(), Opportunity.id.desc())
+                .offset(offset)
+                .limit(limit)
+            )
+        )
+    )
+    return Page(items=items, total=total, offset=offset, limit=limit)
+
+
+@dataclass(frozen=True, slots=True)
+class StageCurrencyTotal:
+    stage: Stage
+    currency: str
+    count: int
+    amount_minor: int
+    # Σ amount_minor × probability: exact integer; divide by 100 and the currency's minor units to read it.
+    weighted_minor_x100: int
+
+
+def pipeline_totals(session: Session, team_id: str, f: DealFilter | None = None) -> list[StageCurrencyTotal]:
+    conds = _conditions(team_id, f or DealFilter())
+    rows = session.execute(
+        select(
+            Opportunity.stage,
+            Opportunity.currency,
+            func.count(),
+            func.coalesce(func.sum(Opportunity.amount_minor), 0),
+            func.coalesce(func.sum(Opportunity.amount_minor * Opportunity.probability), 0),
+        )
+        .where(*conds)
+        .group_by(Opportunity.stage, Opportunity.currency)
+    ).all()
+    return [StageCurrencyTotal(Stage(s), c, int(n), int(a), int(w)) for s, c, n, a, w in rows]
+
+
+def recent_activity(session: Session, team_id: str, opportunity_id: int, limit: int = 10) -> list[Activity]:
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(Activity.team_id == team_id, Activity.opportunity_id == opportunity_id)
+            .order_by(Activity.created_at.desc(), Activity.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def recent_notes(session: Session, team_id: str, opportunity_id: int, limit: int = 5) -> list[Note]:
+    return list(
+        session.scalars(
+            select(Note)
+            .where(Note.team_id == team_id, Note.opportunity_id == opportunity_id)
+            .order_by(Note.created_at.desc(), Note.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def stage_history(session: Session, team_id: str, opportunity_id: int) -> list[StageChange]:
+    return list(
+        session.scalars(
+            select(StageChange)
+            .where(StageChange.team_id == team_id, StageChange.opportunity_id == opportunity_id)
+            .order_by(StageChange.changed_at, StageChange.id)
+        )
+    )
+
+
+def assignment_history(session: Session, team_id: str, opportunity_id: int) -> list[AssignmentChange]:
+    return list(
+        session.scalars(
+            select(AssignmentChange)
+            .where(AssignmentChange.team_id == team_id, AssignmentChange.opportunity_id == opportunity_id)
+            .order_by(AssignmentChange.changed_at, AssignmentChange.id)
+        )
+    )
+
+
+def refresh_search_text(session: Session, team_id: str, *, individual_id=None, organization_id=None) -> None:
+    """After a customer is renamed, its deals' search text is rebuilt in one statement per customer kind."""
+    if individual_id is None and organization_id is None:
+        return
+    for opp in session.scalars(
+        _with_customer(
+            select(Opportunity).where(
+                Opportunity.team_id == team_id,
+                (Opportunity.individual_id == individual_id)
+                if individual_id is not None
+                else (Opportunity.organization_id == organization_id),
+            )
+        )
+    ):
+        session.execute(
+            update(Opportunity)
+            .where(Opportunity.id == opp.id)
+            .values(search_text=build_search_text(opp.title, opp.customer_name, opp.description))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def build_search_text(title: str, customer_name: str, description: str | None) -> str:
+    return " ".join(part for part in (title, customer_name, description or "") if part).casefold()

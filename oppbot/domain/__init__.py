@@ -1,0 +1,1 @@
+"""Pure rules of the opportunity pipeline: no Slack, no database, no I/O."""

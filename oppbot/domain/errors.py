@@ -1,0 +1,35 @@
+"""Typed errors whose messages a user can act on; the Slack layer shows them as they are."""
+
+from __future__ import annotations
+
+
+class OppbotError(Exception):
+    """Base of every error meant for the user: `message` is a complete sentence."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(OppbotError):
+    """One or more fields are invalid. `errors` maps a field name to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__(" ".join(self.errors.values()))
+
+    @classmethod
+    def field(cls, name: str, message: str) -> "InvalidInput":
+        return cls({name: message})
+
+
+class NotFound(OppbotError):
+    """Missing, or belonging to another workspace: the two must read the same."""
+
+
+class Conflict(OppbotError):
+    """Someone else changed the record since it was read."""
+
+
+class PermissionDenied(OppbotError):
+    """The actor may not do this; the message says why."""

@@ -1,0 +1,115 @@
+"""Money as an exact Decimal plus an ISO 4217 code, kept in the currency's minor units."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel.numbers import get_currency_name, get_currency_precision, list_currencies
+
+from oppbot.domain.errors import InvalidInput
+
+# Stored as NUMERIC(20, 4): enough for any deal and for the 4-decimal currencies (CLF, UYW).
+MAX_AMOUNT = Decimal("1000000000000000")  # 10^15
+_SEPARATORS = re.compile(r"[\s_,'\u00a0\u202f]")
+_SHORTHAND = {"k": Decimal(1_000), "m": Decimal(1_000_000)}
+
+
+@lru_cache(maxsize=1)
+def _codes() -> frozenset[str]:
+    # Babel's list is CLDR's copy of ISO 4217, kept current with each Babel release.
+    return frozenset(code for code in list_currencies() if len(code) == 3 and code.isalpha())
+
+
+def normalise_currency(code: str | None) -> str:
+    """An upper-case ISO 4217 code, or InvalidInput naming what was wrong."""
+    text = (code or "").strip().upper()
+    if not text:
+        raise InvalidInput.field("currency", "Choose a currency, an ISO 4217 code such as USD, EUR or NOK.")
+    if text not in _codes():
+        raise InvalidInput.field(
+            "currency", f"'{text[:10]}' is not an ISO 4217 currency code. Use a code such as USD, EUR or NOK."
+        )
+    return text
+
+
+def minor_units(code: str) -> int:
+    """Digits after the decimal point for the currency: NOK 2, JPY 0, KWD 3."""
+    return get_currency_precision(normalise_currency(code))
+
+
+def currency_name(code: str) -> str:
+    return get_currency_name(code, locale="en")
+
+
+def quantum(code: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(code))
+
+
+def round_to_minor(amount: Decimal, code: str) -> Decimal:
+    """Rounded half-to-even to the currency's minor units: for totals and converted figures, never for input."""
+    return amount.quantize(quantum(code), rounding=ROUND_HALF_EVEN)
+
+
+def parse_amount(raw: object, currency: str, *, field: str = "value") -> Decimal:
+    """An amount ≥ 0 a person typed ('50000', '50,000.00', '12 500', '1.5k') for `currency`.
+
+    More decimals than the currency has is refused rather than rounded: a rep who typed ¥12.5 meant something.
+    """
+    code = normalise_currency(currency)
+    if isinstance(raw, Decimal):
+        amount = raw
+    else:
+        text = _SEPARATORS.sub("", str(raw if raw is not None else "")).strip()
+        multiplier = Decimal(1)
+        if text[-1:].lower() in _SHORTHAND:
+            multiplier = _SHORTHAND[text[-1].lower()]
+            text = text[:-1]
+        text = text.removeprefix(code).removeprefix(code.lower()).lstrip("$€£¥")
+        if not text:
+            raise InvalidInput.field(field, "Enter an amount, like 50000 or 50,000.00.")
+        try:
+            amount = Decimal(text) * multiplier
+        except InvalidOperation:
+            raise InvalidInput.field(field, f"'{str(raw)[:30]}' is not a number. Enter an amount like 50000.") from None
+    if not amount.is_finite():
+        raise InvalidInput.field(field, "Enter an amount like 50000.")
+    if amount < 0:
+        raise InvalidInput.field(field, "The amount can't be negative.")
+    if amount >= MAX_AMOUNT:
+        raise InvalidInput.field(field, "That amount is too large.")
+    digits = minor_units(code)
+    if amount != amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN):
+        if digits == 0:
+            raise InvalidInput.field(field, f"{code} has no minor units: enter a whole amount.")
+        raise InvalidInput.field(field, f"{code} has {digits} decimals at most.")
+    return amount.quantize(Decimal(1).scaleb(-digits)) + Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, raw: object, currency: str) -> "Money":
+        return cls(parse_amount(raw, currency), normalise_currency(currency))
+
+    def weighted(self, probability: int) -> Decimal:
+        """value × probability / 100, exact (no rounding until shown)."""
+        return weighted_value(self.amount, probability)
+
+    def __str__(self) -> str:
+        return format_amount(self.amount, self.currency)
+
+
+def weighted_value(amount: Decimal, probability: int) -> Decimal:
+    return amount * Decimal(probability) / Decimal(100)
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """'NOK 12,500.00', 'JPY 1,200': code first so mixed currencies never read alike."""
+    rounded = round_to_minor(amount, currency)
+    return f"{currency} {rounded:,.{minor_units(currency)}f}"

@@ -1,0 +1,215 @@
+"""What a valid opportunity is: field rules, the one-customer rule, loss reasons, and field-level diffs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from oppbot.domain.errors import InvalidInput
+from oppbot.domain.money import normalise_currency, parse_amount
+from oppbot.domain.probability import parse_probability
+from oppbot.domain.stages import Stage, parse_stage
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 3000
+EXTERNAL_REF_MAX = 200
+NOTE_MAX = 3000
+LOSS_NOTE_MAX = 1000
+
+DEFAULT_LOSS_REASONS: tuple[str, ...] = ("Price", "Competitor", "No decision", "Timing", "Fit", "Other")
+
+
+class CustomerKind(StrEnum):
+    INDIVIDUAL = "individual"
+    ORGANIZATION = "organization"
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRef:
+    """Exactly one customer: an individual or an organization (seed FAQ: never both)."""
+
+    kind: CustomerKind
+    id: int
+
+    @classmethod
+    def from_ids(cls, individual_id: int | None, organization_id: int | None) -> "CustomerRef":
+        if individual_id and organization_id:
+            raise InvalidInput.field(
+                "customer", "A deal belongs to one customer: an individual or an organization, not both."
+            )
+        if individual_id:
+            return cls(CustomerKind.INDIVIDUAL, int(individual_id))
+        if organization_id:
+            return cls(CustomerKind.ORGANIZATION, int(organization_id))
+        raise InvalidInput.field("customer", "Choose a customer: an individual or an organization.")
+
+    def encode(self) -> str:
+        """'individual:7' — the form used in option values and action values."""
+        return f"{self.kind.value}:{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> "CustomerRef":
+        kind, _, raw_id = (text or "").partition(":")
+        try:
+            return cls(CustomerKind(kind), int(raw_id))
+        except ValueError:
+            raise InvalidInput.field("customer", "Choose a customer from the list.") from None
+
+
+def clean_text(raw: object) -> str:
+    return str(raw if raw is not None else "").strip()
+
+
+def validate_title(raw: object) -> str:
+    title = " ".join(clean_text(raw).split())
+    if not title:
+        raise InvalidInput.field("title", 'Give the deal a title, like "Acme Corp - Software licence".')
+    if len(title) > TITLE_MAX:
+        raise InvalidInput.field("title", f"The title is {len(title)} characters; {TITLE_MAX} at most.")
+    return title
+
+
+def validate_optional(raw: object, name: str, label: str, limit: int) -> str | None:
+    text = clean_text(raw)
+    if len(text) > limit:
+        raise InvalidInput.field(name, f"{label} is {len(text)} characters; {limit:,} at most.")
+    return text or None
+
+
+def validate_description(raw: object) -> str | None:
+    return validate_optional(raw, "description", "The description", DESCRIPTION_MAX)
+
+
+def validate_external_ref(raw: object) -> str | None:
+    return validate_optional(raw, "external_ref", "The external reference", EXTERNAL_REF_MAX)
+
+
+def validate_note(raw: object) -> str:
+    text = validate_optional(raw, "note", "The note", NOTE_MAX)
+    if not text:
+        raise InvalidInput.field("note", "Write something in the note.")
+    return text
+
+
+def validate_loss_reason(raw: object, allowed: tuple[str, ...] | list[str]) -> str:
+    text = clean_text(raw)
+    if not text:
+        raise InvalidInput.field("loss_reason", f"Say why the deal was lost: {', '.join(allowed)}.")
+    for reason in allowed:
+        if reason.casefold() == text.casefold():
+            return reason
+    # Accept a unique prefix ("comp" → Competitor) so `/opp lost 42 comp` works.
+    matches = [reason for reason in allowed if reason.casefold().startswith(text.casefold())]
+    if len(matches) == 1:
+        return matches[0]
+    raise InvalidInput.field("loss_reason", f"'{text[:40]}' is not a loss reason. Use one of: {', '.join(allowed)}.")
+
+
+def parse_date(raw: object, name: str = "expected_close") -> date | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise InvalidInput.field(name, f"'{str(raw)[:20]}' is not a date. Use YYYY-MM-DD, like 2026-12-31.") from None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+def diff_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
+    """Field-level changes between two snapshots, in the order of `after`'s keys."""
+    return [FieldChange(k, before.get(k), v) for k, v in after.items() if before.get(k) != v]
+
+
+def jsonable(value: Any) -> Any:
+    """A value as stored in activity before/after: dates as ISO text, decimals as exact strings."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+@dataclass(slots=True)
+class Draft:
+    """The user-facing fields of a deal as submitted (create or edit), not yet validated."""
+
+    title: object = None
+    customer: CustomerRef | None = None
+    value: object = None
+    currency: str | None = None
+    stage: object = None
+    probability: object = None
+    expected_close: object = None
+    description: object = None
+    external_ref: object = None
+    assignee: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ValidDraft:
+    title: str
+    customer: CustomerRef
+    amount: Decimal
+    currency: str
+    stage: Stage
+    probability: int | None  # None: the user gave none, the stage decides
+    expected_close: date | None
+    description: str | None
+    external_ref: str | None
+    assignee: str | None
+
+
+def validate_draft(draft: Draft, *, default_currency: str) -> ValidDraft:
+    """Every field checked; all problems reported at once (a modal shows each beside its field)."""
+    errors: dict[str, str] = {}
+
+    def check(fn, *args):
+        try:
+            return fn(*args)
+        except InvalidInput as exc:
+            errors.update(exc.errors)
+            return None
+
+    title = check(validate_title, draft.title)
+    customer = draft.customer
+    if customer is None:
+        errors["customer"] = "Choose a customer: an individual or an organization."
+    currency = check(normalise_currency, draft.currency or default_currency)
+    amount = None
+    if currency:
+        amount = check(parse_amount, "0" if draft.value in (None, "") else draft.value, currency)
+    stage = check(parse_stage, str(draft.stage)) if draft.stage not in (None, "") else Stage.LEAD
+    probability = None
+    if draft.probability not in (None, ""):
+        probability = check(parse_probability, draft.probability)
+    expected_close = check(parse_date, draft.expected_close)
+    description = check(validate_description, draft.description)
+    external_ref = check(validate_external_ref, draft.external_ref)
+    if errors:
+        raise InvalidInput(errors)
+    return ValidDraft(
+        title=title,
+        customer=customer,
+        amount=amount,
+        currency=currency,
+        stage=stage,
+        probability=probability,
+        expected_close=expected_close,
+        description=description,
+        external_ref=external_ref,
+        assignee=draft.assignee or None,
+    )

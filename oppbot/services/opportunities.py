@@ -1,0 +1,511 @@
+"""Changing deals: create, edit, move, close, claim, assign, note. Each change is recorded where it is made."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from oppbot.db import repositories as repo
+from oppbot.db.base import utcnow
+from oppbot.db.models import AssignmentChange, Note, Opportunity, StageChange
+from oppbot.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from oppbot.domain.money import minor_units
+from oppbot.domain.opportunity import (
+    CustomerKind,
+    CustomerRef,
+    Draft,
+    FieldChange,
+    ValidDraft,
+    diff_fields,
+    validate_draft,
+    validate_loss_reason,
+    validate_note,
+    validate_optional,
+    LOSS_NOTE_MAX,
+)
+from oppbot.domain.probability import (
+    Probability,
+    ProbabilitySource,
+    reset_to_stage_default,
+    resolve_probability,
+)
+from oppbot.domain.refs import format_ref
+from oppbot.domain.stages import Stage, plan_move
+from oppbot.domain.workspace import WorkspaceRules
+from oppbot.services import workspaces
+from oppbot.services.context import Actor
+from oppbot.services.events import Kind, record
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The deal after a change, with what the reply should tell the user beside "done"."""
+
+    opportunity: Opportunity
+    warnings: list[str] = field(default_factory=list)
+    event_ids: list[str] = field(default_factory=list)
+    changed: bool = True
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    return int(amount.scaleb(minor_units(currency)))
+
+
+def _probability(opp: Opportunity) -> Probability:
+    return Probability(opp.probability, ProbabilitySource(opp.probability_source))
+
+
+@contextmanager
+def _conflicts_as_errors(opp_number: int):
+    try:
+        yield
+    except StaleDataError:
+        raise Conflict(
+            f"Someone else changed deal {format_ref(opp_number)} at the same moment. Nothing was saved; "
+            "look at the deal again and retry."
+        ) from None
+
+
+# --- permissions (PRODUCT.md §7): enforced here, whatever the UI offered -------------------------------------------
+
+
+def may_edit(actor: Actor, opp: Opportunity) -> bool:
+    if actor.is_manager or opp.assignee_id == actor.user_id:
+        return True
+    # An unassigned deal can be worked by whoever created it until someone claims it.
+    return opp.assignee_id is None and opp.created_by == actor.user_id
+
+
+def require_edit(actor: Actor, opp: Opportunity, doing: str = "change") -> None:
+    if may_edit(actor, opp):
+        return
+    ref = format_ref(opp.number)
+    if opp.assignee_id is None:
+        raise PermissionDenied(f"Deal {ref} is unassigned: claim it first (`/opp claim {opp.number}`) to {doing} it.")
+    raise PermissionDenied(
+        f"Deal {ref} is assigned to <@{opp.assignee_id}>: only they or a manager can {doing} it."
+    )
+
+
+def require_manager(actor: Actor, doing: str) -> None:
+    if not actor.is_manager:
+        raise PermissionDenied(f"Only managers can {doing}. Ask a workspace admin or a manager named in /opp managers.")
+
+
+def _check_version(opp: Opportunity, expected_version: int | None) -> None:
+    if expected_version is not None and opp.version != expected_version:
+        raise Conflict(
+            f"Deal {format_ref(opp.number)} was changed by someone else since you opened it. "
+            "Nothing was saved; open it again to see the latest."
+        )
+
+
+def _customer_columns(session: Session, team_id: str, customer: CustomerRef) -> tuple[int | None, int | None, str]:
+    """(individual_id, organization_id, name), checking the customer exists in this workspace."""
+    if customer.kind == CustomerKind.INDIVIDUAL:
+        return customer.id, None, repo.get_individual(session, team_id, customer.id).name
+    return None, customer.id, repo.get_organization(session, team_id, customer.id).name
+
+
+def _stage_row(actor: Actor, opp: Opportunity, from_stage: Stage | None, skipped: Sequence[Stage] = ()) -> StageChange:
+    return StageChange(
+        team_id=actor.team_id,
+        opportunity_id=opp.id,
+        from_stage=from_stage.value if from_stage else None,
+        to_stage=opp.stage,
+        changed_at=opp.stage_entered_at,
+        changed_by=actor.user_id,
+        amount_minor=opp.amount_minor,
+        currency=opp.currency,
+        probability=opp.probability,
+        skipped=[s.value for s in skipped],
+    )
+
+
+# --- create and edit -------------------------------------------------------------------------------------------------
+
+
+def create(session: Session, actor: Actor, draft: Draft, *, default_currency: str = "USD") -> Outcome:
+    workspace = workspaces.ensure_workspace(session, actor.team_id, default_currency=default_currency)
+    rules = workspaces.rules_for(workspace)
+    valid = validate_draft(draft, default_currency=rules.currency)
+    if valid.stage == Stage.CLOSED_LOST:
+        raise InvalidInput.field("stage", "A new deal can't start as Closed-Lost.")
+    individual_id, organization_id, customer_name = _customer_columns(session, actor.team_id, valid.customer)
+    if valid.assignee and valid.assignee != actor.user_id and not actor.is_manager:
+        # Members hand work to themselves; assigning others is a manager's call (PRODUCT.md §7).
+        raise PermissionDenied("Only managers can assign a new deal to someone else; leave it to yourself or blank.")
+    probability = resolve_probability(None, valid.stage, valid.probability, rules.probabilities).probability
+
+    workspace = repo.lock_workspace(session, actor.team_id)
+    number = workspace.next_deal_number
+    workspace.next_deal_number = number + 1
+    now = utcnow()
+    opp = Opportunity(
+        team_id=actor.team_id,
+        number=number,
+        title=valid.title,
+        description=valid.description,
+        individual_id=individual_id,
+        organization_id=organization_id,
+        amount_minor=to_minor(valid.amount, valid.currency),
+        currency=valid.currency,
+        stage=valid.stage.value,
+        probability=probability.value,
+        probability_source=probability.source.value,
+        expected_close=valid.expected_close,
+        assignee_id=valid.assignee,
+        external_ref=valid.external_ref,
+        created_by=actor.user_id,
+        created_at=now,
+        updated_at=now,
+        stage_entered_at=now,
+        last_activity_at=now,
+        closed_at=now if valid.stage.is_closed else None,
+        search_text=repo.build_search_text(valid.title, customer_name, valid.description),
+    )
+    session.add(opp)
+    session.flush()
+    session.add(_stage_row(actor, opp, None))
+    if valid.assignee:
+        session.add(
+            AssignmentChange(
+                team_id=actor.team_id, opportunity_id=opp.id, from_user=None, to_user=valid.assignee,
+                changed_at=now, changed_by=actor.user_id,
+            )
+        )
+    event = record(
+        session, actor, opp, Kind.CREATED,
+        changes=[FieldChange(k, None, v) for k, v in _snapshot(opp).items() if v is not None],
+        detail={"stage": opp.stage, "assignee": opp.assignee_id},
+    )
+    session.flush()
+    return Outcome(opp, event_ids=[event])
+
+
+def _snapshot(opp: Opportunity) -> dict:
+    return {
+        "title": opp.title,
+        "customer": (
+            CustomerRef(CustomerKind.INDIVIDUAL, opp.individual_id).encode()
+            if opp.individual_id
+            else CustomerRef(CustomerKind.ORGANIZATION, opp.organization_id).encode()
+        ),
+        "value": opp.amount,
+        "currency": opp.currency,
+        "stage": opp.stage,
+        "probability": opp.probability,
+        "expected_close": opp.expected_close,
+        "description": opp.description,
+        "external_ref": opp.external_ref,
+        "assignee": opp.assignee_id,
+    }
+
+
+def edit(
+    session: Session, actor: Actor, number: int, draft: Draft, *, expected_version: int | None = None
+) -> Outcome:
+    """Apply a full form: only fields that differ are changed and recorded, with their before and after."""
+    opp = repo.get_opportunity(session, actor.team_id, number)
+    rules = workspaces.load_rules(session, actor.team_id)
+    require_edit(actor, opp, "edit")
+    _check_version(opp, expected_version)
+    valid = validate_draft(draft, default_currency=opp.currency)
+    new_stage = valid.stage
+    if new_stage == Stage.CLOSED_LOST and opp.stage != Stage.CLOSED_LOST.value:
+        raise InvalidInput.field("stage", "Use Close lost to mark a deal lost: it asks for the reason.")
+    individual_id, organization_id, customer_name = _customer_columns(session, actor.team_id, valid.customer)
+    before = _snapshot(opp)
+    warnings: list[str] = []
+    events: list[str] = []
+
+    with _conflicts_as_errors(opp.number):
+        if valid.assignee != opp.assignee_id:
+            _reassign(session, actor, opp, valid.assignee, kind=None)
+        opp.title = valid.title
+        opp.description = valid.description
+        opp.individual_id, opp.organization_id = individual_id, organization_id
+        opp.amount_minor = to_minor(valid.amount, valid.currency)
+        opp.currency = valid.currency
+        opp.expected_close = valid.expected_close
+        opp.external_ref = valid.external_ref
+        opp.search_text = repo.build_search_text(valid.title, customer_name, valid.description)
+
+        stage_changed = new_stage.value != opp.stage
+        if stage_changed:
+            warnings.extend(_apply_stage(session, actor, opp, new_stage, valid.probability, rules))
+        else:
+            outcome = resolve_probability(
+                _probability(opp), new_stage, valid.probability, rules.probabilities, stage_changed=False
+            )
+            opp.probability = outcome.probability.value
+            opp.probability_source = outcome.probability.source.value
+
+        after = _snapshot(opp)
+        changes = diff_fields(before, after)
+        if not changes:
+            return Outcome(opp, warnings, events, changed=False)
+        opp.updated_at = utcnow()
+        events.append(record(session, actor, opp, Kind.EDITED, changes=changes))
+        session.flush()
+    return Outcome(opp, warnings, events)
+
+
+# --- stages ----------------------------------------------------------------------------------------------------------
+
+
+def _apply_stage(
+    session: Session,
+    actor: Actor,
+    opp: Opportunity,
+    to_stage: Stage,
+    submitted_probability: int | None,
+    rules: WorkspaceRules,
+) -> list[str]:
+    """Move the deal's stage, probability and closing fields, and write its stage history. Returns warnings."""
+    from_stage = opp.stage_enum
+    move = plan_move(from_stage, to_stage)
+    outcome = resolve_probability(_probability(opp), to_stage, submitted_probability, rules.probabilities)
+    now = utcnow()
+    opp.stage = to_stage.value
+    opp.stage_entered_at = now
+    opp.probability = outcome.probability.value
+    opp.probability_source = outcome.probability.source.value
+    if to_stage.is_closed:
+        opp.closed_at = now
+    else:
+        opp.closed_at = None
+        opp.lost_reason = opp.lost_note = opp.lost_at_stage = None
+    session.add(_stage_row(actor, opp, from_stage, move.skipped))
+    warnings = []
+    if move.warning:
+        warnings.append(f"{move.warning} Deals usually pass through every stage.")
+    if outcome.review_suggested:
+        warnings.append(
+            f"The probability stays at {opp.probability}% because it was set by hand; "
+            f"{to_stage.label}'s default is {rules.probabilities[to_stage]}%. Review it, or reset it to the default."
+        )
+    return warnings
+
+
+def move(
+    session: Session,
+    actor: Actor,
+    number: int,
+    to_stage: Stage,
+    *,
+    expected_version: int | None = None,
+    loss_reason: str | None = None,
+    loss_note: str | None = None,
+) -> Outcome:
+    """Change a deal's stage. Closed-Lost needs a reason; the stage it was lost at is kept."""
+    opp = repo.get_opportunity(session, actor.team_id, number)
+    rules = workspaces.load_rules(session, actor.team_id)
+    require_edit(actor, opp, "move")
+    _check_version(opp, expected_version)
+    from_stage = opp.stage_enum
+    if from_stage == to_stage:
+        return Outcome(opp, [f"Deal {format_ref(number)} is already in {to_stage.label}."], changed=False)
+
+    reason = note = None
+    if to_stage == Stage.CLOSED_LOST:
+        reason = validate_loss_reason(loss_reason, rules.loss_reasons)
+        note = validate_optional(loss_note, "loss_note", "The note", LOSS_NOTE_MAX)
+
+    with _conflicts_as_errors(number):
+        before_probability = opp.probability
+        warnings = _apply_stage(session, actor, opp, to_stage, None, rules)
+        if to_stage == Stage.CLOSED_LOST:
+            opp.lost_reason, opp.lost_note, opp.lost_at_stage = reason, note, from_stage.value
+        opp.updated_at = utcnow()
+        kind = {Stage.CLOSED_WON: Kind.WON, Stage.CLOSED_LOST: Kind.LOST}.get(to_stage, Kind.STAGE_CHANGED)
+        if from_stage.is_closed and to_stage.is_open:
+            kind = Kind.REOPENED
+        changes = [FieldChange("stage", from_stage.value, to_stage.value)]
+        if before_probability != opp.probability:
+            changes.append(FieldChange("probability", before_probability, opp.probability))
+        detail = {"from_stage": from_stage.value, "to_stage": to_stage.value}
+        skipped = plan_move(from_stage, to_stage).skipped
+        if skipped:
+            detail["skipped"] = [s.value for s in skipped]
+        if reason:
+            detail.update(loss_reason=reason, loss_note=note, lost_at_stage=from_stage.value)
+        event = record(session, actor, opp, kind, changes=changes, detail=detail)
+        session.flush()
+    return Outcome(opp, warnings, [event])
+
+
+def close_won(session: Session, actor: Actor, number: int, *, expected_version: int | None = None) -> Outcome:
+    return move(session, actor, number, Stage.CLOSED_WON, expected_version=expected_version)
+
+
+def close_lost(
+    session: Session,
+    actor: Actor,
+    number: int,
+    reason: str | None,
+    note: str | None = None,
+    *,
+    expected_version: int | None = None,
+) -> Outcome:
+    return move(
+        session, actor, number, Stage.CLOSED_LOST, expected_version=expected_version, loss_reason=reason,
+        loss_note=note,
+    )
+
+
+def reset_probability(session: Session, actor: Actor, number: int) -> Outcome:
+    opp = repo.get_opportunity(session, actor.team_id, number)
+    rules = workspaces.load_rules(session, actor.team_id)
+    require_edit(actor, opp)
+    new = reset_to_stage_default(opp.stage_enum, rules.probabilities)
+    if new == _probability(opp):
+        return Outcome(opp, changed=False)
+    with _conflicts_as_errors(number):
+        before = opp.probability
+        opp.probability, opp.probability_source = new.value, new.source.value
+        opp.updated_at = utcnow()
+        event = record(
+            session, actor, opp, Kind.PROBABILITY_RESET, changes=[FieldChange("probability", before, new.value)]
+        )
+        session.flush()
+    return Outcome(opp, event_ids=[event])
+
+
+# --- assignment ------------------------------------------------------------------------------------------------------
+
+
+def _reassign(session: Session, actor: Actor, opp: Opportunity, to_user: str | None, kind: str | None) -> list[str]:
+    """Set the assignee and keep its history; `kind` None means the caller records the change itself."""
+    from_user = opp.assignee_id
+    if from_user and from_user != actor.user_id and not actor.is_manager:
+        raise PermissionDenied(
+            f"Deal {format_ref(opp.number)} is assigned to <@{from_user}>: only a manager can reassign it."
+        )
+    if to_user and to_user != actor.user_id and not actor.is_manager and not may_edit(actor, opp):
+        raise PermissionDenied("Only managers can assign deals they don't own.")
+    now = utcnow()
+    opp.assignee_id = to_user
+    opp.updated_at = now
+    session.add(
+        AssignmentChange(
+            team_id=actor.team_id, opportunity_id=opp.id, from_user=from_user, to_user=to_user,
+            changed_at=now, changed_by=actor.user_id,
+        )
+    )
+    if kind is None:
+        return []
+    return [
+        record(
+            session, actor, opp, kind,
+            changes=[FieldChange("assignee", from_user, to_user)],
+            detail={"from_user": from_user, "to_user": to_user},
+        )
+    ]
+
+
+def claim(session: Session, actor: Actor, number: int) -> Outcome:
+    opp = repo.get_opportunity(session, actor.team_id, number)
+    if opp.assignee_id == actor.user_id:
+        return Outcome(opp, [f"Deal {format_ref(number)} is already yours."], changed=False)
+    if opp.assignee_id and not actor.is_manager:
+        raise PermissionDenied(
+            f"Deal {format_ref(number)} is already assigned to <@{opp.assignee_id}>. "
+            "Only unassigned deals can be claimed; ask a manager to reassign it."
+        )
+    with _conflicts_as_errors(number):
+        events = _reassign(session, actor, opp, actor.user_id, Kind.ASSIGNED)
+        session.flush()
+    return Outcome(opp, event_ids=events)
+
+
+def assign(session: Session, actor: Actor, number: int, user_id: str) -> Outcome:
+    opp = repo.get_opportunity(session, actor.team_id, number)
+    if opp.assignee_id == user_id:
+        return Outcome(opp, [f"Deal {format_ref(number)} is already assigned to <@{user_id}>."], changed=False)
+    if not actor.is_manager and not may_edit(actor, opp):
+        raise PermissionDenied(
+            f"Only managers can assign deal {format_ref(number)}: it isn't yours."
+            + (" Claim it first." if opp.assignee_id is None else "")
+        )
+    with _conflicts_as_errors(number):
+        events = _reassign(session, actor, opp, user_id, Kind.ASSIGNED)
+        session.flush()
+    return Outcome(opp, event_ids=events)
+
+
+def unassign(session: Session, actor: Actor, number: int) -> Outcome:
+    opp = repo.get_opportunity(session, actor.team_id, number)
+    if opp.assignee_id is None:
+        return Outcome(opp, [f"Deal {format_ref(number)} is not assigned to anyone."], changed=False)
+    if opp.assignee_id != actor.user_id and not actor.is_manager:
+        raise PermissionDenied(
+            f"Deal {format_ref(number)} is assigned to <@{opp.assignee_id}>: only they or a manager can unassign it."
+        )
+    with _conflicts_as_errors(number):
+        events = _reassign(session, actor, opp, None, Kind.UNASSIGNED)
+        session.flush()
+    return Outcome(opp, event_ids=events)
+
+
+# --- notes -----------------------------------------------------------------------------------------------------------
+
+
+def add_note(session: Session, actor: Actor, number: int, text: str) -> Outcome:
+    """Anyone in the workspace may add a note: sharing what you know about a deal needs no ownership."""
+    body = validate_note(text)
+    opp = repo.get_opportunity(session, actor.team_id, number)
+    with _conflicts_as_errors(number):
+        session.add(Note(team_id=actor.team_id, opportunity_id=opp.id, author_id=actor.user_id, body=body))
+        event = record(session, actor, opp, Kind.NOTE_ADDED, detail={"note": body[:500]})
+        session.flush()
+    return Outcome(opp, event_ids=[event])
+
+
+# --- bulk ------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class BulkOutcome:
+    done: list[Outcome] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)  # number -> why
+
+
+def bulk_move(
+    session: Session, actor: Actor, numbers: Sequence[int], to_stage: Stage, *, loss_reason: str | None = None
+) -> BulkOutcome:
+    """Managers only. Each deal is moved under a savepoint, so one refusal doesn't undo the others."""
+    require_manager(actor, "move deals in bulk")
+    result = BulkOutcome()
+    for number in dict.fromkeys(numbers):
+        try:
+            with session.begin_nested():
+                result.done.append(move(session, actor, number, to_stage, loss_reason=loss_reason))
+        except (InvalidInput, PermissionDenied, Conflict, NotFound) as exc:
+            result.failed[number] = exc.message
+    return result
+
+
+def bulk_assign(session: Session, actor: Actor, numbers: Sequence[int], user_id: str | None) -> BulkOutcome:
+    require_manager(actor, "assign deals in bulk")
+    result = BulkOutcome()
+    for number in dict.fromkeys(numbers):
+        try:
+            with session.begin_nested():
+                outcome = assign(session, actor, number, user_id) if user_id else unassign(session, actor, number)
+                result.done.append(outcome)
+        except (PermissionDenied, Conflict, NotFound) as exc:
+            result.failed[number] = exc.message
+    return result
+
+
+__all__ = [
+    "Outcome", "BulkOutcome", "create", "edit", "move", "close_won", "close_lost", "reset_probability", "claim",
+    "assign", "unassign", "add_note", "bulk_move", "bulk_assign", "may_edit", "require_edit", "require_manager",
+    "ValidDraft",
+]

@@ -1,0 +1,1 @@
+"""Dramatiq: the broker (chosen in broker.py) and thin, idempotent actors."""
