@@ -31,9 +31,45 @@ def _not_yet(name: str):
     return run
 
 
+MISSING_CREDENTIALS = """oppbot needs Slack credentials before it can start. Missing: {missing}.
+
+1. Create the Slack app from the manifest: https://api.slack.com/apps -> Create New App -> From an app manifest,
+   paste manifest.yml from this repository (for Socket Mode, set settings.socket_mode_enabled: true).
+2. Install it to your workspace, then put these in the environment or in a .env file here:
+     SLACK_BOT_TOKEN=xoxb-...        (OAuth & Permissions -> Bot User OAuth Token)
+     SLACK_SIGNING_SECRET=...        (Basic Information -> App Credentials)
+     SLACK_APP_TOKEN=xapp-...        (Basic Information -> App-Level Tokens, scope connections:write;
+                                      needed for Socket Mode: `oppbot socket` and `oppbot dev`)
+3. Run it again. See README.md for every variable."""
+
+
+def require(settings: Settings, *names: str) -> bool:
+    """True when every named setting is present; otherwise print what to do and return False."""
+    missing = [name for name in names if not getattr(settings, name)]
+    if missing and not (settings.oauth_enabled and set(missing) <= {"slack_bot_token"}):
+        print(MISSING_CREDENTIALS.format(missing=", ".join(n.upper() for n in missing)), file=sys.stderr)
+        return False
+    return True
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    if not require(settings, "slack_bot_token", "slack_signing_secret"):
+        return 2
+    from oppbot.slack.server import serve
+
+    serve(settings, args.host, args.port, threads=args.threads)
+    return 0
+
+
+def _serve_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--threads", type=int, default=16, help="request threads")
+
+
 # Subcommands register here as their issues land: name -> (help, configure(parser), run(settings, args)).
 COMMANDS: dict[str, tuple[str, object, object]] = {
-    "serve": ("HTTP mode: POST /slack/events, GET /healthz", None, _not_yet("serve")),
+    "serve": ("HTTP mode: POST /slack/events, GET /healthz", _serve_args, _serve),
     "socket": ("Socket Mode (no public URL needed)", None, _not_yet("socket")),
     "worker": ("Dramatiq worker processes", None, _not_yet("worker")),
     "scheduler": ("the APScheduler process", None, _not_yet("scheduler")),

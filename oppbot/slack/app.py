@@ -1,0 +1,68 @@
+"""build_app(settings) -> App: the Bolt app with every listener registered. Wiring only."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from oppbot.config import Settings
+from oppbot.db.session import engine_for, session_factory
+from oppbot.slack.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+def retry_handlers() -> list:
+    """429s wait for Retry-After; 5xx and dropped connections are retried with backoff (SLACK_NOTES.md)."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """Every WebClient oppbot makes, pointed at SLACK_API_URL (slack_sdk reads no variable for it)."""
+    return WebClient(
+        token=token or settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=retry_handlers(),
+        timeout=10,
+    )
+
+
+def build_app(settings: Settings, *, sessions: sessionmaker[Session] | None = None) -> App:
+    deps = Deps(settings=settings, sessions=sessions or session_factory(engine_for(settings.database_url)))
+    app = App(
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        client=web_client(settings),
+        # OAuth is wired explicitly (oppbot/slack/oauth.py) when configured, never switched on by the environment.
+        oauth_settings=None,
+        process_before_response=False,
+    )
+    from oppbot.slack.listeners import actions, commands, events, options, shortcuts, views
+
+    for package in (commands, actions, views, events, shortcuts, options):
+        package.register(app, deps)
+    app.error(_on_error)
+    return app
+
+
+def _on_error(error: Exception, body: dict, logger: logging.Logger, respond=None) -> None:
+    """The one place an unexpected failure lands: logged with its stack, the user told in words."""
+    logger.exception("Unhandled error in a listener", exc_info=error)
+    if respond is not None and body.get("response_url"):
+        try:
+            respond(text="Sorry, something went wrong on our side; nothing was changed. Please try again.",
+                    response_type="ephemeral", replace_original=False)
+        except Exception:  # the reply itself failing must not hide the original error
+            logger.warning("Could not tell the user about the error", exc_info=True)

@@ -1,0 +1,15 @@
+"""What listeners need besides the request: settings and the database, built once by build_app()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from oppbot.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    settings: Settings
+    sessions: sessionmaker[Session]

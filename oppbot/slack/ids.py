@@ -1,0 +1,66 @@
+"""Every action_id, block_id and callback_id, in enums: a typo is a NameError, not a dead button."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    OPP = "/opp"
+
+
+class Callback(StrEnum):
+    """callback_id of views and shortcuts."""
+
+    CREATE_DEAL = "deal_create"
+    EDIT_DEAL = "deal_edit"
+    LOSS_REASON = "deal_lost"
+    NOTE = "deal_note"
+    CUSTOMER_NEW = "customer_new"
+    MESSAGE_SHORTCUT = "create_opportunity_from_message"
+
+
+class Block(StrEnum):
+    """block_id of modal inputs: view_submission errors are keyed by these."""
+
+    TITLE = "title"
+    CUSTOMER = "customer"
+    VALUE = "value"
+    CURRENCY = "currency"
+    STAGE = "stage"
+    PROBABILITY = "probability"
+    EXPECTED_CLOSE = "expected_close"
+    DESCRIPTION = "description"
+    EXTERNAL_REF = "external_ref"
+    ASSIGNEE = "assignee"
+    LOSS_REASON = "loss_reason"
+    LOSS_NOTE = "loss_note"
+    NOTE = "note"
+    CUSTOMER_NAME = "name"
+    CUSTOMER_KIND = "kind"
+    CUSTOMER_EMAIL = "email"
+    CUSTOMER_DOMAIN = "domain"
+    CUSTOMER_PHONE = "phone"
+
+
+class Action(StrEnum):
+    """action_id of interactive elements. Input elements inside a modal use `Block.X.value + "_input"`."""
+
+    CLAIM = "deal_claim"
+    ASSIGN = "deal_assign"
+    MOVE = "deal_move"
+    EDIT = "deal_edit"
+    NOTE = "deal_note"
+    WON = "deal_won"
+    LOST = "deal_lost"
+    RESET_PROBABILITY = "deal_reset_probability"
+    ROW_MENU = "deal_row_menu"
+    LIST_PAGE = "list_page"
+    LIST_STAGE = "list_stage"
+    HOME_FIND = "home_find"
+    HOME_NEW = "home_new"
+
+
+def input_action(block: Block) -> str:
+    """The action_id of the input element inside `block` (one element per input block)."""
+    return f"{block.value}_input"

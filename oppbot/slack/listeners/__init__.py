@@ -1,0 +1,1 @@
+"""Bolt listeners by kind; each package exposes register(app, deps)."""

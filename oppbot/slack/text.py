@@ -1,0 +1,59 @@
+"""mrkdwn text: the one escaping function for user text, and formatting of money, dates and users."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from oppbot.domain.money import format_amount
+
+
+def escape(text: object) -> str:
+    """Neutralise Slack's control characters in user-supplied text: `&` first, then `<` and `>`.
+
+    Every mention and link in mrkdwn starts with `<`, so `<!channel>` or `<http://evil|click>` typed into a title
+    shows as text and pings or links nothing. Use this for every string that came from a user or a customer record.
+    """
+    return str(text if text is not None else "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
+    """At most `limit` characters, cut on a character boundary, never inside an escape sequence like `&amp;`."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - len(ellipsis))]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + ellipsis
+
+
+def plain(text: object, limit: int) -> str:
+    """User text for a plain_text field (buttons, options, titles): not escaped — plain_text isn't parsed."""
+    return truncate(" ".join(str(text if text is not None else "").split()), limit)
+
+
+def user(user_id: str | None, *, nobody: str = "nobody") -> str:
+    """A mention of a Slack user id we stored (ids are ours, not user text)."""
+    return f"<@{user_id}>" if user_id else f"_{nobody}_"
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return format_amount(amount, currency)
+
+
+def day(value: date | None, *, missing: str = "no date") -> str:
+    return value.strftime("%a %-d %b %Y") if value else missing
+
+
+def when(moment: datetime, tz: str | ZoneInfo = "UTC") -> str:
+    """A stored UTC time in the viewer's zone, plus Slack's own date token so clients localise it too."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    local = moment.astimezone(zone)
+    fallback = local.strftime("%-d %b %Y %H:%M %Z")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def percent(value: int) -> str:
+    return f"{value}%"
