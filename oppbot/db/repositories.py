@@ -33,7 +33,13 @@ def _with_customer(stmt: Select) -> Select:
 
 def lock_workspace(session: Session, team_id: str) -> Workspace:
     """The workspace row under a write lock: per-workspace counters are bumped while holding it."""
-    workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id).with_for_update())
+    # populate_existing: a copy already in the session would otherwise hide the locked row's current counters.
+    workspace = session.scalar(
+        select(Workspace)
+        .where(Workspace.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if workspace is None:
         raise NotFound("This workspace has not been set up yet.")
     return workspace
