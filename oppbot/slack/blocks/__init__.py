@@ -1,1 +1,1 @@
-"""Pure Block Kit builders: dicts in, dicts out, no I/O."""
+"""Pure Block Kit builders: they return dicts and never send."""
