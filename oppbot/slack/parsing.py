@@ -369,3 +369,51 @@ def parse_bulk(args: str) -> BulkMove | BulkAssign:
     raise invalid(
         f"Bulk can move or assign, not '{action[:20] or '(nothing)'}'.", "/opp bulk move 12,13 prop"
     )
+
+
+# --- list state carried by pagination and filter buttons (≤ 2,000 characters in a button value) ----------------------
+
+
+def list_state(args: ListArgs, offset: int = 0) -> str:
+    """A list's filters and page as compact JSON; a period travels by its key so it re-parses to the same dates."""
+    import json
+
+    data: dict[str, object] = {"p": max(0, offset)}
+    if args.stages:
+        data["s"] = [s.value for s in args.stages]
+    for key, flag in (("m", args.mine), ("u", args.unassigned), ("o", args.overdue), ("t", args.stale)):
+        if flag:
+            data[key] = 1
+    if args.assignee_id:
+        data["a"] = args.assignee_id
+    if args.period:
+        data["c"] = args.period.key
+    if args.text:
+        data["q"] = args.text[:200]
+    return json.dumps(data, separators=(",", ":"))
+
+
+def parse_list_state(value: str, today: date) -> tuple[ListArgs, int]:
+    import json
+
+    try:
+        data = json.loads(value or "{}")
+        args = ListArgs(
+            stages=tuple(Stage(s) for s in data.get("s", [])),
+            mine=bool(data.get("m")),
+            assignee_id=data.get("a"),
+            unassigned=bool(data.get("u")),
+            overdue=bool(data.get("o")),
+            stale=bool(data.get("t")),
+            period=parse_period(data["c"], today) if data.get("c") else None,
+            text=data.get("q"),
+        )
+        return args, max(0, int(data.get("p", 0)))
+    except (ValueError, TypeError, AttributeError, KeyError):
+        raise InvalidInput.field("state", "That list button is out of date; run `/opp list` again.") from None
+
+
+def with_stages(args: ListArgs, stages: tuple[Stage, ...]) -> ListArgs:
+    from dataclasses import replace
+
+    return replace(args, stages=stages)
