@@ -13,7 +13,7 @@ from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stag
 
 MAX_BULK = 50  # a bulk change touches at most this many deals: one reply must be able to list them all
 
-_USER = re.compile(r"<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>")
+_USER = re.compile(r"<@([UW][A-Z0-9_]{1,20})(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#(C[A-Z0-9]{1,20})(?:\|[^>]*)?>")
 _RANGE = re.compile(r"^(?:#|opp-?)?(\d{1,9})\s*-\s*(?:#|opp-?)?(\d{1,9})$", re.IGNORECASE)
 
