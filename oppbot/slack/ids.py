@@ -18,6 +18,7 @@ class Callback(StrEnum):
     NOTE = "deal_note"
     CUSTOMER_NEW = "customer_new"
     MESSAGE_SHORTCUT = "create_opportunity_from_message"
+    DEAL_FOUND = "deal_found"  # read-only modal showing a deal picked in the App Home finder
 
 
 class Block(StrEnum):
@@ -41,6 +42,9 @@ class Block(StrEnum):
     CUSTOMER_EMAIL = "email"
     CUSTOMER_DOMAIN = "domain"
     CUSTOMER_PHONE = "phone"
+    CUSTOMER_ACTIONS = "customer_actions"  # the actions block holding the "New customer" button
+    CONTEXT = "context"  # a modal's explanatory context block
+    HOME_ACTIONS = "home_actions"
 
 
 class Action(StrEnum):
@@ -59,6 +63,7 @@ class Action(StrEnum):
     LIST_STAGE = "list_stage"
     HOME_FIND = "home_find"
     HOME_NEW = "home_new"
+    NEW_CUSTOMER = "customer_new_push"  # inside the deal modal: pushes the customer modal
 
 
 def input_action(block: Block) -> str:
