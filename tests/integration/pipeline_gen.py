@@ -91,8 +91,8 @@ def load(sessions, count: int, seed: int = 7) -> list[dict]:
     with sessions() as session, session.begin():
         org_id = setup_workspace(session)
         deals, history = generate(count, org_id, seed)
-        session.execute(insert(Opportunity), deals)
-        session.execute(insert(StageChange), history)
+        session.execute(Opportunity.__table__.insert(), deals)
+        session.execute(StageChange.__table__.insert(), history)
         session.execute(
             Workspace.__table__.update().where(Workspace.team_id == TEAM).values(next_deal_number=count + 1)
         )
