@@ -100,3 +100,10 @@ def convert(amount: Decimal, rate: Rate) -> Decimal:
 
 def rounded(amount: Decimal, reporting: str) -> Decimal:
     return round_to_minor(amount, reporting)
+
+
+def format_rate(rate: Decimal) -> str:
+    """'1.10', '0.0066', '150.00': trailing zeros the database adds are dropped, two decimals kept at least."""
+    text = format(rate.normalize(), "f")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"

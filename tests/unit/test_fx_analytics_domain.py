@@ -79,3 +79,9 @@ def test_win_rate_median_and_bands():
 def test_calibration_shows_actual_beside_entered():
     cal = analytics.Calibration("Proposal", samples=4, won=1, probability_sum=200)
     assert cal.actual == Decimal("0.25") and cal.entered == Decimal("0.5")
+
+
+def test_rates_show_without_the_databases_trailing_zeros():
+    from oppbot.domain.fx import format_rate
+
+    assert [format_rate(Decimal(x)) for x in ("1.1000000000", "0.0066000000", "150")] == ["1.10", "0.0066", "150.00"]
