@@ -120,6 +120,9 @@ COMMANDS: dict[str, tuple[str, object, object]] = {
     "scheduler": ("the APScheduler process", None, _not_yet("scheduler")),
     "dev": ("everything in one process for a laptop (Socket Mode; --http for HTTP)", _dev_args, _dev),
 }
+from oppbot.fx_cli import FX_COMMAND  # noqa: E402  (the forecast engineer's `oppbot fx import`)
+
+COMMANDS["fx"] = FX_COMMAND
 
 
 def build_parser() -> argparse.ArgumentParser:

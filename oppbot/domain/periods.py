@@ -174,3 +174,20 @@ def parse_period(text: str, today: date) -> Period:
 def is_period_start(word: str) -> bool:
     """True when `word` can begin a period (so a parser knows to hand it, and maybe the next word, over)."""
     return bool(re.match(r"(this|current|next|last|previous|prev|\d{4}|q[1-9])", (word or "").strip(), re.I))
+
+
+def is_period_word(text: str) -> bool:
+    try:
+        parse_period(text, date(2000, 1, 1))
+    except InvalidInput:
+        return False
+    return True
+
+
+def snapshot_due_periods(today: date) -> list[Period]:
+    """The periods whose "start" forecast snapshot is due on `today`: the current month, and the quarter.
+
+    Returned every day, not only on the 1st, so a scheduler that was down on the 1st catches up; taking a "start"
+    snapshot twice is a no-op, so calling this daily is safe.
+    """
+    return [month_of(today), quarter_of(today)]

@@ -20,10 +20,11 @@ log = logging.getLogger(__name__)
 def subcommands() -> list[Subcommand]:
     """Every subcommand, from the modules that define them (each exports SUBCOMMANDS)."""
     from oppbot.slack.listeners.commands import deals
-    from oppbot.slack.listeners.commands import modals
+    from oppbot.slack.listeners.commands import forecast, modals
 
     found: list[Subcommand] = []
-    for module in (deals, modals):  # modals last: its `customer` hands non-"new" uses to the other one
+    # modals last: its `customer` hands uses other than "new" to the customers module's.
+    for module in (deals, forecast, modals):
         found.extend(module.SUBCOMMANDS)
     return found
 
