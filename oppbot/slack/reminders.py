@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from oppbot.db import repositories as repo
+from oppbot.db.models import SlackUser
 from oppbot.db.session import unit_of_work
 from oppbot.services import tasks
 from oppbot.slack.blocks.tasks import build_reminder, reminder_text
@@ -35,8 +36,11 @@ def send_due_reminders(deps_or_sessions, client: WebClient, now: datetime) -> in
             if not tasks.mark_reminded(session, task_id, now):
                 continue  # another runner has it, or it was done meanwhile
             row = tasks.get_task_row(session, team_id, task_id)
+            # The assignee's own zone when Slack told us (users.info cache), else the workspace's.
+            cached = session.get(SlackUser, (team_id, row.task.assignee_id))
             workspace = repo.get_workspace(session, team_id)
-            tz = workspace.timezone if workspace is not None else "UTC"
+            tz = (cached.timezone if cached is not None and cached.timezone else None) or (
+                workspace.timezone if workspace is not None else "UTC")
         try:
             client.chat_postMessage(channel=row.task.assignee_id, text=reminder_text(row), blocks=build_reminder(row, tz=tz))
             sent += 1

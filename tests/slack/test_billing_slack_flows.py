@@ -189,3 +189,21 @@ def test_a_task_reminder_is_sent_once_and_retried_when_the_post_fails(app, fake,
     assert {e["action_id"] for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]} == {
         BillingAction.TASK_DONE.value, BillingAction.TASK_SNOOZE.value}
     assert "<!here>" not in json.dumps(dm.args["blocks"])
+
+
+def test_done_under_a_reminder_replaces_the_reminder(app, fake, sessions, me):
+    number = make_deal(sessions, me, assignee=me.user_id)
+    with unit_of_work(sessions) as s:
+        task = tasks.add_task(s, me, number, "Call", "2026-12-01", "09:00", tz="UTC")
+    payload = {
+        "type": "block_actions", "team": {"id": TEAM, "domain": "x"}, "user": {"id": USER, "team_id": TEAM},
+        "api_app_id": "A111", "trigger_id": "9.9.x", "container": {"type": "message", "channel_id": "D1"},
+        "channel": {"id": "D1"}, "response_url": fake.response_url("done"),
+        "actions": [{"action_id": BillingAction.TASK_DONE.value, "block_id": f"task_reminder_{task.id}",
+                     "value": str(task.id), "type": "button"}],
+    }
+    dispatch(app, interactive_body(payload))
+    [reply] = fake.wait_for_responses(1, key="done")
+    assert reply.body["replace_original"] is True and "Done" in reply.body["text"]
+    with unit_of_work(sessions) as s:
+        assert tasks.my_open_tasks(s, me) == []

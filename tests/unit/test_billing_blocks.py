@@ -113,3 +113,13 @@ def test_task_lists_and_reminders_carry_done_and_snooze_and_stay_under_fifty_blo
 def test_modal_titles_fit_slacks_24_characters():
     for view in (build_add_line_modal(123456789, "USD", []), build_task_modal(123456789)):
         assert len(view["title"]["text"]) <= 24 and len(view["private_metadata"]) <= 3000
+
+
+def test_notes_show_author_and_time_and_escape_the_body():
+    from oppbot.slack.blocks.notes import build_notes_section
+
+    note = SimpleNamespace(body=HOSTILE + "\nsecond line", author_id="U42", created_at=NOW)
+    blocks = build_notes_section([note])
+    text = blocks[0]["text"]["text"]
+    assert "<@U42>" in text and "<!date^" in text and neutral(blocks)
+    assert build_notes_section([]) == []

@@ -14,10 +14,13 @@ from oppbot.slack.text import escape, plain, truncate, user, when
 TASKS_SHOWN = 24  # two blocks per task: 48 of Slack's 50
 
 
-def _buttons(task_id: int) -> dict[str, Any]:
+REMINDER_BLOCK_PREFIX = "task_reminder_"  # Done/Snooze under a reminder DM replace that DM; elsewhere they reply
+
+
+def _buttons(task_id: int, *, reminder: bool = False) -> dict[str, Any]:
     return {
         "type": "actions",
-        "block_id": f"task_{task_id}",
+        "block_id": f"{REMINDER_BLOCK_PREFIX if reminder else 'task_'}{task_id}",
         "elements": [
             {"type": "button", "text": {"type": "plain_text", "text": "Done"}, "style": "primary",
              "action_id": BillingAction.TASK_DONE.value, "value": str(task_id)},
@@ -53,7 +56,7 @@ def build_reminder(row: TaskRow, *, tz: str = "UTC") -> list[dict[str, Any]]:
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": ":alarm_clock: Task due\n" + _line(row, tz, None)
                                      + (f"\nSet by {user(row.task.created_by)}" if row.task.created_by != row.task.assignee_id else "")}},
-        _buttons(row.task.id),
+        _buttons(row.task.id, reminder=True),
     ]
 
 
@@ -64,6 +67,12 @@ def reminder_text(row: TaskRow) -> str:
 def build_task_done(row: TaskRow) -> list[dict[str, Any]]:
     return [{"type": "section", "text": {"type": "mrkdwn",
              "text": f":white_check_mark: ~{escape(truncate(row.task.title, 150))}~ — done ({format_ref(row.deal_number)})"}}]
+
+
+def build_task_snoozed(row: TaskRow, *, tz: str = "UTC") -> list[dict[str, Any]]:
+    return [{"type": "section", "text": {"type": "mrkdwn",
+             "text": f":zzz: {escape(truncate(row.task.title, 150))} ({format_ref(row.deal_number)}) — snoozed until "
+                     f"{when(row.task.due_at, tz)}; I'll remind you again then."}}]
 
 
 def build_task_modal(number: int, *, initial_assignee: str | None = None) -> dict[str, Any]:

@@ -15,9 +15,9 @@ from oppbot.domain.refs import format_ref
 from oppbot.services import billables, catalog, tasks
 from oppbot.services.context import Actor
 from oppbot.services.opportunities import may_edit
-from oppbot.slack.billing_flows import generate_and_post_invoice
+from oppbot.slack.billing_flows import generate_and_post_invoice, viewer_tz
 from oppbot.slack.blocks.billables import build_add_line_modal, build_billables_message, build_service_modal
-from oppbot.slack.blocks.tasks import build_task_modal
+from oppbot.slack.blocks.tasks import REMINDER_BLOCK_PREFIX, build_task_done, build_task_modal, build_task_snoozed
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import BillingAction
 from oppbot.slack.roles import resolve_actor
@@ -93,15 +93,29 @@ def register(app: App, deps: Deps) -> None:
     def add_task(deps, actor, client, body, respond) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=build_task_modal(int(_value(body)), initial_assignee=actor.user_id))
 
+    def on_reminder(body: dict) -> bool:
+        return str(body["actions"][0].get("block_id", "")).startswith(REMINDER_BLOCK_PREFIX)
+
     def done(deps, actor, client, body, respond) -> None:
         with unit_of_work(deps.sessions) as session:
             task = tasks.complete_task(session, actor, int(_value(body)))
-        _say(respond, f":white_check_mark: Done: {escape(task.title)}")
+            row = tasks.get_task_row(session, actor.team_id, task.id)
+        text = f":white_check_mark: Done: {escape(task.title)}"
+        if on_reminder(body):
+            respond(text=text, blocks=build_task_done(row), replace_original=True)
+        else:
+            _say(respond, text)
 
     def snooze(deps, actor, client, body, respond) -> None:
+        tz = viewer_tz(deps, actor.team_id, actor.user_id)
         with unit_of_work(deps.sessions) as session:
             task = tasks.snooze_task(session, actor, int(_value(body)))
-        _say(respond, f"Snoozed: {escape(task.title)} is now due {when(task.due_at)}.")
+            row = tasks.get_task_row(session, actor.team_id, task.id)
+        text = f"Snoozed: {escape(task.title)} is now due {when(task.due_at, tz)}."
+        if on_reminder(body):
+            respond(text=text, blocks=build_task_snoozed(row, tz=tz), replace_original=True)
+        else:
+            _say(respond, text)
 
     def edit_service(deps, actor, client, body, respond) -> None:
         if not actor.is_manager:
