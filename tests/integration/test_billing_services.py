@@ -9,10 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from oppbot.db.models import Activity, Invoice, Opportunity, Workspace
+from oppbot.db.models import Activity, Invoice, Workspace
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput, NotFound, PermissionDenied
-from oppbot.domain.opportunity import CustomerKind, CustomerRef
 from oppbot.services import billables, catalog, customers, invoices, opportunities, queries, tasks
 
 from integration.helpers import make_customer, make_deal
