@@ -207,3 +207,27 @@ def test_done_under_a_reminder_replaces_the_reminder(app, fake, sessions, me):
     assert reply.body["replace_original"] is True and "Done" in reply.body["text"]
     with unit_of_work(sessions) as s:
         assert tasks.my_open_tasks(s, me) == []
+
+
+def command(app, fake, text: str, key: str, user_id: str = USER) -> dict:
+    dispatch(app, slash_command_body(text, team_id=TEAM, user_id=user_id, response_url=fake.response_url(key)))
+    [reply] = fake.wait_for_responses(1, key=key)
+    return reply.body
+
+
+def test_catalog_tasks_billables_and_invoice_commands_answer_in_words(app, fake, sessions, me):
+    fake.users["U_BOSS"] = {"is_admin": True}
+    assert "Only managers" in command(app, fake, "catalog add Workshop 1200 USD", "member")["text"]
+    assert "Added" in command(app, fake, "catalog add Onboarding workshop 1,200.50 usd", "boss", "U_BOSS")["text"]
+    listing = command(app, fake, "catalog", "list")
+    assert "Onboarding workshop" in json.dumps(listing["blocks"]) and "USD 1,200.50" in json.dumps(listing["blocks"])
+    number = won_deal_with_lines(sessions, me)
+    assert "Task added" in command(app, fake, f"task #{number} 2026-12-01 Send the <!channel> proposal", "task")["text"]
+    tasks_reply = command(app, fake, "tasks", "tasks")
+    assert "&lt;!channel&gt;" in json.dumps(tasks_reply["blocks"]) and "<!channel>" not in json.dumps(tasks_reply["blocks"])
+    assert "USD 200.00" in command(app, fake, f"billables {number}", "bill")["text"]
+    assert "INV-0001 created" in command(app, fake, f"invoice {number}", "inv1")["text"]
+    assert "already exists" in command(app, fake, f"invoice {number}", "inv2")["text"]
+    assert len(fake.calls_to("chat.postMessage")) == 1  # no card posted: the invoice went to the user, once
+    assert "not a date" in command(app, fake, f"task #{number} tomorrow Call", "bad")["text"]
+    fake.assert_clean()

@@ -27,7 +27,8 @@ def customer(ctx: CommandContext) -> Reply | None:
             open_views = None
         opener = getattr(open_views, "open_customer", None)
         if opener is not None:
-            opener(ctx)
+            # slack-modals' signature: open_customer(client, trigger_id, deps, actor, push=False, channel_id=None)
+            opener(ctx.client, ctx.trigger_id, ctx.deps, ctx.actor, channel_id=ctx.channel_id or None)
             return None
         return Reply(text="Add a customer from the Customer picker in `/opp new` (choose “New customer”).")
     if not ctx.args:
