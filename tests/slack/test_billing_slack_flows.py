@@ -230,4 +230,5 @@ def test_catalog_tasks_billables_and_invoice_commands_answer_in_words(app, fake,
     assert "already exists" in command(app, fake, f"invoice {number}", "inv2")["text"]
     assert len(fake.calls_to("chat.postMessage")) == 1  # no card posted: the invoice went to the user, once
     assert "not a date" in command(app, fake, f"task #{number} tomorrow Call", "bad")["text"]
+    assert "Customer picker" in command(app, fake, "customer new", "new")["text"]  # no modals module on this branch
     fake.assert_clean()
