@@ -72,9 +72,11 @@ def postgres_database() -> Iterator[str]:
 
 
 def _truncate_postgres(engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    # DELETE, children first, rather than TRUNCATE: on a test's handful of rows it is ~50x faster (TRUNCATE makes new
+    # files for every table), and that per-test cost dominated the suite. Ids are not reset; no test may rely on them.
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
