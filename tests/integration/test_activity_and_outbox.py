@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from oppbot.db import repositories as repo
 from oppbot.db.models import Activity, OutboxEvent
 from oppbot.db.session import unit_of_work
 from oppbot.domain.opportunity import Draft
@@ -12,10 +13,10 @@ from oppbot.services import opportunities as ops
 from integration.helpers import make_customer, make_deal
 from integration.rows import counts, deal, form_of
 
-# Each change: (prepare the deal, make the change). `prepare` returns what `change` needs.
+# Each change, made by a manager on a deal assigned to them (unassigned for claim) with a manual probability.
 CHANGES = {
     "create": lambda s, a, n, c: ops.create(s, a, Draft(title="New", customer=c, value="10")),
-    "edit": lambda s, a, n, c: ops.edit(s, a, n, form_of(ops.repo.get_opportunity(s, a.team_id, n), title="Renamed")),
+    "edit": lambda s, a, n, c: ops.edit(s, a, n, form_of(repo.get_opportunity(s, a.team_id, n), title="Renamed")),
     "move": lambda s, a, n, c: ops.move(s, a, n, Stage.PROPOSAL),
     "close_won": lambda s, a, n, c: ops.close_won(s, a, n),
     "close_lost": lambda s, a, n, c: ops.close_lost(s, a, n, "Price"),
@@ -53,7 +54,7 @@ def test_a_change_writes_one_activity_and_one_outbox_event_with_the_same_id(sess
     assert event.dispatched_at is None and event.team_id == manager.team_id
 
 
-@pytest.mark.parametrize("change", list(CHANGES))
+@pytest.mark.parametrize("change", ["create", "edit", "move", "close_lost", "claim", "add_note"])
 def test_a_failure_after_the_change_leaves_neither_the_change_nor_its_activity(sessions, manager, change):
     number, customer = prepared_deal(sessions, manager, change)
     before_rows = counts(sessions)

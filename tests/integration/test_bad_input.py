@@ -46,7 +46,11 @@ def test_create_refuses_a_bad_form_and_writes_nothing(sessions, rep, field, word
     assert_refused(sessions, field, words, lambda s: opportunities.create(s, rep, draft))
 
 
-@pytest.mark.parametrize("field, words, bad", BAD_FORMS, ids=[f"{f}:{w[:20]}" for f, w, _ in BAD_FORMS])
+# The edit form goes through the same validation as create; one bad field of each kind is enough here.
+EDIT_FORMS = [BAD_FORMS[0], BAD_FORMS[3], BAD_FORMS[5], BAD_FORMS[8], BAD_FORMS[9]]
+
+
+@pytest.mark.parametrize("field, words, bad", EDIT_FORMS, ids=[f"{f}:{w[:20]}" for f, w, _ in EDIT_FORMS])
 def test_edit_refuses_a_bad_form_and_writes_nothing(sessions, rep, field, words, bad):
     number = make_deal(sessions, rep, assignee=rep.user_id)
     draft = form_of(deal(sessions, rep, number), **bad)
@@ -107,7 +111,7 @@ def test_closing_lost_with_an_unknown_reason_is_refused(sessions, rep):
     )
 
 
-def test_a_move_to_an_unknown_stage_is_refused_before_the_service(sessions, rep):
+def test_a_move_to_an_unknown_stage_is_refused_before_the_service():
     # Services take a Stage; text from Slack goes through parse_stage, which refuses with the stage field.
     with pytest.raises(InvalidInput) as exc:
         parse_stage("someday")

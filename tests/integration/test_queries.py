@@ -1,12 +1,13 @@
 """Reading deals: list filters, search, the deal card and pipeline totals."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import update
 
 from oppbot.db.models import Opportunity, Workspace
 from oppbot.db.session import unit_of_work
+from oppbot.domain.opportunity import CustomerKind, CustomerRef
 from oppbot.domain.stages import Stage
 from oppbot.services import customers, opportunities, queries
 from oppbot.services.queries import ListQuery
@@ -93,9 +94,7 @@ def test_stale_uses_each_stage_s_own_threshold(sessions, rep):
 def test_activity_on_a_deal_makes_it_fresh_again(sessions, rep):
     number = make_deal(sessions, rep, stage="neg")
     with unit_of_work(sessions) as s:
-        s.execute(
-            update(Opportunity).values(last_activity_at=datetime.now(UTC) - timedelta(days=4))
-        )
+        s.execute(update(Opportunity).values(last_activity_at=datetime.now(UTC) - timedelta(days=4)))
     assert listed(sessions, rep, stale=True) == [number]
     with unit_of_work(sessions) as s:
         opportunities.add_note(s, rep, number, "still alive")
@@ -112,8 +111,6 @@ def test_a_workspace_s_own_stale_thresholds_are_used(sessions, rep):
 def test_search_matches_title_customer_name_and_description_in_any_case(sessions, rep):
     acme = make_customer(sessions, rep, "Acme Corp")
     with unit_of_work(sessions) as s:
-        from oppbot.domain.opportunity import CustomerKind, CustomerRef
-
         fjord = CustomerRef(CustomerKind.ORGANIZATION, customers.create_organization(s, rep, "Fjord Fisk AS").id)
     by_title = make_deal(sessions, rep, acme, title="Licence renewal")
     by_customer = make_deal(sessions, rep, fjord, title="Boats")

@@ -11,7 +11,7 @@ from oppbot.domain.stages import Stage
 from oppbot.services import opportunities
 
 from integration.helpers import make_deal
-from integration.rows import activity_of, counts, deal, history_of, outbox_of
+from integration.rows import activity_of, counts, deal, form_of, history_of, outbox_of
 
 
 def move(sessions, actor, number, stage, **kwargs):
@@ -163,8 +163,6 @@ def test_resetting_a_probability_already_at_its_default_records_nothing(sessions
 def test_the_history_keeps_the_value_at_each_moment(sessions, rep):
     number = make_deal(sessions, rep, assignee=rep.user_id, value="100")
     opp = deal(sessions, rep, number)
-    from integration.rows import form_of
-
     with unit_of_work(sessions) as s:
         opportunities.edit(s, rep, number, form_of(opp, value="250.50"))
     move(sessions, rep, number, Stage.QUALIFICATION)

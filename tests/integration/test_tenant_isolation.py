@@ -15,13 +15,10 @@ MISSING = 999
 OPERATIONS = {
     "show": lambda s, actor, n, form: queries.show(s, actor, n),
     "move": lambda s, actor, n, form: opportunities.move(s, actor, n, Stage.PROPOSAL),
-    "close_won": lambda s, actor, n, form: opportunities.close_won(s, actor, n),
     "claim": lambda s, actor, n, form: opportunities.claim(s, actor, n),
     "assign": lambda s, actor, n, form: opportunities.assign(s, actor, n, actor.user_id),
-    "unassign": lambda s, actor, n, form: opportunities.unassign(s, actor, n),
     "note": lambda s, actor, n, form: opportunities.add_note(s, actor, n, "hello from outside"),
     "edit": lambda s, actor, n, form: opportunities.edit(s, actor, n, form),
-    "reset_probability": lambda s, actor, n, form: opportunities.reset_probability(s, actor, n),
 }
 
 

@@ -19,7 +19,7 @@ AMOUNT_TEXT = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(raw=AMOUNT_TEXT, currency=CURRENCIES)
 def test_parse_amount_returns_a_valid_amount_or_invalid_input(raw, currency):
     try:
@@ -38,7 +38,7 @@ def test_a_well_formed_amount_is_read_back_exactly(amount):
     assert parse_amount(str(amount), "USD") == amount
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(raw=st.one_of(st.text(), st.from_regex(r"\A\s*(#|opp-?|OPP-?)?\s*-?[0-9]{0,12}\s*\Z")))
 def test_parse_ref_returns_a_positive_number_or_invalid_input(raw):
     try:
@@ -49,7 +49,7 @@ def test_parse_ref_returns_a_positive_number_or_invalid_input(raw):
     assert isinstance(number, int) and 0 < number < 10**9
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(raw=st.one_of(st.text(), st.sampled_from([s.value for s in Stage]).map(str.upper)))
 def test_parse_stage_returns_a_stage_or_invalid_input(raw):
     try:
