@@ -19,10 +19,10 @@ log = logging.getLogger(__name__)
 
 def subcommands() -> list[Subcommand]:
     """Every subcommand, from the modules that define them (each exports SUBCOMMANDS)."""
-    from oppbot.slack.listeners.commands import deals
+    from oppbot.slack.listeners.commands import admin, deals
 
     found: list[Subcommand] = []
-    for module in (deals,):
+    for module in (deals, admin):
         found.extend(module.SUBCOMMANDS)
     return found
 
