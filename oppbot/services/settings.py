@@ -17,7 +17,7 @@ from oppbot.domain.errors import InvalidInput, PermissionDenied
 from oppbot.domain.money import normalise_currency
 from oppbot.domain.opportunity import FieldChange
 from oppbot.domain.probability import ProbabilitySource, parse_probability
-from oppbot.domain.stages import OPEN_STAGES, Stage
+from oppbot.domain.stages import Stage
 from oppbot.domain.workspace import WorkspaceRules, parse_timezone
 from oppbot.services import events
 from oppbot.services.context import Actor
@@ -73,7 +73,7 @@ def require_manager(actor: Actor, doing: str) -> None:
         )
 
 
-# --- reading -----------------------------------------------------------------------------------------------------------
+# --- reading ---------------------------------------------------------------------------------------------------------
 
 
 def list_managers(session: Session, actor: Actor) -> list[ManagerEntry]:
@@ -90,7 +90,7 @@ def show_settings(session: Session, actor: Actor) -> SettingsView:
     return SettingsView(rules=rules, managers=tuple(list_managers(session, actor)))
 
 
-# --- changing ----------------------------------------------------------------------------------------------------------
+# --- changing --------------------------------------------------------------------------------------------------------
 
 
 def _locked(session: Session, actor: Actor, doing: str) -> Workspace:
@@ -244,7 +244,7 @@ def set_loss_reasons(session: Session, actor: Actor, reasons: Sequence[str]) -> 
     return SettingChange("loss_reasons", before, new, changed=True)
 
 
-# --- named managers ----------------------------------------------------------------------------------------------------
+# --- named managers --------------------------------------------------------------------------------------------------
 
 
 def _user_id(user_id: str) -> str:

@@ -96,7 +96,8 @@ class InProcessSlack:
 
         def observed() -> list[dict]:
             replies = [r.body for r in self.fake.responses_to(key)]
-            views = [c.args.get("view") for c in self.fake.calls_to("views.open") if c.args.get("trigger_id") == trigger_id]
+            opened = self.fake.calls_to("views.open")
+            views = [c.args.get("view") for c in opened if c.args.get("trigger_id") == trigger_id]
             return replies + [{"modal": view} for view in views]
 
         # Waiting for an outcome, not timing one: the listener runs after the ack, on Bolt's thread pool.

@@ -46,8 +46,7 @@ def _apply(ctx: CommandContext, key: str, args: str):
         if key == "stale":
             stage, value = _stage_and_value(args, "days", "/opp settings stale neg 5")
             return service.set_stale_days(session, actor, parse_stage(stage), value)
-        reasons = [part for part in unescape(args).split(",")]
-        return service.set_loss_reasons(session, actor, reasons)
+        return service.set_loss_reasons(session, actor, unescape(args).split(","))
 
 
 SETTING_WORDS = {
@@ -93,7 +92,7 @@ def managers_(ctx: CommandContext) -> Reply:
     if action in ("rm", "delete"):
         action = "remove"
     if action not in ("add", "remove"):
-        raise InvalidInput.field("action", f"Use `/opp managers add @user` or `/opp managers remove @user`.")
+        raise InvalidInput.field("action", "Use `/opp managers add @user` or `/opp managers remove @user`.")
     user_ids = list(dict.fromkeys(MENTION.findall(rest)))
     if not user_ids:
         raise InvalidInput.field(
@@ -107,6 +106,8 @@ def managers_(ctx: CommandContext) -> Reply:
 
 
 SUBCOMMANDS = [
-    Subcommand(("settings", "setting", "config"), settings_, SETTINGS_USAGE, "workspace settings (managers change them)"),
+    Subcommand(
+        ("settings", "setting", "config"), settings_, SETTINGS_USAGE, "workspace settings (managers change them)"
+    ),
     Subcommand(("managers", "manager"), managers_, MANAGERS_USAGE, "who the managers are; managers name more"),
 ]
