@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def subcommands() -> list[Subcommand]:
     """Every subcommand, from the modules that define them (each exports SUBCOMMANDS)."""
-    from oppbot.slack.listeners.commands import admin, customers, forecast, modals
+    from oppbot.slack.listeners.commands import admin, customers, deals, forecast, modals
 
     found: list[Subcommand] = []
     # modals last: its `customer` hands uses other than "new" to the customers module's.
