@@ -67,12 +67,19 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=16, help="request threads")
 
 
+def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    from oppbot.scheduling import run_scheduler
+
+    run_scheduler(settings)
+    return 0
+
+
 # Subcommands register here as their issues land: name -> (help, configure(parser), run(settings, args)).
 COMMANDS: dict[str, tuple[str, object, object]] = {
     "serve": ("HTTP mode: POST /slack/events, GET /healthz", _serve_args, _serve),
     "socket": ("Socket Mode (no public URL needed)", None, _not_yet("socket")),
     "worker": ("Dramatiq worker processes", None, _not_yet("worker")),
-    "scheduler": ("the APScheduler process", None, _not_yet("scheduler")),
+    "scheduler": ("the APScheduler process", None, _scheduler),
     "dev": ("everything in one process for a laptop", None, _not_yet("dev")),
 }
 

@@ -18,6 +18,7 @@ class Callback(StrEnum):
     NOTE = "deal_note"
     CUSTOMER_NEW = "customer_new"
     MESSAGE_SHORTCUT = "create_opportunity_from_message"
+    ALERT_CLOSE_DATE = "alert_close_date"
 
 
 class Block(StrEnum):
@@ -59,6 +60,10 @@ class Action(StrEnum):
     LIST_STAGE = "list_stage"
     HOME_FIND = "home_find"
     HOME_NEW = "home_new"
+    ALERT_SNOOZE = "alert_snooze"
+    ALERT_CLOSE_DATE = "alert_close_date"
+    ALERT_LOST = "alert_lost"
+    ALERT_CLAIM = "alert_claim"
 
 
 def input_action(block: Block) -> str:

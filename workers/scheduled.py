@@ -1,0 +1,173 @@
+"""Scheduled work as Dramatiq actors: the minute tick, digests, alerts, snapshots, reminders.
+
+Import after the broker is set (workers/broker.py). Each actor is a thin shell over a plain function taking
+(sessions, client, ...) so tests run the same path without a broker. Exactly-once comes from the scheduled_sends
+claim, not from there being one scheduler or one delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import dramatiq
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from oppbot.db.base import utcnow
+from oppbot.db.session import engine_for, session_factory, unit_of_work
+from oppbot.services import alerts, digests, schedules
+from oppbot.slack.blocks.alerts import build_assignee_dm, build_channel_summary
+from oppbot.slack.blocks.digest import build_digest_message
+
+log = logging.getLogger(__name__)
+
+
+# --- plain functions (the actors' bodies) ----------------------------------------------------------------------------
+
+
+def find_due(sessions: sessionmaker[Session], now: datetime) -> list[schedules.DueRun]:
+    with unit_of_work(sessions) as session:
+        return schedules.due_runs(session, now)
+
+
+def deliver_digest(
+    sessions: sessionmaker[Session], client: WebClient, sub_id: int, period_key: str, now: datetime | None = None
+) -> str | None:
+    """Post this subscription's digest for `period_key` if this process wins the claim; the message ts or None."""
+    now = now or utcnow()
+    with unit_of_work(sessions) as session:
+        loaded = schedules.get_subscription(session, sub_id)
+        if loaded is None or not loaded[0].active or loaded[0].kind != schedules.DIGEST:
+            return None
+        team_id, channel_id = loaded[0].team_id, loaded[0].channel_id
+    claim_id = schedules.claim(sessions, team_id, channel_id, schedules.DIGEST, period_key, now=now)
+    if claim_id is None:
+        return None
+    try:
+        with unit_of_work(sessions) as session:
+            since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, period_key)
+            digest = digests.build_digest(session, team_id, now, since=since)
+        message = build_digest_message(digest)
+        response = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"])
+    except BaseException:
+        # Not posted: free the period so the next tick retries it (the claim never lets two posts happen).
+        schedules.release_claim(sessions, claim_id)
+        raise
+    ts = response.get("ts")
+    schedules.complete_claim(sessions, claim_id, ts, sub_id)
+    return ts
+
+
+def post_digest_now(sessions: sessionmaker[Session], client: WebClient, team_id: str, channel_id: str,
+                    now: datetime | None = None) -> str | None:
+    """`/opp digest now`: an extra digest on request, not the period's scheduled one (no claim taken)."""
+    now = now or utcnow()
+    with unit_of_work(sessions) as session:
+        since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, "")
+        digest = digests.build_digest(session, team_id, now, since=since)
+    message = build_digest_message(digest, manual=True)
+    return client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"]).get("ts")
+
+
+def deliver_alerts(
+    sessions: sessionmaker[Session], client: WebClient, sub_id: int, period_key: str, now: datetime | None = None
+) -> int:
+    """Post the channel summary and one DM per assignee for deals not yet alerted in their state; how many deals."""
+    now = now or utcnow()
+    with unit_of_work(sessions) as session:
+        loaded = schedules.get_subscription(session, sub_id)
+        if loaded is None or not loaded[0].active or loaded[0].kind != schedules.ALERTS:
+            return 0
+        team_id, channel_id = loaded[0].team_id, loaded[0].channel_id
+    claim_id = schedules.claim(sessions, team_id, channel_id, schedules.ALERTS, period_key, now=now)
+    if claim_id is None:
+        return 0
+    try:
+        with unit_of_work(sessions) as session:
+            items = alerts.pending_alerts(session, team_id, now)
+            today = alerts.workspaces.load_rules(session, team_id).today(now)
+        ts = None
+        if items:
+            summary = build_channel_summary(items, today)
+            ts = client.chat_postMessage(channel=channel_id, text=summary["text"], blocks=summary["blocks"]).get("ts")
+            by_assignee: dict[str, list[alerts.AlertItem]] = {}
+            for item in items:
+                if item.assignee_id:
+                    by_assignee.setdefault(item.assignee_id, []).append(item)
+            for assignee, theirs in by_assignee.items():
+                dm = client.conversations_open(users=assignee)["channel"]["id"]
+                message = build_assignee_dm(theirs, today)
+                client.chat_postMessage(channel=dm, text=message["text"], blocks=message["blocks"])
+            with unit_of_work(sessions) as session:
+                alerts.mark_alerted(session, team_id, items, now)
+    except BaseException:
+        schedules.release_claim(sessions, claim_id)
+        raise
+    schedules.complete_claim(sessions, claim_id, ts, sub_id)
+    return len({i.opportunity_id for i in items})
+
+
+def take_due_snapshots(sessions: sessionmaker[Session], now: datetime) -> None:
+    """Hook for the forecast branch's snapshots (snapshot_due_periods/take_snapshot) at each month/quarter start."""
+    try:
+        from oppbot.services import snapshots  # type: ignore[attr-defined]
+    except ImportError:
+        log.info("forecast snapshots are not available in this build; skipping")
+        return
+    with unit_of_work(sessions) as session:
+        snapshots.take_due_snapshots(session, now)  # adapt to the forecast branch's API when it lands
+
+
+def send_task_reminders(sessions: sessionmaker[Session], client: WebClient, now: datetime) -> None:
+    """Hook for the customers branch's send_due_reminders(...)."""
+    try:
+        from oppbot.services.tasks import send_due_reminders  # type: ignore[attr-defined]
+    except ImportError:
+        log.info("task reminders are not available in this build; skipping")
+        return
+    send_due_reminders(sessions, client, now)  # adapt to the customers branch's API when it lands
+
+
+# --- actors ----------------------------------------------------------------------------------------------------------
+
+
+def _runtime() -> tuple[sessionmaker[Session], WebClient]:
+    from oppbot.config import cached_settings
+    from oppbot.slack.app import web_client
+
+    settings = cached_settings()
+    return session_factory(engine_for(settings.database_url)), web_client(settings)
+
+
+@dramatiq.actor(queue_name="scheduled", max_retries=3)
+def scheduled_tick() -> None:
+    """Every minute: enqueue one send per due (channel, kind, period). Duplicated ticks are harmless."""
+    sessions, _client = _runtime()
+    for run in find_due(sessions, utcnow()):
+        actor = send_digest if run.kind == schedules.DIGEST else send_alerts
+        actor.send(run.subscription_id, run.period_key)
+
+
+@dramatiq.actor(queue_name="scheduled", max_retries=5, min_backoff=10_000)
+def send_digest(sub_id: int, period_key: str) -> None:
+    sessions, client = _runtime()
+    deliver_digest(sessions, client, sub_id, period_key)
+
+
+@dramatiq.actor(queue_name="scheduled", max_retries=5, min_backoff=10_000)
+def send_alerts(sub_id: int, period_key: str) -> None:
+    sessions, client = _runtime()
+    deliver_alerts(sessions, client, sub_id, period_key)
+
+
+@dramatiq.actor(queue_name="scheduled", max_retries=3)
+def snapshot_tick() -> None:
+    sessions, _client = _runtime()
+    take_due_snapshots(sessions, utcnow())
+
+
+@dramatiq.actor(queue_name="scheduled", max_retries=3)
+def reminders_tick() -> None:
+    sessions, client = _runtime()
+    send_task_reminders(sessions, client, utcnow())
