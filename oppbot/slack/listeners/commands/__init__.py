@@ -20,9 +20,10 @@ log = logging.getLogger(__name__)
 def subcommands() -> list[Subcommand]:
     """Every subcommand, from the modules that define them (each exports SUBCOMMANDS)."""
     from oppbot.slack.listeners.commands import deals
+    from oppbot.slack.listeners.commands import notify
 
     found: list[Subcommand] = []
-    for module in (deals,):
+    for module in (deals, notify):
         found.extend(module.SUBCOMMANDS)
     return found
 
