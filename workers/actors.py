@@ -81,11 +81,15 @@ def once(runtime: Runtime, event_id: str, consumer: str, effect: Callable[[], di
         return False
     try:
         result = effect() or {}
-    except BaseException:
+    except BaseException as exc:
         with unit_of_work(runtime.sessions) as session:
             session.execute(
                 delete(ProcessedEvent).where(ProcessedEvent.event_id == event_id, ProcessedEvent.consumer == consumer)
             )
+        delay = _retry_after_ms(exc)
+        if delay is not None:
+            # Slack still says "slow down" after the client's own retries: come back no sooner than it asked.
+            raise dramatiq.Retry(f"Slack rate limit on {consumer}", delay=delay) from exc
         raise
     with unit_of_work(runtime.sessions) as session:
         session.execute(
@@ -94,6 +98,19 @@ def once(runtime: Runtime, event_id: str, consumer: str, effect: Callable[[], di
             .values(result={"state": "done", **result})
         )
     return True
+
+
+def _retry_after_ms(exc: BaseException) -> int | None:
+    if not isinstance(exc, SlackApiError) or exc.response is None or exc.response.status_code != 429:
+        return None
+    value = next((v for k, v in (exc.response.headers or {}).items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    try:
+        seconds = int(value or 1)
+    except (TypeError, ValueError):
+        seconds = 1
+    return max(1, seconds) * 1000
 
 
 def _mark_done(runtime: Runtime, event_id: str) -> None:

@@ -138,6 +138,8 @@ def event_stage(kind: str, opp: Opportunity, detail: dict[str, Any]) -> Stage:
     """The stage the event is about: where a moved deal went, else where the deal is now."""
     if kind in (Kind.STAGE_CHANGED, Kind.WON, Kind.LOST, Kind.REOPENED) and detail.get("to_stage"):
         return Stage(detail["to_stage"])
+    if kind == Kind.CREATED and detail.get("stage"):
+        return Stage(detail["stage"])
     return opp.stage_enum
 
 
@@ -216,7 +218,7 @@ def subject(
         assignee_id=opp.assignee_id,
         actor_id=actor_id,
         from_stage=stage("from_stage"),
-        to_stage=stage("to_stage"),
+        to_stage=stage("to_stage") or (stage("stage") if kind == Kind.CREATED else None),
         from_user=detail.get("from_user"),
         to_user=detail.get("to_user") or (detail.get("assignee") if kind == Kind.CREATED else None),
         loss_reason=detail.get("loss_reason"),

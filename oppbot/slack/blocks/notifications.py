@@ -26,7 +26,7 @@ def headline(event: DealEvent) -> str:
     """What happened, in one mrkdwn line."""
     who = user(event.actor_id, nobody="someone")
     if event.kind == Kind.CREATED:
-        return f":new: New deal in {event.stage.label} by {who}"
+        return f":new: New deal in {(event.to_stage or event.stage).label} by {who}"
     if event.kind == Kind.WON:
         return f":trophy: Deal won! Closed by {who}"
     if event.kind == Kind.LOST:
