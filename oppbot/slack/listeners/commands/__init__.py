@@ -20,10 +20,11 @@ log = logging.getLogger(__name__)
 def subcommands() -> list[Subcommand]:
     """Every subcommand, from the modules that define them (each exports SUBCOMMANDS)."""
     from oppbot.slack.listeners.commands import deals
+    from oppbot.slack.listeners.commands import notify
     from oppbot.slack.listeners.commands import schedules
 
     found: list[Subcommand] = []
-    for module in (deals, schedules):
+    for module in (deals, notify, schedules):
         found.extend(module.SUBCOMMANDS)
     return found
 

@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: they return dicts and never send."""
