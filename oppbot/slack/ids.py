@@ -19,6 +19,7 @@ class Callback(StrEnum):
     CUSTOMER_NEW = "customer_new"
     MESSAGE_SHORTCUT = "create_opportunity_from_message"
     ALERT_CLOSE_DATE = "alert_close_date"
+    DEAL_FOUND = "deal_found"  # read-only modal showing a deal picked in the App Home finder
 
 
 class Block(StrEnum):
@@ -42,6 +43,9 @@ class Block(StrEnum):
     CUSTOMER_EMAIL = "email"
     CUSTOMER_DOMAIN = "domain"
     CUSTOMER_PHONE = "phone"
+    CUSTOMER_ACTIONS = "customer_actions"  # the actions block holding the "New customer" button
+    CONTEXT = "context"  # a modal's explanatory context block
+    HOME_ACTIONS = "home_actions"
 
 
 class Action(StrEnum):
@@ -64,6 +68,7 @@ class Action(StrEnum):
     ALERT_CLOSE_DATE = "alert_close_date"
     ALERT_LOST = "alert_lost"
     ALERT_CLAIM = "alert_claim"
+    NEW_CUSTOMER = "customer_new_push"  # inside the deal modal: pushes the customer modal
 
 
 def input_action(block: Block) -> str:

@@ -11,6 +11,7 @@ from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import OppbotError
 from oppbot.domain.refs import format_ref
 from oppbot.services import alerts, opportunities
+from oppbot.services.context import Actor
 from oppbot.slack.blocks.alerts import build_close_date_modal
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Action
@@ -35,13 +36,16 @@ def _say(respond: Respond, text: str) -> None:
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def open_loss_modal(client: WebClient, trigger_id: str, deps: Deps, actor, number: int, origin: str) -> bool:
-    """The loss-reason modal of the slack-modals branch; False when that module is not in this build."""
+def open_loss_modal(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int) -> bool:
+    """The loss-reason modal (slack-modals' open_views.open_loss); its submission re-checks permission and state.
+
+    No origin: the alert is not a deal card, so there is no card to refresh after the close.
+    """
     try:
         from oppbot.slack.listeners.views.open_views import open_loss
     except ImportError:
         return False
-    open_loss(client, trigger_id, deps, actor, number, origin)
+    open_loss(client, trigger_id, deps, actor, number, None)
     return True
 
 
@@ -74,9 +78,9 @@ def register(app: App, deps: Deps) -> None:
         number = _number(body)
         if number is None:
             return
-        actor = resolve_actor(deps, client, _team(body), body["user"]["id"])
-        origin = (body.get("channel") or {}).get("id", "")
-        if not open_loss_modal(client, body["trigger_id"], deps, actor, number, origin):
+        # The trigger_id dies in 3 s: no users.info first; the loss submission resolves the role and re-checks.
+        actor = Actor(_team(body), body["user"]["id"])
+        if not open_loss_modal(client, body["trigger_id"], deps, actor, number):
             _say(respond, f"Use `/opp lost {number} <reason>` to close {format_ref(number)} as lost.")
 
     def claim(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:

@@ -22,9 +22,10 @@ def subcommands() -> list[Subcommand]:
     from oppbot.slack.listeners.commands import deals
     from oppbot.slack.listeners.commands import notify
     from oppbot.slack.listeners.commands import schedules
+    from oppbot.slack.listeners.commands import modals
 
     found: list[Subcommand] = []
-    for module in (deals, notify, schedules):
+    for module in (deals, notify, schedules, modals):  # modals last: its `customer` hands non-"new" uses to the other one
         found.extend(module.SUBCOMMANDS)
     return found
 
