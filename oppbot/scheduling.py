@@ -52,7 +52,7 @@ def build_scheduler(*, background: bool = False) -> BaseScheduler:
     scheduler.add_job(enqueue_tick, "cron", second=0, id="scheduled_tick", replace_existing=True)
     # Snapshots: the job checks which periods start today, so running it hourly is safe and catches up after downtime.
     scheduler.add_job(enqueue_snapshots, "cron", minute=5, id="forecast_snapshots", replace_existing=True)
-    scheduler.add_job(enqueue_reminders, "cron", minute="*/5", second=30, id="task_reminders", replace_existing=True)
+    scheduler.add_job(enqueue_reminders, "cron", second=30, id="task_reminders", replace_existing=True)
     return scheduler
 
 

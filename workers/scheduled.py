@@ -108,25 +108,34 @@ def deliver_alerts(
     return len({i.opportunity_id for i in items})
 
 
-def take_due_snapshots(sessions: sessionmaker[Session], now: datetime) -> None:
-    """Hook for the forecast branch's snapshots (snapshot_due_periods/take_snapshot) at each month/quarter start."""
-    try:
-        from oppbot.services import snapshots  # type: ignore[attr-defined]
-    except ImportError:
-        log.info("forecast snapshots are not available in this build; skipping")
-        return
+def take_due_snapshots(sessions: sessionmaker[Session], now: datetime) -> int:
+    """The "start" forecast snapshot of each workspace's current month and quarter (a no-op once taken, so the hourly
+    job catches up after downtime). Each workspace in its own transaction; how many were newly taken."""
+    from sqlalchemy import select
+
+    from oppbot.db.models import Workspace
+    from oppbot.domain.periods import snapshot_due_periods
+    from oppbot.services.forecast import take_snapshot
+
     with unit_of_work(sessions) as session:
-        snapshots.take_due_snapshots(session, now)  # adapt to the forecast branch's API when it lands
+        team_ids = list(session.scalars(select(Workspace.team_id)))
+    taken = 0
+    for team_id in team_ids:
+        with unit_of_work(sessions) as session:
+            today = alerts.workspaces.load_rules(session, team_id).today(now)
+            for period in snapshot_due_periods(today):
+                taken += take_snapshot(session, team_id, period, "start", now=now).created
+    return taken
 
 
 def send_task_reminders(sessions: sessionmaker[Session], client: WebClient, now: datetime) -> None:
-    """Hook for the customers branch's send_due_reminders(...)."""
+    """Task reminder DMs: the customers branch's send_due_reminders (oppbot/slack/reminders.py), when present."""
     try:
-        from oppbot.services.tasks import send_due_reminders  # type: ignore[attr-defined]
+        from oppbot.slack.reminders import send_due_reminders
     except ImportError:
-        log.info("task reminders are not available in this build; skipping")
+        log.info("task reminders are not in this build yet; skipping")
         return
-    send_due_reminders(sessions, client, now)  # adapt to the customers branch's API when it lands
+    send_due_reminders(sessions, client, now)
 
 
 # --- actors ----------------------------------------------------------------------------------------------------------

@@ -6,16 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oppbot.db.models import Activity, FxRate, Opportunity
 from oppbot.domain.money import minor_units
+from oppbot.domain.periods import month_of, quarter_of
 from oppbot.domain.stages import OPEN_STAGES
 from oppbot.services import alerts, workspaces
 from oppbot.services.events import Kind
+from oppbot.services.forecast import Forecast, forecast
 
 CLOSING_SOON_DAYS = 30
 CLOSING_SOON_LIMIT = 5
@@ -48,31 +49,16 @@ class Digest:
     today: date
     timezone: str
     reporting_currency: str
-    forecasts: list[Any]  # what oppbot.services.forecast.forecast() returns, for month then quarter
+    forecasts: list[Forecast]  # this month, then this quarter
     changes: Changes
     closing_soon: list[DealLine]
     stale_count: int
     overdue_count: int
 
 
-def month_key(day: date) -> str:
-    return f"{day.year}-{day.month:02d}"
-
-
-def quarter_key(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def period_forecast(session: Session, team_id: str, period_key: str, today: date) -> Any | None:
-    """The forecast branch's forecast() for one period; None until that module exists.
-
-    The one seam to the forecast service (oppbot/services/forecast.py): the digest never computes its own.
-    """
-    try:
-        from oppbot.services import forecast as forecast_service
-    except ImportError:
-        return None
-    return forecast_service.forecast(session, team_id, period_key, today=today)
+def period_forecasts(session: Session, team_id: str, today: date) -> list[Forecast]:
+    """This month's and this quarter's forecast from oppbot.services.forecast: the digest never computes its own."""
+    return [forecast(session, team_id, period, today=today) for period in (month_of(today), quarter_of(today))]
 
 
 def latest_rates(session: Session, team_id: str, base: str, today: date) -> dict[str, Decimal]:
@@ -147,10 +133,7 @@ def closing_soon(session: Session, team_id: str, today: date, reporting: str) ->
 def build_digest(session: Session, team_id: str, now: datetime, *, since: datetime | None) -> Digest:
     rules = workspaces.load_rules(session, team_id)
     today = rules.today(now)
-    forecasts = [
-        f for f in (period_forecast(session, team_id, key, today) for key in (month_key(today), quarter_key(today)))
-        if f is not None
-    ]
+    forecasts = period_forecasts(session, team_id, today)
     stale, overdue = alerts.counts(session, team_id, now)
     return Digest(
         team_id=team_id,

@@ -8,6 +8,7 @@ from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services.digests import DealLine, Digest
 from oppbot.services.events import Kind
+from oppbot.services.forecast import Forecast
 from oppbot.slack.text import day, escape, money, truncate, user
 
 MAX_BLOCKS = 50
@@ -37,13 +38,32 @@ def deal_line(line: DealLine) -> str:
     return text
 
 
-def forecast_text(forecast: Any) -> str:
-    """Render the forecast service's result. Its `summary_lines()`/`lines()` when it has them, else its text."""
-    for name in ("summary_lines", "lines"):
-        fn = getattr(forecast, name, None)
-        if callable(fn):
-            return "\n".join(escape(line) for line in fn())
-    return escape(str(forecast))
+def forecast_text(result: Forecast) -> str:
+    """One period: weighted open pipeline by stage, the total, and Closed-Won so far, in the reporting currency."""
+    r = result.reporting
+    label = result.period.label if result.period else "Pipeline"
+    lines = [f"*{escape(label)}* — weighted {money(result.open.weighted, r)} of {money(result.open.value, r)} open"
+             f" · Closed-Won so far {money(result.won.value, r)} ({result.won.count})"]
+    for line in result.open.stages:
+        if line.count:
+            lines.append(f"• {line.stage.label}: {line.count} · {money(line.value, r)} · weighted {money(line.weighted, r)}")
+    if result.overdue.count:
+        lines.append(f"• Overdue, carried in: {result.overdue.count} · weighted {money(result.overdue.weighted, r)}")
+    if result.missing_total:
+        lines.append(f"_{result.missing_total} deal(s) in currencies without a rate are left out._")
+    return "\n".join(lines)
+
+
+def rates_text(forecasts: list[Forecast]) -> str:
+    seen: dict[tuple[str, object], object] = {}
+    for result in forecasts:
+        for rate in result.rates_used:
+            seen[(rate.currency, rate.effective_date)] = rate
+    if not seen:
+        return ""
+    reporting = forecasts[0].reporting
+    parts = [f"1 {r.currency} = {r.rate.normalize():f} {reporting} ({r.effective_date.isoformat()})" for r in seen.values()]
+    return "Rates used: " + "; ".join(parts)
 
 
 def build_digest_message(digest: Digest, *, manual: bool = False) -> dict[str, Any]:
@@ -54,11 +74,11 @@ def build_digest_message(digest: Digest, *, manual: bool = False) -> dict[str, A
             + (" · sent on request" if manual else "")
         ),
     ]
-    if digest.forecasts:
-        for forecast in digest.forecasts:
-            blocks.append(_section(forecast_text(forecast)))
-    else:
-        blocks.append(_section("_Forecast not available yet._"))
+    for result in digest.forecasts:
+        blocks.append(_section(forecast_text(result)))
+    rates = rates_text(digest.forecasts)
+    if rates:
+        blocks.append(_context(rates))
     blocks.append({"type": "divider"})
 
     changes = digest.changes
