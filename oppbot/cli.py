@@ -70,8 +70,7 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
 def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
     from oppbot.scheduling import run_scheduler
 
-    run_scheduler(settings)
-    return 0
+    return run_scheduler(settings)
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:

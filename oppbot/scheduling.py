@@ -19,29 +19,22 @@ MISFIRE_GRACE_SECONDS = 300
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS}
 
 
-def setup_broker(settings: Settings) -> None:
-    """The workers branch's broker choice (workers/broker.py); the one seam, so actors import after it."""
-    from workers.broker import setup_broker as _setup
+def _send(actor_name: str) -> None:
+    import dramatiq
 
-    _setup(settings)
+    dramatiq.get_broker().get_actor(actor_name).send()
 
 
 def enqueue_tick() -> None:
-    from workers.scheduled import scheduled_tick
-
-    scheduled_tick.send()
+    _send("scheduled_tick")
 
 
 def enqueue_snapshots() -> None:
-    from workers.scheduled import snapshot_tick
-
-    snapshot_tick.send()
+    _send("snapshot_tick")
 
 
 def enqueue_reminders() -> None:
-    from workers.scheduled import reminders_tick
-
-    reminders_tick.send()
+    _send("reminders_tick")
 
 
 def build_scheduler(*, background: bool = False) -> BaseScheduler:
@@ -56,7 +49,19 @@ def build_scheduler(*, background: bool = False) -> BaseScheduler:
     return scheduler
 
 
-def run_scheduler(settings: Settings) -> None:
+REDIS_REQUIRED = """`oppbot scheduler` needs Redis so its jobs reach the workers: set REDIS_URL (the same for
+`oppbot worker`). Without Redis, `oppbot dev` runs the scheduler, the broker and the workers in one process."""
+
+
+def run_scheduler(settings: Settings) -> int:
+    if not settings.redis_url:
+        import sys
+
+        print(REDIS_REQUIRED, file=sys.stderr)
+        return 2
+    # The broker (and the actors declared on it) come from workers/broker.py, the one place that picks it.
+    from workers.broker import setup_broker
+
     setup_broker(settings)
     scheduler = build_scheduler()
     log.info("Scheduler started: jobs %s", ", ".join(job.id for job in scheduler.get_jobs()))
@@ -64,3 +69,4 @@ def run_scheduler(settings: Settings) -> None:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         log.info("Scheduler stopped")
+    return 0

@@ -1,6 +1,6 @@
 """Scheduled work as Dramatiq actors: the minute tick, digests, alerts, snapshots, reminders.
 
-Import after the broker is set (workers/broker.py). Each actor is a thin shell over a plain function taking
+Actors are declared on the broker by declare() (from workers/broker.py's setup_broker). Each actor is a thin shell over a plain function taking
 (sessions, client, ...) so tests run the same path without a broker. Exactly-once comes from the scheduled_sends
 claim, not from there being one scheduler or one delivery.
 """
@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from oppbot.db.base import utcnow
-from oppbot.db.session import engine_for, session_factory, unit_of_work
+from oppbot.db.session import unit_of_work
 from oppbot.services import alerts, digests, schedules
 from oppbot.slack.blocks.alerts import build_assignee_dm, build_channel_summary
 from oppbot.slack.blocks.digest import build_digest_message
@@ -140,43 +140,43 @@ def send_task_reminders(sessions: sessionmaker[Session], client: WebClient, now:
 
 # --- actors ----------------------------------------------------------------------------------------------------------
 
-
-def _runtime() -> tuple[sessionmaker[Session], WebClient]:
-    from oppbot.config import cached_settings
-    from oppbot.slack.app import web_client
-
-    settings = cached_settings()
-    return session_factory(engine_for(settings.database_url)), web_client(settings)
+QUEUE = "scheduled"
+TICK, SEND_DIGEST, SEND_ALERTS, SNAPSHOTS, REMINDERS = (
+    "scheduled_tick", "send_digest", "send_alerts", "snapshot_tick", "reminders_tick",
+)
 
 
-@dramatiq.actor(queue_name="scheduled", max_retries=3)
-def scheduled_tick() -> None:
-    """Every minute: enqueue one send per due (channel, kind, period). Duplicated ticks are harmless."""
-    sessions, _client = _runtime()
-    for run in find_due(sessions, utcnow()):
-        actor = send_digest if run.kind == schedules.DIGEST else send_alerts
-        actor.send(run.subscription_id, run.period_key)
+def declare(broker: dramatiq.Broker, runtime) -> dict[str, dramatiq.Actor]:
+    """Declare the scheduled actors on `broker`, bound to `runtime` (workers.actors.Runtime); called by
+    workers.broker.setup_broker beside the event actors, so workers and the scheduler both know them."""
+    declared: dict[str, dramatiq.Actor] = {}
+
+    def scheduled_tick() -> None:
+        # Every minute: one send per due (channel, kind, period). Duplicated ticks are harmless (the claim decides).
+        for run in find_due(runtime.sessions, utcnow()):
+            declared[SEND_DIGEST if run.kind == schedules.DIGEST else SEND_ALERTS].send(
+                run.subscription_id, run.period_key
+            )
+
+    def send_digest(sub_id: int, period_key: str) -> None:
+        deliver_digest(runtime.sessions, _client(runtime, sub_id), sub_id, period_key)
+
+    def send_alerts(sub_id: int, period_key: str) -> None:
+        deliver_alerts(runtime.sessions, _client(runtime, sub_id), sub_id, period_key)
+
+    def snapshot_tick() -> None:
+        take_due_snapshots(runtime.sessions, utcnow())
+
+    def reminders_tick() -> None:
+        send_task_reminders(runtime.sessions, runtime.slack(""), utcnow())
+
+    for name, fn in ((TICK, scheduled_tick), (SEND_DIGEST, send_digest), (SEND_ALERTS, send_alerts),
+                     (SNAPSHOTS, snapshot_tick), (REMINDERS, reminders_tick)):
+        declared[name] = dramatiq.Actor(fn, broker=broker, actor_name=name, queue_name=QUEUE, priority=0, options={})
+    return declared
 
 
-@dramatiq.actor(queue_name="scheduled", max_retries=5, min_backoff=10_000)
-def send_digest(sub_id: int, period_key: str) -> None:
-    sessions, client = _runtime()
-    deliver_digest(sessions, client, sub_id, period_key)
-
-
-@dramatiq.actor(queue_name="scheduled", max_retries=5, min_backoff=10_000)
-def send_alerts(sub_id: int, period_key: str) -> None:
-    sessions, client = _runtime()
-    deliver_alerts(sessions, client, sub_id, period_key)
-
-
-@dramatiq.actor(queue_name="scheduled", max_retries=3)
-def snapshot_tick() -> None:
-    sessions, _client = _runtime()
-    take_due_snapshots(sessions, utcnow())
-
-
-@dramatiq.actor(queue_name="scheduled", max_retries=3)
-def reminders_tick() -> None:
-    sessions, client = _runtime()
-    send_task_reminders(sessions, client, utcnow())
+def _client(runtime, sub_id: int) -> WebClient:
+    with unit_of_work(runtime.sessions) as session:
+        loaded = schedules.get_subscription(session, sub_id)
+    return runtime.slack(loaded[0].team_id if loaded else "")
