@@ -112,12 +112,29 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=16, help="request threads")
 
 
+def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    from oppbot.scheduling import run_scheduler
+
+    return run_scheduler(settings)
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from workers.run import run_worker
+
+    return run_worker(settings, processes=args.processes, threads=args.threads)
+
+
+def _worker_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--processes", type=int, default=2, help="Dramatiq worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
+
+
 # Subcommands register here as their issues land: name -> (help, configure(parser), run(settings, args)).
 COMMANDS: dict[str, tuple[str, object, object]] = {
     "serve": ("HTTP mode: POST /slack/events, GET /healthz", _serve_args, _serve),
     "socket": ("Socket Mode (no public URL needed)", None, _socket),
-    "worker": ("Dramatiq worker processes", None, _not_yet("worker")),
-    "scheduler": ("the APScheduler process", None, _not_yet("scheduler")),
+    "worker": ("Dramatiq worker processes and the outbox relay (needs REDIS_URL)", _worker_args, _worker),
+    "scheduler": ("the APScheduler process", None, _scheduler),
     "dev": ("everything in one process for a laptop (Socket Mode; --http for HTTP)", _dev_args, _dev),
 }
 from oppbot.fx_cli import FX_COMMAND  # noqa: E402  (the forecast engineer's `oppbot fx import`)

@@ -1,0 +1,110 @@
+"""/opp notify: subscribe a channel to deal notifications, stop them, or show them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from oppbot.db.session import unit_of_work
+from oppbot.domain.errors import InvalidInput
+from oppbot.domain.money import format_amount, normalise_currency
+from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
+from oppbot.services import notifications
+from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
+
+USAGE = "/opp notify #channel [stage…] [min value] · /opp notify off · /opp notify"
+
+# Slack escapes a channel typed in a slash command (should_escape: true) as <#C123|name> (the name may be empty).
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyRequest:
+    channel_id: str
+    stages: tuple[Stage, ...]
+    min_amount: str | None
+    min_currency: str | None
+
+
+def parse_channel(token: str) -> str | None:
+    match = _CHANNEL.match(token.strip())
+    return match.group(1) if match else None
+
+
+def parse_subscribe(args: str) -> NotifyRequest:
+    """`<#C1|sales> proposal negotiation 10000 EUR` → channel, stages and minimum (amount checked by the service)."""
+    tokens = args.split()
+    channel = parse_channel(tokens[0]) if tokens else None
+    if channel is None:
+        raise InvalidInput.field(
+            "channel", "Name the channel to notify, like `/opp notify #sales`, or `/opp notify off` to stop here."
+        )
+    stages: list[Stage] = []
+    amount: str | None = None
+    currency: str | None = None
+    for token in tokens[1:]:
+        if is_stage_word(token):
+            stages.append(parse_stage(token))
+        elif _CURRENCY.match(token) and currency is None:
+            try:
+                currency = normalise_currency(token)
+            except InvalidInput:
+                raise InvalidInput.field(
+                    "min_value", f"'{token[:20]}' is neither a stage ({STAGE_EXAMPLE}) nor a currency code."
+                ) from None
+        elif amount is None and any(ch.isdigit() for ch in token):
+            amount = token
+        else:
+            raise InvalidInput.field(
+                "min_value",
+                f"'{token[:20]}' is neither a stage ({STAGE_EXAMPLE}) nor a minimum value like 10000 or 10k EUR.",
+            )
+    if currency is not None and amount is None:
+        raise InvalidInput.field("min_value", "Give the minimum value with its currency, like `10000 EUR`.")
+    return NotifyRequest(channel, tuple(stages), amount, currency)
+
+
+def describe(sub: notifications.Subscription) -> str:
+    stages = ", ".join(s.label for s in sub.stages) if sub.stages else "every stage"
+    minimum = (
+        f", worth at least {format_amount(Decimal(sub.min_amount), sub.min_currency)}"
+        if sub.min_amount is not None and sub.min_currency
+        else ""
+    )
+    return f"<#{sub.channel_id}>: {stages}{minimum}"
+
+
+def notify(ctx: CommandContext) -> Reply:
+    args = ctx.args.strip()
+    if not args:
+        with unit_of_work(ctx.deps.sessions) as session:
+            subs = notifications.list_subscriptions(session, ctx.actor)
+        if not subs:
+            return Reply(text="No channel gets deal notifications yet. A manager can start them with "
+                              "`/opp notify #channel [stage…] [min value]`.")
+        return Reply(text="*Deal notifications*\n" + "\n".join(f"• {describe(s)}" for s in subs))
+    first = args.split()[0].lower()
+    if first in ("off", "stop"):
+        rest = args.split()[1:]
+        channel = parse_channel(rest[0]) if rest else ctx.channel_id
+        if not channel:
+            raise InvalidInput.field("channel", "Use `/opp notify off` in the channel, or `/opp notify off #channel`.")
+        with unit_of_work(ctx.deps.sessions) as session:
+            stopped = notifications.unsubscribe(session, ctx.actor, channel)
+        if stopped:
+            return Reply(text=f"<#{channel}> will no longer get deal notifications.")
+        return Reply(text=f"<#{channel}> wasn't getting deal notifications; nothing changed.")
+    request = parse_subscribe(args)
+    with unit_of_work(ctx.deps.sessions) as session:
+        sub = notifications.subscribe(
+            session, ctx.actor, request.channel_id, request.stages, request.min_amount, request.min_currency,
+            default_currency=ctx.deps.settings.default_currency,
+        )
+    return Reply(text=f"Deal notifications (created, moved, won, lost, reassigned) will go to {describe(sub)}.")
+
+
+SUBCOMMANDS = [
+    Subcommand(("notify",), notify, USAGE, "deal notifications to a channel, filtered by stage or minimum value"),
+]

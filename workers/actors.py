@@ -1,0 +1,265 @@
+"""Thin, idempotent Dramatiq actors: load the event by id, do each effect once, talk to Slack."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from oppbot.config import Settings
+from oppbot.db import repositories as repo
+from oppbot.db.models import CardMessage, OutboxEvent, ProcessedEvent
+from oppbot.db.session import unit_of_work
+from oppbot.domain.errors import NotFound
+from oppbot.services import notifications
+from oppbot.services.events import Kind
+
+log = logging.getLogger(__name__)
+
+QUEUE = "oppbot-events"
+HANDLE_EVENT = "handle_event"
+
+# Consumers in processed_events: "event" marks the whole event done; the others are one effect each.
+EVENT_DONE = "event"
+
+
+@dataclass
+class Runtime:
+    """What actors need besides the message: settings, the database, a Slack client per workspace."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    slack: Callable[[str], WebClient]
+    # Called with the event id before any effect; tests use it to hold a job mid-flight.
+    before_effect: Callable[[str], None] | None = field(default=None, repr=False)
+
+
+def default_runtime(settings: Settings) -> Runtime:
+    from oppbot.db.session import engine_for, session_factory
+    from oppbot.slack.app import web_client
+
+    client = web_client(settings)
+    return Runtime(settings=settings, sessions=session_factory(engine_for(settings.database_url)),
+                   slack=lambda _team_id: client)
+
+
+def declare(broker: dramatiq.Broker, runtime: Runtime) -> dict[str, dramatiq.Actor]:
+    """Declare oppbot's actors on `broker`, bound to `runtime`. Called by workers.broker.setup_broker only."""
+
+    def handle_event(event_id: str) -> None:
+        process_event(runtime, event_id)
+
+    return {
+        HANDLE_EVENT: dramatiq.Actor(
+            handle_event, broker=broker, actor_name=HANDLE_EVENT, queue_name=QUEUE, priority=0, options={}
+        )
+    }
+
+
+# --- idempotency -----------------------------------------------------------------------------------------------------
+
+
+def once(runtime: Runtime, event_id: str, consumer: str, effect: Callable[[], dict[str, Any] | None]) -> bool:
+    """Run `effect` unless (event_id, consumer) was claimed before; True when it ran now.
+
+    The claim is committed before the Slack call, so a redelivered or restarted message finds it and never posts
+    again. A Slack call that definitely failed releases the claim so Dramatiq's retry can try again; a worker killed
+    between the claim and the call loses that one effect rather than doubling it (logged as "claimed" forever).
+    """
+    try:
+        with unit_of_work(runtime.sessions) as session:
+            session.add(ProcessedEvent(event_id=event_id, consumer=consumer, result={"state": "claimed"}))
+    except IntegrityError:
+        return False
+    try:
+        result = effect() or {}
+    except BaseException as exc:
+        with unit_of_work(runtime.sessions) as session:
+            session.execute(
+                delete(ProcessedEvent).where(ProcessedEvent.event_id == event_id, ProcessedEvent.consumer == consumer)
+            )
+        delay = _retry_after_ms(exc)
+        if delay is not None:
+            # Slack still says "slow down" after the client's own retries: come back no sooner than it asked.
+            raise dramatiq.Retry(f"Slack rate limit on {consumer}", delay=delay) from exc
+        raise
+    with unit_of_work(runtime.sessions) as session:
+        session.execute(
+            update(ProcessedEvent)
+            .where(ProcessedEvent.event_id == event_id, ProcessedEvent.consumer == consumer)
+            .values(result={"state": "done", **result})
+        )
+    return True
+
+
+def _retry_after_ms(exc: BaseException) -> int | None:
+    if not isinstance(exc, SlackApiError) or exc.response is None or exc.response.status_code != 429:
+        return None
+    value = next((v for k, v in (exc.response.headers or {}).items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    try:
+        seconds = int(value or 1)
+    except (TypeError, ValueError):
+        seconds = 1
+    return max(1, seconds) * 1000
+
+
+def _mark_done(runtime: Runtime, event_id: str) -> None:
+    try:
+        with unit_of_work(runtime.sessions) as session:
+            session.add(ProcessedEvent(event_id=event_id, consumer=EVENT_DONE, result={"state": "done"}))
+    except IntegrityError:
+        pass  # a redelivery finished first; every effect below was claimed once all the same
+
+
+# --- the event -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventInfo:
+    event_id: str
+    team_id: str
+    kind: str
+    opportunity_id: int | None
+    actor_id: str | None
+    detail: dict[str, Any]
+
+
+def load_event(session: Session, event_id: str) -> EventInfo | None:
+    row = session.scalars(select(OutboxEvent).where(OutboxEvent.event_id == event_id)).one_or_none()
+    if row is None:
+        return None
+    return EventInfo(row.event_id, row.team_id, row.kind, row.opportunity_id, row.actor_id, dict(row.payload or {}))
+
+
+def process_event(runtime: Runtime, event_id: str) -> None:
+    with unit_of_work(runtime.sessions) as session:
+        if session.get(ProcessedEvent, (event_id, EVENT_DONE)) is not None:
+            return
+        event = load_event(session, event_id)
+    if event is None:
+        log.warning("Outbox event %s is gone; nothing to do", event_id)
+        return
+    if runtime.before_effect is not None:
+        runtime.before_effect(event_id)
+    if event.opportunity_id is not None:
+        _deal_effects(runtime, event)
+    _mark_done(runtime, event_id)
+
+
+NOTIFY_KINDS = {Kind.CREATED, Kind.STAGE_CHANGED, Kind.WON, Kind.LOST, Kind.REOPENED, Kind.ASSIGNED, Kind.UNASSIGNED}
+
+
+def _deal_effects(runtime: Runtime, event: EventInfo) -> None:
+    with unit_of_work(runtime.sessions) as session:
+        try:
+            opp = repo.get_opportunity_by_id(session, event.team_id, event.opportunity_id)
+        except NotFound:
+            log.info("Deal %s of event %s no longer exists", event.opportunity_id, event.event_id)
+            return
+        cards = list(session.scalars(select(CardMessage).where(CardMessage.opportunity_id == opp.id)))
+        assignee = opp.assignee_id
+        targets = notifications.channels_for(session, event.team_id, event.kind, opp, event.detail) \
+            if event.kind in NOTIFY_KINDS else []
+    client = runtime.slack(event.team_id)
+
+    for card in cards:
+        once(runtime, event.event_id, f"card:{card.channel_id}:{card.ts}",
+             lambda card=card: _refresh_card(runtime, client, event, card.channel_id, card.ts))
+
+    homes = {u for u in (assignee, event.detail.get("from_user"), event.detail.get("to_user")) if u}
+    for user_id in sorted(homes):
+        once(runtime, event.event_id, f"home:{user_id}",
+             lambda user_id=user_id: _publish_home(runtime, client, event.team_id, user_id))
+
+    for channel_id in targets:
+        once(runtime, event.event_id, f"notify:{channel_id}",
+             lambda channel_id=channel_id: _post_notification(runtime, client, event, channel_id))
+
+    to_user = event.detail.get("to_user") if event.kind == Kind.ASSIGNED else (
+        event.detail.get("assignee") if event.kind == Kind.CREATED else None)
+    if to_user and to_user != event.actor_id:
+        once(runtime, event.event_id, f"dm:{to_user}",
+             lambda: _dm_assignee(runtime, client, event, to_user))
+
+
+# --- effects ---------------------------------------------------------------------------------------------------------
+
+
+def _message_for(runtime: Runtime, event: EventInfo) -> dict:
+    from oppbot.slack.blocks.notifications import deal_notification
+
+    with unit_of_work(runtime.sessions) as session:
+        subject = notifications.subject(session, event.team_id, event.opportunity_id, event.kind, event.actor_id,
+                                        event.detail)
+    return deal_notification(subject)
+
+
+def _post_notification(runtime: Runtime, client: WebClient, event: EventInfo, channel_id: str) -> dict:
+    message = _message_for(runtime, event)
+    response = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"],
+                                       unfurl_links=False)
+    return {"channel": response.get("channel"), "ts": response.get("ts")}
+
+
+def _dm_assignee(runtime: Runtime, client: WebClient, event: EventInfo, user_id: str) -> dict:
+    from oppbot.slack.blocks.notifications import assignment_dm
+
+    with unit_of_work(runtime.sessions) as session:
+        subject = notifications.subject(session, event.team_id, event.opportunity_id, event.kind, event.actor_id,
+                                        event.detail)
+    message = assignment_dm(subject)
+    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    response = client.chat_postMessage(channel=channel, text=message["text"], blocks=message["blocks"])
+    return {"channel": response.get("channel"), "ts": response.get("ts")}
+
+
+def _refresh_card(runtime: Runtime, client: WebClient, event: EventInfo, channel_id: str, ts: str) -> dict:
+    message = card_message(runtime, event.team_id, event.opportunity_id)
+    try:
+        client.chat_update(channel=channel_id, ts=ts, text=message["text"], blocks=message["blocks"])
+    except SlackApiError as exc:
+        # A deleted message or a channel we left can't be refreshed; forget that copy instead of retrying forever.
+        if exc.response.get("error") in ("message_not_found", "channel_not_found", "cant_update_message",
+                                         "not_in_channel", "is_archived"):
+            with unit_of_work(runtime.sessions) as session:
+                session.execute(delete(CardMessage).where(CardMessage.channel_id == channel_id, CardMessage.ts == ts))
+            return {"forgotten": exc.response.get("error")}
+        raise
+    return {}
+
+
+def card_message(runtime: Runtime, team_id: str, opportunity_id: int) -> dict:
+    """The deal card as a message ({"text", "blocks"}), fresh from the database."""
+    from oppbot.services import queries
+    from oppbot.services.context import Actor
+
+    with unit_of_work(runtime.sessions) as session:
+        number = repo.get_opportunity_by_id(session, team_id, opportunity_id).number
+        view = queries.show(session, Actor(team_id=team_id, user_id="UBOT"), number)
+        tz = view.rules.timezone
+    try:
+        from oppbot.slack.blocks.deal_card import deal_message  # slack-core's card, when it has landed
+    except ImportError:
+        from oppbot.slack.blocks.notifications import fallback_card as deal_message
+    return deal_message(view, tz=tz)
+
+
+def _publish_home(runtime: Runtime, client: WebClient, team_id: str, user_id: str) -> dict:
+    try:
+        from oppbot.slack.home import publish_home  # slack-modals' App Home, when it has landed
+    except ImportError:
+        return {"skipped": "no App Home yet"}
+    from oppbot.slack.deps import Deps
+
+    publish_home(client, Deps(settings=runtime.settings, sessions=runtime.sessions), team_id, user_id)
+    return {}
