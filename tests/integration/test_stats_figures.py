@@ -100,17 +100,18 @@ def test_statement_count_does_not_grow_with_the_pipeline(engine, sessions, call)
             stats(session, TEAM, parse_period("2026", TODAY) if False else None, today=TODAY, now=NOW)
 
     counts = []
+    org_id = None
     for size, seed in ((10, 3), (1000, 3)):
         if size == 1000:
             from integration.pipeline_gen import generate
             from oppbot.db.models import Opportunity, StageChange
-            deals, history = generate(1000, 1, seed)
+            deals, history = generate(1000, org_id, seed)
             with sessions() as s, s.begin():
                 s.execute(Opportunity.__table__.delete())
                 s.execute(Opportunity.__table__.insert(), deals)
                 s.execute(StageChange.__table__.insert(), history)
         else:
-            load(sessions, size, seed)
+            org_id = load(sessions, size, seed)[0]["organization_id"]
         with sessions() as session, StatementCounter(engine) as counter:
             run(session)
         counts.append(counter.count)
