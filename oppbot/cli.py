@@ -61,6 +61,54 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _start_background(settings: Settings) -> None:
+    """Hook for `oppbot dev`: worker threads and the scheduler start here once their issues land."""
+    from workers.run import start_in_process
+
+    start_in_process(settings)  # worker threads + outbox relay (daemon threads) on the in-process or Redis broker
+
+
+def _socket_handler(settings: Settings):
+    """Bolt's SocketModeHandler on a slack_sdk SocketModeClient whose Web API calls honour SLACK_API_URL."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from oppbot.slack.app import build_app, web_client
+
+    app = build_app(settings)
+    # The handler's SocketModeClient asks apps.connections.open through this client: SLACK_API_URL applies.
+    return SocketModeHandler(app, settings.slack_app_token, web_client=web_client(settings))
+
+
+def _socket(settings: Settings, _args: argparse.Namespace) -> int:
+    if not require(settings, "slack_bot_token", "slack_app_token"):
+        return 2
+    logging.getLogger(__name__).info("oppbot connecting to Slack over Socket Mode")
+    _socket_handler(settings).start()
+    return 0
+
+
+def _dev(settings: Settings, args: argparse.Namespace) -> int:
+    """Everything in one process: Socket Mode by default, HTTP with --http; background work via the hook."""
+    if args.http:
+        if not require(settings, "slack_bot_token", "slack_signing_secret"):
+            return 2
+        _start_background(settings)
+        from oppbot.slack.server import serve
+
+        serve(settings, args.host, args.port, threads=args.threads)
+        return 0
+    if not require(settings, "slack_bot_token", "slack_app_token"):
+        return 2
+    _start_background(settings)
+    _socket_handler(settings).start()
+    return 0
+
+
+def _dev_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--http", action="store_true", help="serve HTTP instead of Socket Mode")
+    _serve_args(parser)
+
+
 def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=3000)
@@ -81,11 +129,14 @@ def _worker_args(parser: argparse.ArgumentParser) -> None:
 # Subcommands register here as their issues land: name -> (help, configure(parser), run(settings, args)).
 COMMANDS: dict[str, tuple[str, object, object]] = {
     "serve": ("HTTP mode: POST /slack/events, GET /healthz", _serve_args, _serve),
-    "socket": ("Socket Mode (no public URL needed)", None, _not_yet("socket")),
+    "socket": ("Socket Mode (no public URL needed)", None, _socket),
     "worker": ("Dramatiq worker processes and the outbox relay (needs REDIS_URL)", _worker_args, _worker),
     "scheduler": ("the APScheduler process", None, _not_yet("scheduler")),
-    "dev": ("everything in one process for a laptop", None, _not_yet("dev")),
+    "dev": ("everything in one process for a laptop (Socket Mode; --http for HTTP)", _dev_args, _dev),
 }
+from oppbot.fx_cli import FX_COMMAND  # noqa: E402  (the forecast engineer's `oppbot fx import`)
+
+COMMANDS["fx"] = FX_COMMAND
 
 
 def build_parser() -> argparse.ArgumentParser:

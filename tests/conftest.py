@@ -13,7 +13,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from oppbot.db.base import Base
 from oppbot.db.migrate import upgrade
 from oppbot.db.session import make_engine, session_factory
 from oppbot.services.context import Actor
@@ -72,8 +71,12 @@ def postgres_database() -> Iterator[str]:
 
 
 def _truncate_postgres(engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    """Empty every table the migrations made (ours and Bolt's OAuth stores), keeping the schema."""
     with engine.begin() as conn:
+        names = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+        ).scalars()
+        tables = ", ".join(f'"{name}"' for name in names)
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 

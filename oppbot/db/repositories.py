@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from oppbot.db.models import (
@@ -33,7 +33,13 @@ def _with_customer(stmt: Select) -> Select:
 
 def lock_workspace(session: Session, team_id: str) -> Workspace:
     """The workspace row under a write lock: per-workspace counters are bumped while holding it."""
-    workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id).with_for_update())
+    # populate_existing: a copy already in the session would otherwise hide the locked row's current counters.
+    workspace = session.scalar(
+        select(Workspace)
+        .where(Workspace.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if workspace is None:
         raise NotFound("This workspace has not been set up yet.")
     return workspace
@@ -253,25 +259,30 @@ def assignment_history(session: Session, team_id: str, opportunity_id: int) -> l
 
 
 def refresh_search_text(session: Session, team_id: str, *, individual_id=None, organization_id=None) -> None:
-    """After a customer is renamed, its deals' search text is rebuilt in one statement per customer kind."""
+    """After a customer is renamed, its deals' search text is rebuilt: one SELECT and one UPDATE statement
+    (executemany by id), whatever the number of deals. The version column is left alone: search text is derived."""
     if individual_id is None and organization_id is None:
         return
-    for opp in session.scalars(
-        _with_customer(
-            select(Opportunity).where(
-                Opportunity.team_id == team_id,
-                (Opportunity.individual_id == individual_id)
-                if individual_id is not None
-                else (Opportunity.organization_id == organization_id),
-            )
+    if individual_id is not None:
+        column, customer_id = Opportunity.individual_id, individual_id
+        name = session.scalar(select(Individual.name).where(Individual.team_id == team_id, Individual.id == individual_id))
+    else:
+        column, customer_id = Opportunity.organization_id, organization_id
+        name = session.scalar(
+            select(Organization.name).where(Organization.team_id == team_id, Organization.id == organization_id)
         )
-    ):
-        session.execute(
-            update(Opportunity)
-            .where(Opportunity.id == opp.id)
-            .values(search_text=build_search_text(opp.title, opp.customer_name, opp.description))
-            .execution_options(synchronize_session=False)
+    rows = session.execute(
+        select(Opportunity.id, Opportunity.title, Opportunity.description).where(
+            Opportunity.team_id == team_id, column == customer_id
         )
+    ).all()
+    if not rows:
+        return
+    table = Opportunity.__table__
+    session.execute(
+        update(table).where(table.c.id == bindparam("b_id")).values(search_text=bindparam("b_text")),
+        [{"b_id": i, "b_text": build_search_text(t, name or "", d)} for i, t, d in rows],
+    )
 
 
 def build_search_text(title: str, customer_name: str, description: str | None) -> str:

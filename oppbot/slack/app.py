@@ -40,15 +40,30 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
 
 
 def build_app(settings: Settings, *, sessions: sessionmaker[Session] | None = None) -> App:
-    deps = Deps(settings=settings, sessions=sessions or session_factory(engine_for(settings.database_url)))
-    app = App(
-        token=settings.slack_bot_token,
-        signing_secret=settings.slack_signing_secret,
-        client=web_client(settings),
-        # OAuth is wired explicitly (oppbot/slack/oauth.py) when configured, never switched on by the environment.
-        oauth_settings=None,
-        process_before_response=False,
-    )
+    sessions = sessions or session_factory(engine_for(settings.database_url))
+    deps = Deps(settings=settings, sessions=sessions)
+    if settings.oauth_enabled:
+        # Many workspaces: tokens come from the (encrypted) installation store, per request.
+        from oppbot.slack.oauth import oauth_flow
+
+        client = web_client(settings, token=None)
+        app = App(
+            signing_secret=settings.slack_signing_secret,
+            client=client,
+            oauth_flow=oauth_flow(settings, sessions.kw["bind"], client),
+            process_before_response=False,
+        )
+        # app_uninstalled / tokens_revoked delete the stored tokens, so nothing uses them again.
+        app.enable_token_revocation_listeners()
+    else:
+        app = App(
+            token=settings.slack_bot_token,
+            signing_secret=settings.slack_signing_secret,
+            client=web_client(settings),
+            # Explicitly off: with SLACK_CLIENT_ID/SECRET unset Bolt must not look for them.
+            oauth_settings=None,
+            process_before_response=False,
+        )
     from oppbot.slack.listeners import actions, commands, events, options, shortcuts, views
 
     for package in (commands, actions, views, events, shortcuts, options):

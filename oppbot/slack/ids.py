@@ -18,6 +18,7 @@ class Callback(StrEnum):
     NOTE = "deal_note"
     CUSTOMER_NEW = "customer_new"
     MESSAGE_SHORTCUT = "create_opportunity_from_message"
+    DEAL_FOUND = "deal_found"  # read-only modal showing a deal picked in the App Home finder
 
 
 class Block(StrEnum):
@@ -41,6 +42,9 @@ class Block(StrEnum):
     CUSTOMER_EMAIL = "email"
     CUSTOMER_DOMAIN = "domain"
     CUSTOMER_PHONE = "phone"
+    CUSTOMER_ACTIONS = "customer_actions"  # the actions block holding the "New customer" button
+    CONTEXT = "context"  # a modal's explanatory context block
+    HOME_ACTIONS = "home_actions"
 
 
 class Action(StrEnum):
@@ -59,8 +63,48 @@ class Action(StrEnum):
     LIST_STAGE = "list_stage"
     HOME_FIND = "home_find"
     HOME_NEW = "home_new"
+    NEW_CUSTOMER = "customer_new_push"  # inside the deal modal: pushes the customer modal
 
 
 def input_action(block: Block) -> str:
     """The action_id of the input element inside `block` (one element per input block)."""
     return f"{block.value}_input"
+
+
+class BillingCallback(StrEnum):
+    """callback_id of the billing and task modals (customers, catalog, billables, tasks)."""
+
+    BILLABLE_ADD = "billable_add"
+    TASK_ADD = "task_add"
+    SERVICE_SAVE = "service_save"
+
+
+class BillingBlock(StrEnum):
+    """block_id of the billing and task modal inputs."""
+
+    SERVICE = "bill_service"
+    DESCRIPTION = "bill_description"
+    QUANTITY = "bill_quantity"
+    UNIT_PRICE = "bill_unit_price"
+    TASK_TITLE = "task_title"
+    TASK_DUE_DATE = "task_due_date"
+    TASK_DUE_TIME = "task_due_time"
+    TASK_ASSIGNEE = "task_assignee"
+    SERVICE_NAME = "service_name"
+    SERVICE_PRICE = "service_price"
+    SERVICE_CURRENCY = "service_currency"
+
+
+class BillingAction(StrEnum):
+    """action_id of billing and task buttons."""
+
+    ADD_SERVICE = "bill_add_service"
+    ADD_LINE = "bill_add_line"
+    REMOVE_LINE = "bill_remove_line"
+    GENERATE_INVOICE = "bill_generate_invoice"
+    SET_VALUE = "bill_set_value"
+    ADD_TASK = "task_add"
+    TASK_DONE = "task_done"
+    TASK_SNOOZE = "task_snooze"
+    SERVICE_EDIT = "catalog_edit"
+    SERVICE_ADD = "catalog_add"

@@ -9,3 +9,7 @@ from oppbot.slack.deps import Deps
 
 def register(app: App, deps: Deps) -> None:
     """Listeners of this kind are added here as they are written."""
+    from oppbot.slack.listeners.actions import billing, deals
+
+    deals.register(app, deps)
+    billing.register(app, deps)

@@ -20,10 +20,12 @@ log = logging.getLogger(__name__)
 def subcommands() -> list[Subcommand]:
     """Every subcommand, from the modules that define them (each exports SUBCOMMANDS)."""
     from oppbot.slack.listeners.commands import deals
+    from oppbot.slack.listeners.commands import customers, forecast, modals
     from oppbot.slack.listeners.commands import notify
 
     found: list[Subcommand] = []
-    for module in (deals, notify):
+    # modals last: its `customer` hands uses other than "new" to the customers module's.
+    for module in (deals, forecast, customers, notify, modals):
         found.extend(module.SUBCOMMANDS)
     return found
 

@@ -9,3 +9,6 @@ from oppbot.slack.deps import Deps
 
 def register(app: App, deps: Deps) -> None:
     """Listeners of this kind are added here as they are written."""
+    from oppbot.slack.listeners.shortcuts import message
+
+    message.register(app, deps)

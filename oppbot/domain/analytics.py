@@ -1,0 +1,75 @@
+"""Pure maths for analytics: win rate, median, conversion, probability bands for calibration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+BAND_EDGES: tuple[tuple[int, int], ...] = ((0, 20), (21, 40), (41, 60), (61, 80), (81, 100))
+
+
+def ratio(part: int, whole: int) -> Decimal | None:
+    """part / whole as an exact Decimal fraction, None when there is nothing to divide by."""
+    return Decimal(part) / Decimal(whole) if whole else None
+
+
+def win_rate(won: int, lost: int) -> Decimal | None:
+    return ratio(won, won + lost)
+
+
+def median(values: Iterable[Decimal | int | float]) -> Decimal | None:
+    ordered = sorted(Decimal(v) if not isinstance(v, Decimal) else v for v in values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def mean(total: Decimal, count: int) -> Decimal | None:
+    return total / Decimal(count) if count else None
+
+
+def band_of(probability: int) -> int:
+    """Index into BAND_EDGES of the band holding `probability` (0–20, 21–40, 41–60, 61–80, 81–100)."""
+    for index, (low, high) in enumerate(BAND_EDGES):
+        if low <= probability <= high:
+            return index
+    raise ValueError(f"probability {probability} outside 0–100")
+
+
+def band_label(index: int) -> str:
+    low, high = BAND_EDGES[index]
+    return f"{low}–{high}%"
+
+
+def as_percent(fraction: Decimal | None, places: int = 0) -> str:
+    if fraction is None:
+        return "–"
+    value = (fraction * 100).quantize(Decimal(1).scaleb(-places))
+    return f"{value}%"
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """How often deals actually won from a stage or band, beside the probability reps had entered."""
+
+    label: str
+    samples: int
+    won: int
+    probability_sum: int
+
+    @property
+    def actual(self) -> Decimal | None:
+        return ratio(self.won, self.samples)
+
+    @property
+    def entered(self) -> Decimal | None:
+        """Average entered probability as a fraction (0.5 for 50%)."""
+        return ratio(self.probability_sum, self.samples * 100)
+
+
+def seconds_to_days(seconds: Sequence[float]) -> list[Decimal]:
+    return [Decimal(str(s)) / Decimal(86400) for s in seconds]

@@ -1,0 +1,441 @@
+"""The forecast: one implementation for /opp forecast, /opp pipeline's reporting view, App Home and digests.
+
+Aggregates are computed by the database (GROUP BY stage, currency), converted here with dated rates, summed exactly
+and rounded to the reporting currency once at the end. The statement count does not grow with the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from oppbot.db.base import UTCDateTime
+from oppbot.db.models import ForecastSnapshot, Opportunity
+from oppbot.domain.errors import InvalidInput
+from oppbot.domain.fx import Rate, RateTable, convert, rounded, to_major, weighted_major
+from oppbot.domain.periods import Period
+from oppbot.domain.refs import format_ref
+from oppbot.domain.stages import OPEN_STAGES, Stage
+from oppbot.services import fx, workspaces
+
+OPEN_VALUES = tuple(s.value for s in OPEN_STAGES)
+MISSING_LIMIT = 50
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant a local day starts: what 'closed in the period, in the workspace's time zone' compares with."""
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+@dataclass(slots=True)
+class StageLine:
+    stage: Stage
+    count: int = 0
+    value: Decimal = Decimal(0)  # exact, in the reporting currency
+    weighted: Decimal = Decimal(0)
+
+
+@dataclass(slots=True)
+class CurrencyLine:
+    """A per-currency subtotal in its own currency, and converted when a rate exists."""
+
+    currency: str
+    count: int = 0
+    value: Decimal = Decimal(0)  # in `currency`, exact
+    weighted: Decimal = Decimal(0)
+    converted_value: Decimal | None = Decimal(0)  # reporting currency, exact; None: no rate
+    converted_weighted: Decimal | None = Decimal(0)
+
+
+@dataclass(slots=True)
+class Section:
+    """Open deals (or overdue ones): per stage in the reporting currency, per currency natively."""
+
+    reporting: str
+    stages: list[StageLine] = field(default_factory=list)
+    by_currency: list[CurrencyLine] = field(default_factory=list)
+    missing_count: int = 0  # deals left out for want of a rate
+
+    @property
+    def count(self) -> int:
+        return sum(s.count for s in self.stages)
+
+    @property
+    def value(self) -> Decimal:
+        """Summed exactly, rounded once to the reporting currency's minor units."""
+        return rounded(sum((s.value for s in self.stages), Decimal(0)), self.reporting)
+
+    @property
+    def weighted(self) -> Decimal:
+        return rounded(sum((s.weighted for s in self.stages), Decimal(0)), self.reporting)
+
+    def stage(self, stage: Stage) -> StageLine:
+        return next(s for s in self.stages if s.stage == stage)
+
+
+@dataclass(slots=True)
+class WonSection:
+    reporting: str
+    count: int = 0
+    exact_value: Decimal = Decimal(0)
+    by_currency: list[CurrencyLine] = field(default_factory=list)
+    missing_count: int = 0
+
+    @property
+    def value(self) -> Decimal:
+        return rounded(self.exact_value, self.reporting)
+
+
+@dataclass(frozen=True, slots=True)
+class MissingRateDeal:
+    number: int
+    title: str
+    currency: str
+    amount: Decimal
+    section: str  # open | overdue | won
+
+    @property
+    def ref(self) -> str:
+        return format_ref(self.number)
+
+
+@dataclass(slots=True)
+class Forecast:
+    period: Period | None  # None: the whole open pipeline
+    reporting: str
+    today: date
+    open: Section
+    overdue: Section
+    won: WonSection
+    rates_used: list[Rate]
+    missing: list[MissingRateDeal]  # at most MISSING_LIMIT; missing_total counts them all
+    assignee_id: str | None = None
+    stages_filter: tuple[Stage, ...] = ()
+
+    @property
+    def missing_total(self) -> int:
+        return self.open.missing_count + self.overdue.missing_count + self.won.missing_count
+
+
+def stage_line(value: Decimal, weighted: Decimal, stage: Stage, count: int) -> StageLine:
+    return StageLine(stage, count, value, weighted)
+
+
+def round_line(line: StageLine, reporting: str) -> tuple[int, Decimal, Decimal]:
+    return line.count, rounded(line.value, reporting), rounded(line.weighted, reporting)
+
+
+# --- queries ---------------------------------------------------------------------------------------------------------
+
+
+def _base_conditions(team_id: str, assignee_id: str | None) -> list:
+    conds = [Opportunity.team_id == team_id]
+    if assignee_id:
+        conds.append(Opportunity.assignee_id == assignee_id)
+    return conds
+
+
+def _open_stage_values(stages: Iterable[Stage] | None) -> list[str]:
+    chosen = [s for s in (stages or ()) if s.is_open]
+    return [s.value for s in chosen] if chosen else list(OPEN_VALUES)
+
+
+def _grouped_open(session: Session, conds: list) -> list[tuple[str, str, int, int, int]]:
+    rows = session.execute(
+        select(
+            Opportunity.stage,
+            Opportunity.currency,
+            func.count(),
+            func.coalesce(func.sum(Opportunity.amount_minor), 0),
+            func.coalesce(func.sum(Opportunity.amount_minor * Opportunity.probability), 0),
+        )
+        .where(*conds)
+        .group_by(Opportunity.stage, Opportunity.currency)
+    ).all()
+    return [(s, c, int(n), int(a), int(w)) for s, c, n, a, w in rows]
+
+
+def _summarise(rows, table: RateTable, day: date, stages: list[str], used: dict) -> tuple[Section, set[str]]:
+    section = Section(table.reporting, stages=[StageLine(Stage(v)) for v in stages])
+    by_stage = {line.stage.value: line for line in section.stages}
+    by_currency: dict[str, CurrencyLine] = {}
+    missing: set[str] = set()
+    for stage, currency, count, amount_minor, weighted_x100 in rows:
+        value, weighted = to_major(amount_minor, currency), weighted_major(weighted_x100, currency)
+        sub = by_currency.setdefault(currency, CurrencyLine(currency))
+        sub.count += count
+        sub.value += value
+        sub.weighted += weighted
+        rate = table.rate_on(currency, day)
+        if rate is None:
+            sub.converted_value = sub.converted_weighted = None
+            section.missing_count += count
+            missing.add(currency)
+            continue
+        if currency != table.reporting:
+            used[(currency, rate.effective_date)] = rate
+        line = by_stage.setdefault(stage, StageLine(Stage(stage)))
+        line.count += count
+        line.value += convert(value, rate)
+        line.weighted += convert(weighted, rate)
+        sub.converted_value += convert(value, rate)
+        sub.converted_weighted += convert(weighted, rate)
+    section.by_currency = sorted(by_currency.values(), key=lambda c: c.currency)
+    section.stages.sort(key=lambda s: s.stage.order)
+    return section, missing
+
+
+def _bucket(points: list[date], zone: ZoneInfo):
+    """CASE closed_at → index of the rate interval it falls in (0 before the first change point)."""
+    if not points:
+        return literal(0)
+    whens = [
+        (Opportunity.closed_at >= literal(local_midnight(d, zone), UTCDateTime()), index)
+        for index, d in reversed(list(enumerate(points, start=1)))
+    ]
+    return case(*whens, else_=0)
+
+
+def _won(session: Session, conds: list, table: RateTable, zone: ZoneInfo, start: date | None, end: date | None,
+         used: dict) -> tuple[WonSection, list]:
+    """Closed-Won with closed_at in [start, end] local: each deal at the rate of its own close date."""
+    points = table.change_points(start, end)
+    bucket = _bucket(points, zone)
+    where = [*conds, Opportunity.stage == Stage.CLOSED_WON.value]
+    if start is not None:
+        where.append(Opportunity.closed_at >= local_midnight(start, zone))
+    if end is not None:
+        where.append(Opportunity.closed_at < local_midnight(end + timedelta(days=1), zone))
+    rows = session.execute(
+        select(Opportunity.currency, bucket.label("bucket"), func.count(), func.coalesce(func.sum(Opportunity.amount_minor), 0))
+        .where(*where)
+        .group_by(Opportunity.currency, bucket)
+    ).all()
+    won = WonSection(table.reporting)
+    by_currency: dict[str, CurrencyLine] = {}
+    missing_ranges = []
+    for currency, index, count, amount_minor in rows:
+        index, count = int(index), int(count)
+        day = points[index - 1] if index else (start or date.min)
+        value = to_major(int(amount_minor), currency)
+        sub = by_currency.setdefault(currency, CurrencyLine(currency, weighted=Decimal(0)))
+        sub.count += count
+        sub.value += value
+        sub.weighted += value
+        rate = table.rate_on(currency, day) if index or start is not None else None
+        if rate is None and currency == table.reporting:
+            rate = table.rate_on(currency, day)
+        if rate is None:
+            sub.converted_value = sub.converted_weighted = None
+            won.missing_count += count
+            low = local_midnight(points[index - 1], zone) if index else (local_midnight(start, zone) if start else None)
+            high = local_midnight(points[index], zone) if index < len(points) else (
+                local_midnight(end + timedelta(days=1), zone) if end else None)
+            missing_ranges.append((currency, low, high))
+            continue
+        if currency != table.reporting:
+            used[(currency, rate.effective_date)] = rate
+        won.count += count
+        won.exact_value += convert(value, rate)
+        if sub.converted_value is not None:
+            sub.converted_value += convert(value, rate)
+            sub.converted_weighted += convert(value, rate)
+    won.by_currency = sorted(by_currency.values(), key=lambda c: c.currency)
+    return won, missing_ranges
+
+
+def _missing_deals(session: Session, conds: list, open_conds: list | None, open_currencies: set[str],
+                   won_ranges: list, period: Period | None, today: date, overdue_before: date) -> list[MissingRateDeal]:
+    """The bounded list of deals shown apart because their currency has no rate for the day that matters."""
+    ors = []
+    if open_currencies and open_conds is not None:
+        ors.append(and_(*open_conds, Opportunity.currency.in_(sorted(open_currencies))))
+    for currency, low, high in won_ranges:
+        parts = [Opportunity.stage == Stage.CLOSED_WON.value, Opportunity.currency == currency]
+        if low is not None:
+            parts.append(Opportunity.closed_at >= low)
+        if high is not None:
+            parts.append(Opportunity.closed_at < high)
+        ors.append(and_(*parts))
+    if not ors:  # still one statement: the count per call stays the same whatever the data
+        ors.append(false())
+    rows = session.execute(
+        select(Opportunity.number, Opportunity.title, Opportunity.currency, Opportunity.amount_minor,
+               Opportunity.stage, Opportunity.expected_close)
+        .where(*conds, or_(*ors))
+        .order_by(Opportunity.number)
+        .limit(MISSING_LIMIT)
+    ).all()
+    found = []
+    for number, title, currency, amount_minor, stage, expected in rows:
+        if stage == Stage.CLOSED_WON.value:
+            section = "won"
+        elif expected is not None and expected < overdue_before and (period is None or expected < period.start):
+            section = "overdue"
+        else:
+            section = "open"
+        found.append(MissingRateDeal(number, title, currency, to_major(amount_minor, currency), section))
+    return found
+
+
+# --- the one implementation ------------------------------------------------------------------------------------------
+
+
+def forecast(session: Session, team_id: str, period: Period | None, *, assignee_id: str | None = None,
+             stages: Iterable[Stage] | None = None, today: date) -> Forecast:
+    """Open deals expected to close in `period` (all open deals when None) per stage, converted at today's rates;
+    Closed-Won in the period at each deal's close-date rate; overdue open deals carried in; deals with no rate apart.
+    """
+    rules = workspaces.load_rules(session, team_id)
+    zone = rules.zone
+    reporting = rules.reporting_currency
+    table = fx.load_table(session, team_id, reporting)
+    stage_values = _open_stage_values(stages)
+    conds = _base_conditions(team_id, assignee_id)
+    open_stage = Opportunity.stage.in_(stage_values)
+    used: dict = {}
+
+    in_period = [open_stage]
+    if period is not None:
+        in_period += [Opportunity.expected_close >= period.start, Opportunity.expected_close <= period.end]
+    overdue_before = min(period.start, today) if period is not None else today
+    overdue_conds = [open_stage, Opportunity.expected_close < overdue_before]
+
+    open_section, open_missing = _summarise(_grouped_open(session, [*conds, *in_period]), table, today, stage_values, used)
+    overdue_section, overdue_missing = _summarise(
+        _grouped_open(session, [*conds, *overdue_conds]), table, today, stage_values, used
+    )
+    won_ranges: list = []
+    won = WonSection(reporting)
+    if period is not None:
+        won, won_ranges = _won(session, conds, table, zone, period.start, period.end, used)
+
+    # Overdue deals are a subset of the whole pipeline when period is None: list them once.
+    open_or = [and_(*in_period)] if period is None else [and_(*in_period), and_(*overdue_conds)]
+    missing = _missing_deals(
+        session, conds, [or_(*open_or)] if (open_missing | overdue_missing) else None,
+        open_missing | overdue_missing, won_ranges, period, today, overdue_before,
+    )
+    rates = sorted(used.values(), key=lambda r: (r.currency, r.effective_date))
+    return Forecast(period, reporting, today, open_section, overdue_section, won, rates, missing,
+                    assignee_id=assignee_id, stages_filter=tuple(stages or ()))
+
+
+def pipeline_summary(session: Session, team_id: str, *, assignee_id: str | None = None,
+                     stages: Iterable[Stage] | None = None, today: date) -> Forecast:
+    """All open deals by stage in the reporting currency (a Forecast with no period: `open` is the pipeline)."""
+    return forecast(session, team_id, None, assignee_id=assignee_id, stages=stages, today=today)
+
+
+def won_between(session: Session, team_id: str, start: date | None, end: date | None) -> WonSection:
+    rules = workspaces.load_rules(session, team_id)
+    table = fx.load_table(session, team_id, rules.reporting_currency)
+    won, _ = _won(session, [Opportunity.team_id == team_id], table, rules.zone, start, end, {})
+    return won
+
+
+# --- snapshots -------------------------------------------------------------------------------------------------------
+
+
+def _snapshot_data(result: Forecast) -> dict:
+    r = result.reporting
+    return {
+        "stages": {
+            line.stage.value: {"count": line.count, "value": str(rounded(line.value, r)),
+                               "weighted": str(rounded(line.weighted, r))}
+            for line in result.open.stages
+        },
+        "count": result.open.count,
+        "value": str(result.open.value),
+        "weighted": str(result.open.weighted),
+        "won": str(result.won.value),
+        "won_count": result.won.count,
+        "overdue_weighted": str(result.overdue.weighted),
+        "overdue_count": result.overdue.count,
+        "missing": result.missing_total,
+        "rates": [[x.currency, str(x.rate), x.effective_date.isoformat()] for x in result.rates_used],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotTaken:
+    snapshot: ForecastSnapshot
+    created: bool  # False: a "start" snapshot already existed and was left alone
+
+
+def take_snapshot(session: Session, team_id: str, period: Period, label: str = "start", *, now: datetime,
+                  taken_by: str | None = None) -> SnapshotTaken:
+    """Store the forecast for `period` as it stands. "start" is once per period (a second call is a no-op);
+    "manual" snapshots are kept side by side, labelled with the time they were taken."""
+    if label not in ("start", "manual"):
+        raise InvalidInput.field("label", "A snapshot is 'start' or 'manual'.")
+    stored_label = label if label == "start" else f"manual-{now.astimezone(UTC):%Y%m%dT%H%M%S}"
+    existing = session.scalar(
+        select(ForecastSnapshot).where(
+            ForecastSnapshot.team_id == team_id, ForecastSnapshot.period_key == period.key,
+            ForecastSnapshot.label == stored_label,
+        )
+    )
+    if existing is not None:
+        return SnapshotTaken(existing, False)
+    today = workspaces.load_rules(session, team_id).today(now)
+    result = forecast(session, team_id, period, today=today)
+    row = ForecastSnapshot(
+        team_id=team_id, period_key=period.key, label=stored_label, period_start=period.start,
+        period_end=period.end, reporting_currency=result.reporting, weighted_total=result.open.weighted,
+        data=_snapshot_data(result), taken_at=now, taken_by=taken_by,
+    )
+    try:
+        with session.begin_nested():  # two schedulers at once: the unique key decides, the loser reads the winner
+            session.add(row)
+    except IntegrityError:
+        again = session.scalar(
+            select(ForecastSnapshot).where(
+                ForecastSnapshot.team_id == team_id, ForecastSnapshot.period_key == period.key,
+                ForecastSnapshot.label == stored_label,
+            )
+        )
+        return SnapshotTaken(again, False)
+    return SnapshotTaken(row, True)
+
+
+@dataclass(frozen=True, slots=True)
+class Accuracy:
+    period: Period
+    reporting: str
+    snapshot: ForecastSnapshot | None  # the start snapshot (or the earliest manual one when no start exists)
+    forecast_weighted: Decimal | None
+    forecast_value: Decimal | None
+    actual_won: Decimal
+    actual_count: int
+    missing: int  # won deals left out for want of a rate
+
+    @property
+    def ratio(self) -> Decimal | None:
+        if not self.forecast_weighted:
+            return None
+        return self.actual_won / self.forecast_weighted
+
+
+def forecast_accuracy(session: Session, team_id: str, period: Period) -> Accuracy:
+    """The period's start snapshot beside what actually closed won in the period."""
+    snaps = list(session.scalars(
+        select(ForecastSnapshot)
+        .where(ForecastSnapshot.team_id == team_id, ForecastSnapshot.period_key == period.key)
+        .order_by(ForecastSnapshot.taken_at, ForecastSnapshot.id)
+    ))
+    snapshot = next((s for s in snaps if s.label == "start"), snaps[0] if snaps else None)
+    won = won_between(session, team_id, period.start, period.end)
+    return Accuracy(
+        period=period, reporting=won.reporting, snapshot=snapshot,
+        forecast_weighted=Decimal(snapshot.data["weighted"]) if snapshot else None,
+        forecast_value=Decimal(snapshot.data["value"]) if snapshot else None,
+        actual_won=won.value, actual_count=won.count, missing=won.missing_count,
+    )

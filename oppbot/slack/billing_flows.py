@@ -1,0 +1,53 @@
+"""Slack-side flows shared by the billing commands, buttons and modals: invoice posting, time zones."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from oppbot.db import repositories as repo
+from oppbot.db.models import CardMessage
+from oppbot.db.session import unit_of_work
+from oppbot.services import invoices
+from oppbot.services.context import Actor
+from oppbot.slack.blocks.invoice import build_invoice, invoice_text
+from oppbot.slack.deps import Deps
+from oppbot.slack.roles import user_timezone
+
+log = logging.getLogger(__name__)
+
+
+def viewer_tz(deps: Deps, team_id: str, user_id: str) -> str:
+    """The user's zone from the users.info cache, else the workspace's, else UTC."""
+    tz = user_timezone(deps, team_id, user_id)
+    if tz:
+        return tz
+    with unit_of_work(deps.sessions) as session:
+        workspace = repo.get_workspace(session, team_id)
+        return workspace.timezone if workspace is not None else "UTC"
+
+
+def generate_and_post_invoice(deps: Deps, client: WebClient, actor: Actor, number: int) -> str:
+    """Make (or find) the invoice, post a new one in the deal card's thread (or to the user); return words for them."""
+    with unit_of_work(deps.sessions) as session:
+        outcome = invoices.generate_invoice(session, actor, number)
+        card = session.execute(
+            select(CardMessage.channel_id, CardMessage.ts)
+            .where(CardMessage.team_id == actor.team_id, CardMessage.opportunity_id == outcome.opportunity.id)
+            .order_by(CardMessage.posted_at.desc(), CardMessage.id.desc())
+            .limit(1)
+        ).first()
+        opp = outcome.opportunity
+        title, customer = opp.title, opp.customer_name
+    if not outcome.created:
+        return f"Invoice {outcome.label} already exists for these billables of deal #{number}; no new invoice was made."
+    tz = viewer_tz(deps, actor.team_id, actor.user_id)
+    blocks = build_invoice(outcome.invoice, deal_number=number, deal_title=title, customer_name=customer, tz=tz)
+    kwargs = {"text": invoice_text(outcome.invoice, customer), "blocks": blocks}
+    if card is not None:
+        client.chat_postMessage(channel=card.channel_id, thread_ts=card.ts, **kwargs)
+        return f"Invoice {outcome.label} created and posted in the deal's thread."
+    client.chat_postMessage(channel=actor.user_id, **kwargs)
+    return f"Invoice {outcome.label} created; I sent it to you in a DM."

@@ -1,0 +1,94 @@
+"""A page of deals: filter summary, stage filter buttons, one row per deal with a quick-action menu, Prev/Next."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from oppbot.db.models import Opportunity
+from oppbot.domain.refs import format_ref
+from oppbot.domain.stages import STAGES, Stage
+from oppbot.slack.blocks.common import button, context, deal_value, header, message, option, section
+from oppbot.slack.ids import Action
+from oppbot.slack.parsing import ListArgs, list_state, with_stages
+from oppbot.slack.text import day, escape, money, truncate, user
+
+ROW_PREFIX = "row"
+PAGER_BLOCK = "list_pager"
+STAGES_BLOCK = "list_stages"
+
+
+def page_action(direction: str) -> str:
+    return f"{Action.LIST_PAGE.value}:{direction}"
+
+
+def stage_action(stage: Stage | None) -> str:
+    return f"{Action.LIST_STAGE.value}:{stage.value if stage else 'all'}"
+
+
+def row_text(opp: Opportunity) -> str:
+    customer = escape(truncate(opp.customer_name, 80))
+    close = f"closes {day(opp.expected_close)}" if opp.expected_close else "no close date"
+    return (
+        f"*{format_ref(opp.number)}* {escape(truncate(opp.title, 150))}\n"
+        f"{customer} · {opp.stage_enum.label} · {money(opp.amount, opp.currency)} ({opp.probability}%) · "
+        f"{user(opp.assignee_id)} · {close}"
+    )
+
+
+def row_menu(opp: Opportunity) -> dict:
+    """Up to five quick actions (Slack's overflow limit), each value 'verb:number:version'."""
+    value = deal_value(opp.number, opp.version)
+    options = [option("Show card", f"show:{value}")]
+    if opp.stage_enum.is_open and opp.assignee_id is None:
+        options.append(option("Claim", f"claim:{value}"))
+    else:
+        options.append(option("Edit", f"edit:{value}"))
+    options.append(option("Add note", f"note:{value}"))
+    if opp.stage_enum.is_open:
+        options.append(option("Close won", f"won:{value}"))
+        options.append(option("Close lost", f"lost:{value}"))
+    return {"type": "overflow", "action_id": Action.ROW_MENU.value, "options": options}
+
+
+def stage_buttons(args: ListArgs) -> dict:
+    current = set(args.stages)
+    elements = [
+        button("All", stage_action(None), list_state(with_stages(args, ())), style=None if current else "primary")
+    ]
+    for stage in STAGES:
+        chosen = current == {stage}
+        elements.append(
+            button(stage.label, stage_action(stage), list_state(with_stages(args, (stage,))),
+                   style="primary" if chosen else None)
+        )
+    return {"type": "actions", "block_id": STAGES_BLOCK, "elements": elements}
+
+
+def deal_list_message(
+    items: Sequence[Opportunity], total: int, offset: int, args: ListArgs, *, title: str = "Deals", limit: int = 10
+) -> dict:
+    """One page of a list or search. `title` is ours; filters and search text are escaped here."""
+    described = escape(args.describe())
+    if args.text:
+        described = f"matching “{escape(truncate(args.text, 100))}” · {described}"
+    first, last = offset + 1, offset + len(items)
+    blocks: list[dict] = [header(title)]
+    summary = f"{described} · {first}–{last} of {total}" if items else f"{described} · none"
+    blocks.append(context(summary))
+    blocks.append(stage_buttons(args))
+    if not items:
+        blocks.append(section("_No deals match._ Try fewer filters, or `/opp new` to add one."))
+    for opp in items[:limit]:
+        blocks.append(
+            {"type": "section", "block_id": f"{ROW_PREFIX}:{opp.number}", "text": {"type": "mrkdwn", "text": row_text(opp)},
+             "accessory": row_menu(opp)}
+        )
+    pager = []
+    if offset > 0:
+        pager.append(button("◀ Prev", page_action("prev"), list_state(args, max(0, offset - limit))))
+    if offset + len(items) < total:
+        pager.append(button("Next ▶", page_action("next"), list_state(args, offset + limit)))
+    if pager:
+        blocks.append({"type": "actions", "block_id": PAGER_BLOCK, "elements": pager})
+    text = f"{title}: {total} deal{'s' if total != 1 else ''} ({described})"
+    return message(text, blocks)

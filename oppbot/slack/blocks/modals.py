@@ -1,0 +1,323 @@
+"""Modal builders: create/edit deal, loss reason, note, customer. Pure: dicts in, dicts out, no I/O."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from oppbot.domain.opportunity import DESCRIPTION_MAX, EXTERNAL_REF_MAX, LOSS_NOTE_MAX, NOTE_MAX, TITLE_MAX
+from oppbot.domain.refs import format_ref
+from oppbot.domain.stages import STAGES, Stage
+from oppbot.slack.ids import Action, Block, Callback, input_action
+from oppbot.slack.text import escape, plain, truncate
+
+METADATA_MAX = 3000
+TITLE_TEXT_MAX = 24
+OPTION_TEXT_MAX = 75
+OPTION_VALUE_MAX = 150
+# Common ISO 4217 codes offered when the currency picker opens with nothing typed (any code can be searched).
+COMMON_CURRENCIES: tuple[str, ...] = (
+    "USD", "EUR", "GBP", "NOK", "SEK", "DKK", "CHF", "JPY", "CAD", "AUD", "NZD", "PLN", "CNY", "INR", "BRL", "ZAR",
+)
+
+
+# --- small Block Kit pieces ------------------------------------------------------------------------------------------
+
+
+def text(value: str, limit: int = 3000) -> dict:
+    return {"type": "plain_text", "text": plain(value, limit) or " ", "emoji": True}
+
+
+def mrkdwn(value: str) -> dict:
+    return {"type": "mrkdwn", "text": truncate(value, 3000)}
+
+
+def option(label: str, value: str) -> dict:
+    return {"text": text(label, OPTION_TEXT_MAX), "value": value[:OPTION_VALUE_MAX]}
+
+
+def context(value: str, block_id: str | None = None) -> dict:
+    block = {"type": "context", "elements": [mrkdwn(value)]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def input_block(block: Block, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
+    element = {**element, "action_id": input_action(block)}
+    out = {"type": "input", "block_id": block.value, "label": text(label, 2000), "element": element,
+           "optional": optional}
+    if hint:
+        out["hint"] = text(hint, 2000)
+    return out
+
+
+def text_input(initial: str | None = None, *, max_length: int, multiline: bool = False,
+               placeholder: str | None = None) -> dict:
+    element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length, "multiline": multiline}
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = text(placeholder, 150)
+    return element
+
+
+def modal(callback: Callback, title: str, blocks: list[dict], *, submit: str | None = "Save",
+          metadata: dict | None = None, close: str = "Cancel") -> dict:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback.value,
+        "title": text(title, TITLE_TEXT_MAX),
+        "close": text(close, TITLE_TEXT_MAX),
+        "blocks": blocks[:100],
+    }
+    if submit:
+        view["submit"] = text(submit, TITLE_TEXT_MAX)
+    if metadata is not None:
+        view["private_metadata"] = encode_metadata(metadata)
+    return view
+
+
+# --- private_metadata ------------------------------------------------------------------------------------------------
+
+
+def encode_metadata(data: dict) -> str:
+    """Compact JSON; keys are short because Slack allows 3,000 characters. Values are ids, never user text."""
+    encoded = json.dumps({k: v for k, v in data.items() if v is not None}, separators=(",", ":"))
+    if len(encoded) > METADATA_MAX:
+        raise ValueError(f"private_metadata is {len(encoded)} characters; Slack allows {METADATA_MAX}")
+    return encoded
+
+
+def decode_metadata(raw: str | None) -> dict:
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+# --- the deal form ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerChoice:
+    value: str  # "organization:3"
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class DealForm:
+    """What the create/edit modal shows in its inputs (everything optional: create starts nearly empty)."""
+
+    title: str | None = None
+    customer: CustomerChoice | None = None
+    value: str | None = None
+    currency: str | None = None
+    stage: Stage = Stage.LEAD
+    probability: int | None = None  # shown only when set by hand; empty means "follows the stage"
+    stage_probability: int | None = None  # what the stage would give, for the hint
+    expected_close: date | None = None
+    description: str | None = None
+    external_ref: str | None = None
+    assignee: str | None = None
+
+
+def amount_text(amount: Decimal) -> str:
+    """An amount as a person would type it back in: no exponent, no thousands separators."""
+    return format(amount.normalize() if amount == amount.to_integral() else amount, "f")
+
+
+def deal_form_from_opportunity(opp: Any, stage_probability: int | None = None) -> DealForm:
+    """The edit form prefilled from a loaded Opportunity (its customer relationship must be loaded)."""
+    customer = opp.individual or opp.organization
+    kind = "individual" if opp.individual_id else "organization"
+    customer_id = opp.individual_id or opp.organization_id
+    return DealForm(
+        title=opp.title,
+        customer=CustomerChoice(f"{kind}:{customer_id}", customer.name if customer is not None else f"{kind} {customer_id}"),
+        value=amount_text(Decimal(opp.amount_minor).scaleb(-_minor(opp.currency))),
+        currency=opp.currency,
+        stage=Stage(opp.stage),
+        probability=opp.probability if opp.probability_source == "manual" else None,
+        stage_probability=stage_probability if stage_probability is not None else opp.probability,
+        expected_close=opp.expected_close,
+        description=opp.description,
+        external_ref=opp.external_ref,
+        assignee=opp.assignee_id,
+    )
+
+
+def _minor(currency: str) -> int:
+    from oppbot.domain.money import minor_units
+
+    return minor_units(currency)
+
+
+def currency_option(code: str) -> dict:
+    from oppbot.domain.money import currency_name
+
+    try:
+        name = currency_name(code)
+    except Exception:  # an unknown code still shows, as itself
+        name = code
+    return option(f"{code} — {name}", code)
+
+
+def currency_options(query: str, workspace_currency: str, limit: int = 100) -> list[dict]:
+    """The currency picker's options: the workspace's first, common codes when nothing is typed, else matches."""
+    from babel.numbers import list_currencies
+
+    from oppbot.domain.money import currency_name
+
+    wanted = (query or "").strip().casefold()
+    if not wanted:
+        codes = [workspace_currency] + [c for c in COMMON_CURRENCIES if c != workspace_currency]
+        return [currency_option(c) for c in codes][:limit]
+    found: list[str] = []
+    for code in sorted(c for c in list_currencies() if len(c) == 3 and c.isalpha()):
+        try:
+            name = currency_name(code)
+        except Exception:
+            name = ""
+        if code.casefold().startswith(wanted) or wanted in name.casefold():
+            found.append(code)
+    found.sort(key=lambda c: (c != workspace_currency, not c.casefold().startswith(wanted), c))
+    return [currency_option(c) for c in found[:limit]]
+
+
+def stage_options() -> list[dict]:
+    return [option(stage.label, stage.value) for stage in STAGES]
+
+
+def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice: str | None = None) -> list[dict]:
+    blocks: list[dict] = []
+    if notice:
+        blocks.append(context(notice, Block.CONTEXT.value))
+    blocks.append(input_block(Block.TITLE, "Title", text_input(
+        form.title, max_length=TITLE_MAX, placeholder="Acme Corp - Software licence")))
+
+    customer: dict[str, Any] = {"type": "external_select", "min_query_length": 0,
+                                "placeholder": text("Search customers", 150)}
+    if form.customer:
+        customer["initial_option"] = option(form.customer.label, form.customer.value)
+    blocks.append(input_block(Block.CUSTOMER, "Customer", customer))
+    blocks.append({
+        "type": "actions",
+        "block_id": Block.CUSTOMER_ACTIONS.value,
+        "elements": [{"type": "button", "action_id": Action.NEW_CUSTOMER.value, "text": text("New customer", 75),
+                      "value": "new"}],
+    })
+    blocks.append(input_block(Block.VALUE, "Value", text_input(form.value, max_length=40, placeholder="50000"),
+                              optional=True, hint="A number ≥ 0, like 50000 or 12 500.50. Empty means 0."))
+    currency_code = form.currency or workspace_currency
+    currency: dict[str, Any] = {"type": "external_select", "min_query_length": 0,
+                                "placeholder": text("Type a code or name", 150)}
+    if currency_code:
+        currency["initial_option"] = currency_option(currency_code)
+    blocks.append(input_block(Block.CURRENCY, "Currency", currency, optional=True,
+                              hint="Any ISO 4217 code. Empty means the workspace currency."))
+    stage = {"type": "static_select", "options": stage_options(),
+             "initial_option": option(form.stage.label, form.stage.value)}
+    blocks.append(input_block(Block.STAGE, "Stage", stage))
+    follows = "Leave empty to follow the stage"
+    if form.stage_probability is not None:
+        follows += f" (now {form.stage_probability}%)"
+    blocks.append(input_block(
+        Block.PROBABILITY, "Probability (%)",
+        text_input(None if form.probability is None else str(form.probability), max_length=5, placeholder="0–100"),
+        optional=True, hint=follows + ".",
+    ))
+    close: dict[str, Any] = {"type": "datepicker"}
+    if form.expected_close:
+        close["initial_date"] = form.expected_close.isoformat()
+    blocks.append(input_block(Block.EXPECTED_CLOSE, "Expected close", close, optional=True))
+    blocks.append(input_block(Block.DESCRIPTION, "Description",
+                              text_input(form.description, max_length=DESCRIPTION_MAX, multiline=True), optional=True))
+    blocks.append(input_block(Block.EXTERNAL_REF, "External reference",
+                              text_input(form.external_ref, max_length=EXTERNAL_REF_MAX, placeholder="CRM-1234"),
+                              optional=True))
+    assignee: dict[str, Any] = {"type": "users_select", "placeholder": text("Nobody yet", 150)}
+    if form.assignee:
+        assignee["initial_user"] = form.assignee
+    blocks.append(input_block(Block.ASSIGNEE, "Assign to", assignee, optional=True))
+    return blocks
+
+
+def create_deal_modal(form: DealForm | None = None, *, team_id: str, channel_id: str | None = None,
+                      workspace_currency: str | None = None) -> dict:
+    return modal(Callback.CREATE_DEAL, "New deal",
+                 deal_blocks(form or DealForm(), workspace_currency=workspace_currency), submit="Create",
+                 metadata={"t": team_id, "c": channel_id or None})
+
+
+def edit_deal_modal(form: DealForm, *, team_id: str, number: int, version: int, channel_id: str | None = None) -> dict:
+    """The version travels in private_metadata: a submit carrying an older one is refused, never overwrites."""
+    return modal(Callback.EDIT_DEAL, f"Edit deal {format_ref(number)}", deal_blocks(form), submit="Save",
+                 metadata={"t": team_id, "n": number, "v": version, "c": channel_id or None})
+
+
+# --- loss reason, note, customer, info -------------------------------------------------------------------------------
+
+
+def loss_reason_modal(*, team_id: str, number: int, version: int | None, deal_title: str,
+                      reasons: tuple[str, ...] | list[str], origin: dict | None = None) -> dict:
+    """Asks why a deal was lost. `origin` (channel/ts or response_url) says which card to refresh afterwards."""
+    origin = origin or {}
+    metadata = {"t": team_id, "n": number, "v": version, "c": origin.get("channel"), "ts": origin.get("ts"),
+                "r": origin.get("response_url")}
+    reason_select = {"type": "static_select", "placeholder": text("Choose a reason", 150),
+                     "options": [option(reason, reason) for reason in list(reasons)[:100]]}
+    blocks = [
+        context(f"Closing *{format_ref(number)} {escape(deal_title)}* as Closed-Lost.", Block.CONTEXT.value),
+        input_block(Block.LOSS_REASON, "Why was it lost?", reason_select),
+        input_block(Block.LOSS_NOTE, "Note", text_input(None, max_length=LOSS_NOTE_MAX, multiline=True),
+                    optional=True),
+    ]
+    return modal(Callback.LOSS_REASON, "Close as lost", blocks, submit="Close as lost", metadata=metadata)
+
+
+def note_modal(*, team_id: str, number: int, deal_title: str | None = None, channel_id: str | None = None) -> dict:
+    about = f"*{format_ref(number)}*" + (f" {escape(deal_title)}" if deal_title else "")
+    blocks = [
+        context(f"A note on {about}. Everyone in the workspace can read it.", Block.CONTEXT.value),
+        input_block(Block.NOTE, "Note", text_input(None, max_length=NOTE_MAX, multiline=True)),
+    ]
+    return modal(Callback.NOTE, "Add a note", blocks, submit="Add note",
+                 metadata={"t": team_id, "n": number, "c": channel_id or None})
+
+
+def customer_modal(*, team_id: str, channel_id: str | None = None, pushed: bool = False,
+                   name: str | None = None) -> dict:
+    kinds = [option("Organization", "organization"), option("Individual", "individual")]
+    blocks = [
+        input_block(Block.CUSTOMER_NAME, "Name", text_input(name, max_length=200, placeholder="Acme Corp")),
+        input_block(Block.CUSTOMER_KIND, "Type", {"type": "radio_buttons", "options": kinds,
+                                                   "initial_option": kinds[0]}),
+        input_block(Block.CUSTOMER_EMAIL, "Email", text_input(None, max_length=255, placeholder="ada@acme.example"),
+                    optional=True, hint="For an individual."),
+        input_block(Block.CUSTOMER_PHONE, "Phone", text_input(None, max_length=64), optional=True,
+                    hint="For an individual."),
+        input_block(Block.CUSTOMER_DOMAIN, "Domain", text_input(None, max_length=255, placeholder="acme.example"),
+                    optional=True, hint="For an organization."),
+    ]
+    return modal(Callback.CUSTOMER_NEW, "New customer", blocks, submit="Create",
+                 metadata={"t": team_id, "c": channel_id or None, "p": 1 if pushed else None})
+
+
+def loading_modal(title: str, callback: Callback = Callback.DEAL_FOUND) -> dict:
+    """What views.open shows at once while the real content loads (a trigger_id dies after 3 s)."""
+    return modal(callback, title, [context(":hourglass_flowing_sand: Loading…")], submit=None, close="Close")
+
+
+def message_modal(title: str, message: str, callback: Callback = Callback.DEAL_FOUND) -> dict:
+    """A modal that only says something (a refusal, a missing deal). `message` must already be safe mrkdwn."""
+    return modal(callback, title, [{"type": "section", "text": mrkdwn(message)}], submit=None, close="Close")
+
+
+def blocks_modal(title: str, blocks: list[dict], callback: Callback = Callback.DEAL_FOUND) -> dict:
+    """Read-only modal around ready-made blocks (a deal card opened from App Home)."""
+    return modal(callback, title, blocks, submit=None, close="Close")

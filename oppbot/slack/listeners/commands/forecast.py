@@ -1,0 +1,116 @@
+"""/opp forecast, forecast accuracy, forecast snapshot, stats and fx: parse, one service, one builder, reply."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from oppbot.db.base import utcnow
+from oppbot.db.session import unit_of_work
+from oppbot.domain.errors import InvalidInput
+from oppbot.domain.fx import format_rate
+from oppbot.domain.periods import PERIOD_EXAMPLE, Period, is_period_word, month_of, parse_period
+from oppbot.domain.stages import Stage, is_stage_word, parse_stage
+from oppbot.services import forecast as forecasting
+from oppbot.services import fx, stats as statistics, workspaces
+from oppbot.slack.blocks import forecast as blocks
+from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
+from oppbot.slack.text import escape
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def _today(session, team_id: str) -> date:
+    return workspaces.load_rules(session, team_id).today(utcnow())
+
+
+def parse_forecast_args(args: str, user_id: str, today: date):
+    """(period, assignee, stages, by_currency) from `[period] [@user|mine] [stage…] [currencies]`."""
+    period: Period | None = None
+    assignee = None
+    stages: list[Stage] = []
+    by_currency = False
+    for word in args.split():
+        if mention := _MENTION.match(word):
+            assignee = mention.group(1)
+        elif word.lower() in ("mine", "me"):
+            assignee = user_id
+        elif word.lower() in ("currencies", "currency", "by-currency"):
+            by_currency = True
+        elif is_period_word(word):
+            period = parse_period(word, today)
+        elif is_stage_word(word):
+            stages.append(parse_stage(word))
+        else:
+            raise InvalidInput.field(
+                "forecast", f"I don't understand '{escape(word[:30])}'. Periods: {PERIOD_EXAMPLE}; then @user or "
+                "mine; then a stage."
+            )
+    return period or month_of(today), assignee, stages, by_currency
+
+
+def forecast_command(ctx: CommandContext) -> Reply:
+    first, _, rest = ctx.args.partition(" ")
+    if first.lower() == "accuracy":
+        return accuracy_command(ctx, rest.strip())
+    if first.lower() == "snapshot":
+        return snapshot_command(ctx)
+    with unit_of_work(ctx.deps.sessions) as session:
+        today = _today(session, ctx.team_id)
+        period, assignee, stages, by_currency = parse_forecast_args(ctx.args, ctx.user_id, today)
+        result = forecasting.forecast(session, ctx.team_id, period, assignee_id=assignee, stages=stages, today=today)
+    return Reply(text=blocks.forecast_text(result), blocks=blocks.build_forecast(result, show_currencies=by_currency))
+
+
+def accuracy_command(ctx: CommandContext, args: str) -> Reply:
+    with unit_of_work(ctx.deps.sessions) as session:
+        today = _today(session, ctx.team_id)
+        period = parse_period(args, today) if args else month_of(today)
+        result = forecasting.forecast_accuracy(session, ctx.team_id, period)
+    return Reply(text=f"Forecast accuracy {period.label}", blocks=blocks.build_accuracy(result))
+
+
+def snapshot_command(ctx: CommandContext) -> Reply:
+    actor = ctx.actor
+    if not actor.is_manager:
+        return Reply(text="Only managers can take forecast snapshots.")
+    now = utcnow()
+    with unit_of_work(ctx.deps.sessions) as session:
+        period = month_of(_today(session, ctx.team_id))
+        taken = forecasting.take_snapshot(session, ctx.team_id, period, "manual", now=now, taken_by=actor.user_id)
+    return Reply(text=f"Snapshot of the {period.label} forecast saved ({taken.snapshot.label}).")
+
+
+def stats_command(ctx: CommandContext) -> Reply:
+    now = utcnow()
+    with unit_of_work(ctx.deps.sessions) as session:
+        today = _today(session, ctx.team_id)
+        period = parse_period(ctx.args, today) if ctx.args else None
+        result = statistics.stats(session, ctx.team_id, period, today=today, now=now)
+    return Reply(text="Stats", blocks=blocks.build_stats(result))
+
+
+def fx_command(ctx: CommandContext) -> Reply:
+    words = ctx.args.split()
+    if words and words[0].lower() == "set":
+        currency, rate, day = fx.parse_rate_args(words[1:])
+        actor = ctx.actor
+        with unit_of_work(ctx.deps.sessions) as session:
+            done = fx.set_rate(session, actor, currency, rate, day, today=_today(session, ctx.team_id))
+        r = done.rate
+        return Reply(text=f"1 {r.currency} = {format_rate(r.rate)} {done.reporting} from {r.effective_date.isoformat()} ({done.outcome}).")
+    if words:
+        raise InvalidInput.field("fx", "Use `/opp fx` to list rates or `/opp fx set EUR 1.10 [YYYY-MM-DD]`.")
+    with unit_of_work(ctx.deps.sessions) as session:
+        table = fx.list_rates(session, ctx.team_id)
+    return Reply(text=f"Exchange rates into {table.reporting}", blocks=blocks.build_fx_list(table))
+
+
+SUBCOMMANDS = [
+    Subcommand(("forecast",), forecast_command, "/opp forecast [period] [@user|mine] [stage] [currencies]",
+               "weighted forecast, Closed-Won and overdue for a period, e.g. `/opp forecast 2026-Q4 mine`"),
+    Subcommand(("stats",), stats_command, "/opp stats [period]",
+               "win rate, deal size, cycle, conversion, loss reasons, calibration, workload"),
+    Subcommand(("fx",), fx_command, "/opp fx [set <CUR> <rate> [YYYY-MM-DD]]",
+               "exchange rates into the reporting currency, e.g. `/opp fx set EUR 1.10`"),
+]

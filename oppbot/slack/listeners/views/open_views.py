@@ -1,0 +1,124 @@
+"""Opening oppbot's modals: views.open with the trigger_id first (it dies after 3 s), then load and views.update."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from oppbot.db import repositories as repo
+from oppbot.db.session import unit_of_work
+from oppbot.domain.errors import OppbotError
+from oppbot.domain.refs import format_ref
+from oppbot.domain.stages import Stage
+from oppbot.services import workspaces
+from oppbot.services.context import Actor
+from oppbot.slack.blocks import modals
+from oppbot.slack.deps import Deps
+from oppbot.slack.ids import Callback
+from oppbot.slack.text import escape
+
+log = logging.getLogger(__name__)
+
+
+def _opened_view(response) -> tuple[str | None, str | None]:
+    view = (response.get("view") or {}) if response is not None else {}
+    return view.get("id"), view.get("hash")
+
+
+def _update(client: WebClient, view_id: str | None, view_hash: str | None, view: dict) -> None:
+    if not view_id:
+        return
+    try:
+        client.views_update(view_id=view_id, hash=view_hash, view=view)
+    except SlackApiError as exc:
+        # hash_conflict: the user already moved on (pushed or closed); their newer view wins.
+        log.info("views.update skipped: %s", exc.response.get("error"))
+
+
+def workspace_currency(deps: Deps, team_id: str) -> str:
+    with unit_of_work(deps.sessions) as session:
+        workspace = repo.get_workspace(session, team_id)
+        return workspace.currency if workspace is not None else deps.settings.default_currency
+
+
+def open_create(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, title: str | None = None,
+                description: str | None = None, channel_id: str | None = None) -> str | None:
+    """The create modal, prefilled with `title`/`description`. Returns the view id (None if Slack refused)."""
+    form = modals.DealForm(title=(title or "").strip()[:200] or None, description=(description or "")[:3000] or None)
+    view = modals.create_deal_modal(form, team_id=actor.team_id, channel_id=channel_id)
+    response = client.views_open(trigger_id=trigger_id, view=view)
+    view_id, view_hash = _opened_view(response)
+    # The workspace currency comes from the database: shown after the modal is already open.
+    currency = workspace_currency(deps, actor.team_id)
+    _update(client, view_id, view_hash, modals.create_deal_modal(
+        form, team_id=actor.team_id, channel_id=channel_id, workspace_currency=currency))
+    return view_id
+
+
+def open_edit(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int,
+              channel_id: str | None = None) -> str | None:
+    """Edit modal for deal `number`. Permission is checked on submit (the actor may not have a resolved role yet)."""
+    response = client.views_open(trigger_id=trigger_id, view=modals.loading_modal(f"Edit deal {format_ref(number)}"))
+    view_id, view_hash = _opened_view(response)
+    try:
+        with unit_of_work(deps.sessions) as session:
+            opp = repo.get_opportunity(session, actor.team_id, number)
+            rules = workspaces.load_rules(session, actor.team_id)
+            form = modals.deal_form_from_opportunity(opp, rules.probabilities[Stage(opp.stage)])
+            view = modals.edit_deal_modal(form, team_id=actor.team_id, number=number, version=opp.version,
+                                          channel_id=channel_id)
+    except OppbotError as exc:
+        view = modals.message_modal(f"Edit deal {format_ref(number)}", exc.message)
+    _update(client, view_id, view_hash, view)
+    return view_id
+
+
+def open_loss(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int,
+              origin: dict | None) -> str | None:
+    """Loss-reason modal; `origin` {channel, ts} or {response_url} names the card to refresh after the close."""
+    response = client.views_open(trigger_id=trigger_id, view=modals.loading_modal("Close as lost", Callback.LOSS_REASON))
+    view_id, view_hash = _opened_view(response)
+    try:
+        with unit_of_work(deps.sessions) as session:
+            opp = repo.get_opportunity(session, actor.team_id, number)
+            if opp.stage == Stage.CLOSED_LOST.value:
+                view = modals.message_modal("Close as lost", f"Deal {format_ref(number)} is already Closed-Lost.")
+            else:
+                rules = workspaces.load_rules(session, actor.team_id)
+                view = modals.loss_reason_modal(team_id=actor.team_id, number=number, version=opp.version,
+                                                deal_title=opp.title, reasons=rules.loss_reasons, origin=origin)
+    except OppbotError as exc:
+        view = modals.message_modal("Close as lost", exc.message)
+    _update(client, view_id, view_hash, view)
+    return view_id
+
+
+def open_note(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int,
+              channel_id: str | None = None) -> str | None:
+    response = client.views_open(trigger_id=trigger_id,
+                                 view=modals.note_modal(team_id=actor.team_id, number=number, channel_id=channel_id))
+    view_id, view_hash = _opened_view(response)
+    try:
+        with unit_of_work(deps.sessions) as session:
+            opp = repo.get_opportunity(session, actor.team_id, number)
+            view = modals.note_modal(team_id=actor.team_id, number=number, deal_title=opp.title,
+                                     channel_id=channel_id)
+    except OppbotError as exc:
+        view = modals.message_modal("Add a note", exc.message)
+    _update(client, view_id, view_hash, view)
+    return view_id
+
+
+def open_customer(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, push: bool = False,
+                  channel_id: str | None = None) -> str | None:
+    """The customer modal; `push` stacks it on the open deal modal (from its "New customer" button)."""
+    view = modals.customer_modal(team_id=actor.team_id, channel_id=channel_id, pushed=push)
+    response = (client.views_push if push else client.views_open)(trigger_id=trigger_id, view=view)
+    return _opened_view(response)[0]
+
+
+def open_message(client: WebClient, trigger_id: str, title: str, message: str) -> None:
+    """A modal that just says something; `message` is user text and gets escaped here."""
+    client.views_open(trigger_id=trigger_id, view=modals.message_modal(title, escape(message)))

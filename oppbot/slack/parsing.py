@@ -1,0 +1,419 @@
+"""The /opp grammar: slash-command text (as Slack sends it, mentions escaped) → typed commands. No I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from oppbot.domain.errors import InvalidInput
+from oppbot.domain.periods import Period, parse_period
+from oppbot.domain.refs import parse_ref
+from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
+
+MAX_BULK = 50  # a bulk change touches at most this many deals: one reply must be able to list them all
+
+_USER = re.compile(r"<@([UW][A-Z0-9_]{1,20})(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#(C[A-Z0-9]{1,20})(?:\|[^>]*)?>")
+_RANGE = re.compile(r"^(?:#|opp-?)?(\d{1,9})\s*-\s*(?:#|opp-?)?(\d{1,9})$", re.IGNORECASE)
+
+
+def invalid(message: str, example: str, name: str = "args") -> InvalidInput:
+    """InvalidInput whose message ends with an example of the right form."""
+    return InvalidInput.field(name, f"{message} For example: `{example}`.")
+
+
+# --- tokens ----------------------------------------------------------------------------------------------------------
+
+
+def parse_user(token: str) -> str:
+    """A user id from a mention as Slack sends it: `<@U123|name>` or `<@U123>`."""
+    match = _USER.fullmatch((token or "").strip())
+    if match:
+        return match.group(1)
+    shown = (token or "").strip()[:30] or "(nothing)"
+    raise InvalidInput.field(
+        "user", f"'{shown}' is not a Slack user. Mention them with @ so Slack links the name, like @maria."
+    )
+
+
+def is_user(token: str) -> bool:
+    return bool(_USER.fullmatch((token or "").strip()))
+
+
+def parse_channel(token: str) -> str:
+    match = _CHANNEL.fullmatch((token or "").strip())
+    if match:
+        return match.group(1)
+    shown = (token or "").strip()[:30] or "(nothing)"
+    raise InvalidInput.field("channel", f"'{shown}' is not a channel. Type # and pick it, like #sales.")
+
+
+def parse_refs(text: str) -> list[int]:
+    """Deal numbers from `12,13 14`, `#12 #13` and ranges `12-15`, in the order given, without repeats."""
+    tokens = [t for t in re.split(r"[,\s]+", (text or "").strip()) if t]
+    if not tokens:
+        raise invalid("Name the deals.", "/opp bulk move 12,13 14-16 prop", "refs")
+    numbers: list[int] = []
+    for token in tokens:
+        match = _RANGE.match(token)
+        if match:
+            low, high = int(match.group(1)), int(match.group(2))
+            if low == 0 or high < low:
+                raise invalid(f"'{token[:30]}' is not a range of deals.", "/opp bulk move 12-15 prop", "refs")
+            if high - low >= MAX_BULK:
+                raise InvalidInput.field("refs", f"That's more than {MAX_BULK} deals; do at most {MAX_BULK} at a time.")
+            numbers.extend(range(low, high + 1))
+        else:
+            numbers.append(parse_ref(token))
+    unique = list(dict.fromkeys(numbers))
+    if len(unique) > MAX_BULK:
+        raise InvalidInput.field("refs", f"That's {len(unique)} deals; do at most {MAX_BULK} at a time.")
+    return unique
+
+
+def _split_first(args: str) -> tuple[str, str]:
+    head, _, rest = (args or "").strip().partition(" ")
+    return head, rest.strip()
+
+
+def _ref(args: str, example: str) -> tuple[int, str]:
+    head, rest = _split_first(args)
+    if not head:
+        raise invalid("Which deal?", example, "ref")
+    try:
+        return parse_ref(head), rest
+    except InvalidInput as exc:
+        raise invalid(exc.message, example, "ref") from None
+
+
+# --- commands --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    number: int
+    stage: Stage
+    reason: str | None = None  # `/opp move 42 lost price`
+
+
+@dataclass(frozen=True, slots=True)
+class Won:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lost:
+    number: int
+    reason: str | None = None  # None: ask in the loss modal
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    number: int
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unassign:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddNote:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class BulkMove:
+    numbers: tuple[int, ...]
+    stage: Stage
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkAssign:
+    numbers: tuple[int, ...]
+    user_id: str | None  # None: unassign
+
+
+@dataclass(frozen=True, slots=True)
+class ListArgs:
+    """`/opp list` filters. `period` is resolved already, so the same list can be paged later by its key."""
+
+    stages: tuple[Stage, ...] = ()
+    mine: bool = False
+    assignee_id: str | None = None
+    unassigned: bool = False
+    overdue: bool = False
+    stale: bool = False
+    period: Period | None = None
+    text: str | None = None  # set by /opp search, which shares the list's page and buttons
+
+    def describe(self) -> str:
+        """The filters in words, for the list's header (user text is the caller's to escape)."""
+        parts = [", ".join(s.label for s in self.stages) if self.stages else "all stages"]
+        if self.mine:
+            parts.append("mine")
+        if self.assignee_id:
+            parts.append(f"<@{self.assignee_id}>")
+        if self.unassigned:
+            parts.append("unassigned")
+        if self.overdue:
+            parts.append("overdue")
+        if self.stale:
+            parts.append("stale")
+        if self.period:
+            parts.append(f"closing {self.period.label}")
+        return " · ".join(parts)
+
+
+def parse_show(args: str) -> Show:
+    number, rest = _ref(args, "/opp show #42")
+    if rest:
+        raise invalid(f"`show` takes one deal, not '{rest[:30]}'.", "/opp show #42")
+    return Show(number)
+
+
+def parse_move(args: str) -> Move:
+    example = "/opp move #42 proposal"
+    number, rest = _ref(args, example)
+    head, reason = _split_first(rest)
+    if not head:
+        raise invalid(f"Move deal #{number} to which stage? Use {STAGE_EXAMPLE}.", example, "stage")
+    # "closed won" / "closed-lost" typed as two words
+    if head.lower() == "closed" and reason:
+        word, reason = _split_first(reason)
+        head = f"closed{word}"
+    try:
+        stage = parse_stage(head)
+    except InvalidInput as exc:
+        raise invalid(exc.message, example, "stage") from None
+    if reason and stage != Stage.CLOSED_LOST:
+        raise invalid(f"Only a move to lost takes a reason; '{reason[:30]}' was left over.", example)
+    return Move(number, stage, reason or None)
+
+
+def parse_won(args: str) -> Won:
+    number, rest = _ref(args, "/opp won #42")
+    if rest:
+        raise invalid(f"`won` takes one deal, not '{rest[:30]}'.", "/opp won #42")
+    return Won(number)
+
+
+def parse_lost(args: str) -> Lost:
+    """`/opp lost 42 [reason] [note…]`: the first word (or "no decision") is the reason, the rest a note."""
+    number, rest = _ref(args, "/opp lost #42 price")
+    if not rest:
+        return Lost(number)
+    if rest.lower().startswith("no decision"):
+        return Lost(number, "No decision", rest[len("no decision"):].strip() or None)
+    reason, note = _split_first(rest)
+    return Lost(number, reason, note or None)
+
+
+def parse_claim(args: str) -> Claim:
+    number, rest = _ref(args, "/opp claim #42")
+    if rest:
+        raise invalid(f"`claim` takes one deal, not '{rest[:30]}'.", "/opp claim #42")
+    return Claim(number)
+
+
+def parse_assign(args: str) -> Assign:
+    example = "/opp assign #42 @maria"
+    number, rest = _ref(args, example)
+    if not rest:
+        raise invalid(f"Assign deal #{number} to whom?", example, "user")
+    try:
+        return Assign(number, parse_user(rest))
+    except InvalidInput as exc:
+        raise invalid(exc.message, example, "user") from None
+
+
+def parse_unassign(args: str) -> Unassign:
+    number, rest = _ref(args, "/opp unassign #42")
+    if rest:
+        raise invalid(f"`unassign` takes one deal, not '{rest[:30]}'.", "/opp unassign #42")
+    return Unassign(number)
+
+
+def parse_note(args: str) -> AddNote:
+    example = "/opp note #42 Called Maria, they want a demo on Friday"
+    number, rest = _ref(args, example)
+    if not rest:
+        raise invalid(f"Write the note after the deal number.", example, "note")
+    return AddNote(number, rest)
+
+
+def parse_search(args: str) -> Search:
+    text = " ".join((args or "").split())
+    if not text:
+        raise invalid("Search for what?", "/opp search acme licence", "text")
+    return Search(text[:200])
+
+
+def parse_list(args: str, today: date) -> ListArgs:
+    """`[stage…] [mine|@user|unassigned] [overdue|stale] [closing <period>]`, in any order."""
+    example = "/opp list prop mine overdue closing this-quarter"
+    tokens = (args or "").split()
+    stages: list[Stage] = []
+    flags: dict[str, object] = {}
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        word = token.lower().strip(",")
+        i += 1
+        if word in ("mine", "my", "me"):
+            flags["mine"] = True
+        elif word in ("unassigned", "nobody", "free"):
+            flags["unassigned"] = True
+        elif word in ("overdue", "late"):
+            flags["overdue"] = True
+        elif word in ("stale", "idle"):
+            flags["stale"] = True
+        elif word in ("open", "all"):
+            continue
+        elif is_user(token):
+            flags["assignee_id"] = parse_user(token)
+        elif word in ("closing", "close", "closes"):
+            if i >= len(tokens):
+                raise invalid("Closing when?", "/opp list closing this-month", "period")
+            text = tokens[i]
+            i += 1
+            # "this month", "q4 2026": relative and quarter-first forms may arrive as two words
+            if i < len(tokens) and text.lower() in ("this", "current", "next", "last", "previous", "prev"):
+                text = f"{text} {tokens[i]}"
+                i += 1
+            elif i < len(tokens) and re.fullmatch(r"q[1-4]", text, re.I) and re.fullmatch(r"\d{4}", tokens[i]):
+                text = f"{text}-{tokens[i]}"
+                i += 1
+            elif i + 1 < len(tokens) and tokens[i].lower() in ("..", "to"):
+                text = f"{text}..{tokens[i + 1]}"
+                i += 2
+            try:
+                flags["period"] = parse_period(text, today)
+            except InvalidInput as exc:
+                raise invalid(exc.message, "/opp list closing 2026-Q4", "period") from None
+        elif word == "closed" and i < len(tokens) and is_stage_word("closed" + tokens[i]):
+            stages.append(parse_stage("closed" + tokens[i]))
+            i += 1
+        elif is_stage_word(word):
+            stages.append(parse_stage(word))
+        else:
+            raise invalid(
+                f"I don't understand '{token[:30]}' in a list. Filters are a stage, mine, @someone, unassigned, "
+                "overdue, stale and closing <period>.",
+                example,
+            )
+    if sum(bool(flags.get(k)) for k in ("mine", "unassigned", "assignee_id")) > 1:
+        raise invalid("Pick one of mine, @someone or unassigned.", "/opp list mine")
+    return ListArgs(stages=tuple(dict.fromkeys(stages)), **flags)  # type: ignore[arg-type]
+
+
+def parse_bulk(args: str) -> BulkMove | BulkAssign:
+    """`bulk move <refs> <stage> [reason]` or `bulk assign <refs> @user|nobody`."""
+    action, rest = _split_first(args)
+    action = action.lower()
+    if action == "move":
+        example = "/opp bulk move 12,13 14-16 prop"
+        tokens = rest.split()
+        # refs come first; the first token that is a stage word (and not a number) ends them
+        split = next((n for n, t in enumerate(tokens) if not re.match(r"^[#\d]|^opp-", t, re.I)), None)
+        if split is None or split == 0:
+            raise invalid("Give the deals, then the stage.", example)
+        numbers = parse_refs(" ".join(tokens[:split]))
+        stage_word = tokens[split]
+        reason_tokens = tokens[split + 1:]
+        if stage_word.lower() == "closed" and reason_tokens:
+            stage_word, reason_tokens = "closed" + reason_tokens[0], reason_tokens[1:]
+        try:
+            stage = parse_stage(stage_word)
+        except InvalidInput as exc:
+            raise invalid(exc.message, example, "stage") from None
+        reason = " ".join(reason_tokens) or None
+        if stage == Stage.CLOSED_LOST and not reason:
+            raise invalid("Losing deals in bulk needs a reason.", "/opp bulk move 12,13 lost price", "loss_reason")
+        if reason and stage != Stage.CLOSED_LOST:
+            raise invalid(f"Only a move to lost takes a reason; '{reason[:30]}' was left over.", example)
+        return BulkMove(tuple(numbers), stage, reason)
+    if action == "assign":
+        example = "/opp bulk assign 12,13 14-16 @maria"
+        tokens = rest.split()
+        if len(tokens) < 2:
+            raise invalid("Give the deals, then who gets them.", example)
+        who = tokens[-1]
+        numbers = parse_refs(" ".join(tokens[:-1]))
+        if who.lower() in ("nobody", "none", "unassigned"):
+            return BulkAssign(tuple(numbers), None)
+        try:
+            return BulkAssign(tuple(numbers), parse_user(who))
+        except InvalidInput as exc:
+            raise invalid(exc.message, example, "user") from None
+    raise invalid(
+        f"Bulk can move or assign, not '{action[:20] or '(nothing)'}'.", "/opp bulk move 12,13 prop"
+    )
+
+
+# --- list state carried by pagination and filter buttons (≤ 2,000 characters in a button value) ----------------------
+
+
+def list_state(args: ListArgs, offset: int = 0) -> str:
+    """A list's filters and page as compact JSON; a period travels by its key so it re-parses to the same dates."""
+    import json
+
+    data: dict[str, object] = {"p": max(0, offset)}
+    if args.stages:
+        data["s"] = [s.value for s in args.stages]
+    for key, flag in (("m", args.mine), ("u", args.unassigned), ("o", args.overdue), ("t", args.stale)):
+        if flag:
+            data[key] = 1
+    if args.assignee_id:
+        data["a"] = args.assignee_id
+    if args.period:
+        data["c"] = args.period.key
+    if args.text:
+        data["q"] = args.text[:200]
+    return json.dumps(data, separators=(",", ":"))
+
+
+def parse_list_state(value: str, today: date) -> tuple[ListArgs, int]:
+    import json
+
+    try:
+        data = json.loads(value or "{}")
+        args = ListArgs(
+            stages=tuple(Stage(s) for s in data.get("s", [])),
+            mine=bool(data.get("m")),
+            assignee_id=data.get("a"),
+            unassigned=bool(data.get("u")),
+            overdue=bool(data.get("o")),
+            stale=bool(data.get("t")),
+            period=parse_period(data["c"], today) if data.get("c") else None,
+            text=data.get("q"),
+        )
+        return args, max(0, int(data.get("p", 0)))
+    except (ValueError, TypeError, AttributeError, KeyError):
+        raise InvalidInput.field("state", "That list button is out of date; run `/opp list` again.") from None
+
+
+def with_stages(args: ListArgs, stages: tuple[Stage, ...]) -> ListArgs:
+    from dataclasses import replace
+
+    return replace(args, stages=stages)

@@ -1,0 +1,261 @@
+"""The modals, pickers, App Home and shortcut, driven through the real Bolt app in-process against a fake Slack."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from oppbot.config import get_settings
+from oppbot.db import repositories as repo
+from oppbot.db.models import Individual, Note, Opportunity, Organization
+from oppbot.db.session import unit_of_work
+from oppbot.slack.app import build_app
+from oppbot.slack.blocks.modals import decode_metadata
+from oppbot.slack.ids import Action, Block, Callback, input_action
+from tests.integration.helpers import make_customer, make_deal
+from tests.integration.slack_inproc import (
+    SECRET, MiniSlack, ack_body, event, interactive, slash, submission,
+)
+
+
+@pytest.fixture
+def fake():
+    server = MiniSlack()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app(fake, sessions, db_url, monkeypatch):
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    settings = get_settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url,
+                            DATABASE_URL=db_url)
+    return build_app(settings, sessions=sessions)
+
+
+def values(**fields) -> dict:
+    out = {}
+    for name, value in fields.items():
+        block = Block(name)
+        if name in ("customer", "currency", "stage", "loss_reason", "kind"):
+            element = {"type": "static_select", "selected_option": {"value": value} if value else None}
+        elif name == "assignee":
+            element = {"type": "users_select", "selected_user": value}
+        elif name == "expected_close":
+            element = {"type": "datepicker", "selected_date": value}
+        else:
+            element = {"type": "plain_text_input", "value": value}
+        out[block.value] = {input_action(block): element}
+    return out
+
+
+def deal_values(chosen, **overrides) -> dict:
+    fields = dict(title="Acme - licence", customer=chosen.encode(), value="50000", currency="USD", stage="lead",
+                  probability=None, expected_close="2026-12-31", description="Two years", external_ref="CRM-1")
+    fields.update(overrides)
+    return values(**fields)
+
+
+def deal_count(sessions) -> int:
+    with unit_of_work(sessions) as session:
+        return session.scalar(select(func.count()).select_from(Opportunity))
+
+
+def opened_create_view(app, fake) -> dict:
+    slash(app, "new Acme renewal")
+    return fake.wait_for("views.open")[0]["view"]
+
+
+def test_opp_new_opens_the_create_modal_first_with_the_title_prefilled(app, fake):
+    view = opened_create_view(app, fake)
+    fake.wait_for("views.update")
+    methods = [m for m, _ in fake.calls]
+    assert methods.index("views.open") < methods.index("views.update")  # open first, slow work after
+    assert "users.info" not in methods[: methods.index("views.open")]
+    assert view["callback_id"] == Callback.CREATE_DEAL
+    title = next(b for b in view["blocks"] if b.get("block_id") == Block.TITLE)
+    assert title["element"]["initial_value"] == "Acme renewal"
+    # the workspace currency arrives after the modal is open
+    updated = fake.wait_for("views.update")[0]["view"]
+    currency = next(b for b in updated["blocks"] if b.get("block_id") == Block.CURRENCY)
+    assert currency["element"]["initial_option"]["value"] == "USD"
+    assert not fake.errors
+
+
+def test_a_valid_submission_creates_the_deal_and_confirms_it(app, fake, sessions, rep):
+    customer = make_customer(sessions, rep)
+    view = opened_create_view(app, fake)
+    response = interactive(app, submission(view, deal_values(customer)))
+    assert response.status == 200 and ack_body(response) == {}
+    with unit_of_work(sessions) as session:
+        opp = repo.get_opportunity(session, rep.team_id, 1)
+        assert (opp.title, opp.amount_minor, opp.stage, opp.external_ref) == ("Acme - licence", 5_000_000, "lead",
+                                                                               "CRM-1")
+        assert opp.created_by == "U_REP"
+    confirmation = fake.wait_for("chat.postEphemeral")[0]
+    assert confirmation["channel"] == "C1" and "#1" in confirmation["text"]
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "block"),
+    [
+        ("value", "abc", Block.VALUE),
+        ("value", "-5", Block.VALUE),
+        ("probability", "101", Block.PROBABILITY),
+        ("currency", "XXQ", Block.CURRENCY),
+        ("customer", None, Block.CUSTOMER),
+        ("title", "T" * 201, Block.TITLE),
+    ],
+)
+def test_an_invalid_field_comes_back_inline_on_its_block_and_nothing_is_written(
+    app, fake, sessions, rep, field, bad, block
+):
+    customer = make_customer(sessions, rep)
+    view = opened_create_view(app, fake)
+    response = interactive(app, submission(view, deal_values(customer, **{field: bad})))
+    body = ack_body(response)
+    assert body["response_action"] == "errors"
+    assert list(body["errors"]) == [block.value]
+    assert deal_count(sessions) == 0
+
+
+def test_a_stale_edit_is_refused_and_does_not_overwrite(app, fake, sessions, rep):
+    customer = make_customer(sessions, rep)
+    number = make_deal(sessions, rep, customer)
+    from oppbot.slack.deps import Deps
+    from oppbot.slack.listeners.views.open_views import open_edit
+    from slack_sdk import WebClient
+
+    client = WebClient(token="xoxb-test", base_url=fake.base_url)
+    open_edit(client, "1.1.t", Deps(app_settings(fake), sessions), rep, number)
+    edit_view = fake.wait_for("views.update")[-1]["view"]
+    assert edit_view["callback_id"] == Callback.EDIT_DEAL
+    with unit_of_work(sessions) as session:
+        current_version = repo.get_opportunity(session, rep.team_id, number).version
+    assert decode_metadata(edit_view["private_metadata"])["v"] == current_version
+    with unit_of_work(sessions) as session:  # someone else changes the deal meanwhile
+        from oppbot.services import opportunities
+
+        opportunities.add_note(session, rep, number, "bump")
+        opp = repo.get_opportunity(session, rep.team_id, number)
+        opp.title = "Changed elsewhere"
+    response = interactive(app, submission(edit_view, deal_values(customer, title="My stale edit")))
+    body = ack_body(response)
+    assert body["response_action"] == "errors"
+    assert "changed by someone else" in body["errors"][Block.TITLE.value]
+    with unit_of_work(sessions) as session:
+        assert repo.get_opportunity(session, rep.team_id, number).title == "Changed elsewhere"
+
+
+def app_settings(fake):
+    return get_settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url)
+
+
+def test_the_loss_modal_closes_the_deal_lost_with_reason_and_stage(app, fake, sessions, rep):
+    from slack_sdk import WebClient
+
+    from oppbot.domain.stages import Stage
+    from oppbot.services import opportunities
+    from oppbot.slack.deps import Deps
+    from oppbot.slack.listeners.views.open_views import open_loss
+
+    number = make_deal(sessions, rep)
+    with unit_of_work(sessions) as session:
+        opportunities.move(session, rep, number, Stage.PROPOSAL)
+    client = WebClient(token="xoxb-test", base_url=fake.base_url)
+    open_loss(client, "2.2.t", Deps(app_settings(fake), sessions), rep, number, {"channel": "C9", "ts": "1.5"})
+    loss_view = fake.wait_for("views.update")[-1]["view"]
+    assert loss_view["callback_id"] == Callback.LOSS_REASON
+    response = interactive(app, submission(loss_view, values(loss_reason="Competitor", loss_note="Went with X")))
+    assert ack_body(response) == {}
+    with unit_of_work(sessions) as session:
+        opp = repo.get_opportunity(session, rep.team_id, number)
+        assert (opp.stage, opp.lost_reason, opp.lost_note, opp.lost_at_stage) == (
+            "closed_lost", "Competitor", "Went with X", "proposal")
+    missing = interactive(app, submission(loss_view, values(loss_reason=None)))
+    assert ack_body(missing)["response_action"] == "errors"
+
+
+def test_the_note_modal_adds_a_note(app, fake, sessions, rep):
+    from oppbot.slack.blocks.modals import note_modal
+
+    number = make_deal(sessions, rep)
+    view = note_modal(team_id=rep.team_id, number=number, channel_id="C1")
+    assert ack_body(interactive(app, submission(view, values(note="Called them")))) == {}
+    empty = ack_body(interactive(app, submission(view, values(note=""))))
+    assert list(empty["errors"]) == [Block.NOTE.value]
+    with unit_of_work(sessions) as session:
+        assert session.scalars(select(Note.body)).all() == ["Called them"]
+
+
+def test_the_customer_modal_creates_an_organization_and_an_individual(app, fake, sessions, rep):
+    slash(app, "customer new")
+    view = fake.wait_for("views.open")[0]["view"]
+    assert view["callback_id"] == Callback.CUSTOMER_NEW
+    org = values(name="Acme Corp", kind="organization", domain="Acme.example")
+    person = values(name="Ada Lovelace", kind="individual", email="ada@example.com", phone="+47 1234")
+    assert ack_body(interactive(app, submission(view, org))) == {}
+    assert ack_body(interactive(app, submission(view, person))) == {}
+    bad = ack_body(interactive(app, submission(view, values(name="Bob", kind="individual", email="nope"))))
+    assert list(bad["errors"]) == [Block.CUSTOMER_EMAIL.value]
+    with unit_of_work(sessions) as session:
+        assert session.scalars(select(Organization.domain)).all() == ["acme.example"]
+        assert session.scalars(select(Individual.email)).all() == ["ada@example.com"]
+
+
+def test_customer_options_are_grouped_and_scoped_to_the_workspace(app, sessions, rep, outsider):
+    make_customer(sessions, rep, "Acme Corp")
+    make_customer(sessions, outsider, "Acme Secret Rival")
+    payload = {"type": "block_suggestion", "team": {"id": rep.team_id}, "user": {"id": rep.user_id},
+               "action_id": input_action(Block.CUSTOMER), "block_id": Block.CUSTOMER.value, "value": "acme",
+               "view": {"id": "V1", "team_id": rep.team_id}}
+    body = ack_body(interactive(app, payload))
+    groups = body["option_groups"]
+    assert [g["label"]["text"] for g in groups] == ["Organizations"]
+    assert [o["text"]["text"].split(" ·")[0] for o in groups[0]["options"]] == ["Acme Corp"]
+    assert groups[0]["options"][0]["value"].startswith("organization:")
+
+
+def test_app_home_opened_publishes_a_valid_home_even_with_500_deals(app, fake, sessions, rep):
+    customer = make_customer(sessions, rep)
+    from oppbot.domain.opportunity import Draft
+    from oppbot.services import opportunities
+
+    with unit_of_work(sessions) as session:
+        for n in range(500):
+            opportunities.create(session, rep, Draft(title=f"<!channel> deal {n}", customer=customer, value="10",
+                                                     expected_close="2020-01-01", assignee=rep.user_id))
+    response = event(app, {"token": "x", "team_id": rep.team_id, "api_app_id": "A111", "type": "event_callback",
+                           "event_id": "Ev1", "event_time": 1,
+                           "event": {"type": "app_home_opened", "user": rep.user_id, "channel": "D1", "tab": "home"}})
+    assert response.status == 200
+    published = fake.wait_for("views.publish", timeout=20)[0]
+    assert published["user_id"] == rep.user_id
+    blocks = published["view"]["blocks"]
+    assert len(blocks) <= 100 and not fake.errors
+    text = str(blocks)
+    assert "*Lead* — 500 deals" in text and "and 490 more" in text and "<!channel>" not in text
+
+
+def test_the_message_shortcut_opens_a_prefilled_create_modal(app, fake):
+    payload = {"type": "message_action", "callback_id": Callback.MESSAGE_SHORTCUT.value, "trigger_id": "3.3.t",
+               "team": {"id": "T111"}, "user": {"id": "U_REP"}, "channel": {"id": "C7"},
+               "message": {"type": "message", "text": "Acme wants 50 seats\nBudget approved", "ts": "1.1"},
+               "response_url": "http://127.0.0.1:9/r"}
+    assert interactive(app, payload).status == 200
+    view = fake.wait_for("views.open")[0]["view"]
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert blocks[Block.TITLE]["element"]["initial_value"] == "Acme wants 50 seats"
+    assert blocks[Block.DESCRIPTION]["element"]["initial_value"] == "Acme wants 50 seats\nBudget approved"
+    assert decode_metadata(view["private_metadata"])["c"] == "C7"
+
+
+def test_the_new_customer_button_pushes_the_customer_modal(app, fake):
+    payload = {"type": "block_actions", "team": {"id": "T111"}, "user": {"id": "U_REP"}, "trigger_id": "4.4.t",
+               "view": {"id": "V1", "team_id": "T111", "private_metadata": '{"t":"T111","c":"C1"}'},
+               "actions": [{"action_id": Action.NEW_CUSTOMER.value, "block_id": Block.CUSTOMER_ACTIONS.value,
+                            "type": "button", "value": "new"}]}
+    assert interactive(app, payload).status == 200
+    pushed = fake.wait_for("views.push")[0]["view"]
+    assert pushed["callback_id"] == Callback.CUSTOMER_NEW

@@ -1,0 +1,233 @@
+"""End-to-end harness: the real `oppbot serve` process, a migrated SQLite file, and the fake Slack Web API.
+
+One server per test session (starting a process per test would dominate the suite's time); each test gets its own
+workspace (a fresh team_id), so deal numbers start at #1 and no test sees another's rows. After every test the fake
+must have seen no Block Kit or limit violation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from fakeslack import FakeSlack, interactive_body, sign, slash_command_body
+from fakeslack.signing import new_trigger_id
+from oppbot.db.migrate import upgrade
+from oppbot.db.session import make_engine, session_factory
+from oppbot.services.context import Actor
+
+SECRET = "secret"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class HttpResult:
+    status: int
+    body: bytes
+    seconds: float  # how long until the HTTP answer arrived (the ack), not the reply
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10.0) -> HttpResult:
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return HttpResult(answer.status, answer.read(), time.monotonic() - started)
+    except urllib.error.HTTPError as err:
+        return HttpResult(err.code, err.read(), time.monotonic() - started)
+
+
+@dataclass
+class Server:
+    fake: FakeSlack
+    url: str
+    db_url: str
+    sessions: object
+    log_path: Path
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    """FakeSlack + migrated SQLite + `python -m oppbot.cli serve` as a subprocess, for the whole session."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    db_url = f"sqlite:///{tmp / 'oppbot.db'}"
+    upgrade(db_url)
+    fake = FakeSlack().start()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "REDIS_URL")}
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url, DATABASE_URL=db_url,
+        PYTHONUNBUFFERED="1",
+    )
+    log_path = tmp / "serve.log"
+    log = open(log_path, "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oppbot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"oppbot serve exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    break
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"oppbot serve did not become healthy:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.1)
+    engine = make_engine(db_url)
+    yield Server(fake, url, db_url, session_factory(engine), log_path)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+    engine.dispose()
+    fake.stop()
+
+
+@dataclass
+class Slack:
+    """One test's view of Slack: its own workspace, signed requests, and the fake's records."""
+
+    server: Server
+    team_id: str
+    channel_id: str = "C111"
+    last_key: str | None = field(default=None)
+
+    @property
+    def fake(self) -> FakeSlack:
+        return self.server.fake
+
+    @property
+    def sessions(self):
+        return self.server.sessions
+
+    def actor(self, user_id: str = "U_REP", is_manager: bool = False) -> Actor:
+        return Actor(self.team_id, user_id, is_manager=is_manager)
+
+    def make_manager(self, user_id: str = "U_BOSS") -> str:
+        """users.info says this user is a workspace admin: a manager (PRODUCT.md §7)."""
+        self.fake.users[user_id] = {"is_admin": True}
+        return user_id
+
+    # --- raw HTTP ----------------------------------------------------------------------------------------------
+
+    def send(self, body: bytes, content_type: str = "application/x-www-form-urlencoded",
+             headers: dict[str, str] | None = None, signed: bool = True) -> HttpResult:
+        all_headers = {"Content-Type": content_type}
+        if signed:
+            all_headers.update(sign(SECRET, body))
+        all_headers.update(headers or {})
+        return post(f"{self.server.url}/slack/events", body, all_headers)
+
+    # --- slash commands ----------------------------------------------------------------------------------------
+
+    def command(self, text: str, user: str = "U_REP", trigger_id: str | None = None) -> tuple[HttpResult, str]:
+        """Post `/opp <text>`; returns the HTTP answer (the ack) and the response_url key replies go to."""
+        key = uuid.uuid4().hex
+        body = slash_command_body(text, team_id=self.team_id, user_id=user, channel_id=self.channel_id,
+                                  response_url=self.fake.response_url(key), trigger_id=trigger_id)
+        result = self.send(body)
+        assert result.status == 200, (result.status, result.body)
+        self.last_key = key
+        return result, key
+
+    def reply(self, key: str, count: int = 1, timeout: float = 10.0) -> dict:
+        """The `count`-th post to the response_url `key` (waiting for it)."""
+        return self.fake.wait_for_responses(count, timeout=timeout, key=key)[count - 1].body
+
+    def ask(self, text: str, user: str = "U_REP") -> dict:
+        """`/opp <text>` and its (first) reply."""
+        _, key = self.command(text, user)
+        return self.reply(key)
+
+    # --- interactivity -----------------------------------------------------------------------------------------
+
+    def click(self, action: dict, user: str = "U_REP", block_id: str | None = None,
+              response_key: str | None = None) -> tuple[HttpResult, str]:
+        """A block_actions payload (shape of payloads/block_actions.message_button.json) from an ephemeral card."""
+        key = response_key or uuid.uuid4().hex
+        action = {"action_ts": f"{time.time():.6f}", **action}
+        if block_id is not None:
+            action["block_id"] = block_id
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.team_id},
+            "api_app_id": "A111",
+            "token": "verification_token",
+            "container": {"type": "message", "message_ts": "111.222", "channel_id": self.channel_id,
+                          "is_ephemeral": True},
+            "trigger_id": new_trigger_id(),
+            "team": {"id": self.team_id, "domain": "workspace-domain"},
+            "channel": {"id": self.channel_id, "name": "sales"},
+            "response_url": self.fake.response_url(key),
+            "actions": [action],
+        }
+        result = self.send(interactive_body(payload))
+        assert result.status == 200, (result.status, result.body)
+        return result, key
+
+    def press(self, message: dict, action_id: str, *, user: str = "U_REP", option_value: str | None = None,
+              selected_user: str | None = None) -> dict:
+        """Find `action_id` in a message's blocks and click it like Slack would; returns the reply."""
+        block, element = find_element(message, action_id)
+        action = {"action_id": element["action_id"], "type": element["type"]}
+        if element["type"] == "button":
+            action["value"] = element["value"]
+            action["text"] = element["text"]
+        elif element["type"] in ("static_select", "overflow"):
+            chosen = next(o for o in element["options"] if option_value is None or o["value"] == option_value
+                          or o["value"].endswith(":" + option_value) or o["value"].startswith(option_value + ":"))
+            action["selected_option"] = chosen
+        elif element["type"] == "users_select":
+            action["selected_user"] = selected_user
+        _, key = self.click(action, user=user, block_id=block.get("block_id"))
+        return self.reply(key)
+
+
+def find_element(message: dict, action_id: str) -> tuple[dict, dict]:
+    for block in message.get("blocks") or []:
+        elements = list(block.get("elements") or [])
+        if block.get("accessory"):
+            elements.append(block["accessory"])
+        for element in elements:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return block, element
+    raise AssertionError(f"no element {action_id} in {json.dumps(message)[:2000]}")
+
+
+def text_of(message: dict) -> str:
+    """Everything a person would read in a reply: fallback text and every block, as one string."""
+    return json.dumps(message, ensure_ascii=False)
+
+
+@pytest.fixture
+def slack(server) -> Slack:
+    server.fake.reset()
+    yield Slack(server=server, team_id=f"T{uuid.uuid4().hex[:8].upper()}")
+    assert server.fake.violations == [], server.fake.violations
+    assert server.fake.errors == [], server.fake.errors
