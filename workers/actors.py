@@ -245,19 +245,14 @@ def card_message(runtime: Runtime, team_id: str, opportunity_id: int) -> dict:
         number = repo.get_opportunity_by_id(session, team_id, opportunity_id).number
         view = queries.show(session, Actor(team_id=team_id, user_id="UBOT"), number)
         tz = view.rules.timezone
-    try:
-        from oppbot.slack.blocks.deal_card import deal_message  # slack-core's card, when it has landed
-    except ImportError:
-        from oppbot.slack.blocks.notifications import fallback_card as deal_message
+    from oppbot.slack.blocks.deal_card import deal_message
+
     return deal_message(view, tz=tz)
 
 
 def _publish_home(runtime: Runtime, client: WebClient, team_id: str, user_id: str) -> dict:
-    try:
-        from oppbot.slack.home import publish_home  # slack-modals' App Home, when it has landed
-    except ImportError:
-        return {"skipped": "no App Home yet"}
     from oppbot.slack.deps import Deps
+    from oppbot.slack.listeners.events.home import publish_home
 
     publish_home(client, Deps(settings=runtime.settings, sessions=runtime.sessions), team_id, user_id)
     return {}
