@@ -47,6 +47,7 @@ class Runtime:
 
 def default_runtime(settings: Settings) -> Runtime:
     from oppbot.db.session import engine_for, session_factory
+
     gate = RateGate()
     client = gated_client(settings, gate)
     return Runtime(settings=settings, sessions=session_factory(engine_for(settings.database_url)),
