@@ -115,6 +115,12 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=16, help="request threads")
 
 
+def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    from oppbot.scheduling import run_scheduler
+
+    return run_scheduler(settings)
+
+
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from workers.run import run_worker
 
@@ -131,7 +137,7 @@ COMMANDS: dict[str, tuple[str, object, object]] = {
     "serve": ("HTTP mode: POST /slack/events, GET /healthz", _serve_args, _serve),
     "socket": ("Socket Mode (no public URL needed)", None, _socket),
     "worker": ("Dramatiq worker processes and the outbox relay (needs REDIS_URL)", _worker_args, _worker),
-    "scheduler": ("the APScheduler process", None, _not_yet("scheduler")),
+    "scheduler": ("the APScheduler process", None, _scheduler),
     "dev": ("everything in one process for a laptop (Socket Mode; --http for HTTP)", _dev_args, _dev),
 }
 from oppbot.fx_cli import FX_COMMAND  # noqa: E402  (the forecast engineer's `oppbot fx import`)

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from oppbot.db.base import Base
 from oppbot.db.migrate import upgrade
 from oppbot.db.session import make_engine, session_factory
 from oppbot.services.context import Actor
@@ -71,13 +72,16 @@ def postgres_database() -> Iterator[str]:
 
 
 def _truncate_postgres(engine) -> None:
-    """Empty every table the migrations made (ours and Bolt's OAuth stores), keeping the schema."""
+    """Empty every table: ours children first, then Bolt's OAuth stores (not in our metadata).
+
+    DELETE rather than TRUNCATE: on a test's handful of rows it is ~50x faster (TRUNCATE makes new files for every
+    table), and that per-test cost dominated the suite. Ids are not reset; no test may rely on them.
+    """
     with engine.begin() as conn:
-        names = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-        ).scalars()
-        tables = ", ".join(f'"{name}"' for name in names)
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        for name in ("slack_bots", "slack_installations", "slack_oauth_states"):
+            conn.execute(text(f'DELETE FROM "{name}"'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

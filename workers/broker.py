@@ -91,9 +91,11 @@ def setup_broker(
     `runtime` (workers.actors.Runtime) is what the actors use for the database and Slack; by default it is built
     from `settings`.
     """
-    from workers import actors
+    from workers import actors, scheduled
 
     broker = build_broker(settings, options, redis_url=redis_url)
     dramatiq.set_broker(broker)
-    actors.declare(broker, runtime or actors.default_runtime(settings))
+    runtime = runtime or actors.default_runtime(settings)
+    actors.declare(broker, runtime)
+    scheduled.declare(broker, runtime)
     return broker

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, InvalidOperation, Overflow
 from functools import lru_cache
 
 from babel.numbers import get_currency_name, get_currency_precision, list_currencies
@@ -15,6 +15,8 @@ from oppbot.domain.errors import InvalidInput
 MAX_AMOUNT = Decimal("1000000000000000")  # 10^15
 _SEPARATORS = re.compile(r"[\s_,'\u00a0\u202f]")
 _SHORTHAND = {"k": Decimal(1_000), "m": Decimal(1_000_000)}
+# Traps rounding of any kind: a product that is not exact is refused, never silently changed.
+_EXACT = Context(prec=100, traps=[InvalidOperation, Inexact, Overflow])
 
 
 @lru_cache(maxsize=1)
@@ -71,8 +73,14 @@ def parse_amount(raw: object, currency: str, *, field: str = "value") -> Decimal
         if not text:
             raise InvalidInput.field(field, "Enter an amount, like 50000 or 50,000.00.")
         try:
-            amount = Decimal(text) * multiplier
-        except InvalidOperation:
+            # Decimal(text) is exact; arithmetic in the default 28-digit context is not (it rounds 30 digits, turns
+            # 1e-999999999 into 0 and overflows on 1e1000000), so the shorthand is applied exactly or not at all.
+            amount = Decimal(text)
+            if multiplier != 1 and amount.is_finite():
+                if abs(amount) >= MAX_AMOUNT:
+                    raise InvalidInput.field(field, "That amount is too large.")
+                amount = _EXACT.multiply(amount, multiplier)
+        except (InvalidOperation, Inexact, Overflow):
             raise InvalidInput.field(field, f"'{str(raw)[:30]}' is not a number. Enter an amount like 50000.") from None
     if not amount.is_finite():
         raise InvalidInput.field(field, "Enter an amount like 50000.")

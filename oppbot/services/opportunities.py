@@ -276,11 +276,9 @@ def _apply_stage(
     opp.stage_entered_at = now
     opp.probability = outcome.probability.value
     opp.probability_source = outcome.probability.source.value
-    if to_stage.is_closed:
-        opp.closed_at = now
-    else:
-        opp.closed_at = None
-        opp.lost_reason = opp.lost_note = opp.lost_at_stage = None
+    opp.closed_at = now if to_stage.is_closed else None
+    # A loss belongs to Closed-Lost only: leaving it (reopened, or won after all) clears it; move() sets a new one.
+    opp.lost_reason = opp.lost_note = opp.lost_at_stage = None
     session.add(_stage_row(actor, opp, from_stage, move.skipped))
     warnings = []
     if move.warning:

@@ -18,6 +18,7 @@ class Callback(StrEnum):
     NOTE = "deal_note"
     CUSTOMER_NEW = "customer_new"
     MESSAGE_SHORTCUT = "create_opportunity_from_message"
+    ALERT_CLOSE_DATE = "alert_close_date"
     DEAL_FOUND = "deal_found"  # read-only modal showing a deal picked in the App Home finder
 
 
@@ -63,6 +64,10 @@ class Action(StrEnum):
     LIST_STAGE = "list_stage"
     HOME_FIND = "home_find"
     HOME_NEW = "home_new"
+    ALERT_SNOOZE = "alert_snooze"
+    ALERT_CLOSE_DATE = "alert_close_date"
+    ALERT_LOST = "alert_lost"
+    ALERT_CLAIM = "alert_claim"
     NEW_CUSTOMER = "customer_new_push"  # inside the deal modal: pushes the customer modal
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
 from oppbot.db.base import utcnow
 from oppbot.db.models import SlackUser
@@ -16,37 +17,72 @@ from oppbot.services.workspaces import ensure_workspace, is_named_manager
 from oppbot.slack.deps import Deps
 
 log = logging.getLogger(__name__)
+# How long a users.info answer counts: an admin demoted in Slack keeps manager rights at most this long.
 USER_CACHE_TTL = timedelta(minutes=10)
 
 
+def is_slack_manager(profile: dict) -> bool:
+    """Workspace admins, owners and the primary owner (is_owner usually covers the primary owner; be explicit)."""
+    return bool(profile.get("is_admin") or profile.get("is_owner") or profile.get("is_primary_owner"))
+
+
 def resolve_actor(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Actor:
-    """The acting user with their role, making the workspace on first contact. Call after ack()."""
+    """The acting user with their role, making the workspace on first contact. Call after ack().
+
+    Named managers are read from the database on every call, so removing one takes effect at once. Slack roles
+    come from users.info, cached for USER_CACHE_TTL; when users.info fails the user counts as a member (which only
+    ever refuses more) and nothing is cached, so the next request asks Slack again.
+    """
+    now = utcnow()
     with unit_of_work(deps.sessions) as session:
         ensure_workspace(session, team_id, default_currency=deps.settings.default_currency)
         if is_named_manager(session, team_id, user_id):
             return Actor(team_id, user_id, is_manager=True)
         cached = session.get(SlackUser, (team_id, user_id))
-        if cached is not None and utcnow() - cached.fetched_at < USER_CACHE_TTL:
+        if cached is not None and _fresh(cached.fetched_at, now):
             return Actor(team_id, user_id, is_manager=cached.is_admin or cached.is_owner)
     profile = fetch_user(client, user_id)
-    with unit_of_work(deps.sessions) as session:
-        row = session.get(SlackUser, (team_id, user_id)) or SlackUser(team_id=team_id, user_id=user_id)
-        row.name = profile.get("real_name") or profile.get("name")
-        row.is_admin = bool(profile.get("is_admin"))
-        row.is_owner = bool(profile.get("is_owner") or profile.get("is_primary_owner"))
-        row.timezone = profile.get("tz")
-        row.fetched_at = utcnow()
-        session.merge(row)
-    return Actor(team_id, user_id, is_manager=bool(profile.get("is_admin") or profile.get("is_owner")))
+    if profile is None:
+        return Actor(team_id, user_id, is_manager=False)
+    manager = is_slack_manager(profile)
+    _remember(deps, team_id, user_id, profile)
+    return Actor(team_id, user_id, is_manager=manager)
 
 
-def fetch_user(client: WebClient, user_id: str) -> dict:
+def _fresh(fetched_at: datetime, now: datetime) -> bool:
+    # A fetched_at in the future (clock skew between hosts) must not make an entry live forever.
+    return timedelta(0) <= now - fetched_at < USER_CACHE_TTL
+
+
+def _remember(deps: Deps, team_id: str, user_id: str, profile: dict) -> None:
+    """Cache the answer; best effort: a lost race with a concurrent request for the same user is harmless."""
     try:
-        return client.users_info(user=user_id).get("user") or {}
+        with unit_of_work(deps.sessions) as session:
+            row = session.get(SlackUser, (team_id, user_id))
+            if row is None:
+                row = SlackUser(team_id=team_id, user_id=user_id)
+                session.add(row)
+            name = profile.get("real_name") or profile.get("name")
+            row.name = name[:200] if name else None
+            row.is_admin = bool(profile.get("is_admin"))
+            # One owner flag covers owners and the primary owner: both are managers.
+            row.is_owner = bool(profile.get("is_owner") or profile.get("is_primary_owner"))
+            row.timezone = profile.get("tz")
+            row.fetched_at = utcnow()
+    except SQLAlchemyError:
+        log.warning("could not cache users.info for %s", user_id, exc_info=True)
+
+
+def fetch_user(client: WebClient, user_id: str) -> dict | None:
+    """users.info's user, or None when Slack could not be asked or refused to answer."""
+    try:
+        return client.users_info(user=user_id).get("user") or None
     except SlackApiError as exc:
-        # Without users.info we can't prove admin rights: treat as a member, which only ever refuses more.
         log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
-        return {}
+    except (SlackClientError, OSError) as exc:
+        # Timeouts and refused connections: without users.info we can't prove admin rights.
+        log.warning("users.info unreachable for %s: %s", user_id, type(exc).__name__)
+    return None
 
 
 def user_timezone(deps: Deps, team_id: str, user_id: str) -> str | None:

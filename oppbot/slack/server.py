@@ -52,9 +52,22 @@ def wsgi_app(app: App, settings: Settings, sessions) -> Callable:
                 [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
             )
             return [payload]
+        if not _timestamp_is_number(environ):
+            return _unauthorized(start_response)
         return slack(environ, start_response)
 
     return application
+
+
+def _timestamp_is_number(environ: dict) -> bool:
+    """slack_sdk's verifier raises (a 500) on a non-numeric X-Slack-Request-Timestamp; that is a 401, like a bad one."""
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    return timestamp is None or timestamp.isascii() and timestamp.isdigit()
+
+
+def _unauthorized(start_response: Callable) -> Iterable[bytes]:
+    start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("Content-Length", "0")])
+    return [b""]
 
 
 def serve(settings: Settings, host: str, port: int, threads: int = 16) -> None:

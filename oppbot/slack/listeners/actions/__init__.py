@@ -9,7 +9,8 @@ from oppbot.slack.deps import Deps
 
 def register(app: App, deps: Deps) -> None:
     """Listeners of this kind are added here as they are written."""
-    from oppbot.slack.listeners.actions import billing, deals
+    from oppbot.slack.listeners.actions import alerts, billing, deals
 
     deals.register(app, deps)
     billing.register(app, deps)
+    alerts.register(app, deps)

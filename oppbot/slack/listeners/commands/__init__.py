@@ -19,13 +19,11 @@ log = logging.getLogger(__name__)
 
 def subcommands() -> list[Subcommand]:
     """Every subcommand, from the modules that define them (each exports SUBCOMMANDS)."""
-    from oppbot.slack.listeners.commands import deals
-    from oppbot.slack.listeners.commands import customers, forecast, modals
-    from oppbot.slack.listeners.commands import notify
+    from oppbot.slack.listeners.commands import admin, customers, deals, forecast, modals, notify, schedules
 
     found: list[Subcommand] = []
     # modals last: its `customer` hands uses other than "new" to the customers module's.
-    for module in (deals, forecast, customers, notify, modals):
+    for module in (deals, forecast, customers, notify, schedules, admin, modals):
         found.extend(module.SUBCOMMANDS)
     return found
 

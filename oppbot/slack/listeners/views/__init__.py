@@ -26,3 +26,7 @@ def register(app: App, deps: Deps) -> None:
         open_views.open_customer(client, body["trigger_id"], deps, actor, push=True, channel_id=meta.get("c"))
 
     app.action(Action.NEW_CUSTOMER.value)(new_customer)
+
+    from oppbot.slack.listeners.views import alerts
+
+    alerts.register(app, deps)

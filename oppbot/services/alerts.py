@@ -1,0 +1,190 @@
+"""Stale and overdue deals: who to alert, de-duplicated by alert_states, snoozes, and the close-date fix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from oppbot.db import repositories as repo
+from oppbot.db.base import utcnow
+from oppbot.db.models import AlertState, Opportunity
+from oppbot.domain.errors import InvalidInput, PermissionDenied
+from oppbot.domain.opportunity import FieldChange
+from oppbot.domain.refs import format_ref
+from oppbot.domain.stages import OPEN_STAGES, Stage
+from oppbot.domain.workspace import WorkspaceRules
+from oppbot.services import workspaces
+from oppbot.services.context import Actor
+from oppbot.services.events import Kind, record
+from oppbot.services.opportunities import _conflicts_as_errors, require_edit
+
+STALE = "stale"
+OVERDUE = "overdue"
+SNOOZE_DAYS = 7
+OPEN_VALUES = tuple(stage.value for stage in OPEN_STAGES)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertItem:
+    opportunity_id: int
+    number: int
+    title: str
+    stage: str
+    assignee_id: str | None
+    amount_minor: int
+    currency: str
+    kind: str  # stale | overdue
+    state_key: str
+    last_activity_at: datetime
+    expected_close: date | None
+
+    @property
+    def ref(self) -> str:
+        return format_ref(self.number)
+
+
+def state_key(kind: str, opp: Opportunity) -> str:
+    """What the alert described; a different key means the deal changed and may be alerted again."""
+    if kind == STALE:
+        return f"{opp.stage}|{opp.last_activity_at.isoformat(timespec='seconds')}"
+    return f"{opp.expected_close.isoformat() if opp.expected_close else ''}"
+
+
+def _stale_condition(team_id: str, rules: WorkspaceRules, now: datetime):
+    cutoffs = rules.stale_cutoffs(now)
+    return or_(*(and_(Opportunity.stage == s.value, Opportunity.last_activity_at < c) for s, c in cutoffs.items()))
+
+
+def stale_deals(session: Session, team_id: str, now: datetime, rules: WorkspaceRules | None = None) -> list[Opportunity]:
+    rules = rules or workspaces.load_rules(session, team_id)
+    return list(
+        session.scalars(
+            select(Opportunity)
+            .where(Opportunity.team_id == team_id, _stale_condition(team_id, rules, now))
+            .order_by(Opportunity.last_activity_at, Opportunity.number)
+        )
+    )
+
+
+def overdue_deals(session: Session, team_id: str, now: datetime, rules: WorkspaceRules | None = None) -> list[Opportunity]:
+    rules = rules or workspaces.load_rules(session, team_id)
+    return list(
+        session.scalars(
+            select(Opportunity)
+            .where(
+                Opportunity.team_id == team_id,
+                Opportunity.stage.in_(OPEN_VALUES),
+                Opportunity.expected_close < rules.today(now),
+            )
+            .order_by(Opportunity.expected_close, Opportunity.number)
+        )
+    )
+
+
+def counts(session: Session, team_id: str, now: datetime) -> tuple[int, int]:
+    """(stale, overdue) open deals right now, for the digest."""
+    rules = workspaces.load_rules(session, team_id)
+    return len(stale_deals(session, team_id, now, rules)), len(overdue_deals(session, team_id, now, rules))
+
+
+def _item(opp: Opportunity, kind: str) -> AlertItem:
+    return AlertItem(
+        opp.id, opp.number, opp.title, opp.stage, opp.assignee_id, opp.amount_minor, opp.currency, kind,
+        state_key(kind, opp), opp.last_activity_at, opp.expected_close,
+    )
+
+
+def _owed(row: AlertState | None, key: str, now: datetime) -> bool:
+    if row is None or row.state_key != key:
+        return True
+    if row.snoozed_until is not None and row.snoozed_until > now:
+        return False
+    # Same state: owed again only once a snooze has run out since the last alert.
+    return row.snoozed_until is not None and (row.alerted_at is None or row.alerted_at < row.snoozed_until)
+
+
+def pending_alerts(session: Session, team_id: str, now: datetime) -> list[AlertItem]:
+    """Stale and overdue deals not yet alerted in their current state and not snoozed."""
+    rules = workspaces.load_rules(session, team_id)
+    candidates = [_item(o, STALE) for o in stale_deals(session, team_id, now, rules)]
+    candidates += [_item(o, OVERDUE) for o in overdue_deals(session, team_id, now, rules)]
+    if not candidates:
+        return []
+    states = {
+        (row.opportunity_id, row.kind): row
+        for row in session.scalars(
+            select(AlertState).where(
+                AlertState.team_id == team_id,
+                AlertState.opportunity_id.in_({c.opportunity_id for c in candidates}),
+            )
+        )
+    }
+    return [c for c in candidates if _owed(states.get((c.opportunity_id, c.kind)), c.state_key, now)]
+
+
+def mark_alerted(session: Session, team_id: str, items: Sequence[AlertItem], now: datetime) -> None:
+    """Remember what was alerted, so the same state is not alerted again tomorrow."""
+    for item in items:
+        row = session.scalar(
+            select(AlertState).where(AlertState.opportunity_id == item.opportunity_id, AlertState.kind == item.kind)
+        )
+        if row is None:
+            session.add(
+                AlertState(
+                    team_id=team_id, opportunity_id=item.opportunity_id, kind=item.kind, state_key=item.state_key,
+                    alerted_at=now,
+                )
+            )
+        else:
+            if row.state_key != item.state_key:
+                row.snoozed_until = None
+            row.state_key = item.state_key
+            row.alerted_at = now
+    session.flush()
+
+
+def snooze(session: Session, actor: Actor, number: int, *, now: datetime | None = None, days: int = SNOOZE_DAYS) -> datetime:
+    """Silence this deal's alerts for `days` (the assignee or a manager). Returns when they may come back."""
+    now = now or utcnow()
+    opp = repo.get_opportunity(session, actor.team_id, number)
+    if not (actor.is_manager or (opp.assignee_id is not None and opp.assignee_id == actor.user_id)):
+        who = f"<@{opp.assignee_id}>" if opp.assignee_id else "whoever claims it"
+        raise PermissionDenied(f"Only {who} or a manager can snooze alerts for deal {format_ref(number)}.")
+    until = now + timedelta(days=days)
+    for kind in (STALE, OVERDUE):
+        key = state_key(kind, opp)
+        row = session.scalar(select(AlertState).where(AlertState.opportunity_id == opp.id, AlertState.kind == kind))
+        if row is None:
+            session.add(
+                AlertState(team_id=actor.team_id, opportunity_id=opp.id, kind=kind, state_key=key, alerted_at=now,
+                           snoozed_until=until)
+            )
+        else:
+            row.state_key = key
+            row.snoozed_until = until
+            row.alerted_at = row.alerted_at or now
+    session.flush()
+    return until
+
+
+def set_expected_close(session: Session, actor: Actor, number: int, new_date: date) -> Opportunity:
+    """Move a deal's expected close date (from an alert), recorded like any edit."""
+    opp = repo.get_opportunity(session, actor.team_id, number)
+    require_edit(actor, opp, "change the close date of")
+    if Stage(opp.stage).is_closed:
+        raise InvalidInput.field("expected_close", f"Deal {format_ref(number)} is already closed.")
+    if not isinstance(new_date, date):
+        raise InvalidInput.field("expected_close", "Pick a date.")
+    if opp.expected_close == new_date:
+        return opp
+    with _conflicts_as_errors(number):
+        before = opp.expected_close
+        opp.expected_close = new_date
+        opp.updated_at = utcnow()
+        record(session, actor, opp, Kind.EDITED, changes=[FieldChange("expected_close", before, new_date)])
+        session.flush()
+    return opp

@@ -1,0 +1,277 @@
+"""Workspace settings and the named managers: anyone may read them, only managers may change them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from oppbot.db import repositories as repo
+from oppbot.db.base import utcnow
+from oppbot.db.models import Manager, Opportunity, Workspace
+from oppbot.domain.errors import InvalidInput, PermissionDenied
+from oppbot.domain.money import normalise_currency
+from oppbot.domain.opportunity import FieldChange
+from oppbot.domain.probability import ProbabilitySource, parse_probability
+from oppbot.domain.stages import Stage
+from oppbot.domain.workspace import WorkspaceRules, parse_timezone
+from oppbot.services import events
+from oppbot.services.context import Actor
+from oppbot.services.workspaces import rules_for
+
+# Activity kinds of workspace-level changes (opportunity_id is NULL on these rows).
+SETTINGS_CHANGED = "settings_changed"
+MANAGER_ADDED = "manager_added"
+MANAGER_REMOVED = "manager_removed"
+
+MAX_STALE_DAYS = 3650  # ten years: anything longer is a typo, and timedelta arithmetic stays far from overflow
+MAX_LOSS_REASON_LENGTH = 100  # the width of opportunities.lost_reason
+MAX_LOSS_REASONS = 50  # they become options of one select; Slack allows 100, people can't scan half that
+USER_ID = re.compile(r"^[UW][A-Z0-9_]{2,31}$")  # real ids are [A-Z0-9]; tests use U_REP
+
+
+@dataclass(frozen=True, slots=True)
+class ManagerEntry:
+    user_id: str
+    added_by: str
+    added_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsView:
+    rules: WorkspaceRules
+    managers: tuple[ManagerEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SettingChange:
+    """What a settings command did, for the reply. `changed` is False when the value was already so."""
+
+    setting: str  # currency | reporting_currency | timezone | probability | stale_days | loss_reasons
+    before: object
+    after: object
+    changed: bool
+    stage: Stage | None = None
+    deals_updated: int = 0  # open deals whose stage-default probability followed a new default
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ManagerChange:
+    user_id: str
+    changed: bool  # False: was already (or already not) a named manager
+
+
+def require_manager(actor: Actor, doing: str) -> None:
+    if not actor.is_manager:
+        raise PermissionDenied(
+            f"Only managers can {doing}. Ask a workspace admin or a manager named in /opp managers."
+        )
+
+
+# --- reading ---------------------------------------------------------------------------------------------------------
+
+
+def list_managers(session: Session, actor: Actor) -> list[ManagerEntry]:
+    rows = session.scalars(
+        select(Manager).where(Manager.team_id == actor.team_id).order_by(Manager.added_at, Manager.user_id)
+    )
+    return [ManagerEntry(row.user_id, row.added_by, row.added_at) for row in rows]
+
+
+def show_settings(session: Session, actor: Actor) -> SettingsView:
+    """Every member may see the rules and who the named managers are (so they know whom to ask)."""
+    workspace = repo.get_workspace(session, actor.team_id)
+    rules = rules_for(workspace) if workspace is not None else WorkspaceRules()
+    return SettingsView(rules=rules, managers=tuple(list_managers(session, actor)))
+
+
+# --- changing --------------------------------------------------------------------------------------------------------
+
+
+def _locked(session: Session, actor: Actor, doing: str) -> Workspace:
+    require_manager(actor, doing)
+    # Under the row lock: two managers editing the JSON maps at once must not lose each other's change.
+    return repo.lock_workspace(session, actor.team_id)
+
+
+def _record(session: Session, actor: Actor, name: str, before: object, after: object, **detail: object) -> None:
+    events.record(
+        session,
+        actor,
+        None,
+        SETTINGS_CHANGED,
+        changes=[FieldChange(name, before, after)],
+        detail={"setting": name, **detail},
+        notify=False,
+    )
+
+
+def set_currency(session: Session, actor: Actor, code: str) -> SettingChange:
+    """The currency new deals start in. Existing deals keep theirs: an amount never changes currency silently."""
+    workspace = _locked(session, actor, "change the workspace currency")
+    new = normalise_currency(code)
+    before = workspace.currency
+    if new == before:
+        return SettingChange("currency", before, new, changed=False)
+    workspace.currency = new
+    _record(session, actor, "currency", before, new)
+    return SettingChange("currency", before, new, changed=True)
+
+
+def set_reporting_currency(session: Session, actor: Actor, code: str) -> SettingChange:
+    workspace = _locked(session, actor, "change the reporting currency")
+    new = normalise_currency(code)
+    before = workspace.reporting_currency
+    if new == before:
+        return SettingChange("reporting_currency", before, new, changed=False)
+    workspace.reporting_currency = new
+    _record(session, actor, "reporting_currency", before, new)
+    return SettingChange(
+        "reporting_currency",
+        before,
+        new,
+        changed=True,
+        notes=(f"Forecasts now convert into {new}: exchange rates are needed for every other deal currency.",),
+    )
+
+
+def set_timezone(session: Session, actor: Actor, name: str) -> SettingChange:
+    workspace = _locked(session, actor, "change the workspace time zone")
+    new = parse_timezone(name).key
+    before = workspace.timezone
+    if new == before:
+        return SettingChange("timezone", before, new, changed=False)
+    workspace.timezone = new
+    _record(session, actor, "timezone", before, new)
+    return SettingChange("timezone", before, new, changed=True)
+
+
+def _open_stage(stage: Stage, what: str) -> Stage:
+    if stage.is_closed:
+        fixed = {Stage.CLOSED_WON: "Closed-Won is always 100%", Stage.CLOSED_LOST: "Closed-Lost is always 0%"}
+        reason = fixed[stage] if what == "probability" else f"{stage.label} deals are never stale"
+        raise InvalidInput.field("stage", f"{reason}; only open stages (Lead to Negotiation) can be set.")
+    return stage
+
+
+def set_stage_probability(session: Session, actor: Actor, stage: Stage, value: int | str) -> SettingChange:
+    """A new default for an open stage; open deals there that follow the default follow it, in one UPDATE."""
+    workspace = _locked(session, actor, "change stage probabilities")
+    stage = _open_stage(stage, "probability")
+    new = parse_probability(value)
+    before = rules_for(workspace).probabilities[stage]
+    if new == before:
+        return SettingChange("probability", before, new, changed=False, stage=stage)
+    workspace.stage_probabilities = {**(workspace.stage_probabilities or {}), stage.value: new}
+    # One statement, not a loop: the ORM's version check only runs on per-object flushes, so the version is
+    # bumped here by hand; an edit modal opened before this change is then refused as stale, as it should be.
+    result = session.execute(
+        update(Opportunity)
+        .where(
+            Opportunity.team_id == actor.team_id,
+            Opportunity.stage == stage.value,
+            Opportunity.probability_source == ProbabilitySource.STAGE.value,
+            Opportunity.probability != new,
+        )
+        .values(probability=new, version=Opportunity.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    updated = int(result.rowcount or 0)
+    _record(session, actor, f"probability.{stage.value}", before, new, stage=stage.value, deals_updated=updated)
+    return SettingChange("probability", before, new, changed=True, stage=stage, deals_updated=updated)
+
+
+def parse_days(raw: int | str) -> int:
+    text = str(raw).strip().lower().removesuffix("days").removesuffix("day").removesuffix("d").strip()
+    try:
+        days = int(text)
+    except ValueError:
+        raise InvalidInput.field("days", f"Days must be a whole number such as 7 (got '{str(raw)[:20]}').") from None
+    if not 1 <= days <= MAX_STALE_DAYS:
+        raise InvalidInput.field("days", f"Days must be from 1 to {MAX_STALE_DAYS} (got {days}).")
+    return days
+
+
+def set_stale_days(session: Session, actor: Actor, stage: Stage, days: int | str) -> SettingChange:
+    workspace = _locked(session, actor, "change stale-deal thresholds")
+    stage = _open_stage(stage, "stale")
+    new = parse_days(days)
+    before = rules_for(workspace).stale_days[stage]
+    if new == before:
+        return SettingChange("stale_days", before, new, changed=False, stage=stage)
+    workspace.stale_days = {**(workspace.stale_days or {}), stage.value: new}
+    _record(session, actor, f"stale_days.{stage.value}", before, new, stage=stage.value)
+    return SettingChange("stale_days", before, new, changed=True, stage=stage)
+
+
+def clean_loss_reasons(reasons: Sequence[str]) -> list[str]:
+    """Trimmed, blank ones dropped, duplicates (ignoring case) dropped keeping the first spelling."""
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for raw in reasons:
+        reason = " ".join(str(raw).split())
+        if not reason:
+            continue
+        if len(reason) > MAX_LOSS_REASON_LENGTH:
+            raise InvalidInput.field(
+                "loss_reasons",
+                f"A loss reason can be at most {MAX_LOSS_REASON_LENGTH} characters ('{reason[:30]}…' is longer).",
+            )
+        key = reason.casefold()
+        if key not in seen:
+            seen.add(key)
+            cleaned.append(reason)
+    if not cleaned:
+        raise InvalidInput.field("loss_reasons", "Give at least one loss reason, separated by commas.")
+    if len(cleaned) > MAX_LOSS_REASONS:
+        raise InvalidInput.field("loss_reasons", f"At most {MAX_LOSS_REASONS} loss reasons (got {len(cleaned)}).")
+    return cleaned
+
+
+def set_loss_reasons(session: Session, actor: Actor, reasons: Sequence[str]) -> SettingChange:
+    workspace = _locked(session, actor, "change the loss reasons")
+    new = clean_loss_reasons(reasons)
+    before = list(rules_for(workspace).loss_reasons)
+    if new == before:
+        return SettingChange("loss_reasons", before, new, changed=False)
+    workspace.loss_reasons = new
+    _record(session, actor, "loss_reasons", before, new)
+    return SettingChange("loss_reasons", before, new, changed=True)
+
+
+# --- named managers --------------------------------------------------------------------------------------------------
+
+
+def _user_id(user_id: str) -> str:
+    user_id = (user_id or "").strip()
+    if not USER_ID.match(user_id):
+        raise InvalidInput.field("user", "Name a person with an @-mention, e.g. `/opp managers add @ana`.")
+    return user_id
+
+
+def add_manager(session: Session, actor: Actor, user_id: str) -> ManagerChange:
+    require_manager(actor, "name managers")
+    user_id = _user_id(user_id)
+    repo.lock_workspace(session, actor.team_id)  # serialises concurrent adds of the same person
+    if session.get(Manager, (actor.team_id, user_id)) is not None:
+        return ManagerChange(user_id, changed=False)
+    session.add(Manager(team_id=actor.team_id, user_id=user_id, added_by=actor.user_id, added_at=utcnow()))
+    session.flush()
+    events.record(session, actor, None, MANAGER_ADDED, detail={"user_id": user_id}, notify=False)
+    return ManagerChange(user_id, changed=True)
+
+
+def remove_manager(session: Session, actor: Actor, user_id: str) -> ManagerChange:
+    """Takes effect at once: roles read the managers table on every request, it is never cached."""
+    require_manager(actor, "remove managers")
+    user_id = _user_id(user_id)
+    result = session.execute(delete(Manager).where(Manager.team_id == actor.team_id, Manager.user_id == user_id))
+    if not result.rowcount:
+        return ManagerChange(user_id, changed=False)
+    events.record(session, actor, None, MANAGER_REMOVED, detail={"user_id": user_id}, notify=False)
+    return ManagerChange(user_id, changed=True)

@@ -1,0 +1,113 @@
+"""/opp settings and /opp managers: parse the text, call one settings service, reply with what changed."""
+
+from __future__ import annotations
+
+import re
+
+from oppbot.db.session import unit_of_work
+from oppbot.domain.errors import InvalidInput
+from oppbot.domain.stages import parse_stage
+from oppbot.services import settings as service
+from oppbot.slack.blocks.settings import build_manager_changes, build_managers, build_setting_change, build_settings
+from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
+
+# With should_escape on, Slack sends a mention as <@U123|name> (or <@U123> from some clients).
+MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
+
+SETTINGS_USAGE = "/opp settings [currency <CUR> | reporting <CUR> | tz <Area/City> | probability <stage> <0-100> | " \
+                 "stale <stage> <days> | reasons <a, b, c>]"
+MANAGERS_USAGE = "/opp managers [add @user | remove @user]"
+
+
+def unescape(text: str) -> str:
+    """Slack escapes &, < and > in command text; store what the person typed (it is escaped again on display)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _stage_and_value(args: str, what: str, example: str) -> tuple[str, str]:
+    stage, _, value = args.strip().rpartition(" ")
+    if not stage.strip() or not value:
+        raise InvalidInput.field(what, f"Give a stage and a number, e.g. `{example}`.")
+    return stage.strip(), value
+
+
+def _apply(ctx: CommandContext, key: str, args: str):
+    actor = ctx.actor
+    with unit_of_work(ctx.deps.sessions) as session:
+        if key == "currency":
+            return service.set_currency(session, actor, args)
+        if key == "reporting":
+            return service.set_reporting_currency(session, actor, args)
+        if key == "tz":
+            return service.set_timezone(session, actor, args)
+        if key == "probability":
+            stage, value = _stage_and_value(args, "probability", "/opp settings probability prop 60")
+            return service.set_stage_probability(session, actor, parse_stage(stage), value)
+        if key == "stale":
+            stage, value = _stage_and_value(args, "days", "/opp settings stale neg 5")
+            return service.set_stale_days(session, actor, parse_stage(stage), value)
+        return service.set_loss_reasons(session, actor, unescape(args).split(","))
+
+
+SETTING_WORDS = {
+    "currency": "currency",
+    "reporting": "reporting",
+    "reporting-currency": "reporting",
+    "tz": "tz",
+    "timezone": "tz",
+    "time-zone": "tz",
+    "probability": "probability",
+    "prob": "probability",
+    "stale": "stale",
+    "reasons": "reasons",
+    "loss-reasons": "reasons",
+}
+
+
+def settings_(ctx: CommandContext) -> Reply:
+    word, _, rest = ctx.args.partition(" ")
+    if not word:
+        with unit_of_work(ctx.deps.sessions) as session:
+            view = service.show_settings(session, ctx.actor)
+        built = build_settings(view)
+        return Reply(text=built["text"], blocks=built["blocks"])
+    key = SETTING_WORDS.get(word.lower())
+    if key is None:
+        shown = unescape(word)[:30]
+        raise InvalidInput.field(
+            "setting", f"'{shown}' is not a setting. Use currency, reporting, tz, probability, stale or reasons."
+        )
+    change = _apply(ctx, key, rest.strip())
+    return Reply(text=build_setting_change(change))
+
+
+def managers_(ctx: CommandContext) -> Reply:
+    word, _, rest = ctx.args.partition(" ")
+    action = word.lower()
+    if action in ("", "list"):
+        with unit_of_work(ctx.deps.sessions) as session:
+            entries = service.list_managers(session, ctx.actor)
+        built = build_managers(entries)
+        return Reply(text=built["text"], blocks=built["blocks"])
+    if action in ("rm", "delete"):
+        action = "remove"
+    if action not in ("add", "remove"):
+        raise InvalidInput.field("action", "Use `/opp managers add @user` or `/opp managers remove @user`.")
+    user_ids = list(dict.fromkeys(MENTION.findall(rest)))
+    if not user_ids:
+        raise InvalidInput.field(
+            "user", f"Mention the person with @, e.g. `/opp managers {action} @ana` (pick them from the list)."
+        )
+    actor = ctx.actor
+    change_one = service.add_manager if action == "add" else service.remove_manager
+    with unit_of_work(ctx.deps.sessions) as session:
+        changes = [change_one(session, actor, user_id) for user_id in user_ids]
+    return Reply(text=build_manager_changes(action, changes))
+
+
+SUBCOMMANDS = [
+    Subcommand(
+        ("settings", "setting", "config"), settings_, SETTINGS_USAGE, "workspace settings (managers change them)"
+    ),
+    Subcommand(("managers", "manager"), managers_, MANAGERS_USAGE, "who the managers are; managers name more"),
+]

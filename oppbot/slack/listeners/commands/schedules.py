@@ -1,0 +1,83 @@
+"""/opp digest …, /opp alerts …: channel subscriptions to the weekly digest and the stale/overdue alerts."""
+
+from __future__ import annotations
+
+from oppbot.db.base import utcnow
+from oppbot.db.session import unit_of_work
+from oppbot.domain.errors import InvalidInput
+from oppbot.domain.schedule import next_run, parse_weekday
+from oppbot.services import schedules
+from oppbot.services.schedules import SubscriptionView
+from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
+from oppbot.slack.text import escape, when
+
+DIGEST_USAGE = "/opp digest here [weekly <day> <HH:MM>] [tz <Area/City>] | off | show | now"
+ALERTS_USAGE = "/opp alerts here [at <HH:MM>] [tz <Area/City>] | off | show"
+
+
+def parse_options(words: list[str], kind: str) -> dict:
+    """`weekly mon 09:00`, `at 08:30`, `tz Europe/Oslo` in any order."""
+    options: dict = {}
+    i = 0
+    while i < len(words):
+        word = words[i].lower()
+        if word == "weekly" and kind == schedules.DIGEST and i + 2 < len(words):
+            options["weekday"] = parse_weekday(words[i + 1])
+            options["time_of_day"] = words[i + 2]
+            i += 3
+        elif word == "at" and i + 1 < len(words):
+            options["time_of_day"] = words[i + 1]
+            i += 2
+        elif word == "tz" and i + 1 < len(words):
+            options["timezone"] = words[i + 1]
+            i += 2
+        else:
+            example = "weekly mon 09:00 tz Europe/Oslo" if kind == schedules.DIGEST else "at 08:00 tz Europe/Oslo"
+            raise InvalidInput.field("options", f"I didn't understand '{escape(words[i][:30])}'. Example: `/opp {kind} here {example}`.")
+    return options
+
+
+def describe(view: SubscriptionView) -> str:
+    tz_note = "" if view.own_timezone else " — the workspace's time zone"
+    upcoming = next_run(view.schedule, utcnow())
+    return (
+        f"This channel gets the {view.kind} {escape(view.schedule.describe())}{tz_note}. "
+        f"Next: {when(upcoming, view.schedule.timezone)}."
+    )
+
+
+def _subscription_command(kind: str, usage: str):
+    def handle(ctx: CommandContext) -> Reply:
+        words = ctx.args.split()
+        action = words[0].lower() if words else "show"
+        if action == "here":
+            options = parse_options(words[1:], kind)
+            with unit_of_work(ctx.deps.sessions) as session:
+                view = schedules.subscribe(session, ctx.actor, ctx.channel_id, kind, **options)
+            return Reply(text=f"Done. {describe(view)}", in_channel=True)
+        if action == "off":
+            with unit_of_work(ctx.deps.sessions) as session:
+                stopped = schedules.unsubscribe(session, ctx.actor, ctx.channel_id, kind)
+            return Reply(text=f"This channel no longer gets the {kind}." if stopped else f"This channel had no {kind}.")
+        if action == "show":
+            with unit_of_work(ctx.deps.sessions) as session:
+                view = schedules.show(session, ctx.actor, ctx.channel_id, kind)
+            if view is None:
+                return Reply(text=f"This channel gets no {kind}. A manager can start it with `/opp {kind} here`.")
+            return Reply(text=describe(view))
+        if action == "now" and kind == schedules.DIGEST:
+            from workers.scheduled import post_digest_now
+
+            post_digest_now(ctx.deps.sessions, ctx.client, ctx.team_id, ctx.channel_id)
+            return None  # the digest itself is the answer
+        raise InvalidInput.field("action", f"Unknown `/opp {kind} {escape(action[:20])}`.")
+
+    return handle
+
+
+SUBCOMMANDS = [
+    Subcommand(("digest",), _subscription_command(schedules.DIGEST, DIGEST_USAGE), DIGEST_USAGE,
+               "weekly forecast digest in this channel"),
+    Subcommand(("alerts",), _subscription_command(schedules.ALERTS, ALERTS_USAGE), ALERTS_USAGE,
+               "daily stale/overdue alerts in this channel"),
+]

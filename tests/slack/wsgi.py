@@ -1,0 +1,131 @@
+"""The real Bolt app driven in-process through its WSGI application, with the fake Slack Web API on loopback."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from fakeslack import FakeSlack, sign, slash_command_body
+
+from oppbot.config import get_settings
+from oppbot.slack.app import build_app
+from oppbot.slack.server import wsgi_app
+
+SECRET = "wsgi-signing-secret"
+
+
+def call(app, method: str, path: str, *, query: str = "", body: bytes = b"", headers: dict | None = None):
+    """One request through the WSGI application, as waitress would make it: (status, headers, body)."""
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "3000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/json" if body.startswith(b"{") else "application/x-www-form-urlencoded",
+    }
+    for name, value in (headers or {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    captured: dict = {}
+
+    def start_response(status, response_headers):
+        captured["status"] = int(status.split()[0])
+        captured["headers"] = response_headers
+
+    body_out = b"".join(app(environ, start_response))
+    return captured["status"], captured["headers"], body_out
+
+
+def single_token_settings(fake: FakeSlack, db_url: str, **overrides):
+    """Single-workspace mode (a bot token, no OAuth), pointed at the fake and the test database."""
+    values = dict(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.base_url,
+        DATABASE_URL=db_url,
+        SLACK_CLIENT_ID=None,
+        SLACK_CLIENT_SECRET=None,
+        SLACK_APP_TOKEN=None,
+        REDIS_URL=None,
+    )
+    values.update(overrides)
+    return get_settings(**values)
+
+
+@dataclass
+class InProcessSlack:
+    """Signed Slack requests into build_app()'s WSGI app; replies land on the fake's response_url."""
+
+    fake: FakeSlack
+    server: object
+    sessions: object
+
+    def post(self, body: bytes, *, headers: dict | None = None, signed: bool = True):
+        all_headers = dict(sign(SECRET, body)) if signed else {}
+        all_headers.update(headers or {})
+        return call(self.server, "POST", "/slack/events", body=body, headers=all_headers)
+
+    def command(self, text: str, *, team_id: str = "T111", user_id: str = "U_REP") -> tuple[int, str, str]:
+        """Post `/opp <text>`: (HTTP status of the ack, response_url key, trigger_id)."""
+        key = uuid.uuid4().hex
+        trigger_id = f"{uuid.uuid4().int % 10**9}.{uuid.uuid4().hex[:12]}"
+        body = slash_command_body(
+            text, team_id=team_id, user_id=user_id, response_url=self.fake.response_url(key), trigger_id=trigger_id
+        )
+        status, _headers, _body = self.post(body)
+        return status, key, trigger_id
+
+    def ask(self, text: str, *, team_id: str = "T111", user_id: str = "U_REP", timeout: float = 10.0) -> dict:
+        """`/opp <text>` and the first reply posted to its response_url."""
+        status, key, _ = self.command(text, team_id=team_id, user_id=user_id)
+        assert status == 200
+        return self.fake.wait_for_responses(1, key=key, timeout=timeout)[0].body
+
+    def seen(self, text: str, *, team_id: str, user_id: str, timeout: float = 10.0) -> list[dict]:
+        """Everything the user sees after `/opp <text>`: replies on its response_url and any modal it opened."""
+        status, key, trigger_id = self.command(text, team_id=team_id, user_id=user_id)
+        assert status == 200
+
+        def observed() -> list[dict]:
+            replies = [r.body for r in self.fake.responses_to(key)]
+            opened = self.fake.calls_to("views.open")
+            views = [c.args.get("view") for c in opened if c.args.get("trigger_id") == trigger_id]
+            return replies + [{"modal": view} for view in views]
+
+        # Waiting for an outcome, not timing one: the listener runs after the ack, on Bolt's thread pool.
+        deadline = time.monotonic() + timeout
+        while not observed():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no reply and no modal for /opp {text!r} within {timeout}s")
+            time.sleep(0.02)
+        return observed()
+
+
+@pytest.fixture
+def fake_slack():
+    with FakeSlack(team_id="T111") as fake:
+        yield fake
+
+
+@pytest.fixture
+def inproc(fake_slack, db_url, sessions, monkeypatch) -> InProcessSlack:
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = single_token_settings(fake_slack, db_url)
+    app = build_app(settings, sessions=sessions)
+    server = wsgi_app(app, settings, sessions)
+    fake_slack.reset()  # forget the auth.test Bolt makes while starting
+    yield InProcessSlack(fake=fake_slack, server=server, sessions=sessions)
+    fake_slack.assert_clean()
+
+
+def dumps(message: object) -> str:
+    return json.dumps(message, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,182 @@
+"""Scheduled work as Dramatiq actors: the minute tick, digests, alerts, snapshots, reminders.
+
+Actors are declared on the broker by declare() (from workers/broker.py's setup_broker). Each actor is a thin shell over a plain function taking
+(sessions, client, ...) so tests run the same path without a broker. Exactly-once comes from the scheduled_sends
+claim, not from there being one scheduler or one delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import dramatiq
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from oppbot.db.base import utcnow
+from oppbot.db.session import unit_of_work
+from oppbot.services import alerts, digests, schedules
+from oppbot.slack.blocks.alerts import build_assignee_dm, build_channel_summary
+from oppbot.slack.blocks.digest import build_digest_message
+
+log = logging.getLogger(__name__)
+
+
+# --- plain functions (the actors' bodies) ----------------------------------------------------------------------------
+
+
+def find_due(sessions: sessionmaker[Session], now: datetime) -> list[schedules.DueRun]:
+    with unit_of_work(sessions) as session:
+        return schedules.due_runs(session, now)
+
+
+def deliver_digest(
+    sessions: sessionmaker[Session], client: WebClient, sub_id: int, period_key: str, now: datetime | None = None
+) -> str | None:
+    """Post this subscription's digest for `period_key` if this process wins the claim; the message ts or None."""
+    now = now or utcnow()
+    with unit_of_work(sessions) as session:
+        loaded = schedules.get_subscription(session, sub_id)
+        if loaded is None or not loaded[0].active or loaded[0].kind != schedules.DIGEST:
+            return None
+        team_id, channel_id = loaded[0].team_id, loaded[0].channel_id
+    claim_id = schedules.claim(sessions, team_id, channel_id, schedules.DIGEST, period_key, now=now)
+    if claim_id is None:
+        return None
+    try:
+        with unit_of_work(sessions) as session:
+            since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, period_key)
+            digest = digests.build_digest(session, team_id, now, since=since)
+        message = build_digest_message(digest)
+        response = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"])
+    except BaseException:
+        # Not posted: free the period so the next tick retries it (the claim never lets two posts happen).
+        schedules.release_claim(sessions, claim_id)
+        raise
+    ts = response.get("ts")
+    schedules.complete_claim(sessions, claim_id, ts, sub_id)
+    return ts
+
+
+def post_digest_now(sessions: sessionmaker[Session], client: WebClient, team_id: str, channel_id: str,
+                    now: datetime | None = None) -> str | None:
+    """`/opp digest now`: an extra digest on request, not the period's scheduled one (no claim taken)."""
+    now = now or utcnow()
+    with unit_of_work(sessions) as session:
+        since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, "")
+        digest = digests.build_digest(session, team_id, now, since=since)
+    message = build_digest_message(digest, manual=True)
+    return client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"]).get("ts")
+
+
+def deliver_alerts(
+    sessions: sessionmaker[Session], client: WebClient, sub_id: int, period_key: str, now: datetime | None = None
+) -> int:
+    """Post the channel summary and one DM per assignee for deals not yet alerted in their state; how many deals."""
+    now = now or utcnow()
+    with unit_of_work(sessions) as session:
+        loaded = schedules.get_subscription(session, sub_id)
+        if loaded is None or not loaded[0].active or loaded[0].kind != schedules.ALERTS:
+            return 0
+        team_id, channel_id = loaded[0].team_id, loaded[0].channel_id
+    claim_id = schedules.claim(sessions, team_id, channel_id, schedules.ALERTS, period_key, now=now)
+    if claim_id is None:
+        return 0
+    try:
+        with unit_of_work(sessions) as session:
+            items = alerts.pending_alerts(session, team_id, now)
+            today = alerts.workspaces.load_rules(session, team_id).today(now)
+        ts = None
+        if items:
+            summary = build_channel_summary(items, today)
+            ts = client.chat_postMessage(channel=channel_id, text=summary["text"], blocks=summary["blocks"]).get("ts")
+            by_assignee: dict[str, list[alerts.AlertItem]] = {}
+            for item in items:
+                if item.assignee_id:
+                    by_assignee.setdefault(item.assignee_id, []).append(item)
+            for assignee, theirs in by_assignee.items():
+                dm = client.conversations_open(users=assignee)["channel"]["id"]
+                message = build_assignee_dm(theirs, today)
+                client.chat_postMessage(channel=dm, text=message["text"], blocks=message["blocks"])
+            with unit_of_work(sessions) as session:
+                alerts.mark_alerted(session, team_id, items, now)
+    except BaseException:
+        schedules.release_claim(sessions, claim_id)
+        raise
+    schedules.complete_claim(sessions, claim_id, ts, sub_id)
+    return len({i.opportunity_id for i in items})
+
+
+def take_due_snapshots(sessions: sessionmaker[Session], now: datetime) -> int:
+    """The "start" forecast snapshot of each workspace's current month and quarter (a no-op once taken, so the hourly
+    job catches up after downtime). Each workspace in its own transaction; how many were newly taken."""
+    from sqlalchemy import select
+
+    from oppbot.db.models import Workspace
+    from oppbot.domain.periods import snapshot_due_periods
+    from oppbot.services.forecast import take_snapshot
+
+    with unit_of_work(sessions) as session:
+        team_ids = list(session.scalars(select(Workspace.team_id)))
+    taken = 0
+    for team_id in team_ids:
+        with unit_of_work(sessions) as session:
+            today = alerts.workspaces.load_rules(session, team_id).today(now)
+            for period in snapshot_due_periods(today):
+                taken += take_snapshot(session, team_id, period, "start", now=now).created
+    return taken
+
+
+def send_task_reminders(sessions: sessionmaker[Session], client: WebClient, now: datetime) -> None:
+    """Task reminder DMs: the customers branch's send_due_reminders (oppbot/slack/reminders.py), when present."""
+    try:
+        from oppbot.slack.reminders import send_due_reminders
+    except ImportError:
+        log.info("task reminders are not in this build yet; skipping")
+        return
+    send_due_reminders(sessions, client, now)
+
+
+# --- actors ----------------------------------------------------------------------------------------------------------
+
+QUEUE = "scheduled"
+TICK, SEND_DIGEST, SEND_ALERTS, SNAPSHOTS, REMINDERS = (
+    "scheduled_tick", "send_digest", "send_alerts", "snapshot_tick", "reminders_tick",
+)
+
+
+def declare(broker: dramatiq.Broker, runtime) -> dict[str, dramatiq.Actor]:
+    """Declare the scheduled actors on `broker`, bound to `runtime` (workers.actors.Runtime); called by
+    workers.broker.setup_broker beside the event actors, so workers and the scheduler both know them."""
+    declared: dict[str, dramatiq.Actor] = {}
+
+    def scheduled_tick() -> None:
+        # Every minute: one send per due (channel, kind, period). Duplicated ticks are harmless (the claim decides).
+        for run in find_due(runtime.sessions, utcnow()):
+            declared[SEND_DIGEST if run.kind == schedules.DIGEST else SEND_ALERTS].send(
+                run.subscription_id, run.period_key
+            )
+
+    def send_digest(sub_id: int, period_key: str) -> None:
+        deliver_digest(runtime.sessions, _client(runtime, sub_id), sub_id, period_key)
+
+    def send_alerts(sub_id: int, period_key: str) -> None:
+        deliver_alerts(runtime.sessions, _client(runtime, sub_id), sub_id, period_key)
+
+    def snapshot_tick() -> None:
+        take_due_snapshots(runtime.sessions, utcnow())
+
+    def reminders_tick() -> None:
+        send_task_reminders(runtime.sessions, runtime.slack(""), utcnow())
+
+    for name, fn in ((TICK, scheduled_tick), (SEND_DIGEST, send_digest), (SEND_ALERTS, send_alerts),
+                     (SNAPSHOTS, snapshot_tick), (REMINDERS, reminders_tick)):
+        declared[name] = dramatiq.Actor(fn, broker=broker, actor_name=name, queue_name=QUEUE, priority=0, options={})
+    return declared
+
+
+def _client(runtime, sub_id: int) -> WebClient:
+    with unit_of_work(runtime.sessions) as session:
+        loaded = schedules.get_subscription(session, sub_id)
+    return runtime.slack(loaded[0].team_id if loaded else "")
