@@ -62,7 +62,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _start_background(settings: Settings) -> None:
-    """Hook for `oppbot dev`: worker threads and the scheduler start here once their issues land. Nothing yet."""
+    """Hook for `oppbot dev`: worker threads and the scheduler start here once their issues land."""
+    from workers.run import start_in_process
+
+    start_in_process(settings)  # worker threads + outbox relay (daemon threads) on the in-process or Redis broker
 
 
 def _socket_handler(settings: Settings):

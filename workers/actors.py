@@ -21,6 +21,7 @@ from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import NotFound
 from oppbot.services import notifications
 from oppbot.services.events import Kind
+from workers.ratelimit import RateGate, gated_client, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +41,17 @@ class Runtime:
     slack: Callable[[str], WebClient]
     # Called with the event id before any effect; tests use it to hold a job mid-flight.
     before_effect: Callable[[str], None] | None = field(default=None, repr=False)
+    # Shared by this process's Slack calls: a 429 seen by one thread pauses them all until Retry-After.
+    gate: RateGate = field(default_factory=RateGate)
 
 
 def default_runtime(settings: Settings) -> Runtime:
     from oppbot.db.session import engine_for, session_factory
-    from oppbot.slack.app import web_client
 
-    client = web_client(settings)
+    gate = RateGate()
+    client = gated_client(settings, gate)
     return Runtime(settings=settings, sessions=session_factory(engine_for(settings.database_url)),
-                   slack=lambda _team_id: client)
+                   slack=lambda _team_id: client, gate=gate)
 
 
 def declare(broker: dramatiq.Broker, runtime: Runtime) -> dict[str, dramatiq.Actor]:
@@ -80,6 +83,7 @@ def once(runtime: Runtime, event_id: str, consumer: str, effect: Callable[[], di
     except IntegrityError:
         return False
     try:
+        runtime.gate.wait()
         result = effect() or {}
     except BaseException as exc:
         with unit_of_work(runtime.sessions) as session:
@@ -88,6 +92,7 @@ def once(runtime: Runtime, event_id: str, consumer: str, effect: Callable[[], di
             )
         delay = _retry_after_ms(exc)
         if delay is not None:
+            runtime.gate.hold(delay / 1000)
             # Slack still says "slow down" after the client's own retries: come back no sooner than it asked.
             raise dramatiq.Retry(f"Slack rate limit on {consumer}", delay=delay) from exc
         raise
@@ -103,14 +108,7 @@ def once(runtime: Runtime, event_id: str, consumer: str, effect: Callable[[], di
 def _retry_after_ms(exc: BaseException) -> int | None:
     if not isinstance(exc, SlackApiError) or exc.response is None or exc.response.status_code != 429:
         return None
-    value = next((v for k, v in (exc.response.headers or {}).items() if k.lower() == "retry-after"), None)
-    if isinstance(value, list | tuple):
-        value = value[0] if value else None
-    try:
-        seconds = int(value or 1)
-    except (TypeError, ValueError):
-        seconds = 1
-    return max(1, seconds) * 1000
+    return retry_after_seconds(exc.response.headers) * 1000
 
 
 def _mark_done(runtime: Runtime, event_id: str) -> None:
@@ -141,82 +139,83 @@ def load_event(session: Session, event_id: str) -> EventInfo | None:
     return EventInfo(row.event_id, row.team_id, row.kind, row.opportunity_id, row.actor_id, dict(row.payload or {}))
 
 
-def process_event(runtime: Runtime, event_id: str) -> None:
-    with unit_of_work(runtime.sessions) as session:
-        if session.get(ProcessedEvent, (event_id, EVENT_DONE)) is not None:
-            return
-        event = load_event(session, event_id)
-    if event is None:
-        log.warning("Outbox event %s is gone; nothing to do", event_id)
-        return
-    if runtime.before_effect is not None:
-        runtime.before_effect(event_id)
-    if event.opportunity_id is not None:
-        _deal_effects(runtime, event)
-    _mark_done(runtime, event_id)
+@dataclass(slots=True)
+class Plan:
+    """What one event calls for, read in one transaction before any effect."""
+
+    cards: list[tuple[str, str]] = field(default_factory=list)
+    homes: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    dm_user: str | None = None
+    subject: notifications.DealEvent | None = None
 
 
 NOTIFY_KINDS = {Kind.CREATED, Kind.STAGE_CHANGED, Kind.WON, Kind.LOST, Kind.REOPENED, Kind.ASSIGNED, Kind.UNASSIGNED}
 
 
-def _deal_effects(runtime: Runtime, event: EventInfo) -> None:
-    with unit_of_work(runtime.sessions) as session:
-        try:
-            opp = repo.get_opportunity_by_id(session, event.team_id, event.opportunity_id)
-        except NotFound:
-            log.info("Deal %s of event %s no longer exists", event.opportunity_id, event.event_id)
-            return
-        cards = list(session.scalars(select(CardMessage).where(CardMessage.opportunity_id == opp.id)))
-        assignee = opp.assignee_id
-        targets = notifications.channels_for(session, event.team_id, event.kind, opp, event.detail) \
-            if event.kind in NOTIFY_KINDS else []
-    client = runtime.slack(event.team_id)
-
-    for card in cards:
-        once(runtime, event.event_id, f"card:{card.channel_id}:{card.ts}",
-             lambda card=card: _refresh_card(runtime, client, event, card.channel_id, card.ts))
-
-    homes = {u for u in (assignee, event.detail.get("from_user"), event.detail.get("to_user")) if u}
-    for user_id in sorted(homes):
-        once(runtime, event.event_id, f"home:{user_id}",
-             lambda user_id=user_id: _publish_home(runtime, client, event.team_id, user_id))
-
-    for channel_id in targets:
-        once(runtime, event.event_id, f"notify:{channel_id}",
-             lambda channel_id=channel_id: _post_notification(runtime, client, event, channel_id))
-
-    to_user = event.detail.get("to_user") if event.kind == Kind.ASSIGNED else (
-        event.detail.get("assignee") if event.kind == Kind.CREATED else None)
+def plan(session: Session, event: EventInfo) -> Plan:
+    try:
+        opp = repo.get_opportunity_by_id(session, event.team_id, event.opportunity_id)
+    except NotFound:
+        log.info("Deal %s of event %s no longer exists", event.opportunity_id, event.event_id)
+        return Plan()
+    result = Plan()
+    result.cards = [(c.channel_id, c.ts) for c in
+                    session.scalars(select(CardMessage).where(CardMessage.opportunity_id == opp.id))]
+    result.homes = sorted({u for u in (opp.assignee_id, event.detail.get("from_user"), event.detail.get("to_user"))
+                           if u})
+    if event.kind in NOTIFY_KINDS:
+        result.channels = notifications.channels_for(session, event.team_id, event.kind, opp, event.detail)
+    to_user = {Kind.ASSIGNED: event.detail.get("to_user"), Kind.CREATED: event.detail.get("assignee")}.get(event.kind)
     if to_user and to_user != event.actor_id:
-        once(runtime, event.event_id, f"dm:{to_user}",
-             lambda: _dm_assignee(runtime, client, event, to_user))
+        result.dm_user = to_user
+    if result.channels or result.dm_user:
+        result.subject = notifications.subject(session, event.team_id, opp.id, event.kind, event.actor_id,
+                                               event.detail)
+    return result
+
+
+def process_event(runtime: Runtime, event_id: str) -> None:
+    with unit_of_work(runtime.sessions) as session:
+        if session.get(ProcessedEvent, (event_id, EVENT_DONE)) is not None:
+            return
+        event = load_event(session, event_id)
+        todo = plan(session, event) if event is not None and event.opportunity_id is not None else Plan()
+    if event is None:
+        log.warning("Outbox event %s is gone; nothing to do", event_id)
+        return
+    if runtime.before_effect is not None:
+        runtime.before_effect(event_id)
+    client = runtime.slack(event.team_id)
+    for channel_id, ts in todo.cards:
+        once(runtime, event_id, f"card:{channel_id}:{ts}",
+             lambda channel_id=channel_id, ts=ts: _refresh_card(runtime, client, event, channel_id, ts))
+    for user_id in todo.homes:
+        once(runtime, event_id, f"home:{user_id}",
+             lambda user_id=user_id: _publish_home(runtime, client, event.team_id, user_id))
+    for channel_id in todo.channels:
+        once(runtime, event_id, f"notify:{channel_id}",
+             lambda channel_id=channel_id: _post_notification(client, todo.subject, channel_id))
+    if todo.dm_user:
+        once(runtime, event_id, f"dm:{todo.dm_user}", lambda: _dm_assignee(client, todo.subject, todo.dm_user))
+    _mark_done(runtime, event_id)
 
 
 # --- effects ---------------------------------------------------------------------------------------------------------
 
 
-def _message_for(runtime: Runtime, event: EventInfo) -> dict:
+def _post_notification(client: WebClient, subject: notifications.DealEvent, channel_id: str) -> dict:
     from oppbot.slack.blocks.notifications import deal_notification
 
-    with unit_of_work(runtime.sessions) as session:
-        subject = notifications.subject(session, event.team_id, event.opportunity_id, event.kind, event.actor_id,
-                                        event.detail)
-    return deal_notification(subject)
-
-
-def _post_notification(runtime: Runtime, client: WebClient, event: EventInfo, channel_id: str) -> dict:
-    message = _message_for(runtime, event)
+    message = deal_notification(subject)
     response = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"],
                                        unfurl_links=False)
     return {"channel": response.get("channel"), "ts": response.get("ts")}
 
 
-def _dm_assignee(runtime: Runtime, client: WebClient, event: EventInfo, user_id: str) -> dict:
+def _dm_assignee(client: WebClient, subject: notifications.DealEvent, user_id: str) -> dict:
     from oppbot.slack.blocks.notifications import assignment_dm
 
-    with unit_of_work(runtime.sessions) as session:
-        subject = notifications.subject(session, event.team_id, event.opportunity_id, event.kind, event.actor_id,
-                                        event.detail)
     message = assignment_dm(subject)
     channel = client.conversations_open(users=user_id)["channel"]["id"]
     response = client.chat_postMessage(channel=channel, text=message["text"], blocks=message["blocks"])
@@ -247,19 +246,14 @@ def card_message(runtime: Runtime, team_id: str, opportunity_id: int) -> dict:
         number = repo.get_opportunity_by_id(session, team_id, opportunity_id).number
         view = queries.show(session, Actor(team_id=team_id, user_id="UBOT"), number)
         tz = view.rules.timezone
-    try:
-        from oppbot.slack.blocks.deal_card import deal_message  # slack-core's card, when it has landed
-    except ImportError:
-        from oppbot.slack.blocks.notifications import fallback_card as deal_message
+    from oppbot.slack.blocks.deal_card import deal_message
+
     return deal_message(view, tz=tz)
 
 
 def _publish_home(runtime: Runtime, client: WebClient, team_id: str, user_id: str) -> dict:
-    try:
-        from oppbot.slack.home import publish_home  # slack-modals' App Home, when it has landed
-    except ImportError:
-        return {"skipped": "no App Home yet"}
     from oppbot.slack.deps import Deps
+    from oppbot.slack.listeners.events.home import publish_home
 
     publish_home(client, Deps(settings=runtime.settings, sessions=runtime.sessions), team_id, user_id)
     return {}

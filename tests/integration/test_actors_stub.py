@@ -205,3 +205,32 @@ def test_effects_are_recorded_per_consumer_with_the_slack_result(sessions, stub,
     with sessions() as session:
         row = session.scalars(select(ProcessedEvent).where(ProcessedEvent.consumer == f"notify:{CHANNEL}")).one()
     assert row.result["state"] == "done" and row.result["ts"]
+
+
+def test_the_new_assignee_and_the_previous_one_get_their_app_home_republished(
+    sessions, stub, fake, rep, other_rep, manager
+):
+    number = make_deal(sessions, rep, assignee=rep.user_id)
+    deliver(sessions, stub)
+    fake.reset()
+    with unit_of_work(sessions) as session:
+        opportunities.assign(session, manager, number, other_rep.user_id)
+    deliver(sessions, stub)
+
+    published = sorted(c.args["user_id"] for c in fake.calls_to("views.publish"))
+    assert published == sorted([rep.user_id, other_rep.user_id])
+    assert fake.home_views[other_rep.user_id]["type"] == "home"
+    fake.assert_clean()
+
+
+def test_the_refreshed_card_shows_who_changed_what_in_its_activity(sessions, stub, fake, rep):
+    number = make_deal(sessions, rep)
+    with unit_of_work(sessions) as session:
+        opp_id = opportunities.repo.get_opportunity(session, rep.team_id, number).id
+        session.add(CardMessage(team_id=rep.team_id, opportunity_id=opp_id, channel_id="C1", ts="1.1"))
+    with unit_of_work(sessions) as session:
+        opportunities.move(session, rep, number, Stage.PROPOSAL)
+    deliver(sessions, stub)
+
+    card = str(fake.messages[("C1", "1.1")]["blocks"])
+    assert "Activity" in card and f"<@{rep.user_id}>" in card

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from oppbot.config import get_settings
 from oppbot.db.models import ProcessedEvent
-from oppbot.slack.app import web_client
 from workers.actors import EVENT_DONE, Runtime
+from workers.ratelimit import RateGate, gated_client
 
 
 def settings_for(db_url: str, fake, redis_url: str | None = None):
@@ -21,8 +21,10 @@ def settings_for(db_url: str, fake, redis_url: str | None = None):
 
 
 def runtime_for(settings, sessions, before_effect: Callable[[str], None] | None = None) -> Runtime:
-    client = web_client(settings)
-    return Runtime(settings=settings, sessions=sessions, slack=lambda _team: client, before_effect=before_effect)
+    gate = RateGate()
+    client = gated_client(settings, gate)
+    return Runtime(settings=settings, sessions=sessions, slack=lambda _team: client, before_effect=before_effect,
+                   gate=gate)
 
 
 def processed_count(sessions, consumer: str = EVENT_DONE) -> int:

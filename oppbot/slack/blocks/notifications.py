@@ -76,17 +76,3 @@ def assignment_dm(event: DealEvent) -> dict[str, Any]:
                 {"type": "mrkdwn", "text": f"See it with `/opp show {event.number}`."}]},
         ],
     }
-
-
-def fallback_card(view, tz: str = "UTC") -> dict[str, Any]:
-    """A minimal deal card (services.queries.DealView), used only until the full card builder is present."""
-    opp = view.opportunity
-    title = truncate(escape(opp.title), 200)
-    text = (
-        f"*{format_ref(opp.number)} {title}*\n{money(opp.amount, opp.currency)} · {opp.stage_enum.label} · "
-        f"{opp.probability}% · owner {user(opp.assignee_id)}"
-    )
-    return {
-        "text": truncate(f"{format_ref(opp.number)} {escape(opp.title)}", FALLBACK_LIMIT),
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, TEXT_LIMIT)}}],
-    }
