@@ -163,9 +163,10 @@ def get_subscription(session: Session, sub_id: int) -> tuple[ScheduleSubscriptio
     return sub, (workspace.timezone if workspace else "UTC")
 
 
-# --- settings ----------------------------------------------------------------------------------------------------
+# --- due runs and claims ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
 class DueRun:
     subscription_id: int
     kind: str
