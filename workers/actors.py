@@ -38,7 +38,8 @@ class Runtime:
 
     settings: Settings
     sessions: sessionmaker[Session]
-    slack: Callable[[str], WebClient]
+    # A client with the workspace's bot token, or None when the workspace has uninstalled the app.
+    slack: Callable[[str], WebClient | None]
     # Called with the event id before any effect; tests use it to hold a job mid-flight.
     before_effect: Callable[[str], None] | None = field(default=None, repr=False)
     # Shared by this process's Slack calls: a 429 seen by one thread pauses them all until Retry-After.
@@ -49,9 +50,19 @@ def default_runtime(settings: Settings) -> Runtime:
     from oppbot.db.session import engine_for, session_factory
 
     gate = RateGate()
-    client = gated_client(settings, gate)
-    return Runtime(settings=settings, sessions=session_factory(engine_for(settings.database_url)),
-                   slack=lambda _team_id: client, gate=gate)
+    engine = engine_for(settings.database_url)
+    if not settings.oauth_enabled:
+        client = gated_client(settings, gate)
+        return Runtime(settings=settings, sessions=session_factory(engine), slack=lambda _team_id: client, gate=gate)
+
+    from oppbot.slack.oauth import bot_token_for_team
+
+    def slack(team_id: str) -> WebClient | None:
+        # Looked up per event, so a reinstall's new token or an uninstall takes effect at once.
+        token = bot_token_for_team(settings, team_id, engine=engine)
+        return gated_client(settings, gate, token) if token else None
+
+    return Runtime(settings=settings, sessions=session_factory(engine), slack=slack, gate=gate)
 
 
 def declare(broker: dramatiq.Broker, runtime: Runtime) -> dict[str, dramatiq.Actor]:
@@ -187,6 +198,11 @@ def process_event(runtime: Runtime, event_id: str) -> None:
     if runtime.before_effect is not None:
         runtime.before_effect(event_id)
     client = runtime.slack(event.team_id)
+    if client is None:
+        # The workspace uninstalled the app (its token is gone): there is no one left to tell.
+        log.info("No Slack token for %s; event %s done without Slack effects", event.team_id, event_id)
+        _mark_done(runtime, event_id)
+        return
     for channel_id, ts in todo.cards:
         once(runtime, event_id, f"card:{channel_id}:{ts}",
              lambda channel_id=channel_id, ts=ts: _refresh_card(runtime, client, event, channel_id, ts))

@@ -128,7 +128,7 @@ def take_due_snapshots(sessions: sessionmaker[Session], now: datetime) -> int:
     return taken
 
 
-def send_task_reminders(sessions: sessionmaker[Session], client: WebClient, now: datetime) -> None:
+def send_task_reminders(sessions: sessionmaker[Session], client, now: datetime) -> None:
     """Task reminder DMs: the customers branch's send_due_reminders (oppbot/slack/reminders.py), when present."""
     try:
         from oppbot.slack.reminders import send_due_reminders
@@ -159,16 +159,20 @@ def declare(broker: dramatiq.Broker, runtime) -> dict[str, dramatiq.Actor]:
             )
 
     def send_digest(sub_id: int, period_key: str) -> None:
-        deliver_digest(runtime.sessions, _client(runtime, sub_id), sub_id, period_key)
+        client = _client(runtime, sub_id)
+        if client is not None:
+            deliver_digest(runtime.sessions, client, sub_id, period_key)
 
     def send_alerts(sub_id: int, period_key: str) -> None:
-        deliver_alerts(runtime.sessions, _client(runtime, sub_id), sub_id, period_key)
+        client = _client(runtime, sub_id)
+        if client is not None:
+            deliver_alerts(runtime.sessions, client, sub_id, period_key)
 
     def snapshot_tick() -> None:
         take_due_snapshots(runtime.sessions, utcnow())
 
     def reminders_tick() -> None:
-        send_task_reminders(runtime.sessions, runtime.slack(""), utcnow())
+        send_task_reminders(runtime.sessions, runtime.slack, utcnow())
 
     for name, fn in ((TICK, scheduled_tick), (SEND_DIGEST, send_digest), (SEND_ALERTS, send_alerts),
                      (SNAPSHOTS, snapshot_tick), (REMINDERS, reminders_tick)):
@@ -176,7 +180,7 @@ def declare(broker: dramatiq.Broker, runtime) -> dict[str, dramatiq.Actor]:
     return declared
 
 
-def _client(runtime, sub_id: int) -> WebClient:
+def _client(runtime, sub_id: int) -> WebClient | None:
     with unit_of_work(runtime.sessions) as session:
         loaded = schedules.get_subscription(session, sub_id)
     return runtime.slack(loaded[0].team_id if loaded else "")

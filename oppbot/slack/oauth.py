@@ -120,19 +120,20 @@ def oauth_flow(settings: Settings, engine: Engine, client: WebClient) -> OAuthFl
     return OAuthFlow(client=client, settings=oauth_settings)
 
 
-def client_for_team(settings: Settings, team_id: str, *, engine: Engine | None = None) -> WebClient | None:
-    """A WebClient with the team's bot token: the single-workspace token, or the installed one (None if gone).
-
-    Workers and the scheduler use this, so a workspace that uninstalled is never written to again.
-    """
-    from oppbot.slack.app import web_client
-
+def bot_token_for_team(settings: Settings, team_id: str, *, engine: Engine | None = None) -> str | None:
+    """The team's bot token: the single-workspace token, or the installed one (None once uninstalled)."""
     if not settings.oauth_enabled:
-        return web_client(settings)
+        return settings.slack_bot_token
     from oppbot.db.session import engine_for
 
     store = installation_store(settings, engine or engine_for(settings.database_url))
     bot = store.find_bot(enterprise_id=None, team_id=team_id)
-    if bot is None or not bot.bot_token:
-        return None
-    return web_client(settings, token=bot.bot_token)
+    return bot.bot_token if bot is not None and bot.bot_token else None
+
+
+def client_for_team(settings: Settings, team_id: str, *, engine: Engine | None = None) -> WebClient | None:
+    """A WebClient for the team, or None when it has uninstalled: workers never write to a workspace that left."""
+    from oppbot.slack.app import web_client
+
+    token = bot_token_for_team(settings, team_id, engine=engine)
+    return web_client(settings, token=token) if token else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -21,17 +22,22 @@ def _sessions(deps_or_sessions) -> sessionmaker[Session]:
     return getattr(deps_or_sessions, "sessions", deps_or_sessions)
 
 
-def send_due_reminders(deps_or_sessions, client: WebClient, now: datetime) -> int:
+def send_due_reminders(deps_or_sessions, client: WebClient | Callable[[str], WebClient | None], now: datetime) -> int:
     """DM each due task's assignee once; return how many were sent.
 
+    `client` is one WebClient (single workspace) or a function giving each team's client (None: uninstalled).
     Each task is claimed (reminded_at set) and committed BEFORE posting, so two schedulers never both send it;
     a failed post gives the claim back so the next run retries.
     """
+    client_for = client if callable(client) else (lambda _team_id: client)
     sessions = _sessions(deps_or_sessions)
     with unit_of_work(sessions) as session:
         due = [(t.id, t.team_id) for t in tasks.due_reminders(session, now)]
     sent = 0
     for task_id, team_id in due:
+        team_client = client_for(team_id)
+        if team_client is None:
+            continue  # the workspace uninstalled: nobody to remind, and no token to do it with
         with unit_of_work(sessions) as session:
             if not tasks.mark_reminded(session, task_id, now):
                 continue  # another runner has it, or it was done meanwhile
@@ -42,7 +48,7 @@ def send_due_reminders(deps_or_sessions, client: WebClient, now: datetime) -> in
             tz = (cached.timezone if cached is not None and cached.timezone else None) or (
                 workspace.timezone if workspace is not None else "UTC")
         try:
-            client.chat_postMessage(channel=row.task.assignee_id, text=reminder_text(row), blocks=build_reminder(row, tz=tz))
+            team_client.chat_postMessage(channel=row.task.assignee_id, text=reminder_text(row), blocks=build_reminder(row, tz=tz))
             sent += 1
         except Exception:
             log.warning("Task reminder %s could not be sent; it will be retried", task_id, exc_info=True)

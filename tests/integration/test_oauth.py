@@ -11,7 +11,7 @@ import pytest
 from fakeslack import FakeSlack
 from fakeslack.signing import sign
 from slack_sdk.oauth.installation_store import Installation
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from oppbot.config import get_settings
 from oppbot.slack.app import build_app
@@ -163,3 +163,43 @@ def test_the_install_page_asks_for_the_manifest_scopes(oauth_settings):
     url = re.search(r"https://slack\.com/oauth/v2/authorize\?[^\"'\s]+", location).group(0).replace("&amp;", "&")
     scopes = parse_qs(urlparse(url).query)["scope"][0].split(",")
     assert "commands" in scopes and "chat:write" in scopes
+
+
+def test_workers_use_each_workspaces_installed_token_and_skip_a_workspace_that_left(fake, oauth_settings, engine,
+                                                                                   sessions):
+    """Events are posted with the installing workspace's token; after an uninstall they cause no Slack call."""
+    from oppbot.db.models import OutboxEvent
+    from oppbot.db.session import unit_of_work
+    from oppbot.services import notifications
+    from oppbot.services.context import Actor
+    from workers.actors import EVENT_DONE, default_runtime, process_event
+
+    from integration.helpers import make_deal
+    from integration.workers_support import processed_count
+
+    install(wsgi_app(build_app(oauth_settings), oauth_settings, None))
+    boss = Actor("TNEW", "U_BOSS", is_manager=True)
+    with unit_of_work(sessions) as session:
+        notifications.subscribe(session, boss, "CSALES")
+    runtime = default_runtime(oauth_settings)
+    runtime.sessions = sessions
+
+    make_deal(sessions, boss)
+    with sessions() as session:
+        first = session.scalars(select(OutboxEvent.event_id).order_by(OutboxEvent.id)).all()
+    for event_id in first:
+        process_event(runtime, event_id)
+    posted = [c for c in fake.calls_to("chat.postMessage") if c.args.get("channel") == "CSALES"]
+    assert posted and {c.token for c in posted} == {"xoxb-TNEW-installed"}
+
+    store = installation_store(oauth_settings, engine)
+    store.delete_installation(enterprise_id=None, team_id="TNEW")
+    store.delete_bot(enterprise_id=None, team_id="TNEW")
+    fake.reset()
+    make_deal(sessions, boss, title="After uninstall")
+    with sessions() as session:
+        later = session.scalars(select(OutboxEvent.event_id).order_by(OutboxEvent.id)).all()[len(first):]
+    for event_id in later:
+        process_event(runtime, event_id)
+    assert fake.calls_to("chat.postMessage") == []
+    assert processed_count(sessions, EVENT_DONE) == len(first) + len(later)
