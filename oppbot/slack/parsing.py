@@ -93,6 +93,7 @@ def _ref(args: str, example: str) -> tuple[int, str]:
 @dataclass(frozen=True, slots=True)
 class Show:
     number: int
+    share: bool = False  # `/opp show #42 here`: post the live card in the channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +188,10 @@ class ListArgs:
 
 def parse_show(args: str) -> Show:
     number, rest = _ref(args, "/opp show #42")
+    if rest.strip().lower() in ("here", "share"):
+        return Show(number, share=True)
     if rest:
-        raise invalid(f"`show` takes one deal, not '{rest[:30]}'.", "/opp show #42")
+        raise invalid(f"`show` takes one deal (and `here` to share it), not '{rest[:30]}'.", "/opp show #42 here")
     return Show(number)
 
 

@@ -126,3 +126,28 @@ def test_assign_unassign_note_and_reset_probability(slack):
     assert _deal(slack).assignee_id is None
     reply = slack.ask(f"note {number} Called them & sent the quote")
     assert "Note added" in reply["text"] and "Called them &amp; sent the quote" in text_of(reply)
+
+
+def test_a_card_shared_in_a_channel_is_remembered_so_workers_can_keep_it_current(slack):
+    from oppbot.db.models import CardMessage
+
+    number = make_deal(slack.sessions, slack.actor("U_REP"), title="<!channel> Shared & live")
+    reply = slack.ask(f"show #{number} here")
+    assert "stays up to date" in reply["text"]
+    (post,) = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == slack.channel_id]
+    from unit.blockkit import mrkdwn_texts
+
+    # The title sits in the header (plain_text, never parsed); no mrkdwn text carries it raw.
+    assert "<!channel>" not in " ".join(mrkdwn_texts({"blocks": post.args["blocks"]}))
+    assert post.args["blocks"][0]["text"]["type"] == "plain_text"
+    assert "<!channel>" not in post.args["text"]  # the notification fallback is mrkdwn too
+    with slack.sessions() as session:
+        (card,) = session.scalars(select(CardMessage).where(CardMessage.team_id == slack.team_id)).all()
+    assert (card.channel_id, card.ts) == (slack.channel_id, post.args.get("ts") or card.ts)
+
+
+def test_sharing_in_a_channel_the_bot_cannot_post_to_says_how_to_fix_it(slack):
+    number = make_deal(slack.sessions, slack.actor("U_REP"))
+    slack.fake.fail_next("chat.postMessage", 1, status=200, error="not_in_channel")
+    reply = slack.ask(f"show #{number} here")
+    assert "not_in_channel" in reply["text"] and "/invite" in reply["text"]

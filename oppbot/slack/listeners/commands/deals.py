@@ -12,7 +12,7 @@ from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
-from oppbot.services import opportunities, queries, workspaces
+from oppbot.services import cards, opportunities, queries, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.opportunities import BulkOutcome, Outcome
 from oppbot.slack import parsing
@@ -99,7 +99,7 @@ def _user_errors(handler: Callable[[CommandContext], Reply | None], usage: str):
 HELP = """*oppbot* — your sales pipeline in Slack. Deals are `#42`, `42` or `OPP-42`; stages are lead, qual, prop, neg, won, lost (Norwegian names work too).
 *Deals*
 • `/opp new Acme renewal` — open the form for a new deal
-• `/opp show #42` — the deal card, with buttons to move, claim, assign, edit, note, close
+• `/opp show #42` — the deal card, with buttons to move, claim, assign, edit, note, close (`here`: post it live in the channel)
 • `/opp move #42 prop` — change stage (`/opp move #42 lost price` closes it as lost)
 • `/opp won #42` · `/opp lost #42 competitor lost on features` — close it
 • `/opp claim #42` · `/opp assign #42 @maria` · `/opp unassign #42`
@@ -125,7 +125,18 @@ def help_(ctx: CommandContext) -> Reply:
 
 def show(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_show(ctx.args)
-    return card_reply(ctx.deps, ctx.actor, cmd.number)
+    reply = card_reply(ctx.deps, ctx.actor, cmd.number)
+    if not cmd.share:
+        return reply
+    # A shared card is a real channel message: the workers chat.update it after every change.
+    try:
+        posted = ctx.client.chat_postMessage(channel=ctx.channel_id, text=reply.text, blocks=reply.blocks)
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error")
+        return Reply(text=f"I couldn't post in this channel ({error}). Invite me with `/invite @oppbot` and try again.")
+    with unit_of_work(ctx.deps.sessions) as session:
+        cards.remember_card(session, ctx.actor, cmd.number, posted["channel"], posted["ts"])
+    return Reply(text=f"Shared deal #{cmd.number} here; the card stays up to date as the deal changes.")
 
 
 def list_(ctx: CommandContext) -> Reply:
@@ -235,7 +246,8 @@ def _sub(names, handler, usage, summary, **kw) -> Subcommand:
 
 SUBCOMMANDS = [
     Subcommand(("help", "?", "h"), help_, "/opp help", "this list, with examples"),
-    _sub(("show", "card", "view"), show, "/opp show <ref>", "the deal card, e.g. `/opp show #42`"),
+    _sub(("show", "card", "view"), show, "/opp show <ref> [here]",
+         "the deal card, e.g. `/opp show #42`; `here` posts it live in the channel"),
     _sub(("list", "ls"), list_, "/opp list [stage] [mine|@user|unassigned] [overdue|stale] [closing <period>]",
          "a filtered list, e.g. `/opp list prop mine closing this-quarter`"),
     _sub(("search", "find"), search, "/opp search <text>", "title, customer, description, e.g. `/opp search acme`"),
