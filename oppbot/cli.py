@@ -62,10 +62,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _start_background(settings: Settings) -> None:
-    """Hook for `oppbot dev`: worker threads and the scheduler start here once their issues land."""
+    """`oppbot dev`'s background work in this process: worker threads, the outbox relay and the scheduler."""
+    from oppbot.scheduling import build_scheduler
     from workers.run import start_in_process
 
-    start_in_process(settings)  # worker threads + outbox relay (daemon threads) on the in-process or Redis broker
+    start_in_process(settings)  # sets the broker first: the scheduler's jobs enqueue onto it
+    build_scheduler(background=True).start()
 
 
 def _socket_handler(settings: Settings):

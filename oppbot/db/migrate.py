@@ -12,7 +12,8 @@ import migrations
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    # __path__ rather than __file__: an older editable install may see the package as a namespace (no __file__).
+    config.set_main_option("script_location", str(Path(next(iter(migrations.__path__)))))
     config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     # ConfigParser interpolation: a literal % in a URL (an escaped password) must be doubled.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

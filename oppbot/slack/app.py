@@ -57,7 +57,7 @@ def build_app(settings: Settings, *, sessions: sessionmaker[Session] | None = No
         app.enable_token_revocation_listeners()
     else:
         app = App(
-            token=settings.slack_bot_token,
+            # The client carries the bot token (and SLACK_API_URL); Bolt takes the token from it.
             signing_secret=settings.slack_signing_secret,
             client=web_client(settings),
             # Explicitly off: with SLACK_CLIENT_ID/SECRET unset Bolt must not look for them.
