@@ -201,7 +201,12 @@ class StageCurrencyTotal:
 
 
 def pipeline_totals(session: Session, team_id: str, f: DealFilter | None = None) -> list[StageCurrencyTotal]:
-    conds = _conditions(team_id, f or DealFilter())
+    return grouped_totals(session, _conditions(team_id, f or DealFilter()))
+
+
+def grouped_totals(session: Session, conds: list) -> list[StageCurrencyTotal]:
+    """Count, Σ value and Σ value × probability per (stage, currency) of the deals matching `conds` (which must
+    include the team filter): the one aggregate behind pipeline, forecast, Home and digests."""
     rows = session.execute(
         select(
             Opportunity.stage,

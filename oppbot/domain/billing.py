@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.money import minor_units, parse_amount
+from oppbot.domain.opportunity import validate_required
 
 QUANTITY_MAX = Decimal("1000000000")  # fits NUMERIC(18, 4) with room to spare
 QUANTITY_DECIMALS = 4
@@ -50,12 +51,9 @@ def parse_unit_price(raw: object, currency: str) -> Decimal:
 
 
 def validate_description(raw: object) -> str:
-    text = " ".join(str(raw if raw is not None else "").split())
-    if not text:
-        raise InvalidInput.field("description", "Describe the line, like \"Onboarding workshop\".")
-    if len(text) > DESCRIPTION_MAX:
-        raise InvalidInput.field("description", f"The description is {len(text)} characters; {DESCRIPTION_MAX} at most.")
-    return text
+    return validate_required(
+        raw, "description", "The description", DESCRIPTION_MAX, 'Describe the line, like "Onboarding workshop".'
+    )
 
 
 def validate_service_name(raw: object) -> str:

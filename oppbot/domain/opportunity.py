@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -64,13 +64,20 @@ def clean_text(raw: object) -> str:
     return str(raw if raw is not None else "").strip()
 
 
+def validate_required(raw: object, name: str, label: str, limit: int, missing: str) -> str:
+    """One line of text a person must give: whitespace folded, not empty (`missing` says what to write), ≤ limit."""
+    text = " ".join(clean_text(raw).split())
+    if not text:
+        raise InvalidInput.field(name, missing)
+    if len(text) > limit:
+        raise InvalidInput.field(name, f"{label} is {len(text)} characters; {limit:,} at most.")
+    return text
+
+
 def validate_title(raw: object) -> str:
-    title = " ".join(clean_text(raw).split())
-    if not title:
-        raise InvalidInput.field("title", 'Give the deal a title, like "Acme Corp - Software licence".')
-    if len(title) > TITLE_MAX:
-        raise InvalidInput.field("title", f"The title is {len(title)} characters; {TITLE_MAX} at most.")
-    return title
+    return validate_required(
+        raw, "title", "The title", TITLE_MAX, 'Give the deal a title, like "Acme Corp - Software licence".'
+    )
 
 
 def validate_optional(raw: object, name: str, label: str, limit: int) -> str | None:

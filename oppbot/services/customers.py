@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 
 from oppbot.db.models import Activity, Individual, Opportunity, Organization
 from oppbot.domain.errors import InvalidInput, NotFound
-from oppbot.domain.opportunity import CustomerKind, CustomerRef, FieldChange, clean_text, validate_optional
+from oppbot.domain.opportunity import (
+    CustomerKind,
+    CustomerRef,
+    FieldChange,
+    clean_text,
+    validate_optional,
+    validate_required,
+)
 from oppbot.domain.stages import Stage
 from oppbot.services.context import Actor
 from oppbot.services.events import record
@@ -20,12 +27,7 @@ NAME_MAX = 200
 
 
 def _name(raw: object) -> str:
-    name = " ".join(clean_text(raw).split())
-    if not name:
-        raise InvalidInput.field("name", "Give the customer a name.")
-    if len(name) > NAME_MAX:
-        raise InvalidInput.field("name", f"The name is {len(name)} characters; {NAME_MAX} at most.")
-    return name
+    return validate_required(raw, "name", "The name", NAME_MAX, "Give the customer a name.")
 
 
 def _email(raw: object) -> str | None:

@@ -16,6 +16,8 @@ from sqlalchemy import and_, case, false, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from oppbot.db import repositories as repo
+
 from oppbot.db.base import UTCDateTime
 from oppbot.db.models import ForecastSnapshot, Opportunity
 from oppbot.domain.errors import InvalidInput
@@ -148,18 +150,10 @@ def _open_stage_values(stages: Iterable[Stage] | None) -> list[str]:
 
 
 def _grouped_open(session: Session, conds: list) -> list[tuple[str, str, int, int, int]]:
-    rows = session.execute(
-        select(
-            Opportunity.stage,
-            Opportunity.currency,
-            func.count(),
-            func.coalesce(func.sum(Opportunity.amount_minor), 0),
-            func.coalesce(func.sum(Opportunity.amount_minor * Opportunity.probability), 0),
-        )
-        .where(*conds)
-        .group_by(Opportunity.stage, Opportunity.currency)
-    ).all()
-    return [(s, c, int(n), int(a), int(w)) for s, c, n, a, w in rows]
+    return [
+        (row.stage.value, row.currency, row.count, row.amount_minor, row.weighted_minor_x100)
+        for row in repo.grouped_totals(session, conds)
+    ]
 
 
 def _summarise(rows, table: RateTable, day: date, stages: list[str], used: dict) -> tuple[Section, set[str]]:

@@ -13,7 +13,7 @@ from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import Opportunity, Task
 from oppbot.domain.errors import InvalidInput, NotFound, PermissionDenied
-from oppbot.domain.opportunity import FieldChange, parse_date
+from oppbot.domain.opportunity import FieldChange, parse_date, validate_required
 from oppbot.services.context import Actor
 from oppbot.services.events import record
 from oppbot.services.opportunities import require_edit
@@ -31,12 +31,7 @@ class TaskKind:
 
 
 def validate_title(raw: object) -> str:
-    text = " ".join(str(raw if raw is not None else "").split())
-    if not text:
-        raise InvalidInput.field("title", 'Give the task a title, like "Send the proposal".')
-    if len(text) > TITLE_MAX:
-        raise InvalidInput.field("title", f"The title is {len(text)} characters; {TITLE_MAX} at most.")
-    return text
+    return validate_required(raw, "title", "The title", TITLE_MAX, 'Give the task a title, like "Send the proposal".')
 
 
 def parse_time(raw: object) -> time | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from oppbot.domain.errors import InvalidInput
@@ -261,7 +261,7 @@ def parse_note(args: str) -> AddNote:
     example = "/opp note #42 Called Maria, they want a demo on Friday"
     number, rest = _ref(args, example)
     if not rest:
-        raise invalid(f"Write the note after the deal number.", example, "note")
+        raise invalid("Write the note after the deal number.", example, "note")
     return AddNote(number, rest)
 
 

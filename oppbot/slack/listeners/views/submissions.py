@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from oppbot.db.session import unit_of_work
-from oppbot.domain.errors import Conflict, InvalidInput, NotFound, OppbotError, PermissionDenied
+from oppbot.domain.errors import InvalidInput, NotFound, OppbotError, PermissionDenied
 from oppbot.domain.opportunity import CustomerKind
 from oppbot.domain.refs import format_ref
 from oppbot.services import customers, opportunities
