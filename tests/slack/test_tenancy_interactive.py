@@ -433,3 +433,33 @@ def test_pickers_asked_from_b_never_offer_a_s_customers_or_deals(sync, a, action
 def test_b_s_deal_finder_still_finds_b_s_own_deal(sync, a):
     _, body = send(sync, suggestion(Action.HOME_FIND.value, "own", Block.HOME_ACTIONS.value))
     assert "B's own deal" in body.decode()
+
+
+# --- App Home and the message shortcut ---------------------------------------------------------------------------
+
+
+def test_the_home_tab_of_a_user_id_a_also_knows_shows_b_s_deals_only(sync, a):
+    """Even when B's event names a user id that holds deals in A, the Home tab is built from B's rows."""
+    from fakeslack import event_body
+
+    before = rows_of_a(sync.sessions)
+    body = event_body({"type": "app_home_opened", "user": A_REP, "channel": "D1", "tab": "home",
+                       "event_ts": f"{time.time():.6f}"}, team_id=TEAM_B)
+    status, _headers, _ = sync.post(body)
+    assert status == 200
+    published = dumps([c.args for c in sync.fake.wait_for("views.publish")]).lower()
+    assert '"team_id": "t222"' in published
+    assert MARKER not in published and str(N) not in published and "987,654" not in published
+    assert rows_of_a(sync.sessions) == before
+
+
+def test_the_message_shortcut_from_b_opens_a_form_bound_to_b(sync, a):
+    payload = {
+        "type": "message_action", "callback_id": Callback.MESSAGE_SHORTCUT.value, "trigger_id": new_trigger_id(),
+        "team": {"id": TEAM_B, "domain": "b-domain"}, "user": {"id": B_REP, "name": "b", "team_id": TEAM_A},
+        "channel": {"id": CHANNEL, "name": "sales"}, "message": {"type": "message", "text": "Zanzibar renewal"},
+        "message_ts": "1.2", "response_url": sync.fake.response_url(), "api_app_id": "A111", "token": "x",
+    }
+    assert send(sync, payload)[0] == 200
+    opened = [c.args["view"] for c in sync.fake.calls if c.method in ("views.open", "views.update")]
+    assert opened and all(json.loads(view["private_metadata"])["t"] == TEAM_B for view in opened)
