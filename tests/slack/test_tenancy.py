@@ -11,17 +11,23 @@ import re
 import pytest
 from sqlalchemy import func, select, update
 
+from datetime import date
+
+from oppbot.db.base import Base
 from oppbot.db.models import Activity, Manager, Note, Opportunity, Workspace
 from oppbot.db.session import unit_of_work
+from oppbot.services import billables, catalog, fx, notifications, schedules, tasks
 from oppbot.services.context import Actor
 from oppbot.services.workspaces import ensure_workspace
 
-from integration.helpers import make_deal
+from integration.helpers import make_customer, make_deal
 from wsgi import dumps, fake_slack, inproc  # noqa: F401  (fixtures)
 
 TEAM_A, TEAM_B = "T111", "T222"
 # Four digits each, the same width, that occur nowhere else in a reply, so one can stand for the other.
 DEAL_NUMBER, MISSING_NUMBER = 4242, 7373
+# A word only A's customer, service, task and title carry, and one of the same length that is nowhere.
+WORD, MISSING_WORD = "Zanzibar", "Quixotic"
 
 COMMANDS = [
     "show {ref}",
@@ -40,7 +46,26 @@ COMMANDS = [
     "billables {ref}",
     "invoice {ref}",
     "task {ref} call them tomorrow",
+    "task {ref} 2030-01-01 call them",
+    "task {ref}",
+    "lost {ref} Price",
+    "move {ref} lost Price",
+    "bulk move {ref} prop",
+    "bulk move {ref} lost Price",
+    "bulk assign {ref} <@U_B_REP|rep>",
+    "customer {word}",
+    "search {word}",
+    "list {word}",
+    "catalog retire {sid}",
 ]
+
+# Commands that name no deal of A's: B's answer must carry none of A's titles, names, numbers or amounts.
+OVERVIEWS = [
+    "list", "list mine", "list all", "list lead", "list unassigned", "list overdue", "list stale", "list @U_A_REP",
+    "pipeline", "forecast", "forecast 2020-01..2035-12", "forecast <@U_A_REP|rep>", "stats", "stats 2020-Q1",
+    "fx", "notify", "digest", "digest show", "alerts", "alerts show", "catalog", "tasks", "managers", "help",
+]
+A_MARKERS = ("secret", str(DEAL_NUMBER), WORD.lower(), "987,654", "987654", "987.654", "1.2345", "c_a_sales")
 
 
 @pytest.fixture
@@ -57,9 +82,35 @@ def deal_in_a(inproc):
     return number
 
 
-def normalised(seen: list[dict], number: int) -> str:
-    """What the user saw, with the deal number written as {n}, so replies about different numbers compare."""
-    return re.sub(rf"(?<!\d){number}(?!\d)", "{n}", dumps(seen))
+@pytest.fixture
+def all_of_a(inproc, deal_in_a) -> dict:
+    """Beyond the deal: A's customer, service, task, billable, exchange rate, channel subscriptions and manager,
+    every one carrying WORD or another marker B must never see."""
+    sessions = inproc.sessions
+    rep, boss = Actor(TEAM_A, "U_A_REP"), Actor(TEAM_A, "U_A_BOSS", is_manager=True)
+    customer = make_customer(sessions, rep, f"{WORD} Holdings")
+    make_deal(sessions, rep, customer, title=f"{WORD} big deal", value="987654", assignee="U_A_REP",
+              expected_close="2020-01-31")
+    with unit_of_work(sessions) as session:
+        session.add(Manager(team_id=TEAM_A, user_id="U_A_BOSS", added_by="U_A_ADMIN"))
+        service = catalog.add_service(session, boss, f"{WORD} workshop", "1200", "USD")
+        billables.add_billable(session, rep, DEAL_NUMBER, description=f"{WORD} line", quantity="1", unit_price="3")
+        tasks.add_task(session, rep, DEAL_NUMBER, f"{WORD} follow-up", "2030-01-01", assignee_id="U_A_REP", tz="UTC")
+        fx.set_rate(session, boss, "EUR", "1.2345", None, today=date.today())
+        notifications.subscribe(session, boss, "C_A_SALES")
+        schedules.subscribe(session, boss, "C111", schedules.DIGEST)
+        schedules.subscribe(session, boss, "C111", schedules.ALERTS)
+        service_id = service.id
+    return {"sid": service_id, "missing_sid": service_id + 100_000}
+
+
+def normalised(seen: list[dict], number: int, word: str = WORD, sid: int | None = None) -> str:
+    """What the user saw, with the deal number written as {n} (the word as {w}, the service id as {sid}), so
+    replies about different references compare."""
+    text = re.sub(rf"(?<!\d){number}(?!\d)", "{n}", dumps(seen))
+    if sid is not None:
+        text = re.sub(rf"(?<!\d){sid}(?!\d)", "{sid}", text)
+    return re.sub(word, "{w}", text, flags=re.IGNORECASE)
 
 
 def deal_state(sessions) -> tuple:
@@ -72,22 +123,39 @@ def deal_state(sessions) -> tuple:
         )
 
 
-def differences_b_sees(inproc, user_id: str) -> list[str]:
+def rows_of_a(sessions) -> dict[str, list]:
+    """Every row of every table that belongs to workspace A, as plain tuples."""
+    out: dict[str, list] = {}
+    with sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            if "team_id" in table.c:
+                rows = session.execute(select(table).where(table.c.team_id == TEAM_A)).all()
+                out[table.name] = sorted(tuple(map(repr, row)) for row in rows)
+    return out
+
+
+def differences_b_sees(inproc, user_id: str, ids: dict | None = None) -> list[str]:
     """Every command template whose answer to B about A's deal differs from its answer about no deal, or that
-    changed A's deal. One workspace set-up for all templates keeps this fast; each template is checked alone."""
+    changed any row of A's. One workspace set-up for all templates keeps this fast; each template is checked alone."""
     problems: list[str] = []
+    ids = ids or {"sid": 1, "missing_sid": 100_001}
     for template in COMMANDS:
-        before = deal_state(inproc.sessions)
-        about_a = inproc.seen(template.format(ref=f"#{DEAL_NUMBER}", n=DEAL_NUMBER), team_id=TEAM_B, user_id=user_id)
+        before = rows_of_a(inproc.sessions)
+        about_a = inproc.seen(template.format(ref=f"#{DEAL_NUMBER}", n=DEAL_NUMBER, word=WORD, sid=ids["sid"]),
+                              team_id=TEAM_B, user_id=user_id)
         nowhere = inproc.seen(
-            template.format(ref=f"#{MISSING_NUMBER}", n=MISSING_NUMBER), team_id=TEAM_B, user_id=user_id
+            template.format(ref=f"#{MISSING_NUMBER}", n=MISSING_NUMBER, word=MISSING_WORD, sid=ids["missing_sid"]),
+            team_id=TEAM_B, user_id=user_id,
         )
-        if normalised(about_a, DEAL_NUMBER) != normalised(nowhere, MISSING_NUMBER):
+        with_sid = "{sid}" in template
+        if normalised(about_a, DEAL_NUMBER, WORD, ids["sid"] if with_sid else None) != normalised(
+            nowhere, MISSING_NUMBER, MISSING_WORD, ids["missing_sid"] if with_sid else None
+        ):
             problems.append(f"{template!r}: B saw {dumps(about_a)[:300]} but for no deal {dumps(nowhere)[:300]}")
         if "secret" in dumps(about_a):
             problems.append(f"{template!r}: A's title leaked to B")
-        if deal_state(inproc.sessions) != before:
-            problems.append(f"{template!r}: B's command changed A's deal")
+        if rows_of_a(inproc.sessions) != before:
+            problems.append(f"{template!r}: B's command changed A's rows")
     return problems
 
 
@@ -98,6 +166,31 @@ def test_a_member_of_b_asking_about_a_deal_of_a_sees_what_a_missing_deal_shows(i
 def test_a_manager_of_b_sees_no_more_than_a_member(inproc, deal_in_a):
     inproc.fake.users["U_B_BOSS"] = {"is_admin": True}
     assert differences_b_sees(inproc, user_id="U_B_BOSS") == []
+
+
+def test_with_all_of_a_s_rows_around_b_s_references_still_reach_nothing(inproc, all_of_a):
+    inproc.fake.users["U_B_BOSS"] = {"is_admin": True}
+    assert differences_b_sees(inproc, user_id="U_B_BOSS", ids=all_of_a) == []
+
+
+@pytest.mark.parametrize("user_id", ["U_B_REP", "U_B_BOSS"])
+def test_b_s_lists_forecasts_stats_rates_and_subscriptions_show_nothing_of_a(inproc, all_of_a, user_id):
+    inproc.fake.users["U_B_BOSS"] = {"is_admin": True}
+    before = rows_of_a(inproc.sessions)
+    problems = []
+    for text in OVERVIEWS:
+        seen = dumps(inproc.seen(text, team_id=TEAM_B, user_id=user_id)).lower()
+        problems += [f"/opp {text}: B saw {marker!r}" for marker in A_MARKERS if marker in seen]
+    assert problems == []
+    assert rows_of_a(inproc.sessions) == before
+
+
+def test_b_s_digest_now_in_a_channel_a_subscribed_posts_b_s_figures_only(inproc, all_of_a):
+    inproc.fake.users["U_B_BOSS"] = {"is_admin": True}
+    inproc.command("digest now", team_id=TEAM_B, user_id="U_B_BOSS")
+    posted = inproc.fake.wait_for("chat.postMessage", timeout=10)
+    seen = dumps([c.args for c in posted]).lower()
+    assert [marker for marker in A_MARKERS if marker in seen] == []
 
 
 def test_b_managers_cannot_remove_a_managers(inproc):
