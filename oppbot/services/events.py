@@ -38,6 +38,7 @@ def record(
     changes: Iterable[FieldChange] = (),
     detail: dict[str, Any] | None = None,
     notify: bool = True,
+    touch: bool = True,
 ) -> str:
     """Add the activity entry (and, unless `notify` is False, the outbox event) for a change; return the event id.
 
@@ -72,6 +73,8 @@ def record(
                 created_at=now,
             )
         )
-    if opp is not None:
+    if opp is not None and touch:
+        # Activity is what "stale" measures. A new deal passes touch=False: it was just stamped, and a second
+        # write would only cost an UPDATE (and a version).
         opp.last_activity_at = now
     return event_id

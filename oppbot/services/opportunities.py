@@ -183,6 +183,7 @@ def create(session: Session, actor: Actor, draft: Draft, *, default_currency: st
         session, actor, opp, Kind.CREATED,
         changes=[FieldChange(k, None, v) for k, v in _snapshot(opp).items() if v is not None],
         detail={"stage": opp.stage, "assignee": opp.assignee_id},
+        touch=False,
     )
     session.flush()
     return Outcome(opp, event_ids=[event])
