@@ -16,9 +16,9 @@ from oppbot.services import opportunities, queries, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.opportunities import BulkOutcome, Outcome
 from oppbot.slack import parsing
-from oppbot.slack.blocks.deal_card import deal_message
 from oppbot.slack.blocks.deal_list import deal_list_message
 from oppbot.slack.blocks.pipeline import pipeline_message
+from oppbot.slack.cards import deal_card_message
 from oppbot.slack.deps import Deps
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.roles import user_timezone
@@ -35,8 +35,7 @@ def card_reply(deps: Deps, actor: Actor, number: int, note: str | None = None) -
     """The fresh deal card (read in its own transaction, after the change committed), with `note` on top."""
     tz = user_timezone(deps, actor.team_id, actor.user_id)
     with unit_of_work(deps.sessions) as session:
-        view = queries.show(session, actor, number)
-        msg = deal_message(view, tz=tz or view.rules.timezone, note=note)
+        msg = deal_card_message(session, actor, number, tz=tz, note=note)
     return Reply(text=(note + "\n" if note else "") + msg["text"], blocks=msg["blocks"])
 
 
