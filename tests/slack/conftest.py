@@ -264,7 +264,8 @@ class Slack:
         before = len(self.fake.calls_to("views.publish"))
         self.event({"type": "app_home_opened", "user": user, "channel": "D111", "tab": "home",
                     "event_ts": f"{time.time():.6f}"})
-        return self.fake.wait_for("views.publish", count=before + 1, timeout=20)[-1].args["view"]
+        self.fake.wait_for("views.publish", count=before + 1, timeout=20)
+        return self.fake.home_views[user]  # as stored: with its id and hash, like a click from it carries
 
     def message_shortcut(self, callback_id: str, text: str, user: str = "U_REP") -> HttpResult:
         payload = {
@@ -288,7 +289,7 @@ class Slack:
 
     def click_in_view(self, view: dict, action_id: str, *, user: str = "U_REP",
                       option_value: str | None = None, selected_user: str | None = None) -> HttpResult:
-        """A block_actions from inside a modal: it carries `view` and no channel and no response_url."""
+        """A block_actions from inside a view (modal or Home): it carries `view`, no channel and no response_url."""
         block, element = find_element(view, action_id)
         action = _action_for(element, option_value, selected_user)
         action.update(block_id=block.get("block_id"), action_ts=f"{time.time():.6f}")
@@ -312,6 +313,8 @@ def _action_for(element: dict, option_value: str | None, selected_user: str | No
             or o["value"].endswith(":" + option_value) or o["value"].startswith(option_value + ":"))
     elif element["type"] == "users_select":
         action["selected_user"] = selected_user
+    elif element["type"] == "external_select":
+        action["selected_option"] = {"text": {"type": "plain_text", "text": option_value}, "value": option_value}
     return action
 
 

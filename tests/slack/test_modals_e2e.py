@@ -12,9 +12,7 @@ from oppbot.slack.blocks.modals import decode_metadata
 from oppbot.slack.ids import Action, Block, Callback, input_action
 
 from integration.helpers import bulk_deals, form_values, make_customer, make_deal
-
-HOSTILE = "<!channel> <@U999> <http://x|y> & co"
-
+from unit.blockkit import HOSTILE, assert_escaped
 
 def _deal(slack, number=1) -> Opportunity | None:
     with slack.sessions() as session:
@@ -44,34 +42,6 @@ def _open_create(slack, text: str = "new Acme") -> dict:
     slack.fake.wait_for("views.update")
     assert slack.fake.calls[before].method == "views.open"
     return slack.opened_view(Callback.CREATE_DEAL)
-
-
-def mrkdwn_texts(obj) -> list[str]:
-    """Every string Slack renders as mrkdwn: mrkdwn text objects, and a message's top-level fallback `text`."""
-    found: list[str] = []
-
-    def walk(node, top=False):
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
-                found.append(node["text"])
-            if top and isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(obj, top=True)
-    return found
-
-
-def assert_escaped(surface) -> None:
-    texts = mrkdwn_texts(surface)
-    joined = "\n".join(texts)
-    for raw in ("<!channel>", "<@U999>", "<http://x|y>", " & co"):
-        assert raw not in joined, (raw, joined[:3000])
-    assert "&lt;!channel&gt;" in joined, joined[:3000]
 
 
 # --- create ----------------------------------------------------------------------------------------------------------
