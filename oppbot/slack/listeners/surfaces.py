@@ -31,7 +31,7 @@ class ModalResponder:
     """Stands in for Bolt's respond() when there is no response_url.
 
     A replacement with blocks (a refreshed card) updates the modal the click came from; anything else (a refusal,
-    a confirmation) goes to the user as an ephemeral in the channel, or as a DM when there is no channel.
+    a confirmation, a click on App Home) goes to the user as an ephemeral in the channel, else as a DM.
     """
 
     def __init__(self, client: WebClient, body: dict) -> None:
@@ -41,7 +41,7 @@ class ModalResponder:
     def __call__(self, text: str | None = None, blocks: list[dict] | None = None, replace_original: bool | None = None,
                  response_type: str | None = None, **_: Any) -> None:
         view = self.body.get("view") or {}
-        if blocks and replace_original and view.get("id"):
+        if blocks and replace_original and view.get("id") and in_modal(self.body):  # never turn Home into a modal
             self.update_view(blocks)
             return
         kwargs: dict[str, Any] = {"text": text or ""}
