@@ -255,16 +255,13 @@ def _refresh_card(runtime: Runtime, client: WebClient, event: EventInfo, channel
 
 def card_message(runtime: Runtime, team_id: str, opportunity_id: int) -> dict:
     """The deal card as a message ({"text", "blocks"}), fresh from the database."""
-    from oppbot.services import queries
     from oppbot.services.context import Actor
+    from oppbot.slack.cards import deal_card_message
 
     with unit_of_work(runtime.sessions) as session:
         number = repo.get_opportunity_by_id(session, team_id, opportunity_id).number
-        view = queries.show(session, Actor(team_id=team_id, user_id="UBOT"), number)
-        tz = view.rules.timezone
-    from oppbot.slack.blocks.deal_card import deal_message
-
-    return deal_message(view, tz=tz)
+        # A channel card: every reader gets the buttons; each click is re-checked for that user.
+        return deal_card_message(session, Actor(team_id=team_id, user_id="UBOT"), number, can_edit=True)
 
 
 def _publish_home(runtime: Runtime, client: WebClient, team_id: str, user_id: str) -> dict:

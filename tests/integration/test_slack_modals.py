@@ -1,10 +1,17 @@
-"""The modals, pickers, App Home and shortcut, driven through the real Bolt app in-process against a fake Slack."""
+"""The modals, pickers, App Home and shortcut, driven through the real Bolt app in-process against tests/fakeslack."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from urllib.parse import urlencode
+
 import pytest
+from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 
+from fakeslack import FakeSlack, event_body, interactive_body, sign, slash_command_body
+from fakeslack.signing import new_trigger_id
 from oppbot.config import get_settings
 from oppbot.db import repositories as repo
 from oppbot.db.models import Individual, Note, Opportunity, Organization
@@ -12,17 +19,18 @@ from oppbot.db.session import unit_of_work
 from oppbot.slack.app import build_app
 from oppbot.slack.blocks.modals import decode_metadata
 from oppbot.slack.ids import Action, Block, Callback, input_action
-from tests.integration.helpers import make_customer, make_deal
-from tests.integration.slack_inproc import (
-    SECRET, MiniSlack, ack_body, event, interactive, slash, submission,
-)
+from tests.integration.helpers import bulk_deals, form_values, make_customer, make_deal
+
+SECRET = "test-signing-secret"
+TEAM = "T111"
 
 
 @pytest.fixture
 def fake():
-    server = MiniSlack()
+    server = FakeSlack().start()
     yield server
     server.stop()
+    server.assert_clean()
 
 
 @pytest.fixture
@@ -34,20 +42,43 @@ def app(fake, sessions, db_url, monkeypatch):
     return build_app(settings, sessions=sessions)
 
 
+# --- signed requests straight into app.dispatch (no HTTP server in between) --------------------------------------
+
+
+def _dispatch(app, body: bytes, content_type: str):
+    headers = {k.lower(): [v] for k, v in sign(SECRET, body).items()}
+    headers["content-type"] = [content_type]
+    return app.dispatch(BoltRequest(body=body.decode(), headers=headers))
+
+
+def interactive(app, payload: dict):
+    return _dispatch(app, interactive_body(payload), "application/x-www-form-urlencoded")
+
+
+def event(app, payload: dict):
+    return _dispatch(app, json.dumps(payload).encode(), "application/json")
+
+
+def slash(app, fake, text: str, *, user: str = "U_REP", team: str = TEAM):
+    body = slash_command_body(text, team_id=team, user_id=user, channel_id="C1", response_url=fake.response_url())
+    return _dispatch(app, body, "application/x-www-form-urlencoded")
+
+
+def submission(view: dict, values: dict, *, user: str = "U_REP", team: str = TEAM) -> dict:
+    """A view_submission payload for `view` (as the app sent it) with the given state.values."""
+    return {
+        "type": "view_submission", "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "team_id": team, "name": "rep"}, "api_app_id": "A111", "trigger_id": new_trigger_id(),
+        "view": {**view, "id": view.get("id", "V1"), "team_id": team, "state": {"values": values}, "hash": "h"},
+    }
+
+
+def ack_body(response) -> dict:
+    return json.loads(response.body) if response.body else {}
+
+
 def values(**fields) -> dict:
-    out = {}
-    for name, value in fields.items():
-        block = Block(name)
-        if name in ("customer", "currency", "stage", "loss_reason", "kind"):
-            element = {"type": "static_select", "selected_option": {"value": value} if value else None}
-        elif name == "assignee":
-            element = {"type": "users_select", "selected_user": value}
-        elif name == "expected_close":
-            element = {"type": "datepicker", "selected_date": value}
-        else:
-            element = {"type": "plain_text_input", "value": value}
-        out[block.value] = {input_action(block): element}
-    return out
+    return form_values(**fields)
 
 
 def deal_values(chosen, **overrides) -> dict:
@@ -63,21 +94,21 @@ def deal_count(sessions) -> int:
 
 
 def opened_create_view(app, fake) -> dict:
-    slash(app, "new Acme renewal")
-    return fake.wait_for("views.open")[0]["view"]
+    slash(app, fake, "new Acme renewal")
+    return fake.wait_for("views.open")[0].args["view"]
 
 
 def test_opp_new_opens_the_create_modal_first_with_the_title_prefilled(app, fake):
     view = opened_create_view(app, fake)
     fake.wait_for("views.update")
-    methods = [m for m, _ in fake.calls]
+    methods = [c.method for c in fake.calls]
     assert methods.index("views.open") < methods.index("views.update")  # open first, slow work after
     assert "users.info" not in methods[: methods.index("views.open")]
     assert view["callback_id"] == Callback.CREATE_DEAL
     title = next(b for b in view["blocks"] if b.get("block_id") == Block.TITLE)
     assert title["element"]["initial_value"] == "Acme renewal"
     # the workspace currency arrives after the modal is open
-    updated = fake.wait_for("views.update")[0]["view"]
+    updated = fake.wait_for("views.update")[0].args["view"]
     currency = next(b for b in updated["blocks"] if b.get("block_id") == Block.CURRENCY)
     assert currency["element"]["initial_option"]["value"] == "USD"
     assert not fake.errors
@@ -93,7 +124,7 @@ def test_a_valid_submission_creates_the_deal_and_confirms_it(app, fake, sessions
         assert (opp.title, opp.amount_minor, opp.stage, opp.external_ref) == ("Acme - licence", 5_000_000, "lead",
                                                                                "CRM-1")
         assert opp.created_by == "U_REP"
-    confirmation = fake.wait_for("chat.postEphemeral")[0]
+    confirmation = fake.wait_for("chat.postEphemeral")[0].args
     assert confirmation["channel"] == "C1" and "#1" in confirmation["text"]
 
 
@@ -128,8 +159,8 @@ def test_a_stale_edit_is_refused_and_does_not_overwrite(app, fake, sessions, rep
     from slack_sdk import WebClient
 
     client = WebClient(token="xoxb-test", base_url=fake.base_url)
-    open_edit(client, "1.1.t", Deps(app_settings(fake), sessions), rep, number)
-    edit_view = fake.wait_for("views.update")[-1]["view"]
+    open_edit(client, new_trigger_id(), Deps(app_settings(fake), sessions), rep, number)
+    edit_view = fake.wait_for("views.update")[-1].args["view"]
     assert edit_view["callback_id"] == Callback.EDIT_DEAL
     with unit_of_work(sessions) as session:
         current_version = repo.get_opportunity(session, rep.team_id, number).version
@@ -164,8 +195,9 @@ def test_the_loss_modal_closes_the_deal_lost_with_reason_and_stage(app, fake, se
     with unit_of_work(sessions) as session:
         opportunities.move(session, rep, number, Stage.PROPOSAL)
     client = WebClient(token="xoxb-test", base_url=fake.base_url)
-    open_loss(client, "2.2.t", Deps(app_settings(fake), sessions), rep, number, {"channel": "C9", "ts": "1.5"})
-    loss_view = fake.wait_for("views.update")[-1]["view"]
+    open_loss(client, new_trigger_id(), Deps(app_settings(fake), sessions), rep, number,
+              {"channel": "C9", "ts": "1.5"})
+    loss_view = fake.wait_for("views.update")[-1].args["view"]
     assert loss_view["callback_id"] == Callback.LOSS_REASON
     response = interactive(app, submission(loss_view, values(loss_reason="Competitor", loss_note="Went with X")))
     assert ack_body(response) == {}
@@ -190,8 +222,8 @@ def test_the_note_modal_adds_a_note(app, fake, sessions, rep):
 
 
 def test_the_customer_modal_creates_an_organization_and_an_individual(app, fake, sessions, rep):
-    slash(app, "customer new")
-    view = fake.wait_for("views.open")[0]["view"]
+    slash(app, fake, "customer new")
+    view = fake.wait_for("views.open")[0].args["view"]
     assert view["callback_id"] == Callback.CUSTOMER_NEW
     org = values(name="Acme Corp", kind="organization", domain="Acme.example")
     person = values(name="Ada Lovelace", kind="individual", email="ada@example.com", phone="+47 1234")
@@ -218,19 +250,13 @@ def test_customer_options_are_grouped_and_scoped_to_the_workspace(app, sessions,
 
 
 def test_app_home_opened_publishes_a_valid_home_even_with_500_deals(app, fake, sessions, rep):
-    customer = make_customer(sessions, rep)
-    from oppbot.domain.opportunity import Draft
-    from oppbot.services import opportunities
-
-    with unit_of_work(sessions) as session:
-        for n in range(500):
-            opportunities.create(session, rep, Draft(title=f"<!channel> deal {n}", customer=customer, value="10",
-                                                     expected_close="2020-01-01", assignee=rep.user_id))
-    response = event(app, {"token": "x", "team_id": rep.team_id, "api_app_id": "A111", "type": "event_callback",
-                           "event_id": "Ev1", "event_time": 1,
-                           "event": {"type": "app_home_opened", "user": rep.user_id, "channel": "D1", "tab": "home"}})
+    # Volume only matters here, so the 500 deals go in as one bulk insert, not 500 service calls.
+    bulk_deals(sessions, rep, 500, title="<!channel> deal {n}", expected_close=date(2020, 1, 1),
+               assignee_id=rep.user_id)
+    response = event(app, json.loads(event_body({"type": "app_home_opened", "user": rep.user_id, "channel": "D1",
+                                                 "tab": "home"}, team_id=rep.team_id)))
     assert response.status == 200
-    published = fake.wait_for("views.publish", timeout=20)[0]
+    published = fake.wait_for("views.publish", timeout=20)[0].args
     assert published["user_id"] == rep.user_id
     blocks = published["view"]["blocks"]
     assert len(blocks) <= 100 and not fake.errors
@@ -239,12 +265,12 @@ def test_app_home_opened_publishes_a_valid_home_even_with_500_deals(app, fake, s
 
 
 def test_the_message_shortcut_opens_a_prefilled_create_modal(app, fake):
-    payload = {"type": "message_action", "callback_id": Callback.MESSAGE_SHORTCUT.value, "trigger_id": "3.3.t",
+    payload = {"type": "message_action", "callback_id": Callback.MESSAGE_SHORTCUT.value, "trigger_id": new_trigger_id(),
                "team": {"id": "T111"}, "user": {"id": "U_REP"}, "channel": {"id": "C7"},
                "message": {"type": "message", "text": "Acme wants 50 seats\nBudget approved", "ts": "1.1"},
-               "response_url": "http://127.0.0.1:9/r"}
+               "response_url": fake.response_url()}
     assert interactive(app, payload).status == 200
-    view = fake.wait_for("views.open")[0]["view"]
+    view = fake.wait_for("views.open")[0].args["view"]
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert blocks[Block.TITLE]["element"]["initial_value"] == "Acme wants 50 seats"
     assert blocks[Block.DESCRIPTION]["element"]["initial_value"] == "Acme wants 50 seats\nBudget approved"
@@ -252,10 +278,10 @@ def test_the_message_shortcut_opens_a_prefilled_create_modal(app, fake):
 
 
 def test_the_new_customer_button_pushes_the_customer_modal(app, fake):
-    payload = {"type": "block_actions", "team": {"id": "T111"}, "user": {"id": "U_REP"}, "trigger_id": "4.4.t",
+    payload = {"type": "block_actions", "team": {"id": "T111"}, "user": {"id": "U_REP"}, "trigger_id": new_trigger_id(),
                "view": {"id": "V1", "team_id": "T111", "private_metadata": '{"t":"T111","c":"C1"}'},
                "actions": [{"action_id": Action.NEW_CUSTOMER.value, "block_id": Block.CUSTOMER_ACTIONS.value,
                             "type": "button", "value": "new"}]}
     assert interactive(app, payload).status == 200
-    pushed = fake.wait_for("views.push")[0]["view"]
+    pushed = fake.wait_for("views.push")[0].args["view"]
     assert pushed["callback_id"] == Callback.CUSTOMER_NEW

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from fakeslack import FakeSlack, interactive_body, sign, slash_command_body
+from fakeslack import FakeSlack, event_body, interactive_body, sign, slash_command_body
 from fakeslack.signing import new_trigger_id
 from oppbot.db.migrate import upgrade
 from oppbot.db.session import make_engine, session_factory
@@ -207,6 +207,115 @@ class Slack:
             action["selected_user"] = selected_user
         _, key = self.click(action, user=user, block_id=block.get("block_id"))
         return self.reply(key)
+
+
+    # --- modals, events, shortcuts, pickers ----------------------------------------------------------------------
+
+    def _who(self, user: str) -> dict:
+        return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.team_id}
+
+    def interact(self, payload: dict) -> HttpResult:
+        """Post an interactivity payload; the HTTP answer is the ack (its body: response_action, options...)."""
+        result = self.send(interactive_body(payload))
+        assert result.status == 200, (result.status, result.body)
+        return result
+
+    def opened_view(self, callback_id: str | None = None, timeout: float = 5.0) -> dict:
+        """The view with `callback_id` once loaded (not the placeholder views.open shows), else the latest view."""
+        calls = self.fake.wait_for("views.open", timeout=timeout) + self.fake.calls_to("views.push")
+        calls.sort(key=lambda c: c.time)
+        if callback_id is not None:
+            # Loading modals become the real one through views.update: wait until it carries the callback.
+            deadline = time.monotonic() + timeout
+            while True:
+                views = [v for v in list(self.fake.views.values())
+                         if v.get("callback_id") == callback_id and "Loading…" not in json.dumps(v["blocks"], ensure_ascii=False)]
+                if views or time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
+            assert views, f"no view with callback {callback_id}: {[v.get('callback_id') for v in self.fake.views.values()]}"
+            return views[-1]
+        ids = [v["id"] for v in self.fake.views.values()]
+        return self.fake.views[ids[-1]]
+
+    def submit(self, view: dict, values: dict, user: str = "U_REP") -> tuple[HttpResult, dict]:
+        """A view_submission (shape of payloads/view_submission.json) of `view` with state.values; (ack, body)."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": "workspace-domain"},
+            "user": self._who(user),
+            "api_app_id": "A111",
+            "token": "verification_token",
+            "trigger_id": new_trigger_id(),
+            "view": {**view, "team_id": self.team_id, "state": {"values": values},
+                     "app_installed_team_id": self.team_id},
+            "response_urls": [],
+        }
+        result = self.interact(payload)
+        return result, (json.loads(result.body) if result.body.strip() not in (b"", b"null") else {})
+
+    def event(self, event: dict) -> HttpResult:
+        result = self.send(event_body(event, team_id=self.team_id), content_type="application/json")
+        assert result.status == 200, (result.status, result.body)
+        return result
+
+    def open_home(self, user: str = "U_REP") -> dict:
+        """app_home_opened (shape of payloads/app_home_opened.event_callback.bolt_test.json); the published view."""
+        before = len(self.fake.calls_to("views.publish"))
+        self.event({"type": "app_home_opened", "user": user, "channel": "D111", "tab": "home",
+                    "event_ts": f"{time.time():.6f}"})
+        self.fake.wait_for("views.publish", count=before + 1, timeout=20)
+        return self.fake.home_views[user]  # as stored: with its id and hash, like a click from it carries
+
+    def message_shortcut(self, callback_id: str, text: str, user: str = "U_REP") -> HttpResult:
+        payload = {
+            "type": "message_action", "callback_id": callback_id, "trigger_id": new_trigger_id(),
+            "team": {"id": self.team_id, "domain": "workspace-domain"}, "user": self._who(user),
+            "channel": {"id": self.channel_id, "name": "sales"}, "api_app_id": "A111", "token": "verification_token",
+            "message_ts": "1700000000.000100", "response_url": self.fake.response_url(),
+            "message": {"type": "message", "user": "U_CUSTOMER_FACING", "text": text, "ts": "1700000000.000100"},
+        }
+        return self.interact(payload)
+
+    def suggest(self, view: dict, block_id: str, action_id: str, value: str, user: str = "U_REP") -> dict:
+        """A block_suggestion from an external_select in `view`; returns the options answer."""
+        payload = {
+            "type": "block_suggestion", "team": {"id": self.team_id, "domain": "workspace-domain"},
+            "user": self._who(user), "api_app_id": "A111", "token": "verification_token",
+            "container": {"type": "view", "view_id": view["id"]}, "block_id": block_id, "action_id": action_id,
+            "value": value, "view": {**view, "team_id": self.team_id},
+        }
+        return json.loads(self.interact(payload).body)
+
+    def click_in_view(self, view: dict, action_id: str, *, user: str = "U_REP",
+                      option_value: str | None = None, selected_user: str | None = None) -> HttpResult:
+        """A block_actions from inside a view (modal or Home): it carries `view`, no channel and no response_url."""
+        block, element = find_element(view, action_id)
+        action = _action_for(element, option_value, selected_user)
+        action.update(block_id=block.get("block_id"), action_ts=f"{time.time():.6f}")
+        payload = {
+            "type": "block_actions", "user": self._who(user), "api_app_id": "A111", "token": "verification_token",
+            "container": {"type": "view", "view_id": view["id"]}, "trigger_id": new_trigger_id(),
+            "team": {"id": self.team_id, "domain": "workspace-domain"},
+            "view": {**view, "team_id": self.team_id, "state": {"values": {}}}, "actions": [action],
+        }
+        return self.interact(payload)
+
+
+def _action_for(element: dict, option_value: str | None, selected_user: str | None) -> dict:
+    action = {"action_id": element["action_id"], "type": element["type"]}
+    if element["type"] == "button":
+        action["value"] = element["value"]
+        action["text"] = element["text"]
+    elif element["type"] in ("static_select", "overflow"):
+        action["selected_option"] = next(
+            o for o in element["options"] if option_value is None or o["value"] == option_value
+            or o["value"].endswith(":" + option_value) or o["value"].startswith(option_value + ":"))
+    elif element["type"] == "users_select":
+        action["selected_user"] = selected_user
+    elif element["type"] == "external_select":
+        action["selected_option"] = {"text": {"type": "plain_text", "text": option_value}, "value": option_value}
+    return action
 
 
 def find_element(message: dict, action_id: str) -> tuple[dict, dict]:

@@ -82,3 +82,31 @@ def assert_no_raw_hostile(msg: dict) -> None:
     for text in mrkdwn_texts(msg):
         for raw in ("<!channel>", "<@U999>", "<http://x|y>"):
             assert raw not in text, (raw, text)
+
+
+def mrkdwn_texts(obj) -> list[str]:
+    """Every string Slack renders as mrkdwn: mrkdwn text objects, and a message's top-level fallback `text`."""
+    found: list[str] = []
+
+    def walk(node, top=False):
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+                found.append(node["text"])
+            if top and isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(obj, top=True)
+    return found
+
+
+def assert_escaped(surface) -> None:
+    texts = mrkdwn_texts(surface)
+    joined = "\n".join(texts)
+    for raw in ("<!channel>", "<@U999>", "<http://x|y>", " & co"):
+        assert raw not in joined, (raw, joined[:3000])
+    assert "&lt;!channel&gt;" in joined, joined[:3000]

@@ -160,8 +160,8 @@ def deal_blocks(view: DealView, *, tz: str = "UTC", billables: list[dict] | None
     blocks.append(context(" · ".join(meta + flags)))
     blocks.append(actions(view))
     blocks.append(divider())
-    blocks.append(section("*Billables*"))
-    blocks.extend(billables if billables else [context("No billables yet.")])
+    # The billables builder brings its own "*Billables*" heading, lines, total and buttons.
+    blocks.extend(billables if billables else [section("*Billables*"), context("No billables yet.")])
     blocks.append(divider())
     lines = [activity_line(entry, tz) for entry in view.activity[:ACTIVITY_LINES]]
     text = "*Activity*\n" + ("\n".join(f"• {line}" for line in lines) if lines else "_Nothing yet._")

@@ -268,7 +268,7 @@ def loss_reason_modal(*, team_id: str, number: int, version: int | None, deal_ti
     """Asks why a deal was lost. `origin` (channel/ts or response_url) says which card to refresh afterwards."""
     origin = origin or {}
     metadata = {"t": team_id, "n": number, "v": version, "c": origin.get("channel"), "ts": origin.get("ts"),
-                "r": origin.get("response_url")}
+                "r": origin.get("response_url"), "vid": origin.get("view_id")}
     reason_select = {"type": "static_select", "placeholder": text("Choose a reason", 150),
                      "options": [option(reason, reason) for reason in list(reasons)[:100]]}
     blocks = [

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import OppbotError
@@ -16,10 +17,12 @@ from oppbot.services import billables, catalog, tasks
 from oppbot.services.context import Actor
 from oppbot.services.opportunities import may_edit
 from oppbot.slack.billing_flows import generate_and_post_invoice, viewer_tz
+from oppbot.slack.blocks import modals
 from oppbot.slack.blocks.billables import build_add_line_modal, build_billables_message, build_service_modal
 from oppbot.slack.blocks.tasks import REMINDER_BLOCK_PREFIX, build_task_done, build_task_modal, build_task_snoozed
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import BillingAction
+from oppbot.slack.listeners.surfaces import open_or_push, responder
 from oppbot.slack.roles import resolve_actor
 from oppbot.slack.text import escape, money, when
 
@@ -41,14 +44,22 @@ def _say(respond: Respond, text: str, blocks: list | None = None) -> None:
 
 
 def register(app: App, deps: Deps) -> None:
-    def listener(fn: Callable[[Deps, Actor, WebClient, dict, Respond], None]):
-        """ack() at once, resolve who clicked, run `fn`; a typed error becomes an ephemeral sentence."""
+    def listener(fn: Callable[[Deps, Actor, WebClient, dict, Respond], None], *, opens_modal: bool = False):
+        """ack() at once, resolve who clicked, run `fn`; a typed error becomes an ephemeral sentence.
 
-        def handle(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        Modal openers get the unresolved actor: no users.info before views.open (the trigger_id dies after 3 s);
+        their submissions resolve the role and re-check.
+        """
+
+        def handle(ack: Ack, body: dict, client: WebClient, respond: Respond | None = None) -> None:
             ack()
+            respond = responder(body, client, respond)  # a card shown in a modal has no response_url
             try:
-                actor = resolve_actor(deps, client, body["team"]["id"] if body.get("team") else body["user"]["team_id"],
-                                      body["user"]["id"])
+                team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+                if opens_modal:
+                    actor = Actor(team_id, body["user"]["id"])
+                else:
+                    actor = resolve_actor(deps, client, team_id, body["user"]["id"])
                 fn(deps, actor, client, body, respond)
             except OppbotError as exc:
                 _say(respond, exc.message)
@@ -58,17 +69,34 @@ def register(app: App, deps: Deps) -> None:
     def channel_of(body: dict) -> str | None:
         return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
 
+    def open_then_fill(client: WebClient, body: dict, title: str, fill: Callable[[], dict]) -> None:
+        """views.open (or push) a loading modal with the trigger_id at once; then query and views.update it."""
+        opened = open_or_push(client, body, modals.loading_modal(title))
+        view = opened.get("view") or {}
+        try:
+            modal = fill()
+        except OppbotError as exc:
+            modal = modals.message_modal(title, exc.message)
+        try:
+            client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=modal)
+        except SlackApiError as exc:  # hash_conflict: the user already closed or replaced it
+            log.info("views.update skipped: %s", exc.response.get("error"))
+
     def open_add_line(custom: bool):
         def run(deps: Deps, actor: Actor, client: WebClient, body: dict, respond: Respond) -> None:
             number = int(_value(body))
-            with unit_of_work(deps.sessions) as session:
-                view = billables.billables_for(session, actor, number)
-                services = None if custom else catalog.list_services(session, actor)
-            modal = build_add_line_modal(number, view.currency, services, custom=custom)
-            meta = json.loads(modal["private_metadata"])
-            meta["channel"] = channel_of(body)
-            modal["private_metadata"] = json.dumps(meta)
-            client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+            def fill() -> dict:
+                with unit_of_work(deps.sessions) as session:
+                    view = billables.billables_for(session, actor, number)
+                    services = None if custom else catalog.list_services(session, actor)
+                modal = build_add_line_modal(number, view.currency, services, custom=custom)
+                meta = json.loads(modal["private_metadata"])
+                meta["channel"] = channel_of(body)
+                modal["private_metadata"] = json.dumps(meta)
+                return modal
+
+            open_then_fill(client, body, f"Billable {format_ref(number)}", fill)
 
         return run
 
@@ -91,7 +119,7 @@ def register(app: App, deps: Deps) -> None:
         _say(respond, text)
 
     def add_task(deps, actor, client, body, respond) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=build_task_modal(int(_value(body)), initial_assignee=actor.user_id))
+        open_or_push(client, body, build_task_modal(int(_value(body)), initial_assignee=actor.user_id))
 
     def on_reminder(body: dict) -> bool:
         return str(body["actions"][0].get("block_id", "")).startswith(REMINDER_BLOCK_PREFIX)
@@ -117,28 +145,32 @@ def register(app: App, deps: Deps) -> None:
         else:
             _say(respond, text)
 
-    def edit_service(deps, actor, client, body, respond) -> None:
-        if not actor.is_manager:
-            _say(respond, "Only managers can change the catalog.")
-            return
+    def edit_service(deps, unresolved, client, body, respond) -> None:
         raw = _value(body)
-        service = None
-        if raw != "new":
-            with unit_of_work(deps.sessions) as session:
-                service = catalog.get_service(session, actor, int(raw))
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=build_service_modal(service, default_currency=deps.settings.default_currency))
 
-    for action, fn in (
-        (BillingAction.ADD_SERVICE, open_add_line(False)),
-        (BillingAction.ADD_LINE, open_add_line(True)),
-        (BillingAction.REMOVE_LINE, remove_line),
-        (BillingAction.GENERATE_INVOICE, generate),
-        (BillingAction.SET_VALUE, set_value),
-        (BillingAction.ADD_TASK, add_task),
-        (BillingAction.TASK_DONE, done),
-        (BillingAction.TASK_SNOOZE, snooze),
-        (BillingAction.SERVICE_EDIT, edit_service),
-        (BillingAction.SERVICE_ADD, edit_service),
+        def fill() -> dict:
+            # The role check needs users.info: it runs after the modal is open, and the save checks again.
+            actor = resolve_actor(deps, client, unresolved.team_id, unresolved.user_id)
+            if not actor.is_manager:
+                return modals.message_modal("Service catalog", "Only managers can change the catalog.")
+            service = None
+            if raw != "new":
+                with unit_of_work(deps.sessions) as session:
+                    service = catalog.get_service(session, actor, int(raw))
+            return build_service_modal(service, default_currency=deps.settings.default_currency)
+
+        open_then_fill(client, body, "Service catalog", fill)
+
+    for action, fn, opens_modal in (
+        (BillingAction.ADD_SERVICE, open_add_line(False), True),
+        (BillingAction.ADD_LINE, open_add_line(True), True),
+        (BillingAction.REMOVE_LINE, remove_line, False),
+        (BillingAction.GENERATE_INVOICE, generate, False),
+        (BillingAction.SET_VALUE, set_value, False),
+        (BillingAction.ADD_TASK, add_task, True),
+        (BillingAction.TASK_DONE, done, False),
+        (BillingAction.TASK_SNOOZE, snooze, False),
+        (BillingAction.SERVICE_EDIT, edit_service, True),
+        (BillingAction.SERVICE_ADD, edit_service, True),
     ):
-        app.action(action.value)(listener(fn))
+        app.action(action.value)(listener(fn, opens_modal=opens_modal))

@@ -22,6 +22,7 @@ from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Action
 from oppbot.slack.listeners.commands.base import Reply
 from oppbot.slack.listeners.commands.deals import card_reply, list_reply, outcome_note, workspace_today
+from oppbot.slack.listeners.surfaces import in_modal, responder
 from oppbot.slack.roles import resolve_actor
 from oppbot.slack.text import escape
 
@@ -80,14 +81,25 @@ class Context:
     @property
     def origin(self) -> dict | None:
         url = self.body.get("response_url")
-        return {"response_url": url} if url else None
+        if url:
+            return {"response_url": url}
+        if in_modal(self.body):
+            return {"view_id": self.body["view"]["id"]}
+        return None
+
+    @property
+    def push(self) -> bool:
+        """Inside a modal a new form is pushed on top of it; elsewhere it is opened."""
+        return in_modal(self.body)
 
 
 def _guarded(deps: Deps, run: Callable[[Context], None]):
     """ack() first; typed errors become a sentence to the clicker, and the card is refreshed when it was stale."""
 
-    def listener(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+    def listener(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond | None = None) -> None:
         ack()
+        # A card opened in a modal (App Home finder) has no response_url: answer through the view or a DM.
+        respond = responder(body, client, respond)
         ctx = Context(deps, body, action, client, respond)
         try:
             run(ctx)
@@ -173,7 +185,8 @@ def reset_probability(ctx: Context) -> None:
 def _open_loss(ctx: Context, number: int) -> None:
     from oppbot.slack.listeners.views import open_views
 
-    open_views.open_loss(ctx.client, ctx.body["trigger_id"], ctx.deps, ctx.unresolved, number, ctx.origin)
+    open_views.open_loss(ctx.client, ctx.body["trigger_id"], ctx.deps, ctx.unresolved, number, ctx.origin,
+                         push=ctx.push)
 
 
 def lost(ctx: Context) -> None:
@@ -184,14 +197,14 @@ def edit(ctx: Context) -> None:
     from oppbot.slack.listeners.views import open_views
 
     open_views.open_edit(ctx.client, ctx.body["trigger_id"], ctx.deps, ctx.unresolved, _deal(ctx.action)[0],
-                         channel_id=ctx.channel_id)
+                         channel_id=ctx.channel_id, push=ctx.push)
 
 
 def note(ctx: Context) -> None:
     from oppbot.slack.listeners.views import open_views
 
     open_views.open_note(ctx.client, ctx.body["trigger_id"], ctx.deps, ctx.unresolved, _deal(ctx.action)[0],
-                         channel_id=ctx.channel_id)
+                         channel_id=ctx.channel_id, push=ctx.push)
 
 
 # --- list rows and pages ---------------------------------------------------------------------------------------------

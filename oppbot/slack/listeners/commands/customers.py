@@ -9,6 +9,7 @@ from oppbot.domain.billing import from_minor
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import parse_ref
 from oppbot.services import billables, catalog, customers, tasks
+from oppbot.services.context import Actor
 from oppbot.services.opportunities import may_edit
 from oppbot.slack.billing_flows import generate_and_post_invoice, viewer_tz
 from oppbot.slack.blocks.billables import build_billables_message, build_catalog
@@ -28,7 +29,9 @@ def customer(ctx: CommandContext) -> Reply | None:
         opener = getattr(open_views, "open_customer", None)
         if opener is not None:
             # slack-modals' signature: open_customer(client, trigger_id, deps, actor, push=False, channel_id=None)
-            opener(ctx.client, ctx.trigger_id, ctx.deps, ctx.actor, channel_id=ctx.channel_id or None)
+            # The unresolved actor: no users.info before views.open (trigger_id lives 3 s); the save re-checks.
+            opener(ctx.client, ctx.trigger_id, ctx.deps, Actor(ctx.team_id, ctx.user_id),
+                   channel_id=ctx.channel_id or None)
             return None
         return Reply(text="Add a customer from the Customer picker in `/opp new` (choose “New customer”).")
     if not ctx.args:

@@ -16,9 +16,9 @@ from oppbot.services import cards, opportunities, queries, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.opportunities import BulkOutcome, Outcome
 from oppbot.slack import parsing
-from oppbot.slack.blocks.deal_card import deal_message
 from oppbot.slack.blocks.deal_list import deal_list_message
 from oppbot.slack.blocks.pipeline import pipeline_message
+from oppbot.slack.cards import deal_card_message
 from oppbot.slack.deps import Deps
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.roles import user_timezone
@@ -35,8 +35,7 @@ def card_reply(deps: Deps, actor: Actor, number: int, note: str | None = None) -
     """The fresh deal card (read in its own transaction, after the change committed), with `note` on top."""
     tz = user_timezone(deps, actor.team_id, actor.user_id)
     with unit_of_work(deps.sessions) as session:
-        view = queries.show(session, actor, number)
-        msg = deal_message(view, tz=tz or view.rules.timezone, note=note)
+        msg = deal_card_message(session, actor, number, tz=tz, note=note)
     return Reply(text=(note + "\n" if note else "") + msg["text"], blocks=msg["blocks"])
 
 
@@ -125,12 +124,14 @@ def help_(ctx: CommandContext) -> Reply:
 
 def show(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_show(ctx.args)
-    reply = card_reply(ctx.deps, ctx.actor, cmd.number)
     if not cmd.share:
-        return reply
-    # A shared card is a real channel message: the workers chat.update it after every change.
+        return card_reply(ctx.deps, ctx.actor, cmd.number)
+    # A shared card is a real channel message, the same one the workers chat.update after every change:
+    # the workspace's time zone, and buttons for everyone (each click is re-checked for whoever clicks).
+    with unit_of_work(ctx.deps.sessions) as session:
+        msg = deal_card_message(session, ctx.actor, cmd.number, can_edit=True)
     try:
-        posted = ctx.client.chat_postMessage(channel=ctx.channel_id, text=reply.text, blocks=reply.blocks)
+        posted = ctx.client.chat_postMessage(channel=ctx.channel_id, text=msg["text"], blocks=msg["blocks"])
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown_error")
         return Reply(text=f"I couldn't post in this channel ({error}). Invite me with `/invite @oppbot` and try again.")

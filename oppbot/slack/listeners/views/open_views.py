@@ -57,10 +57,16 @@ def open_create(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, ti
     return view_id
 
 
+def _opener(client: WebClient, push: bool):
+    # From inside a modal (a card opened from App Home) a form is pushed on top; elsewhere it is opened.
+    return client.views_push if push else client.views_open
+
+
 def open_edit(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int,
-              channel_id: str | None = None) -> str | None:
+              channel_id: str | None = None, push: bool = False) -> str | None:
     """Edit modal for deal `number`. Permission is checked on submit (the actor may not have a resolved role yet)."""
-    response = client.views_open(trigger_id=trigger_id, view=modals.loading_modal(f"Edit deal {format_ref(number)}"))
+    response = _opener(client, push)(trigger_id=trigger_id,
+                                     view=modals.loading_modal(f"Edit deal {format_ref(number)}"))
     view_id, view_hash = _opened_view(response)
     try:
         with unit_of_work(deps.sessions) as session:
@@ -76,9 +82,10 @@ def open_edit(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, numb
 
 
 def open_loss(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int,
-              origin: dict | None) -> str | None:
-    """Loss-reason modal; `origin` {channel, ts} or {response_url} names the card to refresh after the close."""
-    response = client.views_open(trigger_id=trigger_id, view=modals.loading_modal("Close as lost", Callback.LOSS_REASON))
+              origin: dict | None, push: bool = False) -> str | None:
+    """Loss-reason modal; `origin` {channel, ts}, {response_url} or {view_id} names the card to refresh after."""
+    response = _opener(client, push)(trigger_id=trigger_id,
+                                     view=modals.loading_modal("Close as lost", Callback.LOSS_REASON))
     view_id, view_hash = _opened_view(response)
     try:
         with unit_of_work(deps.sessions) as session:
@@ -96,9 +103,9 @@ def open_loss(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, numb
 
 
 def open_note(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int,
-              channel_id: str | None = None) -> str | None:
-    response = client.views_open(trigger_id=trigger_id,
-                                 view=modals.note_modal(team_id=actor.team_id, number=number, channel_id=channel_id))
+              channel_id: str | None = None, push: bool = False) -> str | None:
+    response = _opener(client, push)(
+        trigger_id=trigger_id, view=modals.note_modal(team_id=actor.team_id, number=number, channel_id=channel_id))
     view_id, view_hash = _opened_view(response)
     try:
         with unit_of_work(deps.sessions) as session:

@@ -10,7 +10,6 @@ from slack_sdk.webhook import WebhookClient
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import OppbotError
-from oppbot.services import queries
 from oppbot.services.context import Actor
 from oppbot.slack.deps import Deps
 
@@ -19,17 +18,13 @@ log = logging.getLogger(__name__)
 
 def deal_card(deps: Deps, actor: Actor, number: int) -> tuple[str, list[dict]] | None:
     """(fallback text, blocks) of the deal card from the card builder, or None when it isn't available."""
-    try:
-        from oppbot.slack.blocks.deal_card import deal_message
-    except ImportError:
-        return None
-    try:
-        from oppbot.slack.roles import user_timezone
+    from oppbot.slack.cards import deal_card_message
+    from oppbot.slack.roles import user_timezone
 
+    try:
         tz = user_timezone(deps, actor.team_id, actor.user_id)
         with unit_of_work(deps.sessions) as session:
-            view = queries.show(session, actor, number)
-            message = deal_message(view, tz=tz or view.rules.timezone)
+            message = deal_card_message(session, actor, number, tz=tz)
     except OppbotError:
         return None
     if isinstance(message, dict):
@@ -67,6 +62,13 @@ def refresh_origin(client: WebClient, deps: Deps, actor: Actor, number: int, met
             return True
         if meta.get("r"):
             WebhookClient(meta["r"]).send(text=text, blocks=blocks, replace_original=True)
+            return True
+        if meta.get("vid"):
+            # The card lives in a modal (App Home finder) under the form just submitted: refresh it there.
+            from oppbot.domain.refs import format_ref
+            from oppbot.slack.blocks.modals import blocks_modal
+
+            client.views_update(view_id=meta["vid"], view=blocks_modal(f"Deal {format_ref(number)}", blocks[:100]))
             return True
     except SlackApiError as exc:
         log.info("Could not refresh the card: %s", exc.response.get("error"))
