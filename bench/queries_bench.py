@@ -36,55 +36,49 @@ from oppbot.services.workspaces import load_rules
 OPEN = ("lead", "qualification", "proposal", "negotiation")
 OPEN_SQL = "('lead', 'qualification', 'proposal', 'negotiation')"
 
-# The rate in force for each currency on a day: the row with the latest effective_date <= :day.
-RATE_TODAY = """
-  JOIN fx_rates r ON r.team_id = o.team_id AND r.base = :rep AND r.currency = o.currency
-   AND r.effective_date = (SELECT max(effective_date) FROM fx_rates x
-                            WHERE x.team_id = o.team_id AND x.base = :rep AND x.currency = o.currency
-                              AND x.effective_date <= :today)"""
+# Rates per currency: the row with the latest effective_date <= :day (rates are few; the join is per group).
+def rates_on(day: str) -> str:
+    return f"""(SELECT f.currency, f.rate FROM fx_rates f
+                 JOIN (SELECT currency, max(effective_date) AS d FROM fx_rates
+                        WHERE team_id = :team AND base = :rep AND effective_date <= {day} GROUP BY currency) m
+                   ON f.currency = m.currency AND f.effective_date = m.d
+                WHERE f.team_id = :team AND f.base = :rep) r"""
 
+
+# Aggregate first (stage × currency), then convert each group: what a person writing the SQL by hand would do.
+def by_stage(where: str) -> str:
+    return f"""SELECT g.stage, sum(g.n), sum(g.a * r.rate), sum(g.w * r.rate) FROM
+               (SELECT stage, currency, count(*) AS n, sum(amount_minor) AS a, sum(amount_minor * probability) AS w
+                  FROM opportunities WHERE team_id = :team AND stage IN {OPEN_SQL} {where}
+                 GROUP BY stage, currency) g
+               JOIN {rates_on(':today')} ON r.currency = g.currency GROUP BY g.stage"""
+
+
+# Rate intervals [from, to) per currency, for converting each won deal at the rate of its close date.
+INTERVALS = """(SELECT currency, rate, effective_date AS d0,
+                       lead(effective_date) OVER (PARTITION BY currency ORDER BY effective_date) AS d1
+                  FROM fx_rates WHERE team_id = :team AND base = :rep) r"""
 RAW_FORECAST = [
-    f"""SELECT o.stage, count(*), sum(o.amount_minor * r.rate), sum(o.amount_minor * o.probability * r.rate)
-        FROM opportunities o {RATE_TODAY}
-        WHERE o.team_id = :team AND o.stage IN {OPEN_SQL} AND o.expected_close BETWEEN :start AND :end
-        GROUP BY o.stage""",
-    f"""SELECT o.stage, count(*), sum(o.amount_minor * r.rate), sum(o.amount_minor * o.probability * r.rate)
-        FROM opportunities o {RATE_TODAY}
-        WHERE o.team_id = :team AND o.stage IN {OPEN_SQL} AND o.expected_close < :start
-        GROUP BY o.stage""",
-    # Won in the period, each deal at the rate in force on its close date.
-    """SELECT o.currency, count(*), sum(o.amount_minor * r.rate)
-        FROM opportunities o
-        JOIN fx_rates r ON r.team_id = o.team_id AND r.base = :rep AND r.currency = o.currency
-         AND r.effective_date = (SELECT max(effective_date) FROM fx_rates x
-                                  WHERE x.team_id = o.team_id AND x.base = :rep AND x.currency = o.currency
-                                    AND x.effective_date <= :end)
-        WHERE o.team_id = :team AND o.stage = 'closed_won' AND o.closed_at >= :low AND o.closed_at < :high
-        GROUP BY o.currency""",
+    by_stage("AND expected_close BETWEEN :start AND :end"),
+    by_stage("AND expected_close < :start"),
+    f"""SELECT o.currency, count(*), sum(o.amount_minor) * r.rate FROM opportunities o
+          JOIN {INTERVALS} ON r.currency = o.currency AND o.closed_at >= r.d0 AND (r.d1 IS NULL OR o.closed_at < r.d1)
+         WHERE o.team_id = :team AND o.stage = 'closed_won' AND o.closed_at >= :low AND o.closed_at < :high
+         GROUP BY o.currency, r.rate""",
 ]
-RAW_PIPELINE = [
-    f"""SELECT o.stage, count(*), sum(o.amount_minor * r.rate), sum(o.amount_minor * o.probability * r.rate)
-        FROM opportunities o {RATE_TODAY}
-        WHERE o.team_id = :team AND o.stage IN {OPEN_SQL} GROUP BY o.stage""",
-    f"""SELECT o.stage, count(*), sum(o.amount_minor * r.rate), sum(o.amount_minor * o.probability * r.rate)
-        FROM opportunities o {RATE_TODAY}
-        WHERE o.team_id = :team AND o.stage IN {OPEN_SQL} AND o.expected_close < :today GROUP BY o.stage""",
-]
+RAW_PIPELINE = [by_stage(""), by_stage("AND expected_close < :today")]
 MOVES = """(SELECT to_stage AS stage, changed_at AS at,
                    lead(to_stage) OVER (PARTITION BY opportunity_id ORDER BY changed_at, id) AS next_stage,
                    lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at, id) AS next_at
-              FROM stage_history WHERE team_id = :team) m"""
+              FROM stage_history WHERE team_id = :team AND changed_at >= :low) m"""
 ORDER = "CASE {c} WHEN 'lead' THEN 0 WHEN 'qualification' THEN 1 WHEN 'proposal' THEN 2 " \
         "WHEN 'negotiation' THEN 3 WHEN 'closed_won' THEN 4 WHEN 'closed_lost' THEN 5 ELSE -1 END"
 RAW_STATS = [
     """SELECT stage, count(*) FROM opportunities WHERE team_id = :team AND closed_at >= :low AND closed_at < :high
         AND stage IN ('closed_won', 'closed_lost') GROUP BY stage""",
-    """SELECT o.amount_minor * r.rate, o.created_at, o.closed_at FROM opportunities o
-        JOIN fx_rates r ON r.team_id = o.team_id AND r.base = :rep AND r.currency = o.currency
-         AND r.effective_date = (SELECT max(effective_date) FROM fx_rates x
-                                  WHERE x.team_id = o.team_id AND x.base = :rep AND x.currency = o.currency
-                                    AND x.effective_date <= :end)
-        WHERE o.team_id = :team AND o.stage = 'closed_won' AND o.closed_at >= :low AND o.closed_at < :high""",
+    f"""SELECT o.amount_minor * r.rate, o.created_at, o.closed_at FROM opportunities o
+          JOIN {INTERVALS} ON r.currency = o.currency AND o.closed_at >= r.d0 AND (r.d1 IS NULL OR o.closed_at < r.d1)
+         WHERE o.team_id = :team AND o.stage = 'closed_won' AND o.closed_at >= :low AND o.closed_at < :high""",
     f"""SELECT m.stage, count(*), sum(CASE WHEN {ORDER.format(c='m.next_stage')} > {ORDER.format(c='m.stage')}
                                           AND m.next_stage <> 'closed_lost' THEN 1 ELSE 0 END)
          FROM {MOVES} WHERE m.stage IN {OPEN_SQL} AND m.at >= :low AND m.at < :high GROUP BY m.stage""",
@@ -102,10 +96,11 @@ RAW_STATS = [
          FROM stage_history s JOIN opportunities o ON s.opportunity_id = o.id AND s.to_stage IN {OPEN_SQL}
         WHERE o.team_id = :team AND o.closed_at >= :low AND o.closed_at < :high
           AND o.stage IN ('closed_won', 'closed_lost') GROUP BY band""",
-    f"""SELECT o.assignee_id, count(*), sum(o.amount_minor * r.rate), sum(o.amount_minor * o.probability * r.rate),
-               sum(CASE WHEN o.last_activity_at < :stale THEN 1 ELSE 0 END)
-         FROM opportunities o {RATE_TODAY}
-        WHERE o.team_id = :team AND o.stage IN {OPEN_SQL} GROUP BY o.assignee_id""",
+    f"""SELECT g.assignee_id, sum(g.n), sum(g.a * r.rate), sum(g.w * r.rate), sum(g.stale) FROM
+          (SELECT assignee_id, currency, count(*) AS n, sum(amount_minor) AS a, sum(amount_minor * probability) AS w,
+                  sum(CASE WHEN last_activity_at < :stale THEN 1 ELSE 0 END) AS stale
+             FROM opportunities WHERE team_id = :team AND stage IN {OPEN_SQL} GROUP BY assignee_id, currency) g
+          JOIN {rates_on(':today')} ON r.currency = g.currency GROUP BY g.assignee_id""",
 ]
 RAW_SEARCH = """SELECT id, number, title FROM opportunities WHERE team_id = :team AND search_text LIKE :pattern
                 ORDER BY last_activity_at DESC, id DESC LIMIT 10"""
