@@ -1,6 +1,7 @@
 """The request-handling baseline: a bare Bolt app that acks /opp and replies a constant, on waitress like oppbot.
 
-Same Bolt settings as oppbot's single-workspace app (token, signing secret, process_before_response=False) and the
+Same Bolt settings as oppbot's single-workspace app (token, signing secret, process_before_response=False,
+listener thread pool) and the
 same WSGI server and thread count, so the difference measured is oppbot's own work.
 
     SLACK_API_URL=... SLACK_SIGNING_SECRET=... python -m bench.bare_app --port 3100 --threads 16
@@ -16,12 +17,15 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
+from oppbot.slack.app import listener_executor
+
 REPLY = {"response_type": "ephemeral", "text": "ok"}
 
 
 def build(api_url: str, token: str, secret: str) -> App:
     app = App(token=token, signing_secret=secret, client=WebClient(token=token, base_url=api_url, timeout=10),
-              oauth_settings=None, process_before_response=False)
+              oauth_settings=None, process_before_response=False,
+              listener_executor=listener_executor())  # the same listener thread pool as oppbot's
 
     @app.command("/opp")
     def opp(ack, respond) -> None:
