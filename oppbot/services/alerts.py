@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from oppbot.db import repositories as repo
@@ -88,7 +88,14 @@ def overdue_deals(session: Session, team_id: str, now: datetime, rules: Workspac
 def counts(session: Session, team_id: str, now: datetime) -> tuple[int, int]:
     """(stale, overdue) open deals right now, for the digest."""
     rules = workspaces.load_rules(session, team_id)
-    return len(stale_deals(session, team_id, now, rules)), len(overdue_deals(session, team_id, now, rules))
+    # Counted by the database: loading every stale deal to count it took seconds at 100,000 deals (bench/).
+    stale, overdue = session.execute(
+        select(
+            func.count().filter(_stale_condition(team_id, rules, now)),
+            func.count().filter(Opportunity.stage.in_(OPEN_VALUES), Opportunity.expected_close < rules.today(now)),
+        ).where(Opportunity.team_id == team_id)
+    ).one()
+    return int(stale), int(overdue)
 
 
 def _item(opp: Opportunity, kind: str) -> AlertItem:

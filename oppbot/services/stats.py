@@ -129,10 +129,13 @@ def stats(session: Session, team_id: str, period: Period | None, *, today: date,
         partition_by=StageChange.opportunity_id, order_by=(StageChange.changed_at, StageChange.id))
     nxt_at = func.lead(StageChange.changed_at).over(
         partition_by=StageChange.opportunity_id, order_by=(StageChange.changed_at, StageChange.id))
+    # Entries before the period are never counted, and an entry's next move is never earlier than it: the lower
+    # bound goes inside the window, so the database orders only the period's entries, not the workspace's history.
+    since = [StageChange.changed_at >= low] if period is not None else []
     moves = (
         select(StageChange.to_stage.label("stage"), StageChange.changed_at.label("at"),
                nxt.label("next_stage"), nxt_at.label("next_at"))
-        .where(StageChange.team_id == team_id).subquery()
+        .where(StageChange.team_id == team_id, *since).subquery()
     )
     window_filter = []
     if period is not None:
