@@ -8,7 +8,8 @@ claim, not from there being one scheduler or one delivery.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import threading
+from datetime import datetime, timedelta
 
 import dramatiq
 from slack_sdk import WebClient
@@ -45,10 +46,7 @@ def deliver_digest(
     if claim_id is None:
         return None
     try:
-        with unit_of_work(sessions) as session:
-            since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, period_key)
-            digest = digests.build_digest(session, team_id, now, since=since)
-        message = build_digest_message(digest)
+        message = _digest_message(sessions, team_id, channel_id, period_key, now)
         response = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"])
     except BaseException:
         # Not posted: free the period so the next tick retries it (the claim never lets two posts happen).
@@ -57,6 +55,31 @@ def deliver_digest(
     ts = response.get("ts")
     schedules.complete_claim(sessions, claim_id, ts, sub_id)
     return ts
+
+
+# A workspace's digest is the same for every channel that last heard it at the same time: built once, reused by the
+# other channels' sends for a minute, and rebuilt as soon as anything in the workspace changes (the key holds the
+# latest activity id), so a fan-out to many channels costs one build, not one per channel.
+DIGEST_REUSE = timedelta(seconds=60)
+_built: dict[tuple, tuple[datetime, dict]] = {}
+_built_lock = threading.Lock()
+
+
+def _digest_message(sessions: sessionmaker[Session], team_id: str, channel_id: str, period_key: str,
+                    now: datetime) -> dict:
+    with unit_of_work(sessions) as session:
+        since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, period_key)
+        key = (str(session.get_bind().url), team_id, since, digests.latest_activity_id(session, team_id))
+        with _built_lock:
+            hit = _built.get(key)
+        if hit is not None and timedelta(0) <= now - hit[0] < DIGEST_REUSE:
+            return hit[1]
+        message = build_digest_message(digests.build_digest(session, team_id, now, since=since))
+    with _built_lock:
+        for stale in [k for k, (at, _m) in _built.items() if not timedelta(0) <= now - at < DIGEST_REUSE]:
+            del _built[stale]
+        _built[key] = (now, message)
+    return message
 
 
 def post_digest_now(sessions: sessionmaker[Session], client: WebClient, team_id: str, channel_id: str,

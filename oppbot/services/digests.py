@@ -156,3 +156,8 @@ def build_digest(session: Session, team_id: str, now: datetime, *, since: dateti
         stale_count=stale,
         overdue_count=overdue,
     )
+
+
+def latest_activity_id(session: Session, team_id: str) -> int:
+    """The newest activity row of the workspace (0 if none): a cheap fingerprint of "anything changed"."""
+    return session.scalar(select(func.max(Activity.id)).where(Activity.team_id == team_id)) or 0

@@ -174,3 +174,28 @@ def test_three_schedulers_racing_on_one_database_post_each_digest_once(db_url, s
     with unit_of_work(sessions) as session:
         rows = session.scalars(select(ScheduledSend)).all()
     assert len(rows) == len(channels) and all(r.sent_at and r.message_ts for r in rows)
+
+
+def test_a_fan_out_builds_the_workspaces_digest_once_and_again_after_a_change(sessions, manager, slack, monkeypatch):
+    from oppbot.services import digests
+
+    from integration.helpers import make_deal
+
+    built = []
+    real_build = digests.build_digest
+    monkeypatch.setattr(digests, "build_digest", lambda *a, **kw: built.append(1) or real_build(*a, **kw))
+    channels = [f"CFAN{i}" for i in range(6)]
+    with unit_of_work(sessions) as session:
+        ensure_workspace(session, manager.team_id, default_currency="USD")
+        subs = [schedules.subscribe(session, manager, channel, schedules.DIGEST).id for channel in channels]
+    monday = utc(2026, 11, 30, 9, 5)
+
+    for sub_id in subs[:5]:
+        assert deliver_digest(sessions, client_for(slack), sub_id, "2026-W49", now=monday)
+    assert len(built) == 1
+    assert all(len(posts(slack, channel)) == 1 for channel in channels[:5])
+
+    # Anything new in the workspace (here a deal) makes the next channel's send build afresh.
+    make_deal(sessions, manager, title="Fresh")
+    assert deliver_digest(sessions, client_for(slack), subs[5], "2026-W49", now=monday + timedelta(seconds=10))
+    assert len(built) == 2
