@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -17,6 +16,7 @@ from oppbot.config import get_settings
 from oppbot.slack.app import build_app
 from oppbot.slack.oauth import TokenCipher, client_for_team, installation_store
 from oppbot.slack.server import wsgi_app
+from wsgi_client import call
 
 SECRET = "signing-secret"
 
@@ -40,32 +40,6 @@ def oauth_settings(fake, db_url, monkeypatch):
         OPPBOT_SECRET_KEY="a passphrase only the operator knows",
         SLACK_BOT_TOKEN=None,
     )
-
-
-def call(app, method: str, path: str, *, query: str = "", body: bytes = b"", headers: dict | None = None):
-    """One request through the WSGI application, as waitress would make it."""
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "3000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": "application/json" if body.startswith(b"{") else "application/x-www-form-urlencoded",
-    }
-    for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    captured = {}
-
-    def start_response(status, response_headers):
-        captured["status"] = int(status.split()[0])
-        captured["headers"] = response_headers
-
-    body_out = b"".join(app(environ, start_response))
-    return captured["status"], captured["headers"], body_out
 
 
 def install(app) -> None:

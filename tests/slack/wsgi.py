@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import uuid
@@ -14,34 +13,9 @@ from fakeslack import FakeSlack, sign, slash_command_body
 from oppbot.config import get_settings
 from oppbot.slack.app import build_app
 from oppbot.slack.server import wsgi_app
+from wsgi_client import call  # test_security imports it from here too
 
 SECRET = "wsgi-signing-secret"
-
-
-def call(app, method: str, path: str, *, query: str = "", body: bytes = b"", headers: dict | None = None):
-    """One request through the WSGI application, as waitress would make it: (status, headers, body)."""
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "3000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": "application/json" if body.startswith(b"{") else "application/x-www-form-urlencoded",
-    }
-    for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    captured: dict = {}
-
-    def start_response(status, response_headers):
-        captured["status"] = int(status.split()[0])
-        captured["headers"] = response_headers
-
-    body_out = b"".join(app(environ, start_response))
-    return captured["status"], captured["headers"], body_out
 
 
 def single_token_settings(fake: FakeSlack, db_url: str, **overrides):
