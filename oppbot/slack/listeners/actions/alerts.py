@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -50,19 +51,28 @@ def open_loss_modal(client: WebClient, trigger_id: str, deps: Deps, actor: Actor
 
 
 def register(app: App, deps: Deps) -> None:
-    def snooze(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        ack()
+    def run(body: dict, client: WebClient, respond: Respond, change: Callable[..., object]) -> tuple[Actor, int, object] | None:
+        """After the ack: the clicker's role, then `change(session, actor, number)` in one transaction.
+
+        None when the button carries no deal or the service refused (the refusal is said to the clicker).
+        """
         number = _number(body)
         if number is None:
-            return
+            return None
         actor = resolve_actor(deps, client, _team(body), body["user"]["id"])
         try:
             with unit_of_work(deps.sessions) as session:
-                until = alerts.snooze(session, actor, number)
+                return actor, number, change(session, actor, number)
         except OppbotError as exc:
             _say(respond, exc.message)
-            return
-        _say(respond, f"Alerts for {format_ref(number)} are snoozed until {day(until.date())}.")
+            return None
+
+    def snooze(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        done = run(body, client, respond, alerts.snooze)
+        if done is not None:
+            _actor, number, until = done
+            _say(respond, f"Alerts for {format_ref(number)} are snoozed until {day(until.date())}.")
 
     def close_date(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
@@ -85,16 +95,10 @@ def register(app: App, deps: Deps) -> None:
 
     def claim(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
-        number = _number(body)
-        if number is None:
+        done = run(body, client, respond, opportunities.claim)
+        if done is None:
             return
-        actor = resolve_actor(deps, client, _team(body), body["user"]["id"])
-        try:
-            with unit_of_work(deps.sessions) as session:
-                outcome = opportunities.claim(session, actor, number)
-        except OppbotError as exc:
-            _say(respond, exc.message)
-            return
+        actor, number, outcome = done
         if outcome.changed:
             respond(text=f"<@{actor.user_id}> claimed {format_ref(number)}.", response_type="in_channel",
                     replace_original=False)
