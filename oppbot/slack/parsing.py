@@ -87,6 +87,15 @@ def _ref(args: str, example: str) -> tuple[int, str]:
         raise invalid(exc.message, example, "ref") from None
 
 
+def _only_ref(args: str, verb: str) -> int:
+    """The deal number of a command that takes one deal and nothing else (`won`, `claim`, `unassign`)."""
+    example = f"/opp {verb} #42"
+    number, rest = _ref(args, example)
+    if rest:
+        raise invalid(f"`{verb}` takes one deal, not '{rest[:30]}'.", example)
+    return number
+
+
 # --- commands --------------------------------------------------------------------------------------------------------
 
 
@@ -215,10 +224,7 @@ def parse_move(args: str) -> Move:
 
 
 def parse_won(args: str) -> Won:
-    number, rest = _ref(args, "/opp won #42")
-    if rest:
-        raise invalid(f"`won` takes one deal, not '{rest[:30]}'.", "/opp won #42")
-    return Won(number)
+    return Won(_only_ref(args, "won"))
 
 
 def parse_lost(args: str) -> Lost:
@@ -233,10 +239,7 @@ def parse_lost(args: str) -> Lost:
 
 
 def parse_claim(args: str) -> Claim:
-    number, rest = _ref(args, "/opp claim #42")
-    if rest:
-        raise invalid(f"`claim` takes one deal, not '{rest[:30]}'.", "/opp claim #42")
-    return Claim(number)
+    return Claim(_only_ref(args, "claim"))
 
 
 def parse_assign(args: str) -> Assign:
@@ -251,10 +254,7 @@ def parse_assign(args: str) -> Assign:
 
 
 def parse_unassign(args: str) -> Unassign:
-    number, rest = _ref(args, "/opp unassign #42")
-    if rest:
-        raise invalid(f"`unassign` takes one deal, not '{rest[:30]}'.", "/opp unassign #42")
-    return Unassign(number)
+    return Unassign(_only_ref(args, "unassign"))
 
 
 def parse_note(args: str) -> AddNote:
