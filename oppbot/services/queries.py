@@ -13,6 +13,7 @@ from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import Activity, AssignmentChange, Note, Opportunity, StageChange
 from oppbot.domain.money import minor_units
+from oppbot.domain.periods import Period
 from oppbot.domain.stages import OPEN_STAGES, STAGES, Stage
 from oppbot.domain.workspace import WorkspaceRules
 from oppbot.services import workspaces
@@ -58,7 +59,10 @@ def show(session: Session, actor: Actor, number: int, *, now: datetime | None = 
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
-    """What `/opp list` asks for, already parsed: no Slack in here."""
+    """What `/opp list` (and Home, and the deal picker) asks for, already parsed: no Slack in here.
+
+    `period` is resolved already, so the same list can be paged later by its key (slack/parsing.list_state).
+    """
 
     stages: tuple[Stage, ...] = ()
     mine: bool = False
@@ -66,9 +70,8 @@ class ListQuery:
     unassigned: bool = False
     overdue: bool = False
     stale: bool = False
-    closing_from: object = None
-    closing_to: object = None
-    text: str | None = None
+    period: Period | None = None  # deals expected to close inside it
+    text: str | None = None  # set by /opp search, which shares the list's page and buttons
     open_only: bool = False
 
 
@@ -83,8 +86,8 @@ def list_deals(
         unassigned=query.unassigned,
         overdue_before=rules.today(now) if query.overdue else None,
         stale_cutoffs=rules.stale_cutoffs(now) if query.stale else None,
-        closing_from=query.closing_from,
-        closing_to=query.closing_to,
+        closing_from=query.period.start if query.period else None,
+        closing_to=query.period.end if query.period else None,
         text=query.text,
         open_only=query.open_only,
     )

@@ -10,6 +10,7 @@ from oppbot.domain.errors import InvalidInput
 from oppbot.domain.periods import Period, parse_period
 from oppbot.domain.refs import parse_ref
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
+from oppbot.services.queries import ListQuery
 
 MAX_BULK = 50  # a bulk change touches at most this many deals: one reply must be able to list them all
 
@@ -164,35 +165,8 @@ class BulkAssign:
     user_id: str | None  # None: unassign
 
 
-@dataclass(frozen=True, slots=True)
-class ListArgs:
-    """`/opp list` filters. `period` is resolved already, so the same list can be paged later by its key."""
-
-    stages: tuple[Stage, ...] = ()
-    mine: bool = False
-    assignee_id: str | None = None
-    unassigned: bool = False
-    overdue: bool = False
-    stale: bool = False
-    period: Period | None = None
-    text: str | None = None  # set by /opp search, which shares the list's page and buttons
-
-    def describe(self) -> str:
-        """The filters in words, for the list's header (user text is the caller's to escape)."""
-        parts = [", ".join(s.label for s in self.stages) if self.stages else "all stages"]
-        if self.mine:
-            parts.append("mine")
-        if self.assignee_id:
-            parts.append(f"<@{self.assignee_id}>")
-        if self.unassigned:
-            parts.append("unassigned")
-        if self.overdue:
-            parts.append("overdue")
-        if self.stale:
-            parts.append("stale")
-        if self.period:
-            parts.append(f"closing {self.period.label}")
-        return " · ".join(parts)
+# `/opp list` filters are the service's own query: parsed here, paged by list_state(), read by queries.list_deals.
+ListArgs = ListQuery
 
 
 def parse_show(args: str) -> Show:

@@ -10,7 +10,7 @@ from oppbot.slack.blocks.deal_list import deal_list_message, page_action, stage_
 from oppbot.slack.blocks.pipeline import pipeline_message
 from oppbot.slack.parsing import ListArgs, list_state, parse_list_state
 
-from unit.blockkit import HOSTILE, all_text, assert_no_raw_hostile, assert_valid_message, opportunity
+from unit.blockkit import HOSTILE, all_text, assert_no_raw_hostile, assert_valid_message, mrkdwn_texts, opportunity
 
 TODAY = date(2026, 11, 29)
 
@@ -83,3 +83,11 @@ def test_pipeline_shows_each_stage_and_keeps_currencies_apart():
     single = pipeline_message(Pipeline([PipelineStage(Stage.LEAD, 2, {"USD": usd})]))
     assert_valid_message(single)
     assert "never added up" not in all_text(single)
+
+
+def test_a_list_filtered_by_someone_names_them_as_a_mention_and_a_forged_id_as_text():
+    msg = deal_list_message([], total=0, offset=0, args=ListArgs(assignee_id="U123ABC"))
+    assert "<@U123ABC>" in all_text(msg)
+    forged = deal_list_message([], total=0, offset=0, args=ListArgs(assignee_id="<!channel>"))
+    shown = " ".join(mrkdwn_texts(forged))
+    assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from oppbot.db.models import Opportunity
@@ -13,6 +14,7 @@ from oppbot.slack.parsing import ListArgs, list_state, with_stages
 from oppbot.slack.text import day, escape, money, truncate, user
 
 ROW_PREFIX = "row"
+_USER_ID = re.compile(r"[UW][A-Z0-9_]{1,20}")
 PAGER_BLOCK = "list_pager"
 STAGES_BLOCK = "list_stages"
 
@@ -64,11 +66,31 @@ def stage_buttons(args: ListArgs) -> dict:
     return {"type": "actions", "block_id": STAGES_BLOCK, "elements": elements}
 
 
+def describe(args: ListArgs) -> str:
+    """The filters in words, for the list's header, as mrkdwn: a filtered-by user shows as a mention."""
+    parts = [", ".join(s.label for s in args.stages) if args.stages else "all stages"]
+    if args.mine:
+        parts.append("mine")
+    if args.assignee_id:
+        # A mention only for a real user id: the id may come back from a (forgeable) button value.
+        who = args.assignee_id
+        parts.append(user(who) if _USER_ID.fullmatch(who) else escape(who))
+    if args.unassigned:
+        parts.append("unassigned")
+    if args.overdue:
+        parts.append("overdue")
+    if args.stale:
+        parts.append("stale")
+    if args.period:
+        parts.append(f"closing {escape(args.period.label)}")
+    return " · ".join(parts)
+
+
 def deal_list_message(
     items: Sequence[Opportunity], total: int, offset: int, args: ListArgs, *, title: str = "Deals", limit: int = 10
 ) -> dict:
     """One page of a list or search. `title` is ours; filters and search text are escaped here."""
-    described = escape(args.describe())
+    described = describe(args)
     if args.text:
         described = f"matching “{escape(truncate(args.text, 100))}” · {described}"
     first, last = offset + 1, offset + len(items)

@@ -47,13 +47,8 @@ def outcome_note(done: str, outcome: Outcome) -> str:
 
 
 def list_reply(deps: Deps, actor: Actor, args: parsing.ListArgs, offset: int = 0, title: str = "Deals") -> Reply:
-    query = queries.ListQuery(
-        stages=args.stages, mine=args.mine, assignee_id=args.assignee_id, unassigned=args.unassigned,
-        overdue=args.overdue, stale=args.stale, text=args.text,
-        closing_from=args.period.start if args.period else None, closing_to=args.period.end if args.period else None,
-    )
     with unit_of_work(deps.sessions) as session:
-        page = queries.list_deals(session, actor, query, offset=offset, limit=PAGE_SIZE)
+        page = queries.list_deals(session, actor, args, offset=offset, limit=PAGE_SIZE)
         msg = deal_list_message(page.items, page.total, page.offset, args, title=title, limit=PAGE_SIZE)
     return Reply(text=msg["text"], blocks=msg["blocks"])
 
