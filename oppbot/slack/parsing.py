@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from oppbot.domain.errors import InvalidInput
-from oppbot.domain.periods import Period, parse_period
+from oppbot.domain.periods import parse_period
 from oppbot.domain.refs import parse_ref
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
 from oppbot.services.queries import ListQuery
