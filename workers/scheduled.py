@@ -108,22 +108,24 @@ def deliver_alerts(
         return 0
     try:
         with unit_of_work(sessions) as session:
-            items = alerts.pending_alerts(session, team_id, now)
+            # Each alerts channel hears of a deal once per state; the assignee's DM once, whichever channel ran.
+            items = alerts.pending_alerts(session, team_id, now, channel_id)
+            dm_items = [i for i in alerts.pending_alerts(session, team_id, now) if i.assignee_id]
             today = alerts.workspaces.load_rules(session, team_id).today(now)
         ts = None
         if items:
             summary = build_channel_summary(items, today)
             ts = client.chat_postMessage(channel=channel_id, text=summary["text"], blocks=summary["blocks"]).get("ts")
-            by_assignee: dict[str, list[alerts.AlertItem]] = {}
-            for item in items:
-                if item.assignee_id:
-                    by_assignee.setdefault(item.assignee_id, []).append(item)
-            for assignee, theirs in by_assignee.items():
-                dm = client.conversations_open(users=assignee)["channel"]["id"]
-                message = build_assignee_dm(theirs, today)
-                client.chat_postMessage(channel=dm, text=message["text"], blocks=message["blocks"])
-            with unit_of_work(sessions) as session:
-                alerts.mark_alerted(session, team_id, items, now)
+        by_assignee: dict[str, list[alerts.AlertItem]] = {}
+        for item in dm_items:
+            by_assignee.setdefault(item.assignee_id, []).append(item)
+        for assignee, theirs in by_assignee.items():
+            dm = client.conversations_open(users=assignee)["channel"]["id"]
+            message = build_assignee_dm(theirs, today)
+            client.chat_postMessage(channel=dm, text=message["text"], blocks=message["blocks"])
+        with unit_of_work(sessions) as session:
+            alerts.mark_alerted(session, team_id, items, now, channel_id)
+            alerts.mark_alerted(session, team_id, dm_items, now)
     except BaseException:
         schedules.release_claim(sessions, claim_id)
         raise

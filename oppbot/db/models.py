@@ -338,15 +338,17 @@ class ScheduledSend(Base):
 
 
 class AlertState(Base):
-    """The last alert sent for a deal, keyed on the state it described: a new state or a lapsed snooze re-alerts."""
+    """The last alert a channel (or, under channel_id '', the assignee's DM) got for a deal, keyed on the state it
+    described: a new state or a lapsed snooze re-alerts. The '' row also holds the deal's snooze, for every channel."""
 
     __tablename__ = "alert_states"
-    __table_args__ = (UniqueConstraint("opportunity_id", "kind"),)
+    __table_args__ = (UniqueConstraint("opportunity_id", "kind", "channel_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = team_fk()
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False)
     kind: Mapped[str] = mapped_column(String(10), nullable=False)  # stale | overdue
+    channel_id: Mapped[str] = mapped_column(CHANNEL, nullable=False, default="", server_default="")
     state_key: Mapped[str] = mapped_column(String(100), nullable=False)
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -105,45 +105,67 @@ def _item(opp: Opportunity, kind: str) -> AlertItem:
     )
 
 
-def _owed(row: AlertState | None, key: str, now: datetime) -> bool:
+# The assignee's DM keeps its alert state under channel_id DM, and that row also carries the deal's snooze.
+DM = ""
+
+
+def _owed(row: AlertState | None, key: str, now: datetime, dm_row: AlertState | None) -> bool:
+    """Whether a channel (or the DM) is owed an alert for a deal in state `key`.
+
+    A snooze holds for every channel while the deal stays in the state it was snoozed in; a new state alerts anew.
+    """
+    snooze = dm_row.snoozed_until if dm_row is not None and dm_row.state_key == key else None
+    if snooze is not None and snooze > now:
+        return False
     if row is None or row.state_key != key:
         return True
-    if row.snoozed_until is not None and row.snoozed_until > now:
-        return False
     # Same state: owed again only once a snooze has run out since the last alert.
-    return row.snoozed_until is not None and (row.alerted_at is None or row.alerted_at < row.snoozed_until)
+    return snooze is not None and (row.alerted_at is None or row.alerted_at < snooze)
 
 
-def pending_alerts(session: Session, team_id: str, now: datetime) -> list[AlertItem]:
-    """Stale and overdue deals not yet alerted in their current state and not snoozed."""
+def _states(session: Session, team_id: str, opportunity_ids: set[int], channels: set[str]) -> dict:
+    return {
+        (row.opportunity_id, row.kind, row.channel_id): row
+        for row in session.scalars(
+            select(AlertState).where(
+                AlertState.team_id == team_id,
+                AlertState.opportunity_id.in_(opportunity_ids),
+                AlertState.channel_id.in_(channels),
+            )
+        )
+    }
+
+
+def pending_alerts(session: Session, team_id: str, now: datetime, channel_id: str = DM) -> list[AlertItem]:
+    """Stale and overdue deals that `channel_id` (DM: the assignees) has not been told of in their current state,
+    and that are not snoozed."""
     rules = workspaces.load_rules(session, team_id)
     candidates = [_item(o, STALE) for o in stale_deals(session, team_id, now, rules)]
     candidates += [_item(o, OVERDUE) for o in overdue_deals(session, team_id, now, rules)]
     if not candidates:
         return []
-    states = {
-        (row.opportunity_id, row.kind): row
-        for row in session.scalars(
-            select(AlertState).where(
-                AlertState.team_id == team_id,
-                AlertState.opportunity_id.in_({c.opportunity_id for c in candidates}),
-            )
-        )
-    }
-    return [c for c in candidates if _owed(states.get((c.opportunity_id, c.kind)), c.state_key, now)]
+    states = _states(session, team_id, {c.opportunity_id for c in candidates}, {channel_id, DM})
+    return [
+        c for c in candidates
+        if _owed(states.get((c.opportunity_id, c.kind, channel_id)), c.state_key, now,
+                 states.get((c.opportunity_id, c.kind, DM)))
+    ]
 
 
-def mark_alerted(session: Session, team_id: str, items: Sequence[AlertItem], now: datetime) -> None:
-    """Remember what was alerted, so the same state is not alerted again tomorrow."""
+def mark_alerted(
+    session: Session, team_id: str, items: Sequence[AlertItem], now: datetime, channel_id: str = DM
+) -> None:
+    """Remember what `channel_id` was told, so the same state is not alerted there again tomorrow."""
+    if not items:
+        return
+    states = _states(session, team_id, {i.opportunity_id for i in items}, {channel_id})
     for item in items:
-        row = session.scalar(
-            select(AlertState).where(AlertState.opportunity_id == item.opportunity_id, AlertState.kind == item.kind)
-        )
+        row = states.get((item.opportunity_id, item.kind, channel_id))
         if row is None:
             session.add(
                 AlertState(
-                    team_id=team_id, opportunity_id=item.opportunity_id, kind=item.kind, state_key=item.state_key,
-                    alerted_at=now,
+                    team_id=team_id, opportunity_id=item.opportunity_id, kind=item.kind, channel_id=channel_id,
+                    state_key=item.state_key, alerted_at=now,
                 )
             )
         else:
@@ -164,11 +186,15 @@ def snooze(session: Session, actor: Actor, number: int, *, now: datetime | None 
     until = now + timedelta(days=days)
     for kind in (STALE, OVERDUE):
         key = state_key(kind, opp)
-        row = session.scalar(select(AlertState).where(AlertState.opportunity_id == opp.id, AlertState.kind == kind))
+        row = session.scalar(
+            select(AlertState).where(
+                AlertState.opportunity_id == opp.id, AlertState.kind == kind, AlertState.channel_id == DM
+            )
+        )
         if row is None:
             session.add(
-                AlertState(team_id=actor.team_id, opportunity_id=opp.id, kind=kind, state_key=key, alerted_at=now,
-                           snoozed_until=until)
+                AlertState(team_id=actor.team_id, opportunity_id=opp.id, kind=kind, channel_id=DM, state_key=key,
+                           alerted_at=now, snoozed_until=until)
             )
         else:
             row.state_key = key

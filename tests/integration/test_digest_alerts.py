@@ -189,6 +189,29 @@ def test_a_snoozed_deal_comes_back_only_when_the_snooze_ends(sessions, slack, al
     assert len(dms(slack, rep.user_id)) == 1
 
 
+def test_a_second_alerts_channel_gets_its_own_summary_while_assignees_are_told_once(
+    sessions, slack, alert_deals, manager, rep, other_rep
+):
+    with unit_of_work(sessions) as session:
+        second = schedules.subscribe(session, manager, "CALERTS2", schedules.ALERTS, time_of_day="08:00")
+        session.get(ScheduleSubscription, second.id).created_at = NOW - timedelta(days=30)
+
+    assert run_alerts(sessions, slack, alert_deals["sub"], NOW) == 3
+    assert run_alerts(sessions, slack, second.id, NOW) == 3
+    for channel in (ALERTS_CHANNEL, "CALERTS2"):
+        assert len([c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == channel]) == 1
+    assert len(dms(slack, rep.user_id)) == 1 and len(dms(slack, other_rep.user_id)) == 1
+
+    # A snooze is the deal's, not a channel's: neither channel hears of the snoozed lead again while it lasts.
+    with unit_of_work(sessions) as session:
+        alerts.snooze(session, rep, alert_deals["stale_lead"], now=NOW)
+        assert all(
+            item.number != alert_deals["stale_lead"]
+            for channel in (ALERTS_CHANNEL, "CALERTS2", "CNEW")
+            for item in alerts.pending_alerts(session, manager.team_id, NOW + timedelta(days=1), channel)
+        )
+
+
 # --- buttons, through Bolt and the fake Slack ------------------------------------------------------------------------
 
 
