@@ -23,6 +23,28 @@ class InvalidInput(OppbotError):
         return cls({name: message})
 
 
+class FieldErrors:
+    """Collects every field's problem so a form can show them all at once, each beside its field."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def check(self, fn, *args):
+        """fn(*args), or None with its errors kept when it raises InvalidInput."""
+        try:
+            return fn(*args)
+        except InvalidInput as exc:
+            self.errors.update(exc.errors)
+            return None
+
+    def add(self, name: str, message: str) -> None:
+        self.errors[name] = message
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)
+
+
 class NotFound(OppbotError):
     """Missing, or belonging to another workspace: the two must read the same."""
 

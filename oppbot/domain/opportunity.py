@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from oppbot.domain.errors import InvalidInput
+from oppbot.domain.errors import FieldErrors, InvalidInput
 from oppbot.domain.money import normalise_currency, parse_amount
 from oppbot.domain.probability import parse_probability
 from oppbot.domain.stages import Stage, parse_stage
@@ -182,19 +182,12 @@ class ValidDraft:
 
 def validate_draft(draft: Draft, *, default_currency: str) -> ValidDraft:
     """Every field checked; all problems reported at once (a modal shows each beside its field)."""
-    errors: dict[str, str] = {}
-
-    def check(fn, *args):
-        try:
-            return fn(*args)
-        except InvalidInput as exc:
-            errors.update(exc.errors)
-            return None
-
+    fields = FieldErrors()
+    check = fields.check
     title = check(validate_title, draft.title)
     customer = draft.customer
     if customer is None:
-        errors["customer"] = "Choose a customer: an individual or an organization."
+        fields.add("customer", "Choose a customer: an individual or an organization.")
     currency = check(normalise_currency, draft.currency or default_currency)
     amount = None
     if currency:
@@ -206,8 +199,7 @@ def validate_draft(draft: Draft, *, default_currency: str) -> ValidDraft:
     expected_close = check(parse_date, draft.expected_close)
     description = check(validate_description, draft.description)
     external_ref = check(validate_external_ref, draft.external_ref)
-    if errors:
-        raise InvalidInput(errors)
+    fields.raise_any()
     return ValidDraft(
         title=title,
         customer=customer,

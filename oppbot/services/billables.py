@@ -19,7 +19,7 @@ from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import Billable, Opportunity
 from oppbot.domain import billing
-from oppbot.domain.errors import InvalidInput, NotFound
+from oppbot.domain.errors import FieldErrors, InvalidInput, NotFound
 from oppbot.domain.opportunity import FieldChange
 from oppbot.domain.refs import format_ref
 from oppbot.services.catalog import get_service
@@ -99,22 +99,15 @@ def add_billable(
     """A catalog line (service_id; description and price from the catalog unless given) or a custom line."""
     opp = repo.get_opportunity(session, actor.team_id, number)
     require_edit(actor, opp, "change the billables of")
-    errors: dict[str, str] = {}
-
-    def check(fn, *args):
-        try:
-            return fn(*args)
-        except InvalidInput as exc:
-            errors.update(exc.errors)
-            return None
-
+    fields = FieldErrors()
+    check = fields.check
     qty = check(billing.parse_quantity, quantity)
     if service_id is not None:
         service = get_service(session, actor, service_id)
         if not service.active:
-            errors["service"] = f"“{service.name}” was retired from the catalog; choose another service."
+            fields.add("service", f"“{service.name}” was retired from the catalog; choose another service.")
         elif service.currency != opp.currency:
-            errors["service"] = currency_mismatch_message(service.name, service.currency, opp.number, opp.currency)
+            fields.add("service", currency_mismatch_message(service.name, service.currency, opp.number, opp.currency))
         text = check(billing.validate_description, description if description not in (None, "") else service.name)
         price_minor = service.unit_price_minor
         if unit_price not in (None, ""):
@@ -124,8 +117,7 @@ def add_billable(
         text = check(billing.validate_description, description)
         price = check(billing.parse_unit_price, unit_price, opp.currency)
         price_minor = billing.to_minor(price, opp.currency) if price is not None else 0
-    if errors:
-        raise InvalidInput(errors)
+    fields.raise_any()
     count = len(_lines(session, actor.team_id, opp.id))
     if count >= BILLABLES_MAX:
         raise InvalidInput.field("description", f"A deal holds {BILLABLES_MAX} billable lines at most.")
@@ -171,7 +163,7 @@ def edit_billable(
 ) -> BillableOutcome:
     """Change the fields given (None: unchanged); the unit price stays in the deal's currency."""
     line, opp = _load_line(session, actor, billable_id)
-    errors: dict[str, str] = {}
+    fields = FieldErrors()
     changes: list[FieldChange] = []
     for name, raw, parse in (
         ("description", description, billing.validate_description),
@@ -179,25 +171,20 @@ def edit_billable(
     ):
         if raw is None:
             continue
-        try:
-            value = parse(raw)
-        except InvalidInput as exc:
-            errors.update(exc.errors)
+        value = fields.check(parse, raw)
+        if value is None:
             continue
         before = getattr(line, name)
         if (Decimal(before) != value) if name == "quantity" else (before != value):
             changes.append(FieldChange(name, before, value))
             setattr(line, name, value)
-    if unit_price is not None:
-        try:
-            minor = billing.to_minor(billing.parse_unit_price(unit_price, line.currency), line.currency)
-            if minor != line.unit_price_minor:
-                changes.append(FieldChange("unit_price_minor", line.unit_price_minor, minor))
-                line.unit_price_minor = minor
-        except InvalidInput as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise InvalidInput(errors)
+    price = fields.check(billing.parse_unit_price, unit_price, line.currency) if unit_price is not None else None
+    if price is not None:
+        minor = billing.to_minor(price, line.currency)
+        if minor != line.unit_price_minor:
+            changes.append(FieldChange("unit_price_minor", line.unit_price_minor, minor))
+            line.unit_price_minor = minor
+    fields.raise_any()
     if not changes:
         return BillableOutcome(opp, line)
     with _conflicts_as_errors(opp.number):
