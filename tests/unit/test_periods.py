@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from oppbot.domain.errors import InvalidInput
-from oppbot.domain.periods import month, parse_period, quarter, quarter_of
+from oppbot.domain.periods import is_period_word, month, parse_period, quarter, quarter_of, snapshot_due_periods
 
 TODAY = date(2026, 11, 29)
 
@@ -15,6 +15,7 @@ TODAY = date(2026, 11, 29)
     "text, start, end, key",
     [
         ("this-month", date(2026, 11, 1), date(2026, 11, 30), "2026-11"),
+        ("This-Month", date(2026, 11, 1), date(2026, 11, 30), "2026-11"),
         ("this month", date(2026, 11, 1), date(2026, 11, 30), "2026-11"),
         ("next-month", date(2026, 12, 1), date(2026, 12, 31), "2026-12"),
         ("last-month", date(2026, 10, 1), date(2026, 10, 31), "2026-10"),
@@ -83,3 +84,12 @@ def test_any_text_is_a_period_or_an_invalid_input(text):
         assert exc.message
     else:
         assert period.start <= period.end
+
+
+def test_period_words_are_recognised_for_argument_parsing():
+    assert is_period_word("2026-Q4") and is_period_word("this-month")
+    assert not is_period_word("lead") and not is_period_word("mine")
+
+
+def test_snapshots_are_due_for_the_current_month_and_quarter():
+    assert [p.key for p in snapshot_due_periods(date(2026, 10, 1))] == ["2026-10", "2026-Q4"]
