@@ -18,6 +18,10 @@ run: $(STAMP)
 	$(BIN)/oppbot db upgrade
 	$(BIN)/oppbot dev
 
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -23,9 +23,14 @@ REPLY = {"response_type": "ephemeral", "text": "ok"}
 
 
 def build(api_url: str, token: str, secret: str) -> App:
-    app = App(token=token, signing_secret=secret, client=WebClient(token=token, base_url=api_url, timeout=10),
-              oauth_settings=None, process_before_response=False,
-              listener_executor=listener_executor())  # the same listener thread pool as oppbot's
+    app = App(
+        token=token,
+        signing_secret=secret,
+        client=WebClient(token=token, base_url=api_url, timeout=10),
+        oauth_settings=None,
+        process_before_response=False,
+        listener_executor=listener_executor(),
+    )  # the same listener thread pool as oppbot's
 
     @app.command("/opp")
     def opp(ack, respond) -> None:
@@ -41,8 +46,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
-    app = build(os.environ["SLACK_API_URL"], os.environ.get("SLACK_BOT_TOKEN", "xoxb-test"),
-                os.environ["SLACK_SIGNING_SECRET"])
+    app = build(
+        os.environ["SLACK_API_URL"], os.environ.get("SLACK_BOT_TOKEN", "xoxb-test"), os.environ["SLACK_SIGNING_SECRET"]
+    )
     handler = SlackRequestHandler(app, path="/slack/events")
 
     def application(environ, start_response):

@@ -19,7 +19,7 @@ from fakeslack import FakeSlack, sign, slash_command_body  # noqa: E402
 SECRET = "bench-secret"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/oppbot_bench"
 
-__all__ = ["FakeSlack", "sign", "slash_command_body", "SECRET", "DEFAULT_PG"]
+__all__ = ["DEFAULT_PG", "SECRET", "FakeSlack", "sign", "slash_command_body"]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -36,8 +36,9 @@ def ratio(ours: float, base: float) -> float:
 def line(name: str, ours: float, base: float, unit: str = "ms", target: float | None = None) -> dict:
     r = ratio(ours, base)
     verdict = "" if target is None else ("  MET" if r <= target else f"  MISSED (target ≤{target}×)")
-    print(f"{name:<44} oppbot {ours:10.2f} {unit}   baseline {base:10.2f} {unit}   ratio {r:6.2f}×{verdict}",
-          flush=True)
+    print(
+        f"{name:<44} oppbot {ours:10.2f} {unit}   baseline {base:10.2f} {unit}   ratio {r:6.2f}×{verdict}", flush=True
+    )
     return {"name": name, "ours": ours, "base": base, "unit": unit, "ratio": r, "target": target}
 
 
@@ -47,7 +48,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(argv: list[str], env: dict[str, str], url: str, log_path: Path, timeout: float = 60) -> subprocess.Popen:
+def start_server(
+    argv: list[str], env: dict[str, str], url: str, log_path: Path, timeout: float = 60
+) -> subprocess.Popen:
     """Start a subprocess HTTP server and wait until GET {url}/healthz answers 200."""
     log = open(log_path, "wb")
     process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -85,7 +88,10 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "REDIS_URL", "DATABASE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "REDIS_URL", "DATABASE_URL")
+    }
     env.update(PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
     return env

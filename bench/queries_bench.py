@@ -36,6 +36,7 @@ from oppbot.services.workspaces import load_rules
 OPEN = ("lead", "qualification", "proposal", "negotiation")
 OPEN_SQL = "('lead', 'qualification', 'proposal', 'negotiation')"
 
+
 # Rates per currency: the row with the latest effective_date <= :day (rates are few; the join is per group).
 def rates_on(day: str) -> str:
     return f"""(SELECT f.currency, f.rate FROM fx_rates f
@@ -51,7 +52,7 @@ def by_stage(where: str) -> str:
                (SELECT stage, currency, count(*) AS n, sum(amount_minor) AS a, sum(amount_minor * probability) AS w
                   FROM opportunities WHERE team_id = :team AND stage IN {OPEN_SQL} {where}
                  GROUP BY stage, currency) g
-               JOIN {rates_on(':today')} ON r.currency = g.currency GROUP BY g.stage"""
+               JOIN {rates_on(":today")} ON r.currency = g.currency GROUP BY g.stage"""
 
 
 # Rate intervals [from, to) per currency, for converting each won deal at the rate of its close date.
@@ -71,15 +72,17 @@ MOVES = """(SELECT to_stage AS stage, changed_at AS at,
                    lead(to_stage) OVER (PARTITION BY opportunity_id ORDER BY changed_at, id) AS next_stage,
                    lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at, id) AS next_at
               FROM stage_history WHERE team_id = :team AND changed_at >= :low) m"""
-ORDER = "CASE {c} WHEN 'lead' THEN 0 WHEN 'qualification' THEN 1 WHEN 'proposal' THEN 2 " \
-        "WHEN 'negotiation' THEN 3 WHEN 'closed_won' THEN 4 WHEN 'closed_lost' THEN 5 ELSE -1 END"
+ORDER = (
+    "CASE {c} WHEN 'lead' THEN 0 WHEN 'qualification' THEN 1 WHEN 'proposal' THEN 2 "
+    "WHEN 'negotiation' THEN 3 WHEN 'closed_won' THEN 4 WHEN 'closed_lost' THEN 5 ELSE -1 END"
+)
 RAW_STATS = [
     """SELECT stage, count(*) FROM opportunities WHERE team_id = :team AND closed_at >= :low AND closed_at < :high
         AND stage IN ('closed_won', 'closed_lost') GROUP BY stage""",
     f"""SELECT o.amount_minor * r.rate, o.created_at, o.closed_at FROM opportunities o
           JOIN {INTERVALS} ON r.currency = o.currency AND o.closed_at >= r.d0 AND (r.d1 IS NULL OR o.closed_at < r.d1)
          WHERE o.team_id = :team AND o.stage = 'closed_won' AND o.closed_at >= :low AND o.closed_at < :high""",
-    f"""SELECT m.stage, count(*), sum(CASE WHEN {ORDER.format(c='m.next_stage')} > {ORDER.format(c='m.stage')}
+    f"""SELECT m.stage, count(*), sum(CASE WHEN {ORDER.format(c="m.next_stage")} > {ORDER.format(c="m.stage")}
                                           AND m.next_stage <> 'closed_lost' THEN 1 ELSE 0 END)
          FROM {MOVES} WHERE m.stage IN {OPEN_SQL} AND m.at >= :low AND m.at < :high GROUP BY m.stage""",
     f"""SELECT m.stage, m.at, m.next_at FROM {MOVES}
@@ -100,7 +103,7 @@ RAW_STATS = [
           (SELECT assignee_id, currency, count(*) AS n, sum(amount_minor) AS a, sum(amount_minor * probability) AS w,
                   sum(CASE WHEN last_activity_at < :stale THEN 1 ELSE 0 END) AS stale
              FROM opportunities WHERE team_id = :team AND stage IN {OPEN_SQL} GROUP BY assignee_id, currency) g
-          JOIN {rates_on(':today')} ON r.currency = g.currency GROUP BY g.assignee_id""",
+          JOIN {rates_on(":today")} ON r.currency = g.currency GROUP BY g.assignee_id""",
 ]
 RAW_SEARCH = """SELECT id, number, title FROM opportunities WHERE team_id = :team AND search_text LIKE :pattern
                 ORDER BY last_activity_at DESC, id DESC LIMIT 10"""
@@ -130,16 +133,26 @@ def aggregates(engine, team: str, repeat: int) -> list[dict]:
     today = rules.today(now)
     period = quarter_of(today)
     low, high = local_midnight(period.start, rules.zone), local_midnight(period.end + timedelta(days=1), rules.zone)
-    params = dict(team=team, rep=rules.reporting_currency, today=today, start=period.start, end=period.end,
-                  low=low, high=high, stale=now - timedelta(days=30))
+    params = dict(
+        team=team,
+        rep=rules.reporting_currency,
+        today=today,
+        start=period.start,
+        end=period.end,
+        low=low,
+        high=high,
+        stale=now - timedelta(days=30),
+    )
     if engine.dialect.name == "sqlite":  # stored as naive UTC text there
-        params.update(low=low.replace(tzinfo=None), high=high.replace(tzinfo=None),
-                      stale=params["stale"].replace(tzinfo=None))
+        params.update(
+            low=low.replace(tzinfo=None), high=high.replace(tzinfo=None), stale=params["stale"].replace(tzinfo=None)
+        )
 
     def ours(fn):
         def call():
             with sessions() as s:
                 fn(s)
+
         return call
 
     results = []
@@ -151,8 +164,9 @@ def aggregates(engine, team: str, repeat: int) -> list[dict]:
     for name, fn, raw in cases:
         mine = timed(fn, repeat)
         base = timed(lambda raw=raw: run_raw(engine, raw, params), repeat)
-        results.append(line(f"{name} median", statistics.median(mine) * 1000, statistics.median(base) * 1000,
-                            target=1.5))
+        results.append(
+            line(f"{name} median", statistics.median(mine) * 1000, statistics.median(base) * 1000, target=1.5)
+        )
     return results
 
 
@@ -177,16 +191,28 @@ def search(engine, team: str, repeat: int) -> list[dict]:
             page_only.append(time.perf_counter() - started)
             started = time.perf_counter()
             with engine.connect() as conn:
-                conn.execute(text(f"SELECT count(*) FROM opportunities WHERE team_id = :team AND {where}"),
-                             params).scalar()
+                conn.execute(
+                    text(f"SELECT count(*) FROM opportunities WHERE team_id = :team AND {where}"), params
+                ).scalar()
                 conn.execute(text(RAW_SEARCH.replace("search_text LIKE :pattern", where)), params).fetchall()
             with_count.append(time.perf_counter() - started)
-    return [line("search p95 (vs raw indexed page)", percentile(mine, 95) * 1000,
-                 percentile(page_only, 95) * 1000, target=1.5),
-            line("search p95 (vs raw indexed count + page)", percentile(mine, 95) * 1000,
-                 percentile(with_count, 95) * 1000, target=1.5),
-            line("search p50 (vs raw indexed count + page)", percentile(mine, 50) * 1000,
-                 percentile(with_count, 50) * 1000)]
+    return [
+        line(
+            "search p95 (vs raw indexed page)",
+            percentile(mine, 95) * 1000,
+            percentile(page_only, 95) * 1000,
+            target=1.5,
+        ),
+        line(
+            "search p95 (vs raw indexed count + page)",
+            percentile(mine, 95) * 1000,
+            percentile(with_count, 95) * 1000,
+            target=1.5,
+        ),
+        line(
+            "search p50 (vs raw indexed count + page)", percentile(mine, 50) * 1000, percentile(with_count, 50) * 1000
+        ),
+    ]
 
 
 class Counter:
@@ -207,8 +233,9 @@ def statement_counts(url: str, teams: list[tuple[str, int]]) -> list[dict]:
 
     fake = FakeSlack().start()
     engine = make_engine(url)
-    settings = Settings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url,
-                        DATABASE_URL=url)
+    settings = Settings(
+        SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url, DATABASE_URL=url
+    )
     app = build_app(settings, sessions=session_factory(engine))
     counter = Counter(engine)
     commands = ["list", "show #{n}", "forecast", "pipeline", "search renewal", "stats", "list overdue"]
@@ -221,10 +248,13 @@ def statement_counts(url: str, teams: list[tuple[str, int]]) -> list[dict]:
                 counts = []
                 for _ in range(2):  # the first warms the users.info cache; the second is the steady state
                     key = uuid.uuid4().hex
-                    body = slash_command_body(body_text, team_id=team, user_id=user, channel_id="CBENCH",
-                                              response_url=fake.response_url(key))
-                    headers = {"content-type": ["application/x-www-form-urlencoded"],
-                               **{k.lower(): [v] for k, v in sign(SECRET, body).items()}}
+                    body = slash_command_body(
+                        body_text, team_id=team, user_id=user, channel_id="CBENCH", response_url=fake.response_url(key)
+                    )
+                    headers = {
+                        "content-type": ["application/x-www-form-urlencoded"],
+                        **{k.lower(): [v] for k, v in sign(SECRET, body).items()},
+                    }
                     before = counter.count
                     app.dispatch(BoltRequest(body=body.decode(), headers=headers))
                     fake.wait_for_responses(1, timeout=60, key=key)
@@ -236,8 +266,10 @@ def statement_counts(url: str, teams: list[tuple[str, int]]) -> list[dict]:
         results = []
         for command, counts in table.items():
             equal = len(set(counts)) == 1
-            print(f"/opp {command:<23}" + "".join(f"{c:>24}" for c in counts) + ("   equal" if equal else "   DIFFER"),
-                  flush=True)
+            print(
+                f"/opp {command:<23}" + "".join(f"{c:>24}" for c in counts) + ("   equal" if equal else "   DIFFER"),
+                flush=True,
+            )
             results.append({"name": f"statements /opp {command}", "counts": counts, "equal": equal})
         return results
     finally:

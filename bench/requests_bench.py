@@ -21,14 +21,32 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import (
-    DEFAULT_PG, SECRET, FakeSlack, base_env, free_port, line, peak_rss_mb, percentile, sign, slash_command_body,
-    start_server, stop_server,
+    DEFAULT_PG,
+    SECRET,
+    FakeSlack,
+    base_env,
+    free_port,
+    line,
+    peak_rss_mb,
+    percentile,
+    sign,
+    slash_command_body,
+    start_server,
+    stop_server,
 )
 from bench.seed import rep_id, team_id
 
 
-def run_load(fake: FakeSlack, url: str, team: str, texts: Callable[[int], str], user: str, clients: int,
-             requests: int, timeout: float = 30.0) -> tuple[list[float], list[float], int]:
+def run_load(
+    fake: FakeSlack,
+    url: str,
+    team: str,
+    texts: Callable[[int], str],
+    user: str,
+    clients: int,
+    requests: int,
+    timeout: float = 30.0,
+) -> tuple[list[float], list[float], int]:
     """`requests` commands spread over `clients` closed-loop threads: (ack seconds, reply seconds, failures)."""
     acks: list[float] = []
     replies: list[float] = []
@@ -43,8 +61,9 @@ def run_load(fake: FakeSlack, url: str, team: str, texts: Callable[[int], str], 
             if i is None:
                 return
             key = uuid.uuid4().hex
-            body = slash_command_body(texts(i), team_id=team, user_id=user, channel_id="CBENCH",
-                                      response_url=fake.response_url(key))
+            body = slash_command_body(
+                texts(i), team_id=team, user_id=user, channel_id="CBENCH", response_url=fake.response_url(key)
+            )
             headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
             request = urllib.request.Request(f"{url}/slack/events", data=body, method="POST", headers=headers)
             wall, started = time.time(), time.monotonic()
@@ -84,16 +103,39 @@ def main(argv: list[str] | None = None) -> int:
 
     fake = FakeSlack().start()
     env = base_env()
-    env.update(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url,
-               DATABASE_URL=args.database_url)
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-bench",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.base_url,
+        DATABASE_URL=args.database_url,
+    )
     logs = Path("/tmp/oppbot-bench")
     logs.mkdir(exist_ok=True)
     ours_port, bare_port = free_port(), free_port()
     ours_url, bare_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{bare_port}"
-    ours = start_server([sys.executable, "-m", "oppbot.cli", "serve", "--host", "127.0.0.1", "--port",
-                         str(ours_port), "--threads", str(args.threads)], env, ours_url, logs / "serve.log")
-    bare = start_server([sys.executable, "-m", "bench.bare_app", "--port", str(bare_port), "--threads",
-                         str(args.threads)], env, bare_url, logs / "bare.log")
+    ours = start_server(
+        [
+            sys.executable,
+            "-m",
+            "oppbot.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(ours_port),
+            "--threads",
+            str(args.threads),
+        ],
+        env,
+        ours_url,
+        logs / "serve.log",
+    )
+    bare = start_server(
+        [sys.executable, "-m", "bench.bare_app", "--port", str(bare_port), "--threads", str(args.threads)],
+        env,
+        bare_url,
+        logs / "bare.log",
+    )
     team, user = team_id(args.workspace), rep_id(args.workspace, 1)
     rng = random.Random(7)
     commands = {
@@ -109,32 +151,46 @@ def main(argv: list[str] | None = None) -> int:
         run_load(fake, bare_url, team, commands["list"], user, 4, 8)
         problems = list(fake.violations) + list(fake.errors)
         fake.reset()
-        print(f"{args.clients} clients, {args.requests} requests per command, {args.threads} server threads, "
-              f"workspace {team}", flush=True)
+        print(
+            f"{args.clients} clients, {args.requests} requests per command, {args.threads} server threads, "
+            f"workspace {team}",
+            flush=True,
+        )
         t0 = time.monotonic()
-        base_acks, base_replies, base_fail = run_load(fake, bare_url, team, commands["list"], user, args.clients,
-                                                      args.requests)
+        base_acks, base_replies, base_fail = run_load(
+            fake, bare_url, team, commands["list"], user, args.clients, args.requests
+        )
         print(f"bare Bolt: {args.requests} requests in {time.monotonic() - t0:.1f}s, {base_fail} failed", flush=True)
         fake.reset()
         for name, texts in commands.items():
             t0 = time.monotonic()
             acks, replies, failed = run_load(fake, ours_url, team, texts, user, args.clients, args.requests)
-            print(f"/opp {name}: {args.requests} requests in {time.monotonic() - t0:.1f}s, {failed} failed",
-                  flush=True)
+            print(f"/opp {name}: {args.requests} requests in {time.monotonic() - t0:.1f}s, {failed} failed", flush=True)
             problems += list(fake.violations) + list(fake.errors)
             fake.reset()
             for p in (50, 99):
-                results.append(line(f"/opp {name} reply p{p}", percentile(replies, p) * 1000,
-                                    percentile(base_replies, p) * 1000, target=2.0))
+                results.append(
+                    line(
+                        f"/opp {name} reply p{p}",
+                        percentile(replies, p) * 1000,
+                        percentile(base_replies, p) * 1000,
+                        target=2.0,
+                    )
+                )
                 results[-1]["absolute_ok"] = percentile(replies, p) < 1.0
             for p in (50, 99):
-                results.append(line(f"/opp {name} ack p{p}", percentile(acks, p) * 1000,
-                                    percentile(base_acks, p) * 1000, target=2.0))
+                results.append(
+                    line(
+                        f"/opp {name} ack p{p}", percentile(acks, p) * 1000, percentile(base_acks, p) * 1000, target=2.0
+                    )
+                )
             results[-1]["failures"] = failed
         rss_ours, rss_bare = peak_rss_mb(ours.pid), peak_rss_mb(bare.pid)
         results.append(line("web process peak RSS (VmHWM)", rss_ours, rss_bare, unit="MB"))
-        print(f"peak RSS under 300 MB: {'MET' if rss_ours < 300 else 'MISSED'}; fake Slack problems: {problems[:5]}",
-              flush=True)
+        print(
+            f"peak RSS under 300 MB: {'MET' if rss_ours < 300 else 'MISSED'}; fake Slack problems: {problems[:5]}",
+            flush=True,
+        )
     finally:
         stop_server(ours)
         stop_server(bare)

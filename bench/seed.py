@@ -37,19 +37,54 @@ from oppbot.domain.stages import Stage
 
 CURRENCIES = ("USD", "EUR", "NOK")  # USD is the reporting currency
 RATES = {  # units of USD per 1 unit, from each date on
-    "EUR": [(date(2024, 1, 1), Decimal("1.08")), (date(2025, 7, 1), Decimal("1.12")), (date(2026, 7, 1), Decimal("1.10"))],
-    "NOK": [(date(2024, 1, 1), Decimal("0.094")), (date(2025, 7, 1), Decimal("0.097")), (date(2026, 7, 1), Decimal("0.091"))],
+    "EUR": [
+        (date(2024, 1, 1), Decimal("1.08")),
+        (date(2025, 7, 1), Decimal("1.12")),
+        (date(2026, 7, 1), Decimal("1.10")),
+    ],
+    "NOK": [
+        (date(2024, 1, 1), Decimal("0.094")),
+        (date(2025, 7, 1), Decimal("0.097")),
+        (date(2026, 7, 1), Decimal("0.091")),
+    ],
     "USD": [(date(2024, 1, 1), Decimal("1"))],
 }
 STAGE_WEIGHTS = [
-    (Stage.LEAD, 20), (Stage.QUALIFICATION, 15), (Stage.PROPOSAL, 15), (Stage.NEGOTIATION, 10),
-    (Stage.CLOSED_WON, 20), (Stage.CLOSED_LOST, 20),
+    (Stage.LEAD, 20),
+    (Stage.QUALIFICATION, 15),
+    (Stage.PROPOSAL, 15),
+    (Stage.NEGOTIATION, 10),
+    (Stage.CLOSED_WON, 20),
+    (Stage.CLOSED_LOST, 20),
 ]
 PATH = [Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION]
-PROBABILITY = {Stage.LEAD: 10, Stage.QUALIFICATION: 25, Stage.PROPOSAL: 50, Stage.NEGOTIATION: 75,
-               Stage.CLOSED_WON: 100, Stage.CLOSED_LOST: 0}
-WORDS = ("renewal", "expansion", "pilot", "licence", "upgrade", "migration", "support", "rollout", "audit",
-         "training", "integration", "hardware", "consulting", "platform", "analytics", "security", "cloud")
+PROBABILITY = {
+    Stage.LEAD: 10,
+    Stage.QUALIFICATION: 25,
+    Stage.PROPOSAL: 50,
+    Stage.NEGOTIATION: 75,
+    Stage.CLOSED_WON: 100,
+    Stage.CLOSED_LOST: 0,
+}
+WORDS = (
+    "renewal",
+    "expansion",
+    "pilot",
+    "licence",
+    "upgrade",
+    "migration",
+    "support",
+    "rollout",
+    "audit",
+    "training",
+    "integration",
+    "hardware",
+    "consulting",
+    "platform",
+    "analytics",
+    "security",
+    "cloud",
+)
 SYLLABLES = ("ka", "lo", "mi", "ver", "tan", "dor", "sel", "quin", "bra", "nor", "fjell", "vik", "hav", "sol")
 REASONS = ("price", "competitor", "timing", "no budget", "no decision")
 REPS_PER_WORKSPACE = 20
@@ -101,7 +136,7 @@ class Writer:
         else:
             with self.engine.begin() as conn:
                 for start in range(0, len(rows), BATCH):
-                    conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows[start:start + BATCH]])
+                    conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows[start : start + BATCH]])
 
 
 def next_id(engine: Engine, model) -> int:
@@ -116,35 +151,103 @@ def seed_workspace(engine: Engine, writer: Writer, ws: int, deals: int, now: dat
     counts: dict[str, int] = {}
     with engine.begin() as conn:
         conn.execute(Workspace.__table__.delete().where(Workspace.team_id == team))
-        conn.execute(Workspace.__table__.insert(), [dict(
-            team_id=team, name=f"Bench {ws}", currency="USD", reporting_currency="USD", timezone="Europe/Oslo",
-            stage_probabilities={}, stale_days={}, loss_reasons=list(REASONS), next_deal_number=deals + 1,
-            next_invoice_number=1, created_at=now - timedelta(days=800), updated_at=now,
-        )])
+        conn.execute(
+            Workspace.__table__.insert(),
+            [
+                dict(
+                    team_id=team,
+                    name=f"Bench {ws}",
+                    currency="USD",
+                    reporting_currency="USD",
+                    timezone="Europe/Oslo",
+                    stage_probabilities={},
+                    stale_days={},
+                    loss_reasons=list(REASONS),
+                    next_deal_number=deals + 1,
+                    next_invoice_number=1,
+                    created_at=now - timedelta(days=800),
+                    updated_at=now,
+                )
+            ],
+        )
     fx_rows = [(team, "USD", cur, rate, eff, "UBENCH", now) for cur, points in RATES.items() for eff, rate in points]
     writer.write(FxRate, ["team_id", "base", "currency", "rate", "effective_date", "created_by", "created_at"], fx_rows)
 
     # Customers: one organization per 10 deals, one individual per 20.
     org0, ind0 = next_id(engine, Organization), next_id(engine, Individual)
-    orgs = [(org0 + i, team, name := company_name(rng, i), name.casefold(), f"c{ws}-{i}.example", "UBENCH",
-             now - timedelta(days=800)) for i in range(max(1, deals // 10))]
+    orgs = [
+        (
+            org0 + i,
+            team,
+            name := company_name(rng, i),
+            name.casefold(),
+            f"c{ws}-{i}.example",
+            "UBENCH",
+            now - timedelta(days=800),
+        )
+        for i in range(max(1, deals // 10))
+    ]
     writer.write(Organization, ["id", "team_id", "name", "name_key", "domain", "created_by", "created_at"], orgs)
-    inds = [(ind0 + i, team, name := person_name(rng), name.casefold(), f"p{ws}-{i}@example.com",
-             rng.choice(orgs)[0] if i % 2 else None, "UBENCH", now - timedelta(days=800))
-            for i in range(max(1, deals // 20))]
-    writer.write(Individual, ["id", "team_id", "name", "name_key", "email", "organization_id", "created_by",
-                              "created_at"], inds)
+    inds = [
+        (
+            ind0 + i,
+            team,
+            name := person_name(rng),
+            name.casefold(),
+            f"p{ws}-{i}@example.com",
+            rng.choice(orgs)[0] if i % 2 else None,
+            "UBENCH",
+            now - timedelta(days=800),
+        )
+        for i in range(max(1, deals // 20))
+    ]
+    writer.write(
+        Individual, ["id", "team_id", "name", "name_key", "email", "organization_id", "created_by", "created_at"], inds
+    )
     counts["customers"] = len(orgs) + len(inds)
 
     opp0, sh0, act0, note0 = (next_id(engine, m) for m in (Opportunity, StageChange, Activity, Note))
     stages = [s for s, _ in STAGE_WEIGHTS]
     weights = [w for _, w in STAGE_WEIGHTS]
-    opp_cols = ["id", "team_id", "number", "title", "search_text", "description", "individual_id", "organization_id",
-                "amount_minor", "currency", "stage", "probability", "probability_source", "expected_close",
-                "assignee_id", "created_by", "created_at", "updated_at", "stage_entered_at", "last_activity_at",
-                "closed_at", "lost_reason", "lost_at_stage", "version"]
-    sh_cols = ["id", "team_id", "opportunity_id", "from_stage", "to_stage", "changed_at", "changed_by", "amount_minor",
-               "currency", "probability", "skipped"]
+    opp_cols = [
+        "id",
+        "team_id",
+        "number",
+        "title",
+        "search_text",
+        "description",
+        "individual_id",
+        "organization_id",
+        "amount_minor",
+        "currency",
+        "stage",
+        "probability",
+        "probability_source",
+        "expected_close",
+        "assignee_id",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "stage_entered_at",
+        "last_activity_at",
+        "closed_at",
+        "lost_reason",
+        "lost_at_stage",
+        "version",
+    ]
+    sh_cols = [
+        "id",
+        "team_id",
+        "opportunity_id",
+        "from_stage",
+        "to_stage",
+        "changed_at",
+        "changed_by",
+        "amount_minor",
+        "currency",
+        "probability",
+        "skipped",
+    ]
     act_cols = ["id", "team_id", "event_id", "opportunity_id", "actor_id", "kind", "changes", "detail", "created_at"]
     note_cols = ["id", "team_id", "opportunity_id", "author_id", "body", "created_at"]
     opps, history, activity, notes = [], [], [], []
@@ -173,21 +276,70 @@ def seed_workspace(engine: Engine, writer: Writer, ws: int, deals: int, now: dat
         closed_at = moments[-1] if stage.is_closed else None
         last = moments[-1] + (now - moments[-1]) * rng.random() * 0.5
         expected = today + timedelta(days=rng.randrange(-120, 365))
-        opps.append((
-            oid, team, n, title, build_search_text(title, cname, description), description, ind_id, org_id, amount,
-            currency, stage.value, PROBABILITY[stage], "stage", expected, assignee, rep_id(ws, 0), created, last,
-            moments[-1], last, closed_at, rng.choice(REASONS) if stage == Stage.CLOSED_LOST else None,
-            path[-2].value if stage == Stage.CLOSED_LOST else None, 1,
-        ))
+        opps.append(
+            (
+                oid,
+                team,
+                n,
+                title,
+                build_search_text(title, cname, description),
+                description,
+                ind_id,
+                org_id,
+                amount,
+                currency,
+                stage.value,
+                PROBABILITY[stage],
+                "stage",
+                expected,
+                assignee,
+                rep_id(ws, 0),
+                created,
+                last,
+                moments[-1],
+                last,
+                closed_at,
+                rng.choice(REASONS) if stage == Stage.CLOSED_LOST else None,
+                path[-2].value if stage == Stage.CLOSED_LOST else None,
+                1,
+            )
+        )
         previous = None
         for step, at in zip(path, moments):
-            history.append((sh0 + len(history), team, oid, previous, step.value, at, rep_id(ws, 0), amount, currency,
-                            PROBABILITY[step], []))
-            kind = "created" if previous is None else ("won" if step == Stage.CLOSED_WON else
-                                                      "lost" if step == Stage.CLOSED_LOST else "stage_changed")
+            history.append(
+                (
+                    sh0 + len(history),
+                    team,
+                    oid,
+                    previous,
+                    step.value,
+                    at,
+                    rep_id(ws, 0),
+                    amount,
+                    currency,
+                    PROBABILITY[step],
+                    [],
+                )
+            )
+            kind = (
+                "created"
+                if previous is None
+                else ("won" if step == Stage.CLOSED_WON else "lost" if step == Stage.CLOSED_LOST else "stage_changed")
+            )
             changes = [] if previous is None else [{"field": "stage", "before": previous, "after": step.value}]
-            activity.append((act0 + len(activity), team, str(uuid.UUID(int=rng.getrandbits(128), version=4)), oid,
-                             rep_id(ws, 0), kind, changes, {}, at))
+            activity.append(
+                (
+                    act0 + len(activity),
+                    team,
+                    str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    oid,
+                    rep_id(ws, 0),
+                    kind,
+                    changes,
+                    {},
+                    at,
+                )
+            )
             previous = step.value
         if n % 10 == 0:
             notes.append((note0 + len(notes), team, oid, rep_id(ws, 0), f"Called {cname} about {title}", last))
@@ -195,8 +347,9 @@ def seed_workspace(engine: Engine, writer: Writer, ws: int, deals: int, now: dat
     writer.write(StageChange, sh_cols, history)
     writer.write(Activity, act_cols, activity)
     writer.write(Note, note_cols, notes)
-    counts.update(deals=len(opps), stage_history=len(history), activity=len(activity), notes=len(notes),
-                  fx_rates=len(fx_rows))
+    counts.update(
+        deals=len(opps), stage_history=len(history), activity=len(activity), notes=len(notes), fx_rates=len(fx_rows)
+    )
     return counts
 
 
@@ -207,8 +360,11 @@ def fix_sequences(engine: Engine) -> None:
     with engine.begin() as conn:
         for model in (Organization, Individual, Opportunity, StageChange, Activity, Note, FxRate):
             name = model.__tablename__
-            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                              f"COALESCE((SELECT max(id) FROM {name}), 1))"))
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT max(id) FROM {name}), 1))"
+                )
+            )
     # A real pipeline is vacuumed by autovacuum; freshly COPYed rows are not yet: without the visibility map the
     # planner can't use index-only scans (a workspace's count(*) reads the heap: ~50 ms instead of a few).
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -235,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-workspace", type=int, default=0, help="index of the first workspace (T BENCH000)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    if "/test" == args.database_url[-5:]:
+    if args.database_url[-5:] == "/test":
         parser.error("refusing to seed the shared `test` database; use oppbot_bench")
     ensure_database(args.database_url)
     upgrade(args.database_url)
@@ -249,13 +405,19 @@ def main(argv: list[str] | None = None) -> int:
         counts = seed_workspace(engine, writer, ws, args.deals_per_workspace, now, args.seed)
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value
-        print(f"workspace {team_id(ws)}: {counts['deals']:,} deals, {counts['stage_history']:,} stage changes, "
-              f"{counts['activity']:,} activity rows in {time.monotonic() - t0:.1f}s", flush=True)
+        print(
+            f"workspace {team_id(ws)}: {counts['deals']:,} deals, {counts['stage_history']:,} stage changes, "
+            f"{counts['activity']:,} activity rows in {time.monotonic() - t0:.1f}s",
+            flush=True,
+        )
     fix_sequences(engine)
     elapsed = time.monotonic() - started
-    print(f"seeded {args.workspaces} workspaces in {elapsed:.1f}s: "
-          + ", ".join(f"{k}={v:,}" for k, v in totals.items())
-          + f" ({totals.get('deals', 0) / max(elapsed, 1e-9):,.0f} deals/s)", flush=True)
+    print(
+        f"seeded {args.workspaces} workspaces in {elapsed:.1f}s: "
+        + ", ".join(f"{k}={v:,}" for k, v in totals.items())
+        + f" ({totals.get('deals', 0) / max(elapsed, 1e-9):,.0f} deals/s)",
+        flush=True,
+    )
     engine.dispose()
     return 0
 

@@ -50,8 +50,13 @@ def throughput(url: str, redis_url: str, fake: FakeSlack, team: str, events: int
     redis.Redis.from_url(redis_url).flushdb()  # our private db number only
     engine = make_engine(url)
     sessions = session_factory(engine)
-    settings = Settings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET="x", SLACK_API_URL=fake.base_url,
-                        DATABASE_URL=url, REDIS_URL=redis_url)
+    settings = Settings(
+        SLACK_BOT_TOKEN="xoxb-bench",
+        SLACK_SIGNING_SECRET="x",
+        SLACK_API_URL=fake.base_url,
+        DATABASE_URL=url,
+        REDIS_URL=redis_url,
+    )
     client = web_client(settings)
     runtime = Runtime(settings=settings, sessions=sessions, slack=lambda _team: client)
 
@@ -64,8 +69,7 @@ def throughput(url: str, redis_url: str, fake: FakeSlack, team: str, events: int
         with lock:
             done[0] += 1
 
-    actor = dramatiq.Actor(noop, broker=noop_broker, actor_name="noop", queue_name="bench-noop", priority=0,
-                           options={})
+    actor = dramatiq.Actor(noop, broker=noop_broker, actor_name="noop", queue_name="bench-noop", priority=0, options={})
     worker = dramatiq.Worker(noop_broker, worker_threads=threads, worker_timeout=100)
     worker.start()
     started = time.monotonic()
@@ -79,9 +83,16 @@ def throughput(url: str, redis_url: str, fake: FakeSlack, team: str, events: int
     with engine.begin() as conn:
         from oppbot.db.models import Opportunity
 
-        deals = conn.execute(select(Opportunity.id).where(Opportunity.team_id == team,
-                                                           Opportunity.assignee_id.is_not(None))
-                             .order_by(Opportunity.id).limit(events)).scalars().all()
+        deals = (
+            conn.execute(
+                select(Opportunity.id)
+                .where(Opportunity.team_id == team, Opportunity.assignee_id.is_not(None))
+                .order_by(Opportunity.id)
+                .limit(events)
+            )
+            .scalars()
+            .all()
+        )
     broker = setup_broker(settings, BrokerOptions(namespace="oppbot-bench"), redis_url=redis_url, runtime=runtime)
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
     worker.start()
@@ -90,26 +101,46 @@ def throughput(url: str, redis_url: str, fake: FakeSlack, team: str, events: int
     fake.reset()
     started = time.monotonic()
     with engine.begin() as conn:
-        conn.execute(insert(OutboxEvent), [
-            dict(team_id=team, event_id=eid, kind="edited", opportunity_id=deals[i % len(deals)],
-                 actor_id=rep_id(0, 1), payload={}, created_at=now, attempts=0)
-            for i, eid in enumerate(ids)
-        ])
+        conn.execute(
+            insert(OutboxEvent),
+            [
+                dict(
+                    team_id=team,
+                    event_id=eid,
+                    kind="edited",
+                    opportunity_id=deals[i % len(deals)],
+                    actor_id=rep_id(0, 1),
+                    payload={},
+                    created_at=now,
+                    attempts=0,
+                )
+                for i, eid in enumerate(ids)
+            ],
+        )
     relay = Relay(sessions, broker, idle_seconds=0.05).start()
 
     def processed() -> int:
         # Cheap on purpose (no 1,000-id IN list, polled 4×/s): the harness must not eat the workers' CPU.
         with sessions() as s:
-            return s.scalar(select(func.count()).select_from(ProcessedEvent).where(
-                ProcessedEvent.consumer == EVENT_DONE, ProcessedEvent.processed_at >= now)) or 0
+            return (
+                s.scalar(
+                    select(func.count())
+                    .select_from(ProcessedEvent)
+                    .where(ProcessedEvent.consumer == EVENT_DONE, ProcessedEvent.processed_at >= now)
+                )
+                or 0
+            )
 
     wait_for(lambda: processed() >= events, 600, "oppbot events", poll=0.25)
     ours_seconds = time.monotonic() - started
     relay.stop()
     worker.stop()
     homes = len(fake.calls_to("views.publish"))
-    print(f"throughput: {events} events, {threads} worker threads; oppbot {ours_seconds:.1f}s "
-          f"({homes} App Home publishes), no-op {noop_seconds:.1f}s", flush=True)
+    print(
+        f"throughput: {events} events, {threads} worker threads; oppbot {ours_seconds:.1f}s "
+        f"({homes} App Home publishes), no-op {noop_seconds:.1f}s",
+        flush=True,
+    )
     with engine.begin() as conn:  # leave the bench database as seeded
         conn.execute(delete(ProcessedEvent).where(ProcessedEvent.event_id.in_(ids)))
         conn.execute(delete(OutboxEvent).where(OutboxEvent.event_id.in_(ids)))
@@ -117,10 +148,20 @@ def throughput(url: str, redis_url: str, fake: FakeSlack, team: str, events: int
     redis.Redis.from_url(redis_url).flushdb()
     ours_rate, noop_rate = events / ours_seconds, events / noop_seconds
     r = ours_rate / noop_rate  # higher is better here: target ≥ 0.5
-    print(f"{'worker throughput (events/s)':<44} oppbot {ours_rate:10.2f} ev/s baseline {noop_rate:10.2f} ev/s "
-          f"ratio {r:6.2f}×  {'MET' if r >= 0.5 else 'MISSED (target ≥0.5×)'}", flush=True)
-    result = {"name": "worker throughput (events/s)", "ours": ours_rate, "base": noop_rate, "unit": "ev/s",
-              "ratio": r, "target": ">=0.5", "app_home_publishes": homes}
+    print(
+        f"{'worker throughput (events/s)':<44} oppbot {ours_rate:10.2f} ev/s baseline {noop_rate:10.2f} ev/s "
+        f"ratio {r:6.2f}×  {'MET' if r >= 0.5 else 'MISSED (target ≥0.5×)'}",
+        flush=True,
+    )
+    result = {
+        "name": "worker throughput (events/s)",
+        "ours": ours_rate,
+        "base": noop_rate,
+        "unit": "ev/s",
+        "ratio": r,
+        "target": ">=0.5",
+        "app_home_publishes": homes,
+    }
     return [result]
 
 
@@ -129,16 +170,33 @@ def fanout(url: str, fake: FakeSlack, team: str, channels: int, racers: int, thr
 
     engine = make_engine(url)
     sessions = session_factory(engine)
-    settings = Settings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET="x", SLACK_API_URL=fake.base_url,
-                        DATABASE_URL=url)
+    settings = Settings(
+        SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET="x", SLACK_API_URL=fake.base_url, DATABASE_URL=url
+    )
     client = web_client(settings)
     prefix = f"CD{uuid.uuid4().hex[:6].upper()}"
     with engine.begin() as conn:
-        conn.execute(insert(ScheduleSubscription), [
-            dict(team_id=team, channel_id=f"{prefix}{i:04d}", kind="digest", weekday=0, time_of_day="09:00",
-                 active=True, created_by=rep_id(0, 0), created_at=datetime.now(UTC)) for i in range(channels)])
-        subs = conn.execute(select(ScheduleSubscription.id).where(
-            ScheduleSubscription.channel_id.like(f"{prefix}%"))).scalars().all()
+        conn.execute(
+            insert(ScheduleSubscription),
+            [
+                dict(
+                    team_id=team,
+                    channel_id=f"{prefix}{i:04d}",
+                    kind="digest",
+                    weekday=0,
+                    time_of_day="09:00",
+                    active=True,
+                    created_by=rep_id(0, 0),
+                    created_at=datetime.now(UTC),
+                )
+                for i in range(channels)
+            ],
+        )
+        subs = (
+            conn.execute(select(ScheduleSubscription.id).where(ScheduleSubscription.channel_id.like(f"{prefix}%")))
+            .scalars()
+            .all()
+        )
     period = f"bench-{uuid.uuid4().hex[:8]}"
     fake.reset()
     fake.rate_limit_per_channel = 1.0
@@ -154,9 +212,12 @@ def fanout(url: str, fake: FakeSlack, team: str, channels: int, racers: int, thr
     limited = sum(1 for c in fake.rejected if c.error == "ratelimited")
     # The bound the limit sets: the busiest channel's posts at 1/s (its first post is free), at least one window.
     bound = max(1.0, (max(per_channel.values(), default=1) - 1) / fake.rate_limit_per_channel + 1.0)
-    print(f"fan-out: {channels} channels × {racers} racing deliverers, {threads} threads: {seconds:.1f}s, "
-          f"{len(posts)} posts, {len(per_channel)} channels reached, {duplicates} duplicates, {limited} rate-limited "
-          f"calls, {sum(1 for r in results if r)} deliveries won the claim", flush=True)
+    print(
+        f"fan-out: {channels} channels × {racers} racing deliverers, {threads} threads: {seconds:.1f}s, "
+        f"{len(posts)} posts, {len(per_channel)} channels reached, {duplicates} duplicates, {limited} rate-limited "
+        f"calls, {sum(1 for r in results if r)} deliveries won the claim",
+        flush=True,
+    )
     fake.rate_limit_per_channel = None
     with engine.begin() as conn:
         conn.execute(delete(ScheduledSend).where(ScheduledSend.channel_id.like(f"{prefix}%")))
@@ -184,8 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     try:
         if "throughput" not in args.skip:
-            results += throughput(args.database_url, args.redis_url, fake, team_id(args.workspace), args.events,
-                                  args.threads)
+            results += throughput(
+                args.database_url, args.redis_url, fake, team_id(args.workspace), args.events, args.threads
+            )
         if "fanout" not in args.skip:
             ws = args.workspace if args.digest_workspace is None else args.digest_workspace
             results += fanout(args.database_url, fake, team_id(ws), args.channels, args.racers, args.threads)

@@ -36,8 +36,13 @@ class Settings(BaseSettings):
         return value if value.endswith("/") else value + "/"
 
     @field_validator(
-        "slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_id", "slack_client_secret",
-        "redis_url", "secret_key",
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_client_id",
+        "slack_client_secret",
+        "redis_url",
+        "secret_key",
     )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:

@@ -34,9 +34,15 @@ def _run(settings, args: argparse.Namespace) -> int:
     team = args.team
     if team is None:
         if len(teams) != 1:
-            print("oppbot fx import: " + ("no workspace is installed yet." if not teams else
-                  f"{len(teams)} workspaces are installed; choose one with --team ({', '.join(teams[:10])})."),
-                  file=sys.stderr)
+            print(
+                "oppbot fx import: "
+                + (
+                    "no workspace is installed yet."
+                    if not teams
+                    else f"{len(teams)} workspaces are installed; choose one with --team ({', '.join(teams[:10])})."
+                ),
+                file=sys.stderr,
+            )
             return 2
         team = teams[0]
     elif team not in teams:

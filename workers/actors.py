@@ -171,18 +171,19 @@ def plan(session: Session, event: EventInfo) -> Plan:
         log.info("Deal %s of event %s no longer exists", event.opportunity_id, event.event_id)
         return Plan()
     result = Plan()
-    result.cards = [(c.channel_id, c.ts) for c in
-                    session.scalars(select(CardMessage).where(CardMessage.opportunity_id == opp.id))]
-    result.homes = sorted({u for u in (opp.assignee_id, event.detail.get("from_user"), event.detail.get("to_user"))
-                           if u})
+    result.cards = [
+        (c.channel_id, c.ts) for c in session.scalars(select(CardMessage).where(CardMessage.opportunity_id == opp.id))
+    ]
+    result.homes = sorted(
+        {u for u in (opp.assignee_id, event.detail.get("from_user"), event.detail.get("to_user")) if u}
+    )
     if event.kind in NOTIFY_KINDS:
         result.channels = notifications.channels_for(session, event.team_id, event.kind, opp, event.detail)
     to_user = {Kind.ASSIGNED: event.detail.get("to_user"), Kind.CREATED: event.detail.get("assignee")}.get(event.kind)
     if to_user and to_user != event.actor_id:
         result.dm_user = to_user
     if result.channels or result.dm_user:
-        result.subject = notifications.subject(session, event.team_id, opp.id, event.kind, event.actor_id,
-                                               event.detail)
+        result.subject = notifications.subject(session, event.team_id, opp.id, event.kind, event.actor_id, event.detail)
     return result
 
 
@@ -204,14 +205,26 @@ def process_event(runtime: Runtime, event_id: str) -> None:
         _mark_done(runtime, event_id)
         return
     for channel_id, ts in todo.cards:
-        once(runtime, event_id, f"card:{channel_id}:{ts}",
-             lambda channel_id=channel_id, ts=ts: _refresh_card(runtime, client, event, channel_id, ts))
+        once(
+            runtime,
+            event_id,
+            f"card:{channel_id}:{ts}",
+            lambda channel_id=channel_id, ts=ts: _refresh_card(runtime, client, event, channel_id, ts),
+        )
     for user_id in todo.homes:
-        once(runtime, event_id, f"home:{user_id}",
-             lambda user_id=user_id: _publish_home(runtime, client, event.team_id, user_id))
+        once(
+            runtime,
+            event_id,
+            f"home:{user_id}",
+            lambda user_id=user_id: _publish_home(runtime, client, event.team_id, user_id),
+        )
     for channel_id in todo.channels:
-        once(runtime, event_id, f"notify:{channel_id}",
-             lambda channel_id=channel_id: _post_notification(client, todo.subject, channel_id))
+        once(
+            runtime,
+            event_id,
+            f"notify:{channel_id}",
+            lambda channel_id=channel_id: _post_notification(client, todo.subject, channel_id),
+        )
     if todo.dm_user:
         once(runtime, event_id, f"dm:{todo.dm_user}", lambda: _dm_assignee(client, todo.subject, todo.dm_user))
     _mark_done(runtime, event_id)
@@ -224,8 +237,9 @@ def _post_notification(client: WebClient, subject: notifications.DealEvent, chan
     from oppbot.slack.blocks.notifications import deal_notification
 
     message = deal_notification(subject)
-    response = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"],
-                                       unfurl_links=False)
+    response = client.chat_postMessage(
+        channel=channel_id, text=message["text"], blocks=message["blocks"], unfurl_links=False
+    )
     return {"channel": response.get("channel"), "ts": response.get("ts")}
 
 
@@ -244,8 +258,13 @@ def _refresh_card(runtime: Runtime, client: WebClient, event: EventInfo, channel
         client.chat_update(channel=channel_id, ts=ts, text=message["text"], blocks=message["blocks"])
     except SlackApiError as exc:
         # A deleted message or a channel we left can't be refreshed; forget that copy instead of retrying forever.
-        if exc.response.get("error") in ("message_not_found", "channel_not_found", "cant_update_message",
-                                         "not_in_channel", "is_archived"):
+        if exc.response.get("error") in (
+            "message_not_found",
+            "channel_not_found",
+            "cant_update_message",
+            "not_in_channel",
+            "is_archived",
+        ):
             with unit_of_work(runtime.sessions) as session:
                 session.execute(delete(CardMessage).where(CardMessage.channel_id == channel_id, CardMessage.ts == ts))
             return {"forgotten": exc.response.get("error")}

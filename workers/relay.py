@@ -48,12 +48,7 @@ def relay_once(sessions: sessionmaker[Session], broker: dramatiq.Broker, *, batc
     sent = 0
     failed = False
     with unit_of_work(sessions) as session:
-        stmt = (
-            select(OutboxEvent)
-            .where(OutboxEvent.dispatched_at.is_(None))
-            .order_by(OutboxEvent.id)
-            .limit(batch)
-        )
+        stmt = select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).order_by(OutboxEvent.id).limit(batch)
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         rows = session.scalars(stmt).all()

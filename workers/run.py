@@ -56,8 +56,16 @@ def run_worker(settings: Settings, *, processes: int, threads: int) -> int:
     from workers.actors import default_runtime
     from workers.broker import build_broker
 
-    command = [sys.executable, "-m", "dramatiq", "workers.main", "--processes", str(processes),
-               "--threads", str(threads)]
+    command = [
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "workers.main",
+        "--processes",
+        str(processes),
+        "--threads",
+        str(threads),
+    ]
     child = subprocess.Popen(command, env=os.environ.copy())
     runtime = default_runtime(settings)
     relay = Relay(runtime.sessions, build_broker(settings)).start()

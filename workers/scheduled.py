@@ -65,8 +65,9 @@ _built: dict[tuple, tuple[datetime, dict]] = {}
 _built_lock = threading.Lock()
 
 
-def _digest_message(sessions: sessionmaker[Session], team_id: str, channel_id: str, period_key: str,
-                    now: datetime) -> dict:
+def _digest_message(
+    sessions: sessionmaker[Session], team_id: str, channel_id: str, period_key: str, now: datetime
+) -> dict:
     with unit_of_work(sessions) as session:
         since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, period_key)
         key = (str(session.get_bind().url), team_id, since, digests.latest_activity_id(session, team_id))
@@ -82,8 +83,9 @@ def _digest_message(sessions: sessionmaker[Session], team_id: str, channel_id: s
     return message
 
 
-def post_digest_now(sessions: sessionmaker[Session], client: WebClient, team_id: str, channel_id: str,
-                    now: datetime | None = None) -> str | None:
+def post_digest_now(
+    sessions: sessionmaker[Session], client: WebClient, team_id: str, channel_id: str, now: datetime | None = None
+) -> str | None:
     """`/opp digest now`: an extra digest on request, not the period's scheduled one (no claim taken)."""
     now = now or utcnow()
     with unit_of_work(sessions) as session:
@@ -167,7 +169,11 @@ def send_task_reminders(sessions: sessionmaker[Session], client, now: datetime) 
 
 QUEUE = "scheduled"
 TICK, SEND_DIGEST, SEND_ALERTS, SNAPSHOTS, REMINDERS = (
-    "scheduled_tick", "send_digest", "send_alerts", "snapshot_tick", "reminders_tick",
+    "scheduled_tick",
+    "send_digest",
+    "send_alerts",
+    "snapshot_tick",
+    "reminders_tick",
 )
 
 
@@ -199,8 +205,13 @@ def declare(broker: dramatiq.Broker, runtime) -> dict[str, dramatiq.Actor]:
     def reminders_tick() -> None:
         send_task_reminders(runtime.sessions, runtime.slack, utcnow())
 
-    for name, fn in ((TICK, scheduled_tick), (SEND_DIGEST, send_digest), (SEND_ALERTS, send_alerts),
-                     (SNAPSHOTS, snapshot_tick), (REMINDERS, reminders_tick)):
+    for name, fn in (
+        (TICK, scheduled_tick),
+        (SEND_DIGEST, send_digest),
+        (SEND_ALERTS, send_alerts),
+        (SNAPSHOTS, snapshot_tick),
+        (REMINDERS, reminders_tick),
+    ):
         declared[name] = dramatiq.Actor(fn, broker=broker, actor_name=name, queue_name=QUEUE, priority=0, options={})
     return declared
 

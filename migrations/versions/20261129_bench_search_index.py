@@ -22,8 +22,10 @@ depends_on = None
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        op.execute("CREATE INDEX IF NOT EXISTS ix_opportunities_search_text_trgm "
-                   "ON opportunities USING gin (search_text gin_trgm_ops)")
+        op.execute(
+            "CREATE INDEX IF NOT EXISTS ix_opportunities_search_text_trgm "
+            "ON opportunities USING gin (search_text gin_trgm_ops)"
+        )
 
 
 def downgrade() -> None:

@@ -270,7 +270,9 @@ def refresh_search_text(session: Session, team_id: str, *, individual_id=None, o
         return
     if individual_id is not None:
         column, customer_id = Opportunity.individual_id, individual_id
-        name = session.scalar(select(Individual.name).where(Individual.team_id == team_id, Individual.id == individual_id))
+        name = session.scalar(
+            select(Individual.name).where(Individual.team_id == team_id, Individual.id == individual_id)
+        )
     else:
         column, customer_id = Opportunity.organization_id, organization_id
         name = session.scalar(

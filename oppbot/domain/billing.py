@@ -25,7 +25,9 @@ def parse_quantity(raw: object) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise InvalidInput.field("quantity", f"The quantity '{text[:20]}' is not a number. Enter one like 1 or 2.5.") from None
+        raise InvalidInput.field(
+            "quantity", f"The quantity '{text[:20]}' is not a number. Enter one like 1 or 2.5."
+        ) from None
     if not value.is_finite():
         raise InvalidInput.field("quantity", "Enter a quantity like 1 or 2.5.")
     if value <= 0:

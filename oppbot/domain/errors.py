@@ -19,7 +19,7 @@ class InvalidInput(OppbotError):
         super().__init__(" ".join(self.errors.values()))
 
     @classmethod
-    def field(cls, name: str, message: str) -> "InvalidInput":
+    def field(cls, name: str, message: str) -> InvalidInput:
         return cls({name: message})
 
 

@@ -81,7 +81,9 @@ class RateTable:
     def change_points(self, after: date | None, until: date | None) -> list[date]:
         """Sorted effective dates d with after < d ≤ until: between two of them no currency's rate changes."""
         points = {
-            d for dates in self._dates.values() for d in dates
+            d
+            for dates in self._dates.values()
+            for d in dates
             if (after is None or d > after) and (until is None or d <= until)
         }
         return sorted(points)

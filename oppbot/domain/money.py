@@ -102,7 +102,7 @@ class Money:
     currency: str
 
     @classmethod
-    def of(cls, raw: object, currency: str) -> "Money":
+    def of(cls, raw: object, currency: str) -> Money:
         return cls(parse_amount(raw, currency), normalise_currency(currency))
 
     def weighted(self, probability: int) -> Decimal:

@@ -36,7 +36,7 @@ class CustomerRef:
     id: int
 
     @classmethod
-    def from_ids(cls, individual_id: int | None, organization_id: int | None) -> "CustomerRef":
+    def from_ids(cls, individual_id: int | None, organization_id: int | None) -> CustomerRef:
         if individual_id and organization_id:
             raise InvalidInput.field(
                 "customer", "A deal belongs to one customer: an individual or an organization, not both."
@@ -52,7 +52,7 @@ class CustomerRef:
         return f"{self.kind.value}:{self.id}"
 
     @classmethod
-    def decode(cls, text: str) -> "CustomerRef":
+    def decode(cls, text: str) -> CustomerRef:
         kind, _, raw_id = (text or "").partition(":")
         try:
             return cls(CustomerKind(kind), int(raw_id))

@@ -40,14 +40,14 @@ class Period:
             return "year"
         return "range"
 
-    def next(self) -> "Period":
+    def next(self) -> Period:
         """The period of the same kind right after this one (a range: the same length)."""
         return self._shift(1)
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         return self._shift(-1)
 
-    def _shift(self, step: int) -> "Period":
+    def _shift(self, step: int) -> Period:
         kind = self.kind
         if kind == "month":
             return month(*_add_months(self.start.year, self.start.month, step))

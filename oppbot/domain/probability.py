@@ -21,7 +21,7 @@ class Probability:
     source: ProbabilitySource
 
     @classmethod
-    def for_stage(cls, stage: Stage, defaults: Mapping[Stage, int] | None = None) -> "Probability":
+    def for_stage(cls, stage: Stage, defaults: Mapping[Stage, int] | None = None) -> Probability:
         return cls(stage_default(stage, defaults), ProbabilitySource.STAGE)
 
 

@@ -11,7 +11,6 @@ from oppbot.domain.errors import InvalidInput
 from oppbot.domain.opportunity import DEFAULT_LOSS_REASONS
 from oppbot.domain.stages import DEFAULT_PROBABILITIES, DEFAULT_STALE_DAYS, OPEN_STAGES, Stage
 
-
 _STAGE_VALUES = frozenset(stage.value for stage in Stage)
 
 
@@ -43,7 +42,7 @@ class WorkspaceRules:
         probabilities: Mapping[str, int] | None,
         stale_days: Mapping[str, int] | None,
         loss_reasons: list[str] | None,
-    ) -> "WorkspaceRules":
+    ) -> WorkspaceRules:
         probs = dict(DEFAULT_PROBABILITIES)
         probs.update({Stage(k): int(v) for k, v in (probabilities or {}).items() if k in _STAGE_VALUES})
         stale = dict(DEFAULT_STALE_DAYS)

@@ -59,7 +59,9 @@ def _stale_condition(team_id: str, rules: WorkspaceRules, now: datetime):
     return or_(*(and_(Opportunity.stage == s.value, Opportunity.last_activity_at < c) for s, c in cutoffs.items()))
 
 
-def stale_deals(session: Session, team_id: str, now: datetime, rules: WorkspaceRules | None = None) -> list[Opportunity]:
+def stale_deals(
+    session: Session, team_id: str, now: datetime, rules: WorkspaceRules | None = None
+) -> list[Opportunity]:
     rules = rules or workspaces.load_rules(session, team_id)
     return list(
         session.scalars(
@@ -70,7 +72,9 @@ def stale_deals(session: Session, team_id: str, now: datetime, rules: WorkspaceR
     )
 
 
-def overdue_deals(session: Session, team_id: str, now: datetime, rules: WorkspaceRules | None = None) -> list[Opportunity]:
+def overdue_deals(
+    session: Session, team_id: str, now: datetime, rules: WorkspaceRules | None = None
+) -> list[Opportunity]:
     rules = rules or workspaces.load_rules(session, team_id)
     return list(
         session.scalars(
@@ -100,8 +104,17 @@ def counts(session: Session, team_id: str, now: datetime) -> tuple[int, int]:
 
 def _item(opp: Opportunity, kind: str) -> AlertItem:
     return AlertItem(
-        opp.id, opp.number, opp.title, opp.stage, opp.assignee_id, opp.amount_minor, opp.currency, kind,
-        state_key(kind, opp), opp.last_activity_at, opp.expected_close,
+        opp.id,
+        opp.number,
+        opp.title,
+        opp.stage,
+        opp.assignee_id,
+        opp.amount_minor,
+        opp.currency,
+        kind,
+        state_key(kind, opp),
+        opp.last_activity_at,
+        opp.expected_close,
     )
 
 
@@ -146,9 +159,14 @@ def pending_alerts(session: Session, team_id: str, now: datetime, channel_id: st
         return []
     states = _states(session, team_id, {c.opportunity_id for c in candidates}, {channel_id, DM})
     return [
-        c for c in candidates
-        if _owed(states.get((c.opportunity_id, c.kind, channel_id)), c.state_key, now,
-                 states.get((c.opportunity_id, c.kind, DM)))
+        c
+        for c in candidates
+        if _owed(
+            states.get((c.opportunity_id, c.kind, channel_id)),
+            c.state_key,
+            now,
+            states.get((c.opportunity_id, c.kind, DM)),
+        )
     ]
 
 
@@ -164,8 +182,12 @@ def mark_alerted(
         if row is None:
             session.add(
                 AlertState(
-                    team_id=team_id, opportunity_id=item.opportunity_id, kind=item.kind, channel_id=channel_id,
-                    state_key=item.state_key, alerted_at=now,
+                    team_id=team_id,
+                    opportunity_id=item.opportunity_id,
+                    kind=item.kind,
+                    channel_id=channel_id,
+                    state_key=item.state_key,
+                    alerted_at=now,
                 )
             )
         else:
@@ -176,7 +198,9 @@ def mark_alerted(
     session.flush()
 
 
-def snooze(session: Session, actor: Actor, number: int, *, now: datetime | None = None, days: int = SNOOZE_DAYS) -> datetime:
+def snooze(
+    session: Session, actor: Actor, number: int, *, now: datetime | None = None, days: int = SNOOZE_DAYS
+) -> datetime:
     """Silence this deal's alerts for `days` (the assignee or a manager). Returns when they may come back."""
     now = now or utcnow()
     opp = repo.get_opportunity(session, actor.team_id, number)
@@ -193,8 +217,15 @@ def snooze(session: Session, actor: Actor, number: int, *, now: datetime | None 
         )
         if row is None:
             session.add(
-                AlertState(team_id=actor.team_id, opportunity_id=opp.id, kind=kind, channel_id=DM, state_key=key,
-                           alerted_at=now, snoozed_until=until)
+                AlertState(
+                    team_id=actor.team_id,
+                    opportunity_id=opp.id,
+                    kind=kind,
+                    channel_id=DM,
+                    state_key=key,
+                    alerted_at=now,
+                    snoozed_until=until,
+                )
             )
         else:
             row.state_key = key

@@ -123,8 +123,15 @@ def add_billable(
         raise InvalidInput.field("description", f"A deal holds {BILLABLES_MAX} billable lines at most.")
     with _conflicts_as_errors(opp.number):
         line = Billable(
-            team_id=actor.team_id, opportunity_id=opp.id, service_id=service_id, description=text, quantity=qty,
-            unit_price_minor=price_minor, currency=opp.currency, created_by=actor.user_id, created_at=utcnow(),
+            team_id=actor.team_id,
+            opportunity_id=opp.id,
+            service_id=service_id,
+            description=text,
+            quantity=qty,
+            unit_price_minor=price_minor,
+            currency=opp.currency,
+            created_by=actor.user_id,
+            created_at=utcnow(),
         )
         session.add(line)
         session.flush()
@@ -219,7 +226,11 @@ def set_value_to_total(session: Session, actor: Actor, number: int) -> BillableO
         opp.amount_minor = view.total_minor
         opp.updated_at = utcnow()
         event = record(
-            session, actor, opp, Kind.EDITED, changes=[FieldChange("value", before, opp.amount)],
+            session,
+            actor,
+            opp,
+            Kind.EDITED,
+            changes=[FieldChange("value", before, opp.amount)],
             detail={"source": "billables_total"},
         )
         session.flush()

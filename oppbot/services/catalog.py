@@ -18,7 +18,9 @@ from oppbot.services.workspaces import ensure_workspace
 CATALOG_LIMIT = 100  # a select menu holds 100 options; a catalog bigger than that wants search, not a list
 
 
-def list_services(session: Session, actor: Actor, *, include_retired: bool = False, limit: int = CATALOG_LIMIT) -> list[Service]:
+def list_services(
+    session: Session, actor: Actor, *, include_retired: bool = False, limit: int = CATALOG_LIMIT
+) -> list[Service]:
     stmt = select(Service).where(Service.team_id == actor.team_id)
     if not include_retired:
         stmt = stmt.where(Service.active.is_(True))
@@ -41,8 +43,12 @@ def add_service(
     code = normalise_currency(currency)
     price = parse_unit_price(unit_price, code)
     service = Service(
-        team_id=actor.team_id, name=clean_name, unit_price_minor=to_minor(price, code), currency=code,
-        active=True, created_by=actor.user_id,
+        team_id=actor.team_id,
+        name=clean_name,
+        unit_price_minor=to_minor(price, code),
+        currency=code,
+        active=True,
+        created_by=actor.user_id,
     )
     session.add(service)
     session.flush()
@@ -92,6 +98,13 @@ def retire_service(session: Session, actor: Actor, service_id: int) -> Service:
     if service.active:
         service.active = False
         session.flush()
-        record(session, actor, None, "service_retired", changes=[FieldChange("active", True, False)],
-               detail={"service": service.id}, notify=False)
+        record(
+            session,
+            actor,
+            None,
+            "service_retired",
+            changes=[FieldChange("active", True, False)],
+            detail={"service": service.id},
+            notify=False,
+        )
     return service

@@ -183,12 +183,19 @@ def add_organization(session: Session, actor: Actor, name: object, domain: objec
 
 
 def add_individual(
-    session: Session, actor: Actor, name: object, email: object = None, phone: object = None,
-    organization_id: int | None = None, **kw,
+    session: Session,
+    actor: Actor,
+    name: object,
+    email: object = None,
+    phone: object = None,
+    organization_id: int | None = None,
+    **kw,
 ) -> Created:
     warnings = duplicate_warnings(session, actor, _name(name), _email(email))
     person = create_individual(session, actor, name, email, phone, organization_id, **kw)
-    record(session, actor, None, "customer_created", detail={"individual": person.id, "name": person.name}, notify=False)
+    record(
+        session, actor, None, "customer_created", detail={"individual": person.id, "name": person.name}, notify=False
+    )
     return Created(person, CustomerRef(CustomerKind.INDIVIDUAL, person.id), warnings)
 
 
@@ -240,8 +247,9 @@ def edit_customer(
         if email is not _UNSET:
             clean_email = _email(email)
             if clean_email and clean_email != row.email:
-                warnings += [w for w in duplicate_warnings(session, actor, row.name, clean_email, exclude=ref)
-                             if "email" in w]
+                warnings += [
+                    w for w in duplicate_warnings(session, actor, row.name, clean_email, exclude=ref) if "email" in w
+                ]
             change("email", clean_email)
         if phone is not _UNSET:
             change("phone", validate_optional(phone, "phone", "The phone number", 64))
@@ -253,7 +261,8 @@ def edit_customer(
         session.flush()
         if renamed:
             repo.refresh_search_text(
-                session, actor.team_id,
+                session,
+                actor.team_id,
                 individual_id=ref.id if ref.kind == CustomerKind.INDIVIDUAL else None,
                 organization_id=ref.id if ref.kind == CustomerKind.ORGANIZATION else None,
             )
@@ -331,7 +340,9 @@ def customer_overview(session: Session, actor: Actor, ref_or_name: CustomerRef |
         column = Opportunity.individual_id
     where = (Opportunity.team_id == actor.team_id, column == ref.id)
     rows = session.execute(
-        select(Opportunity.stage, Opportunity.currency, func.count(), func.coalesce(func.sum(Opportunity.amount_minor), 0))
+        select(
+            Opportunity.stage, Opportunity.currency, func.count(), func.coalesce(func.sum(Opportunity.amount_minor), 0)
+        )
         .where(*where)
         .group_by(Opportunity.stage, Opportunity.currency)
     ).all()
@@ -360,7 +371,12 @@ def customer_overview(session: Session, actor: Actor, ref_or_name: CustomerRef |
         .limit(OVERVIEW_ACTIVITY)
     ).all()
     return CustomerOverview(
-        ref=ref, name=name, email=email, phone=phone, domain=domain, organization_name=org_name,
+        ref=ref,
+        name=name,
+        email=email,
+        phone=phone,
+        domain=domain,
+        organization_name=org_name,
         open_deals=[d for d in deals if _status(d.stage) == "open"],
         won_deals=[d for d in deals if _status(d.stage) == "won"],
         lost_deals=[d for d in deals if _status(d.stage) == "lost"],

@@ -91,11 +91,15 @@ def changes_since(session: Session, team_id: str, since: datetime | None, now: d
     changes = Changes(since=start)
     # Counted by the database, and only the newest CHANGE_LINES of each kind loaded: loading a busy week's every
     # change took a second per digest at 100,000 deals (bench/).
-    for kind, n in session.execute(select(Activity.kind, func.count()).join(*joined).where(*where)
-                                   .group_by(Activity.kind)):
+    for kind, n in session.execute(
+        select(Activity.kind, func.count()).join(*joined).where(*where).group_by(Activity.kind)
+    ):
         changes.counts[kind] = int(n)
-    rank = func.row_number().over(
-        partition_by=Activity.kind, order_by=(Activity.created_at.desc(), Activity.id.desc())).label("rank")
+    rank = (
+        func.row_number()
+        .over(partition_by=Activity.kind, order_by=(Activity.created_at.desc(), Activity.id.desc()))
+        .label("rank")
+    )
     newest = select(Activity.id, rank).join(*joined).where(*where).subquery()
     rows = session.execute(
         select(Activity, Opportunity)

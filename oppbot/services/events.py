@@ -54,9 +54,7 @@ def record(
             opportunity_id=opp.id if opp is not None else None,
             actor_id=actor.user_id,
             kind=kind,
-            changes=[
-                {"field": c.field, "before": jsonable(c.before), "after": jsonable(c.after)} for c in changes
-            ],
+            changes=[{"field": c.field, "before": jsonable(c.before), "after": jsonable(c.after)} for c in changes],
             detail=payload,
             created_at=now,
         )

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oppbot.db import repositories as repo
-
 from oppbot.db.base import UTCDateTime
 from oppbot.db.models import ForecastSnapshot, Opportunity
 from oppbot.domain.errors import InvalidInput
@@ -197,8 +196,9 @@ def _bucket(points: list[date], zone: ZoneInfo):
     return case(*whens, else_=0)
 
 
-def _won(session: Session, conds: list, table: RateTable, zone: ZoneInfo, start: date | None, end: date | None,
-         used: dict) -> tuple[WonSection, list]:
+def _won(
+    session: Session, conds: list, table: RateTable, zone: ZoneInfo, start: date | None, end: date | None, used: dict
+) -> tuple[WonSection, list]:
     """Closed-Won with closed_at in [start, end] local: each deal at the rate of its own close date."""
     points = table.change_points(start, end)
     bucket = _bucket(points, zone)
@@ -208,7 +208,12 @@ def _won(session: Session, conds: list, table: RateTable, zone: ZoneInfo, start:
     if end is not None:
         where.append(Opportunity.closed_at < local_midnight(end + timedelta(days=1), zone))
     rows = session.execute(
-        select(Opportunity.currency, bucket.label("bucket"), func.count(), func.coalesce(func.sum(Opportunity.amount_minor), 0))
+        select(
+            Opportunity.currency,
+            bucket.label("bucket"),
+            func.count(),
+            func.coalesce(func.sum(Opportunity.amount_minor), 0),
+        )
         .where(*where)
         .group_by(Opportunity.currency, bucket)
     ).all()
@@ -230,8 +235,11 @@ def _won(session: Session, conds: list, table: RateTable, zone: ZoneInfo, start:
             sub.converted_value = sub.converted_weighted = None
             won.missing_count += count
             low = local_midnight(points[index - 1], zone) if index else (local_midnight(start, zone) if start else None)
-            high = local_midnight(points[index], zone) if index < len(points) else (
-                local_midnight(end + timedelta(days=1), zone) if end else None)
+            high = (
+                local_midnight(points[index], zone)
+                if index < len(points)
+                else (local_midnight(end + timedelta(days=1), zone) if end else None)
+            )
             missing_ranges.append((currency, low, high))
             continue
         if currency != table.reporting:
@@ -245,8 +253,16 @@ def _won(session: Session, conds: list, table: RateTable, zone: ZoneInfo, start:
     return won, missing_ranges
 
 
-def _missing_deals(session: Session, conds: list, open_conds: list | None, open_currencies: set[str],
-                   won_ranges: list, period: Period | None, today: date, overdue_before: date) -> list[MissingRateDeal]:
+def _missing_deals(
+    session: Session,
+    conds: list,
+    open_conds: list | None,
+    open_currencies: set[str],
+    won_ranges: list,
+    period: Period | None,
+    today: date,
+    overdue_before: date,
+) -> list[MissingRateDeal]:
     """The bounded list of deals shown apart because their currency has no rate for the day that matters."""
     ors = []
     if open_currencies and open_conds is not None:
@@ -261,8 +277,14 @@ def _missing_deals(session: Session, conds: list, open_conds: list | None, open_
     if not ors:  # still one statement: the count per call stays the same whatever the data
         ors.append(false())
     rows = session.execute(
-        select(Opportunity.number, Opportunity.title, Opportunity.currency, Opportunity.amount_minor,
-               Opportunity.stage, Opportunity.expected_close)
+        select(
+            Opportunity.number,
+            Opportunity.title,
+            Opportunity.currency,
+            Opportunity.amount_minor,
+            Opportunity.stage,
+            Opportunity.expected_close,
+        )
         .where(*conds, or_(*ors))
         .order_by(Opportunity.number)
         .limit(MISSING_LIMIT)
@@ -282,8 +304,15 @@ def _missing_deals(session: Session, conds: list, open_conds: list | None, open_
 # --- the one implementation ------------------------------------------------------------------------------------------
 
 
-def forecast(session: Session, team_id: str, period: Period | None, *, assignee_id: str | None = None,
-             stages: Iterable[Stage] | None = None, today: date) -> Forecast:
+def forecast(
+    session: Session,
+    team_id: str,
+    period: Period | None,
+    *,
+    assignee_id: str | None = None,
+    stages: Iterable[Stage] | None = None,
+    today: date,
+) -> Forecast:
     """Open deals expected to close in `period` (all open deals when None) per stage, converted at today's rates;
     Closed-Won in the period at each deal's close-date rate; overdue open deals carried in; deals with no rate apart.
     """
@@ -302,7 +331,9 @@ def forecast(session: Session, team_id: str, period: Period | None, *, assignee_
     overdue_before = min(period.start, today) if period is not None else today
     overdue_conds = [open_stage, Opportunity.expected_close < overdue_before]
 
-    open_section, open_missing = _summarise(_grouped_open(session, [*conds, *in_period]), table, today, stage_values, used)
+    open_section, open_missing = _summarise(
+        _grouped_open(session, [*conds, *in_period]), table, today, stage_values, used
+    )
     overdue_section, overdue_missing = _summarise(
         _grouped_open(session, [*conds, *overdue_conds]), table, today, stage_values, used
     )
@@ -314,16 +345,38 @@ def forecast(session: Session, team_id: str, period: Period | None, *, assignee_
     # Overdue deals are a subset of the whole pipeline when period is None: list them once.
     open_or = [and_(*in_period)] if period is None else [and_(*in_period), and_(*overdue_conds)]
     missing = _missing_deals(
-        session, conds, [or_(*open_or)] if (open_missing | overdue_missing) else None,
-        open_missing | overdue_missing, won_ranges, period, today, overdue_before,
+        session,
+        conds,
+        [or_(*open_or)] if (open_missing | overdue_missing) else None,
+        open_missing | overdue_missing,
+        won_ranges,
+        period,
+        today,
+        overdue_before,
     )
     rates = sorted(used.values(), key=lambda r: (r.currency, r.effective_date))
-    return Forecast(period, reporting, today, open_section, overdue_section, won, rates, missing,
-                    assignee_id=assignee_id, stages_filter=tuple(stages or ()))
+    return Forecast(
+        period,
+        reporting,
+        today,
+        open_section,
+        overdue_section,
+        won,
+        rates,
+        missing,
+        assignee_id=assignee_id,
+        stages_filter=tuple(stages or ()),
+    )
 
 
-def pipeline_summary(session: Session, team_id: str, *, assignee_id: str | None = None,
-                     stages: Iterable[Stage] | None = None, today: date) -> Forecast:
+def pipeline_summary(
+    session: Session,
+    team_id: str,
+    *,
+    assignee_id: str | None = None,
+    stages: Iterable[Stage] | None = None,
+    today: date,
+) -> Forecast:
     """All open deals by stage in the reporting currency (a Forecast with no period: `open` is the pipeline)."""
     return forecast(session, team_id, None, assignee_id=assignee_id, stages=stages, today=today)
 
@@ -342,8 +395,11 @@ def _snapshot_data(result: Forecast) -> dict:
     r = result.reporting
     return {
         "stages": {
-            line.stage.value: {"count": line.count, "value": str(rounded(line.value, r)),
-                               "weighted": str(rounded(line.weighted, r))}
+            line.stage.value: {
+                "count": line.count,
+                "value": str(rounded(line.value, r)),
+                "weighted": str(rounded(line.weighted, r)),
+            }
             for line in result.open.stages
         },
         "count": result.open.count,
@@ -364,8 +420,9 @@ class SnapshotTaken:
     created: bool  # False: a "start" snapshot already existed and was left alone
 
 
-def take_snapshot(session: Session, team_id: str, period: Period, label: str = "start", *, now: datetime,
-                  taken_by: str | None = None) -> SnapshotTaken:
+def take_snapshot(
+    session: Session, team_id: str, period: Period, label: str = "start", *, now: datetime, taken_by: str | None = None
+) -> SnapshotTaken:
     """Store the forecast for `period` as it stands. "start" is once per period (a second call is a no-op);
     "manual" snapshots are kept side by side, labelled with the time they were taken."""
     if label not in ("start", "manual"):
@@ -373,7 +430,8 @@ def take_snapshot(session: Session, team_id: str, period: Period, label: str = "
     stored_label = label if label == "start" else f"manual-{now.astimezone(UTC):%Y%m%dT%H%M%S}"
     existing = session.scalar(
         select(ForecastSnapshot).where(
-            ForecastSnapshot.team_id == team_id, ForecastSnapshot.period_key == period.key,
+            ForecastSnapshot.team_id == team_id,
+            ForecastSnapshot.period_key == period.key,
             ForecastSnapshot.label == stored_label,
         )
     )
@@ -382,9 +440,16 @@ def take_snapshot(session: Session, team_id: str, period: Period, label: str = "
     today = workspaces.load_rules(session, team_id).today(now)
     result = forecast(session, team_id, period, today=today)
     row = ForecastSnapshot(
-        team_id=team_id, period_key=period.key, label=stored_label, period_start=period.start,
-        period_end=period.end, reporting_currency=result.reporting, weighted_total=result.open.weighted,
-        data=_snapshot_data(result), taken_at=now, taken_by=taken_by,
+        team_id=team_id,
+        period_key=period.key,
+        label=stored_label,
+        period_start=period.start,
+        period_end=period.end,
+        reporting_currency=result.reporting,
+        weighted_total=result.open.weighted,
+        data=_snapshot_data(result),
+        taken_at=now,
+        taken_by=taken_by,
     )
     try:
         with session.begin_nested():  # two schedulers at once: the unique key decides, the loser reads the winner
@@ -392,7 +457,8 @@ def take_snapshot(session: Session, team_id: str, period: Period, label: str = "
     except IntegrityError:
         again = session.scalar(
             select(ForecastSnapshot).where(
-                ForecastSnapshot.team_id == team_id, ForecastSnapshot.period_key == period.key,
+                ForecastSnapshot.team_id == team_id,
+                ForecastSnapshot.period_key == period.key,
                 ForecastSnapshot.label == stored_label,
             )
         )
@@ -420,16 +486,22 @@ class Accuracy:
 
 def forecast_accuracy(session: Session, team_id: str, period: Period) -> Accuracy:
     """The period's start snapshot beside what actually closed won in the period."""
-    snaps = list(session.scalars(
-        select(ForecastSnapshot)
-        .where(ForecastSnapshot.team_id == team_id, ForecastSnapshot.period_key == period.key)
-        .order_by(ForecastSnapshot.taken_at, ForecastSnapshot.id)
-    ))
+    snaps = list(
+        session.scalars(
+            select(ForecastSnapshot)
+            .where(ForecastSnapshot.team_id == team_id, ForecastSnapshot.period_key == period.key)
+            .order_by(ForecastSnapshot.taken_at, ForecastSnapshot.id)
+        )
+    )
     snapshot = next((s for s in snaps if s.label == "start"), snaps[0] if snaps else None)
     won = won_between(session, team_id, period.start, period.end)
     return Accuracy(
-        period=period, reporting=won.reporting, snapshot=snapshot,
+        period=period,
+        reporting=won.reporting,
+        snapshot=snapshot,
         forecast_weighted=Decimal(snapshot.data["weighted"]) if snapshot else None,
         forecast_value=Decimal(snapshot.data["value"]) if snapshot else None,
-        actual_won=won.value, actual_count=won.count, missing=won.missing_count,
+        actual_won=won.value,
+        actual_count=won.count,
+        missing=won.missing_count,
     )

@@ -71,8 +71,9 @@ class RateSet:
     outcome: str  # added | updated | unchanged
 
 
-def set_rate(session: Session, actor: Actor, currency: str, rate: object, effective_date: date | None, *,
-             today: date) -> RateSet:
+def set_rate(
+    session: Session, actor: Actor, currency: str, rate: object, effective_date: date | None, *, today: date
+) -> RateSet:
     """1 `currency` = `rate` reporting-currency units from `effective_date` (default: today). Managers only."""
     _require_manager(actor)
     reporting = reporting_currency(session, actor.team_id)
@@ -80,8 +81,14 @@ def set_rate(session: Session, actor: Actor, currency: str, rate: object, effect
     value = parse_rate(rate)
     day = effective_date or today
     outcome = _upsert(session, actor.team_id, reporting, code, value, day, actor.user_id)
-    record(session, actor, None, KIND_RATE_SET, notify=False,
-           detail={"currency": code, "base": reporting, "rate": str(value), "effective_date": day.isoformat()})
+    record(
+        session,
+        actor,
+        None,
+        KIND_RATE_SET,
+        notify=False,
+        detail={"currency": code, "base": reporting, "rate": str(value), "effective_date": day.isoformat()},
+    )
     session.flush()
     return RateSet(Rate(code, value, day), reporting, outcome)
 
@@ -108,8 +115,9 @@ class ImportResult:
         return text
 
 
-def import_csv(session: Session, actor: Actor, text: str, *,
-               progress: Callable[[int, int], None] | None = None) -> ImportResult:
+def import_csv(
+    session: Session, actor: Actor, text: str, *, progress: Callable[[int, int], None] | None = None
+) -> ImportResult:
     """Lines of `date,currency,rate` (a header line is allowed). Bad lines are reported by number and skipped."""
     _require_manager(actor)
     reporting = reporting_currency(session, actor.team_id)
@@ -136,8 +144,14 @@ def import_csv(session: Session, actor: Actor, text: str, *,
         result.currencies.add(code)
         if progress:
             progress(number, len(lines))
-    record(session, actor, None, KIND_RATES_IMPORTED, notify=False,
-           detail={"added": result.added, "updated": result.updated, "errors": len(result.errors)})
+    record(
+        session,
+        actor,
+        None,
+        KIND_RATES_IMPORTED,
+        notify=False,
+        detail={"added": result.added, "updated": result.updated, "errors": len(result.errors)},
+    )
     session.flush()
     return result
 

@@ -53,7 +53,9 @@ def generate_invoice(session: Session, actor: Actor, number: int) -> InvoiceOutc
         )
     rows = _lines(session, actor.team_id, opp.id)[:BILLABLES_MAX]
     if not rows:
-        raise InvalidInput.field("billables", f"Deal {format_ref(number)} has no billables to invoice: add a line first.")
+        raise InvalidInput.field(
+            "billables", f"Deal {format_ref(number)} has no billables to invoice: add a line first."
+        )
     lines = billing.frozen_lines(as_lines(rows))
     digest = billing.content_hash(opp.currency, lines)
     found = _existing(session, actor.team_id, opp.id, digest)
@@ -70,9 +72,15 @@ def generate_invoice(session: Session, actor: Actor, number: int) -> InvoiceOutc
     try:
         with session.begin_nested():
             invoice = Invoice(
-                team_id=actor.team_id, number=workspace.next_invoice_number, opportunity_id=opp.id,
-                currency=opp.currency, total_minor=sum(line["total_minor"] for line in lines), lines=lines,
-                content_hash=digest, created_by=actor.user_id, created_at=utcnow(),
+                team_id=actor.team_id,
+                number=workspace.next_invoice_number,
+                opportunity_id=opp.id,
+                currency=opp.currency,
+                total_minor=sum(line["total_minor"] for line in lines),
+                lines=lines,
+                content_hash=digest,
+                created_by=actor.user_id,
+                created_at=utcnow(),
             )
             session.add(invoice)
             workspace.next_invoice_number += 1
@@ -84,18 +92,23 @@ def generate_invoice(session: Session, actor: Actor, number: int) -> InvoiceOutc
             raise
         return InvoiceOutcome(found, opp, created=False)
     event = record(
-        session, actor, opp, INVOICE_GENERATED,
-        detail={"invoice": invoice.id, "invoice_number": invoice.number, "total_minor": invoice.total_minor,
-                "currency": invoice.currency},
+        session,
+        actor,
+        opp,
+        INVOICE_GENERATED,
+        detail={
+            "invoice": invoice.id,
+            "invoice_number": invoice.number,
+            "total_minor": invoice.total_minor,
+            "currency": invoice.currency,
+        },
     )
     session.flush()
     return InvoiceOutcome(invoice, opp, created=True, event_ids=[event])
 
 
 def get_invoice(session: Session, actor: Actor, invoice_number: int) -> Invoice:
-    invoice = session.scalar(
-        select(Invoice).where(Invoice.team_id == actor.team_id, Invoice.number == invoice_number)
-    )
+    invoice = session.scalar(select(Invoice).where(Invoice.team_id == actor.team_id, Invoice.number == invoice_number))
     if invoice is None:
         raise NotFound(f"There is no invoice {billing.format_invoice_number(invoice_number)}.")
     return invoice

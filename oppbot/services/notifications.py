@@ -73,7 +73,11 @@ def subscribe(
     row.min_amount, row.min_currency = amount, currency
     row.created_by, row.created_at = actor.user_id, utcnow()
     record(
-        session, actor, None, SUBSCRIPTION_CHANGED, notify=False,
+        session,
+        actor,
+        None,
+        SUBSCRIPTION_CHANGED,
+        notify=False,
         detail={"channel": channel_id, "stages": row.stages, "min_amount": amount, "min_currency": currency},
     )
     session.flush()
@@ -111,15 +115,18 @@ def _rate(session: Session, team_id: str, base: str, currency: str, on: date) ->
         return Decimal(1)
     return session.scalars(
         select(FxRate.rate)
-        .where(FxRate.team_id == team_id, FxRate.base == base, FxRate.currency == currency,
-               FxRate.effective_date <= on)
+        .where(FxRate.team_id == team_id, FxRate.base == base, FxRate.currency == currency, FxRate.effective_date <= on)
         .order_by(FxRate.effective_date.desc())
         .limit(1)
     ).first()
 
 
 def meets_minimum(
-    amount: Decimal, currency: str, minimum: Decimal, min_currency: str, deal_rate: Decimal | None,
+    amount: Decimal,
+    currency: str,
+    minimum: Decimal,
+    min_currency: str,
+    deal_rate: Decimal | None,
     min_rate: Decimal | None,
 ) -> bool:
     """Whether a deal is worth at least the minimum; rates convert both to the reporting currency.

@@ -16,6 +16,7 @@ from oppbot.db.models import AssignmentChange, Note, Opportunity, StageChange
 from oppbot.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from oppbot.domain.money import minor_units
 from oppbot.domain.opportunity import (
+    LOSS_NOTE_MAX,
     CustomerKind,
     CustomerRef,
     Draft,
@@ -26,7 +27,6 @@ from oppbot.domain.opportunity import (
     validate_loss_reason,
     validate_note,
     validate_optional,
-    LOSS_NOTE_MAX,
 )
 from oppbot.domain.probability import (
     Probability,
@@ -87,9 +87,7 @@ def require_edit(actor: Actor, opp: Opportunity, doing: str = "change") -> None:
     ref = format_ref(opp.number)
     if opp.assignee_id is None:
         raise PermissionDenied(f"Deal {ref} is unassigned: claim it first (`/opp claim {opp.number}`) to {doing} it.")
-    raise PermissionDenied(
-        f"Deal {ref} is assigned to <@{opp.assignee_id}>: only they or a manager can {doing} it."
-    )
+    raise PermissionDenied(f"Deal {ref} is assigned to <@{opp.assignee_id}>: only they or a manager can {doing} it.")
 
 
 def require_manager(actor: Actor, doing: str) -> None:
@@ -175,12 +173,19 @@ def create(session: Session, actor: Actor, draft: Draft, *, default_currency: st
     if valid.assignee:
         session.add(
             AssignmentChange(
-                team_id=actor.team_id, opportunity_id=opp.id, from_user=None, to_user=valid.assignee,
-                changed_at=now, changed_by=actor.user_id,
+                team_id=actor.team_id,
+                opportunity_id=opp.id,
+                from_user=None,
+                to_user=valid.assignee,
+                changed_at=now,
+                changed_by=actor.user_id,
             )
         )
     event = record(
-        session, actor, opp, Kind.CREATED,
+        session,
+        actor,
+        opp,
+        Kind.CREATED,
         changes=[FieldChange(k, None, v) for k, v in _snapshot(opp).items() if v is not None],
         detail={"stage": opp.stage, "assignee": opp.assignee_id},
         touch=False,
@@ -208,9 +213,7 @@ def _snapshot(opp: Opportunity) -> dict:
     }
 
 
-def edit(
-    session: Session, actor: Actor, number: int, draft: Draft, *, expected_version: int | None = None
-) -> Outcome:
+def edit(session: Session, actor: Actor, number: int, draft: Draft, *, expected_version: int | None = None) -> Outcome:
     """Apply a full form: only fields that differ are changed and recorded, with their before and after."""
     opp = repo.get_opportunity(session, actor.team_id, number)
     rules = workspaces.load_rules(session, actor.team_id)
@@ -353,7 +356,12 @@ def close_lost(
     expected_version: int | None = None,
 ) -> Outcome:
     return move(
-        session, actor, number, Stage.CLOSED_LOST, expected_version=expected_version, loss_reason=reason,
+        session,
+        actor,
+        number,
+        Stage.CLOSED_LOST,
+        expected_version=expected_version,
+        loss_reason=reason,
         loss_note=note,
     )
 
@@ -393,15 +401,22 @@ def _reassign(session: Session, actor: Actor, opp: Opportunity, to_user: str | N
     opp.updated_at = now
     session.add(
         AssignmentChange(
-            team_id=actor.team_id, opportunity_id=opp.id, from_user=from_user, to_user=to_user,
-            changed_at=now, changed_by=actor.user_id,
+            team_id=actor.team_id,
+            opportunity_id=opp.id,
+            from_user=from_user,
+            to_user=to_user,
+            changed_at=now,
+            changed_by=actor.user_id,
         )
     )
     if kind is None:
         return []
     return [
         record(
-            session, actor, opp, kind,
+            session,
+            actor,
+            opp,
+            kind,
             changes=[FieldChange("assignee", from_user, to_user)],
             detail={"from_user": from_user, "to_user": to_user},
         )
@@ -504,7 +519,22 @@ def bulk_assign(session: Session, actor: Actor, numbers: Sequence[int], user_id:
 
 
 __all__ = [
-    "Outcome", "BulkOutcome", "create", "edit", "move", "close_won", "close_lost", "reset_probability", "claim",
-    "assign", "unassign", "add_note", "bulk_move", "bulk_assign", "may_edit", "require_edit", "require_manager",
+    "BulkOutcome",
+    "Outcome",
     "ValidDraft",
+    "add_note",
+    "assign",
+    "bulk_assign",
+    "bulk_move",
+    "claim",
+    "close_lost",
+    "close_won",
+    "create",
+    "edit",
+    "may_edit",
+    "move",
+    "require_edit",
+    "require_manager",
+    "reset_probability",
+    "unassign",
 ]

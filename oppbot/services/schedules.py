@@ -71,7 +71,12 @@ class SubscriptionView:
 
 def _view(sub: ScheduleSubscription, workspace_tz: str) -> SubscriptionView:
     return SubscriptionView(
-        sub.id, sub.channel_id, sub.kind, schedule_of(sub, workspace_tz), sub.active, sub.timezone is not None,
+        sub.id,
+        sub.channel_id,
+        sub.kind,
+        schedule_of(sub, workspace_tz),
+        sub.active,
+        sub.timezone is not None,
         sub.last_sent_at,
     )
 
@@ -204,7 +209,12 @@ def period_for(sub: ScheduleSubscription, workspace_tz: str, now: datetime) -> P
 
 
 def claim(
-    sessions: sessionmaker[Session], team_id: str, channel_id: str, kind: str, period_key: str, *,
+    sessions: sessionmaker[Session],
+    team_id: str,
+    channel_id: str,
+    kind: str,
+    period_key: str,
+    *,
     now: datetime | None = None,
 ) -> int | None:
     """Claim (channel, kind, period) in a transaction of its own; the id when this process won, else None.
@@ -248,7 +258,9 @@ def claim(
         return existing.id if taken.rowcount == 1 else None
 
 
-def complete_claim(sessions: sessionmaker[Session], claim_id: int, message_ts: str | None, subscription_id: int | None = None) -> None:
+def complete_claim(
+    sessions: sessionmaker[Session], claim_id: int, message_ts: str | None, subscription_id: int | None = None
+) -> None:
     now = utcnow()
     with unit_of_work(sessions) as session:
         row = session.get(ScheduledSend, claim_id)
@@ -264,9 +276,7 @@ def complete_claim(sessions: sessionmaker[Session], claim_id: int, message_ts: s
 def release_claim(sessions: sessionmaker[Session], claim_id: int) -> None:
     """Posting failed: drop the unsent claim so the next tick retries the period (never a second post)."""
     with unit_of_work(sessions) as session:
-        session.execute(
-            delete(ScheduledSend).where(ScheduledSend.id == claim_id, ScheduledSend.sent_at.is_(None))
-        )
+        session.execute(delete(ScheduledSend).where(ScheduledSend.id == claim_id, ScheduledSend.sent_at.is_(None)))
 
 
 def previous_sent_at(session: Session, team_id: str, channel_id: str, kind: str, before_period: str) -> datetime | None:

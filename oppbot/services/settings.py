@@ -68,9 +68,7 @@ class ManagerChange:
 
 def require_manager(actor: Actor, doing: str) -> None:
     if not actor.is_manager:
-        raise PermissionDenied(
-            f"Only managers can {doing}. Ask a workspace admin or a manager named in /opp managers."
-        )
+        raise PermissionDenied(f"Only managers can {doing}. Ask a workspace admin or a manager named in /opp managers.")
 
 
 # --- reading ---------------------------------------------------------------------------------------------------------

@@ -100,18 +100,22 @@ def stats(session: Session, team_id: str, period: Period | None, *, today: date,
         entered_in += [StageChange.changed_at >= low, StageChange.changed_at < high]
 
     # 1. won and lost counts
-    counts = dict(session.execute(
-        select(Opportunity.stage, func.count()).where(*closed_in, Opportunity.stage.in_([WON, LOST]))
-        .group_by(Opportunity.stage)
-    ).all())
+    counts = dict(
+        session.execute(
+            select(Opportunity.stage, func.count())
+            .where(*closed_in, Opportunity.stage.in_([WON, LOST]))
+            .group_by(Opportunity.stage)
+        ).all()
+    )
 
     # 2. each won deal's amount, rate interval and cycle: one row per won deal, for the medians
     points = table.change_points(period.start if period else None, period.end if period else None)
     bucket = _bucket(points, zone)
     sizes, cycles, total, missing = [], [], Decimal(0), 0
     for currency, amount_minor, index, created, closed in session.execute(
-        select(Opportunity.currency, Opportunity.amount_minor, bucket, Opportunity.created_at, Opportunity.closed_at)
-        .where(*closed_in, Opportunity.stage == WON)
+        select(
+            Opportunity.currency, Opportunity.amount_minor, bucket, Opportunity.created_at, Opportunity.closed_at
+        ).where(*closed_in, Opportunity.stage == WON)
     ):
         index = int(index)
         day = points[index - 1] if index else (period.start if period else date.min)
@@ -126,23 +130,31 @@ def stats(session: Session, team_id: str, period: Period | None, *, today: date,
 
     # 3. stage-to-stage conversion: each entry into a stage, and whether the next move went forward
     nxt = func.lead(StageChange.to_stage).over(
-        partition_by=StageChange.opportunity_id, order_by=(StageChange.changed_at, StageChange.id))
+        partition_by=StageChange.opportunity_id, order_by=(StageChange.changed_at, StageChange.id)
+    )
     nxt_at = func.lead(StageChange.changed_at).over(
-        partition_by=StageChange.opportunity_id, order_by=(StageChange.changed_at, StageChange.id))
+        partition_by=StageChange.opportunity_id, order_by=(StageChange.changed_at, StageChange.id)
+    )
     # Entries before the period are never counted, and an entry's next move is never earlier than it: the lower
     # bound goes inside the window, so the database orders only the period's entries, not the workspace's history.
     since = [StageChange.changed_at >= low] if period is not None else []
     moves = (
-        select(StageChange.to_stage.label("stage"), StageChange.changed_at.label("at"),
-               nxt.label("next_stage"), nxt_at.label("next_at"))
-        .where(StageChange.team_id == team_id, *since).subquery()
+        select(
+            StageChange.to_stage.label("stage"),
+            StageChange.changed_at.label("at"),
+            nxt.label("next_stage"),
+            nxt_at.label("next_at"),
+        )
+        .where(StageChange.team_id == team_id, *since)
+        .subquery()
     )
     window_filter = []
     if period is not None:
         window_filter = [moves.c.at >= low, moves.c.at < high]
     forward = and_(_order_of(moves.c.next_stage) > _order_of(moves.c.stage), moves.c.next_stage != LOST)
     conv_rows = dict(
-        (s, (int(n), int(a))) for s, n, a in session.execute(
+        (s, (int(n), int(a)))
+        for s, n, a in session.execute(
             select(moves.c.stage, func.count(), func.coalesce(func.sum(case((forward, 1), else_=0)), 0))
             .where(moves.c.stage.in_(OPEN_VALUES), *window_filter)
             .group_by(moves.c.stage)
@@ -153,8 +165,9 @@ def stats(session: Session, team_id: str, period: Period | None, *, today: date,
     # 4. time in each stage: one row per completed stay
     stays: dict[str, list[Decimal]] = {s.value: [] for s in OPEN_STAGES}
     for stage, at, next_at in session.execute(
-        select(moves.c.stage, moves.c.at, moves.c.next_at)
-        .where(moves.c.stage.in_(OPEN_VALUES), moves.c.next_at.is_not(None), *window_filter)
+        select(moves.c.stage, moves.c.at, moves.c.next_at).where(
+            moves.c.stage.in_(OPEN_VALUES), moves.c.next_at.is_not(None), *window_filter
+        )
     ):
         stays[stage].append(Decimal((_aware(next_at) - _aware(at)).total_seconds()) / Decimal(86400))
     time_in_stage = {Stage(s): analytics.median(v) for s, v in stays.items()}
@@ -170,23 +183,42 @@ def stats(session: Session, team_id: str, period: Period | None, *, today: date,
         reasons.setdefault(key, {})[reason or "No reason"] = int(n)
 
     # 6. calibration: closed deals, each stage they entered, won or not, beside the probability entered then
-    band = case(*((StageChange.probability <= high_, i) for i, (_, high_) in enumerate(BAND_EDGES)), else_=len(BAND_EDGES) - 1)
+    band = case(
+        *((StageChange.probability <= high_, i) for i, (_, high_) in enumerate(BAND_EDGES)), else_=len(BAND_EDGES) - 1
+    )
     joined = (StageChange.opportunity_id == Opportunity.id, StageChange.to_stage.in_(OPEN_VALUES))
     won_case = func.sum(case((Opportunity.stage == WON, 1), else_=0))
-    base = select(func.count(), won_case, func.sum(StageChange.probability)).join_from(
-        StageChange, Opportunity, and_(*joined)).where(*closed_in, Opportunity.stage.in_([WON, LOST]))
-    by_stage = {s: (int(n), int(w or 0), int(p or 0)) for n, w, p, s in session.execute(
-        base.add_columns(StageChange.to_stage).group_by(StageChange.to_stage))}
-    by_band = {int(b): (int(n), int(w or 0), int(p or 0)) for n, w, p, b in session.execute(
-        base.add_columns(band.label("band")).group_by(band))}
+    base = (
+        select(func.count(), won_case, func.sum(StageChange.probability))
+        .join_from(StageChange, Opportunity, and_(*joined))
+        .where(*closed_in, Opportunity.stage.in_([WON, LOST]))
+    )
+    by_stage = {
+        s: (int(n), int(w or 0), int(p or 0))
+        for n, w, p, s in session.execute(base.add_columns(StageChange.to_stage).group_by(StageChange.to_stage))
+    }
+    by_band = {
+        int(b): (int(n), int(w or 0), int(p or 0))
+        for n, w, p, b in session.execute(base.add_columns(band.label("band")).group_by(band))
+    }
     cal_stage = [Calibration(s.label, *by_stage.get(s.value, (0, 0, 0))) for s in OPEN_STAGES]
     cal_band = [Calibration(analytics.band_label(i), *by_band.get(i, (0, 0, 0))) for i in range(len(BAND_EDGES))]
 
     return Stats(
-        period=period, reporting=reporting, won=int(counts.get(WON, 0)), lost=int(counts.get(LOST, 0)),
-        won_total=total, won_sizes=sizes, cycle_days=cycles, missing_rate_won=missing, conversion=conversion,
-        time_in_stage=time_in_stage, loss_reasons=reasons, calibration_by_stage=cal_stage,
-        calibration_by_band=cal_band, workload=workload(session, team_id, today=today, now=now),
+        period=period,
+        reporting=reporting,
+        won=int(counts.get(WON, 0)),
+        lost=int(counts.get(LOST, 0)),
+        won_total=total,
+        won_sizes=sizes,
+        cycle_days=cycles,
+        missing_rate_won=missing,
+        conversion=conversion,
+        time_in_stage=time_in_stage,
+        loss_reasons=reasons,
+        calibration_by_stage=cal_stage,
+        calibration_by_band=cal_band,
+        workload=workload(session, team_id, today=today, now=now),
     )
 
 
@@ -205,10 +237,14 @@ def workload(session: Session, team_id: str, *, today: date, now: datetime) -> l
     cutoffs = rules.stale_cutoffs(now)
     stale = or_(*(and_(Opportunity.stage == s.value, Opportunity.last_activity_at < c) for s, c in cutoffs.items()))
     rows = session.execute(
-        select(Opportunity.assignee_id, Opportunity.currency, func.count(),
-               func.coalesce(func.sum(Opportunity.amount_minor), 0),
-               func.coalesce(func.sum(Opportunity.amount_minor * Opportunity.probability), 0),
-               func.coalesce(func.sum(case((stale, 1), else_=0)), 0))
+        select(
+            Opportunity.assignee_id,
+            Opportunity.currency,
+            func.count(),
+            func.coalesce(func.sum(Opportunity.amount_minor), 0),
+            func.coalesce(func.sum(Opportunity.amount_minor * Opportunity.probability), 0),
+            func.coalesce(func.sum(case((stale, 1), else_=0)), 0),
+        )
         .where(Opportunity.team_id == team_id, Opportunity.stage.in_(OPEN_VALUES))
         .group_by(Opportunity.assignee_id, Opportunity.currency)
     ).all()

@@ -109,13 +109,23 @@ def add_task(
     if assignee != actor.user_id:
         require_edit(actor, opp, "give tasks on")
     task = Task(
-        team_id=actor.team_id, opportunity_id=opp.id, title=clean, due_at=due, assignee_id=assignee,
-        created_by=actor.user_id, created_at=utcnow(),
+        team_id=actor.team_id,
+        opportunity_id=opp.id,
+        title=clean,
+        due_at=due,
+        assignee_id=assignee,
+        created_by=actor.user_id,
+        created_at=utcnow(),
     )
     session.add(task)
     session.flush()
-    record(session, actor, opp, TaskKind.ADDED,
-           detail={"task": task.id, "title": clean, "due_at": due.isoformat(), "assignee": assignee})
+    record(
+        session,
+        actor,
+        opp,
+        TaskKind.ADDED,
+        detail={"task": task.id, "title": clean, "due_at": due.isoformat(), "assignee": assignee},
+    )
     session.flush()
     return task
 
@@ -154,7 +164,9 @@ def _own(session: Session, actor: Actor, task_id: int, doing: str) -> tuple[Task
     if task is None:
         raise NotFound("That task does not exist any more.")
     if actor.user_id not in (task.assignee_id, task.created_by) and not actor.is_manager:
-        raise PermissionDenied(f"This task is <@{task.assignee_id}>'s: only they, its author or a manager can {doing} it.")
+        raise PermissionDenied(
+            f"This task is <@{task.assignee_id}>'s: only they, its author or a manager can {doing} it."
+        )
     return task, repo.get_opportunity_by_id(session, actor.team_id, task.opportunity_id)
 
 
@@ -180,8 +192,14 @@ def snooze_task(
     before = task.due_at
     task.due_at = max(task.due_at, moment) + delta
     task.reminded_at = None
-    record(session, actor, opp, TaskKind.SNOOZED, changes=[FieldChange("due_at", before, task.due_at)],
-           detail={"task": task.id})
+    record(
+        session,
+        actor,
+        opp,
+        TaskKind.SNOOZED,
+        changes=[FieldChange("due_at", before, task.due_at)],
+        detail={"task": task.id},
+    )
     session.flush()
     return task
 

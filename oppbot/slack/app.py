@@ -89,7 +89,10 @@ def _on_error(error: Exception, body: dict, logger: logging.Logger, respond=None
     logger.exception("Unhandled error in a listener", exc_info=error)
     if respond is not None and body.get("response_url"):
         try:
-            respond(text="Sorry, something went wrong on our side; nothing was changed. Please try again.",
-                    response_type="ephemeral", replace_original=False)
+            respond(
+                text="Sorry, something went wrong on our side; nothing was changed. Please try again.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
         except Exception:  # the reply itself failing must not hide the original error
             logger.warning("Could not tell the user about the error", exc_info=True)

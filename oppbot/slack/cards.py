@@ -11,8 +11,15 @@ from oppbot.slack.blocks.billables import build_billables_section
 from oppbot.slack.blocks.deal_card import deal_message
 
 
-def deal_card_message(session: Session, actor: Actor, number: int, *, tz: str | None = None,
-                      note: str | None = None, can_edit: bool | None = None) -> dict:
+def deal_card_message(
+    session: Session,
+    actor: Actor,
+    number: int,
+    *,
+    tz: str | None = None,
+    note: str | None = None,
+    can_edit: bool | None = None,
+) -> dict:
     """{"text", "blocks"} of deal `number` with its Billables section.
 
     `can_edit` (default: may `actor` edit it?) decides the billables buttons; a card posted to a channel passes

@@ -53,7 +53,7 @@ class TokenCipher:
         if not value or not value.startswith(_PREFIX):
             return value
         try:
-            return self._fernet.decrypt(value[len(_PREFIX):].encode()).decode()
+            return self._fernet.decrypt(value[len(_PREFIX) :].encode()).decode()
         except InvalidToken:
             # A changed key: the token is unusable; the workspace must reinstall. Say so, don't crash.
             log.error("An OAuth token could not be decrypted: was OPPBOT_SECRET_KEY changed?")
@@ -90,14 +90,17 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
 
     def find_bot(self, *, enterprise_id, team_id, is_enterprise_install=False) -> Bot | None:
         return self._opened(
-            super().find_bot(enterprise_id=enterprise_id, team_id=team_id,
-                             is_enterprise_install=is_enterprise_install)
+            super().find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install)
         )
 
     def find_installation(self, *, enterprise_id, team_id, user_id=None, is_enterprise_install=False):
         return self._opened(
-            super().find_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id,
-                                      is_enterprise_install=is_enterprise_install)
+            super().find_installation(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                user_id=user_id,
+                is_enterprise_install=is_enterprise_install,
+            )
         )
 
 

@@ -207,7 +207,7 @@ def parse_lost(args: str) -> Lost:
     if not rest:
         return Lost(number)
     if rest.lower().startswith("no decision"):
-        return Lost(number, "No decision", rest[len("no decision"):].strip() or None)
+        return Lost(number, "No decision", rest[len("no decision") :].strip() or None)
     reason, note = _split_first(rest)
     return Lost(number, reason, note or None)
 
@@ -317,7 +317,7 @@ def parse_bulk(args: str) -> BulkMove | BulkAssign:
             raise invalid("Give the deals, then the stage.", example)
         numbers = parse_refs(" ".join(tokens[:split]))
         stage_word = tokens[split]
-        reason_tokens = tokens[split + 1:]
+        reason_tokens = tokens[split + 1 :]
         if stage_word.lower() == "closed" and reason_tokens:
             stage_word, reason_tokens = "closed" + reason_tokens[0], reason_tokens[1:]
         try:
@@ -343,9 +343,7 @@ def parse_bulk(args: str) -> BulkMove | BulkAssign:
             return BulkAssign(tuple(numbers), parse_user(who))
         except InvalidInput as exc:
             raise invalid(exc.message, example, "user") from None
-    raise invalid(
-        f"Bulk can move or assign, not '{action[:20] or '(nothing)'}'.", "/opp bulk move 12,13 prop"
-    )
+    raise invalid(f"Bulk can move or assign, not '{action[:20] or '(nothing)'}'.", "/opp bulk move 12,13 prop")
 
 
 # --- list state carried by pagination and filter buttons (≤ 2,000 characters in a button value) ----------------------

@@ -46,9 +46,12 @@ def send_due_reminders(deps_or_sessions, client: WebClient | Callable[[str], Web
             cached = session.get(SlackUser, (team_id, row.task.assignee_id))
             workspace = repo.get_workspace(session, team_id)
             tz = (cached.timezone if cached is not None and cached.timezone else None) or (
-                workspace.timezone if workspace is not None else "UTC")
+                workspace.timezone if workspace is not None else "UTC"
+            )
         try:
-            team_client.chat_postMessage(channel=row.task.assignee_id, text=reminder_text(row), blocks=build_reminder(row, tz=tz))
+            team_client.chat_postMessage(
+                channel=row.task.assignee_id, text=reminder_text(row), blocks=build_reminder(row, tz=tz)
+            )
             sent += 1
         except Exception:
             log.warning("Task reminder %s could not be sent; it will be retried", task_id, exc_info=True)

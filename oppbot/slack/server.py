@@ -62,7 +62,7 @@ def wsgi_app(app: App, settings: Settings, sessions) -> Callable:
 def _timestamp_is_number(environ: dict) -> bool:
     """slack_sdk's verifier raises (a 500) on a non-numeric X-Slack-Request-Timestamp; that is a 401, like a bad one."""
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
-    return timestamp is None or timestamp.isascii() and timestamp.isdigit()
+    return timestamp is None or (timestamp.isascii() and timestamp.isdigit())
 
 
 def _unauthorized(start_response: Callable) -> Iterable[bytes]:

@@ -11,10 +11,11 @@ import time
 import traceback
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -240,11 +241,7 @@ class FakeSlack:
         key = key.rsplit("/response/", 1)[-1] if key else None
 
         def matching() -> list[Response]:
-            return [
-                r
-                for r in self.responses
-                if (key is None or r.key == key) and (predicate is None or predicate(r))
-            ]
+            return [r for r in self.responses if (key is None or r.key == key) and (predicate is None or predicate(r))]
 
         with self._changed:
             if not self._changed.wait_for(lambda: len(matching()) >= count, timeout):
@@ -549,18 +546,22 @@ class FakeSlack:
         return {"ok": True, "channel": channel}
 
     def _m_oauth_v2_access(self, args: dict, team: str) -> dict:
-        answer = dict(self.oauth_response) if self.oauth_response is not None else {
-            "ok": True,
-            "app_id": "A111",
-            "authed_user": {"id": "W111"},
-            "scope": "commands,chat:write,chat:write.public,im:write,users:read,channels:read,groups:read,team:read",
-            "token_type": "bot",
-            "access_token": f"xoxb-{self.team_id}-installed",
-            "bot_user_id": "UBOT",
-            "team": {"id": self.team_id, "name": self.team_name},
-            "enterprise": None,
-            "is_enterprise_install": False,
-        }
+        answer = (
+            dict(self.oauth_response)
+            if self.oauth_response is not None
+            else {
+                "ok": True,
+                "app_id": "A111",
+                "authed_user": {"id": "W111"},
+                "scope": "commands,chat:write,chat:write.public,im:write,users:read,channels:read,groups:read,team:read",
+                "token_type": "bot",
+                "access_token": f"xoxb-{self.team_id}-installed",
+                "bot_user_id": "UBOT",
+                "team": {"id": self.team_id, "name": self.team_name},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
+        )
         # Bolt calls auth.test with the new token right away; it must be known when tokens are enforced.
         if self.tokens and answer.get("access_token"):
             self.tokens[answer["access_token"]] = (answer.get("team") or {}).get("id", self.team_id)

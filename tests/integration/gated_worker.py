@@ -6,11 +6,11 @@ import os
 import time
 from pathlib import Path
 
+from integration.workers_support import runtime_for
+
 from oppbot.config import get_settings
 from oppbot.db.session import engine_for, session_factory
 from workers.broker import BrokerOptions, setup_broker
-
-from integration.workers_support import runtime_for
 
 GATE = Path(os.environ["OPPBOT_TEST_GATE"])
 
@@ -25,7 +25,8 @@ settings = get_settings()
 broker = setup_broker(
     settings,
     # A dead worker's unacked jobs return to the queue 2 s after its last heartbeat; every command checks.
-    BrokerOptions(namespace=os.environ["OPPBOT_TEST_NAMESPACE"], heartbeat_timeout_ms=2_000,
-                  maintenance_chance=1_000_000),
+    BrokerOptions(
+        namespace=os.environ["OPPBOT_TEST_NAMESPACE"], heartbeat_timeout_ms=2_000, maintenance_chance=1_000_000
+    ),
     runtime=runtime_for(settings, session_factory(engine_for(settings.database_url)), before_effect=_gate),
 )

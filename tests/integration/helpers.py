@@ -40,17 +40,33 @@ def bulk_deals(sessions, actor, count: int, customer: CustomerRef | None = None,
     with unit_of_work(sessions) as session:
         start = session.scalar(select(Workspace.next_deal_number).where(Workspace.team_id == actor.team_id))
         title = fields.pop("title", "Deal {n}")
-        rows = [{
-            "team_id": actor.team_id, "number": start + i, "title": title.format(n=i), "search_text": "",
-            "individual_id": customer.id if customer.kind == CustomerKind.INDIVIDUAL else None,
-            "organization_id": customer.id if customer.kind == CustomerKind.ORGANIZATION else None,
-            "amount_minor": 1000, "currency": "USD", "stage": "lead", "probability": 15,
-            "probability_source": "stage", "created_by": actor.user_id, "created_at": now, "updated_at": now,
-            "stage_entered_at": now, "last_activity_at": now, "version": 1, **fields,
-        } for i in range(count)]
+        rows = [
+            {
+                "team_id": actor.team_id,
+                "number": start + i,
+                "title": title.format(n=i),
+                "search_text": "",
+                "individual_id": customer.id if customer.kind == CustomerKind.INDIVIDUAL else None,
+                "organization_id": customer.id if customer.kind == CustomerKind.ORGANIZATION else None,
+                "amount_minor": 1000,
+                "currency": "USD",
+                "stage": "lead",
+                "probability": 15,
+                "probability_source": "stage",
+                "created_by": actor.user_id,
+                "created_at": now,
+                "updated_at": now,
+                "stage_entered_at": now,
+                "last_activity_at": now,
+                "version": 1,
+                **fields,
+            }
+            for i in range(count)
+        ]
         session.execute(insert(Opportunity), rows)
-        session.execute(update(Workspace).where(Workspace.team_id == actor.team_id)
-                        .values(next_deal_number=start + count))
+        session.execute(
+            update(Workspace).where(Workspace.team_id == actor.team_id).values(next_deal_number=start + count)
+        )
 
 
 def form_values(**fields) -> dict:

@@ -29,17 +29,28 @@ PROB = {"lead": 15, "qualification": 30, "proposal": 50, "negotiation": 75, "clo
 
 
 def setup_workspace(session) -> int:
-    session.add(Workspace(team_id=TEAM, name="Test", currency="USD", reporting_currency="USD",
-                          timezone="Europe/Oslo", stage_probabilities={}, stale_days={}, loss_reasons=[],
-                          next_deal_number=1, next_invoice_number=1))
+    session.add(
+        Workspace(
+            team_id=TEAM,
+            name="Test",
+            currency="USD",
+            reporting_currency="USD",
+            timezone="Europe/Oslo",
+            stage_probabilities={},
+            stale_days={},
+            loss_reasons=[],
+            next_deal_number=1,
+            next_invoice_number=1,
+        )
+    )
     session.flush()
     org = Organization(team_id=TEAM, name="Acme", name_key="acme")
     session.add(org)
     session.flush()
-    session.execute(insert(FxRate), [
-        {"team_id": TEAM, "base": "USD", "currency": c, "rate": Decimal(r), "effective_date": d}
-        for c, r, d in RATES
-    ])
+    session.execute(
+        insert(FxRate),
+        [{"team_id": TEAM, "base": "USD", "currency": c, "rate": Decimal(r), "effective_date": d} for c, r, d in RATES],
+    )
     return org.id
 
 
@@ -61,17 +72,32 @@ def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[d
         amount = rnd.randint(0, 5_000_000) if currency != "JPY" else rnd.randint(0, 50_000_000)
         if rnd.random() < 0.05:
             amount = 5  # tiny amounts exercise the half-even rounding
-        deals.append({
-            "id": number, "team_id": TEAM, "number": number, "title": f"Deal <{number}> & co",
-            "search_text": "", "organization_id": org_id, "amount_minor": amount, "currency": currency,
-            "stage": stage, "probability": prob, "probability_source": "stage",
-            "expected_close": TODAY + timedelta(days=rnd.randint(-120, 150)) if rnd.random() < 0.95 else None,
-            "assignee_id": rnd.choice(["U_REP", "U_OTHER", None]), "created_by": "U_REP",
-            "created_at": created, "updated_at": created, "stage_entered_at": created,
-            "last_activity_at": created + timedelta(days=rnd.randint(0, 30)), "closed_at": closed,
-            "lost_reason": rnd.choice(["Price", "Competitor", "Timing"]) if stage == "closed_lost" else None,
-            "lost_at_stage": rnd.choice(OPEN) if stage == "closed_lost" else None, "version": 1,
-        })
+        deals.append(
+            {
+                "id": number,
+                "team_id": TEAM,
+                "number": number,
+                "title": f"Deal <{number}> & co",
+                "search_text": "",
+                "organization_id": org_id,
+                "amount_minor": amount,
+                "currency": currency,
+                "stage": stage,
+                "probability": prob,
+                "probability_source": "stage",
+                "expected_close": TODAY + timedelta(days=rnd.randint(-120, 150)) if rnd.random() < 0.95 else None,
+                "assignee_id": rnd.choice(["U_REP", "U_OTHER", None]),
+                "created_by": "U_REP",
+                "created_at": created,
+                "updated_at": created,
+                "stage_entered_at": created,
+                "last_activity_at": created + timedelta(days=rnd.randint(0, 30)),
+                "closed_at": closed,
+                "lost_reason": rnd.choice(["Price", "Competitor", "Timing"]) if stage == "closed_lost" else None,
+                "lost_at_stage": rnd.choice(OPEN) if stage == "closed_lost" else None,
+                "version": 1,
+            }
+        )
         path = [s for s in OPEN if rnd.random() < 0.7] or ["lead"]
         if stage in OPEN:
             path = [s for s in path if OPEN.index(s) < OPEN.index(stage)] + [stage]
@@ -79,9 +105,20 @@ def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[d
             path = path + [stage]
         at, previous = created, None
         for step in path:
-            history.append({"team_id": TEAM, "opportunity_id": number, "from_stage": previous, "to_stage": step,
-                            "changed_at": at, "changed_by": "U_REP", "amount_minor": amount, "currency": currency,
-                            "probability": PROB[step] if step in OPEN else PROB[step], "skipped": []})
+            history.append(
+                {
+                    "team_id": TEAM,
+                    "opportunity_id": number,
+                    "from_stage": previous,
+                    "to_stage": step,
+                    "changed_at": at,
+                    "changed_by": "U_REP",
+                    "amount_minor": amount,
+                    "currency": currency,
+                    "probability": PROB[step] if step in OPEN else PROB[step],
+                    "skipped": [],
+                }
+            )
             previous = step
             at = at + timedelta(hours=rnd.randint(1, 24 * 20))
     return deals, history

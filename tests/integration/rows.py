@@ -40,9 +40,7 @@ def activity_of(sessions, actor, number: int) -> list[Activity]:
 def outbox_of(sessions, actor, number: int) -> list[OutboxEvent]:
     with unit_of_work(sessions) as s:
         opp = repo.get_opportunity(s, actor.team_id, number)
-        return list(
-            s.scalars(select(OutboxEvent).where(OutboxEvent.opportunity_id == opp.id).order_by(OutboxEvent.id))
-        )
+        return list(s.scalars(select(OutboxEvent).where(OutboxEvent.opportunity_id == opp.id).order_by(OutboxEvent.id)))
 
 
 def history_of(sessions, actor, number: int) -> list[StageChange]:

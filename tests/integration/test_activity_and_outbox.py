@@ -1,6 +1,8 @@
 """Every change leaves exactly one activity row and one outbox event, sharing an event id, in its own transaction."""
 
 import pytest
+from integration.helpers import make_customer, make_deal
+from integration.rows import counts, deal, form_of
 from sqlalchemy import select
 
 from oppbot.db import repositories as repo
@@ -9,9 +11,6 @@ from oppbot.db.session import unit_of_work
 from oppbot.domain.opportunity import Draft
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities as ops
-
-from integration.helpers import make_customer, make_deal
-from integration.rows import counts, deal, form_of
 
 # Each change, made by a manager on a deal assigned to them (unassigned for claim) with a manual probability.
 CHANGES = {
@@ -59,10 +58,9 @@ def test_a_failure_after_the_change_leaves_neither_the_change_nor_its_activity(s
     number, customer = prepared_deal(sessions, manager, change)
     before_rows = counts(sessions)
     before_deal = deal(sessions, manager, number)
-    with pytest.raises(RuntimeError, match="after the change"):
-        with unit_of_work(sessions) as s:
-            CHANGES[change](s, manager, number, customer)
-            raise RuntimeError("something failed after the change")
+    with pytest.raises(RuntimeError, match="after the change"), unit_of_work(sessions) as s:
+        CHANGES[change](s, manager, number, customer)
+        raise RuntimeError("something failed after the change")
     assert counts(sessions) == before_rows
     after_deal = deal(sessions, manager, number)
     columns = ("title", "stage", "probability", "probability_source", "assignee_id", "version", "last_activity_at")

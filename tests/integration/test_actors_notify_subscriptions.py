@@ -32,14 +32,12 @@ def test_text_without_a_channel_or_with_an_unknown_word_is_refused_in_words(text
 
 
 def test_only_a_manager_can_subscribe_or_unsubscribe_a_channel(sessions, rep, manager):
-    with pytest.raises(PermissionDenied):
-        with unit_of_work(sessions) as session:
-            notifications.subscribe(session, rep, "C1")
+    with pytest.raises(PermissionDenied), unit_of_work(sessions) as session:
+        notifications.subscribe(session, rep, "C1")
     with unit_of_work(sessions) as session:
         notifications.subscribe(session, manager, "C1", [Stage.CLOSED_WON], "5000")
-    with pytest.raises(PermissionDenied):
-        with unit_of_work(sessions) as session:
-            notifications.unsubscribe(session, rep, "C1")
+    with pytest.raises(PermissionDenied), unit_of_work(sessions) as session:
+        notifications.unsubscribe(session, rep, "C1")
 
     with unit_of_work(sessions) as session:
         (sub,) = notifications.list_subscriptions(session, rep)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import dramatiq
 import pytest
 from fakeslack import FakeSlack
+from integration.helpers import make_customer, make_deal
+from integration.workers_support import processed_count, runtime_for, settings_for
 
 from oppbot.db.session import unit_of_work
 from oppbot.services import notifications
 from workers.actors import QUEUE
 from workers.broker import BrokerOptions, setup_broker
 from workers.relay import relay_once
-
-from integration.helpers import make_customer, make_deal
-from integration.workers_support import processed_count, runtime_for, settings_for
 
 CHANNEL = "C_RATE"
 
@@ -24,8 +23,9 @@ def test_notifications_rate_limited_by_slack_are_delivered_once_and_no_sooner_th
 ):
     with FakeSlack() as fake:
         settings = settings_for(db_url, fake)
-        broker = setup_broker(settings, BrokerOptions(min_backoff_ms=100, max_backoff_ms=2000),
-                              runtime=runtime_for(settings, sessions))
+        broker = setup_broker(
+            settings, BrokerOptions(min_backoff_ms=100, max_backoff_ms=2000), runtime=runtime_for(settings, sessions)
+        )
         # One thread, so the calls form one sequence in time; more 429s than the client's own 3 retries, so
         # Dramatiq's Retry (delayed by Retry-After) is exercised too.
         worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)

@@ -8,6 +8,8 @@ from decimal import Decimal
 import dramatiq
 import pytest
 from fakeslack import FakeSlack
+from integration.helpers import make_customer, make_deal
+from integration.workers_support import processed_count, runtime_for, settings_for
 from sqlalchemy import select
 
 from oppbot.db.models import CardMessage, FxRate, OutboxEvent, ProcessedEvent
@@ -17,9 +19,6 @@ from oppbot.services import notifications, opportunities
 from workers.actors import QUEUE
 from workers.broker import BrokerOptions, setup_broker
 from workers.relay import event_message, relay_once
-
-from integration.helpers import make_customer, make_deal
-from integration.workers_support import processed_count, runtime_for, settings_for
 
 CHANNEL = "C_SALES"
 
@@ -33,8 +32,9 @@ def fake():
 @pytest.fixture
 def stub(db_url, sessions, fake):
     settings = settings_for(db_url, fake)
-    broker = setup_broker(settings, BrokerOptions(min_backoff_ms=100, max_backoff_ms=1000),
-                          runtime=runtime_for(settings, sessions))
+    broker = setup_broker(
+        settings, BrokerOptions(min_backoff_ms=100, max_backoff_ms=1000), runtime=runtime_for(settings, sessions)
+    )
     worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
     worker.start()
     yield broker
@@ -57,7 +57,9 @@ def posts(fake, channel=CHANNEL):
     return [c for c in fake.calls_to("chat.postMessage") if c.args["channel"] == channel]
 
 
-def test_a_new_deal_is_announced_once_in_a_subscribed_channel_with_its_title_escaped(sessions, stub, fake, rep, manager):
+def test_a_new_deal_is_announced_once_in_a_subscribed_channel_with_its_title_escaped(
+    sessions, stub, fake, rep, manager
+):
     subscribe(sessions, manager)
     make_deal(sessions, rep, title="<!channel> Big & bold", value="1200")
     deliver(sessions, stub)
@@ -101,13 +103,14 @@ def test_a_channel_hears_only_moves_into_the_stages_it_chose(sessions, stub, fak
     assert any("won" in t for t in texts)
 
 
-def test_a_minimum_value_filters_deals_in_its_currency_and_converts_others_by_rate(
-    sessions, stub, fake, rep, manager
-):
+def test_a_minimum_value_filters_deals_in_its_currency_and_converts_others_by_rate(sessions, stub, fake, rep, manager):
     subscribe(sessions, manager, minimum="10000", currency="USD")
     with unit_of_work(sessions) as session:
-        session.add(FxRate(team_id=rep.team_id, base="USD", currency="EUR", rate=Decimal("1.10"),
-                           effective_date=date(2020, 1, 1)))
+        session.add(
+            FxRate(
+                team_id=rep.team_id, base="USD", currency="EUR", rate=Decimal("1.10"), effective_date=date(2020, 1, 1)
+            )
+        )
     customer = make_customer(sessions, rep)
     make_deal(sessions, rep, customer, title="Small USD", value="9999.99", currency="USD")
     make_deal(sessions, rep, customer, title="Big USD", value="10000", currency="USD")
@@ -116,8 +119,12 @@ def test_a_minimum_value_filters_deals_in_its_currency_and_converts_others_by_ra
     make_deal(sessions, rep, customer, title="Unconvertible NOK", value="5", currency="NOK")
     deliver(sessions, stub)
 
-    announced = {title for c in posts(fake) for title in
-                 ("Small USD", "Big USD", "Small EUR", "Big EUR", "Unconvertible NOK") if title in str(c.args["blocks"])}
+    announced = {
+        title
+        for c in posts(fake)
+        for title in ("Small USD", "Big USD", "Small EUR", "Big EUR", "Unconvertible NOK")
+        if title in str(c.args["blocks"])
+    }
     # A deal we can't convert is shown rather than silently dropped (documented in services.notifications).
     assert announced == {"Big USD", "Big EUR", "Unconvertible NOK"}
 
@@ -126,10 +133,12 @@ def test_every_posted_card_of_a_deal_is_refreshed_after_a_change(sessions, stub,
     number = make_deal(sessions, rep)
     with unit_of_work(sessions) as session:
         opp_id = opportunities.repo.get_opportunity(session, rep.team_id, number).id
-        session.add_all([
-            CardMessage(team_id=rep.team_id, opportunity_id=opp_id, channel_id="C1", ts="100.1"),
-            CardMessage(team_id=rep.team_id, opportunity_id=opp_id, channel_id="C2", ts="200.2"),
-        ])
+        session.add_all(
+            [
+                CardMessage(team_id=rep.team_id, opportunity_id=opp_id, channel_id="C1", ts="100.1"),
+                CardMessage(team_id=rep.team_id, opportunity_id=opp_id, channel_id="C2", ts="200.2"),
+            ]
+        )
     deliver(sessions, stub)
     fake.reset()
     with unit_of_work(sessions) as session:

@@ -1,15 +1,14 @@
 """Claiming, assigning and unassigning deals, notes, and the managers' bulk operations."""
 
 import pytest
+from integration.helpers import make_customer, make_deal
+from integration.rows import activity_of, counts, deal, history_of
 
 from oppbot.db import repositories as repo
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import PermissionDenied
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities
-
-from integration.helpers import make_customer, make_deal
-from integration.rows import activity_of, counts, deal, history_of
 
 
 def assignments(sessions, actor, number):
@@ -41,9 +40,8 @@ def test_claiming_your_own_deal_again_changes_nothing(sessions, rep):
 def test_a_member_cannot_claim_a_deal_assigned_to_someone_else(sessions, rep, other_rep):
     number = make_deal(sessions, rep, assignee=rep.user_id)
     before = counts(sessions)
-    with pytest.raises(PermissionDenied) as exc:
-        with unit_of_work(sessions) as s:
-            opportunities.claim(s, other_rep, number)
+    with pytest.raises(PermissionDenied) as exc, unit_of_work(sessions) as s:
+        opportunities.claim(s, other_rep, number)
     assert "already assigned to <@U_REP>" in exc.value.message
     assert "Only unassigned deals can be claimed" in exc.value.message
     assert counts(sessions) == before and deal(sessions, rep, number).assignee_id == rep.user_id

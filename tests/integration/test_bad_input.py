@@ -3,15 +3,14 @@
 from dataclasses import replace
 
 import pytest
+from integration.helpers import make_customer, make_deal
+from integration.rows import counts, deal, form_of
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.opportunity import CustomerRef, Draft
 from oppbot.domain.stages import Stage, parse_stage
 from oppbot.services import opportunities
-
-from integration.helpers import make_customer, make_deal
-from integration.rows import counts, deal, form_of
 
 # (field the error is keyed on, words the message must contain, the bad fields of the form)
 BAD_FORMS = [
@@ -31,9 +30,8 @@ BAD_FORMS = [
 
 def assert_refused(sessions, field, words, call):
     before = counts(sessions)
-    with pytest.raises(InvalidInput) as exc:
-        with unit_of_work(sessions) as s:
-            call(s)
+    with pytest.raises(InvalidInput) as exc, unit_of_work(sessions) as s:
+        call(s)
     assert field in exc.value.errors, exc.value.errors
     assert words in exc.value.errors[field] and words in exc.value.message
     assert counts(sessions) == before
@@ -61,9 +59,8 @@ def test_edit_refuses_a_bad_form_and_writes_nothing(sessions, rep, field, words,
 def test_a_customer_given_as_both_an_individual_and_an_organization_is_refused(sessions, rep):
     # The Slack layer builds the customer with CustomerRef.from_ids, which refuses both before any service runs.
     before = counts(sessions)
-    with pytest.raises(InvalidInput) as exc:
-        with unit_of_work(sessions) as s:
-            opportunities.create(s, rep, Draft(title="Deal", customer=CustomerRef.from_ids(1, 2)))
+    with pytest.raises(InvalidInput) as exc, unit_of_work(sessions) as s:
+        opportunities.create(s, rep, Draft(title="Deal", customer=CustomerRef.from_ids(1, 2)))
     assert exc.value.errors == {
         "customer": "A deal belongs to one customer: an individual or an organization, not both."
     }
@@ -72,9 +69,8 @@ def test_a_customer_given_as_both_an_individual_and_an_organization_is_refused(s
 
 def test_several_bad_fields_are_all_reported_at_once(sessions, rep):
     before = counts(sessions)
-    with pytest.raises(InvalidInput) as exc:
-        with unit_of_work(sessions) as s:
-            opportunities.create(s, rep, Draft(title="", value="-1", probability="101", stage="maybe"))
+    with pytest.raises(InvalidInput) as exc, unit_of_work(sessions) as s:
+        opportunities.create(s, rep, Draft(title="", value="-1", probability="101", stage="maybe"))
     assert set(exc.value.errors) == {"title", "customer", "value", "probability", "stage"}
     assert counts(sessions) == before
 
@@ -82,7 +78,9 @@ def test_several_bad_fields_are_all_reported_at_once(sessions, rep):
 def test_a_new_deal_cannot_start_as_closed_lost(sessions, rep):
     customer = make_customer(sessions, rep)
     assert_refused(
-        sessions, "stage", "can't start as Closed-Lost",
+        sessions,
+        "stage",
+        "can't start as Closed-Lost",
         lambda s: opportunities.create(s, rep, Draft(title="Deal", customer=customer, stage="lost")),
     )
 
@@ -97,7 +95,9 @@ def test_an_edit_cannot_close_a_deal_lost_without_a_reason(sessions, rep):
 def test_closing_lost_without_a_reason_is_refused(sessions, rep, reason):
     number = make_deal(sessions, rep, assignee=rep.user_id)
     assert_refused(
-        sessions, "loss_reason", "Say why the deal was lost",
+        sessions,
+        "loss_reason",
+        "Say why the deal was lost",
         lambda s: opportunities.close_lost(s, rep, number, reason),
     )
     assert deal(sessions, rep, number).stage == "lead"
@@ -106,7 +106,9 @@ def test_closing_lost_without_a_reason_is_refused(sessions, rep, reason):
 def test_closing_lost_with_an_unknown_reason_is_refused(sessions, rep):
     number = make_deal(sessions, rep, assignee=rep.user_id)
     assert_refused(
-        sessions, "loss_reason", "'aliens' is not a loss reason",
+        sessions,
+        "loss_reason",
+        "'aliens' is not a loss reason",
         lambda s: opportunities.close_lost(s, rep, number, "aliens"),
     )
 
@@ -121,7 +123,9 @@ def test_a_move_to_an_unknown_stage_is_refused_before_the_service():
 def test_a_loss_note_that_is_too_long_is_refused(sessions, rep):
     number = make_deal(sessions, rep, assignee=rep.user_id)
     assert_refused(
-        sessions, "loss_note", "1001 characters; 1,000 at most",
+        sessions,
+        "loss_note",
+        "1001 characters; 1,000 at most",
         lambda s: opportunities.close_lost(s, rep, number, "Price", "n" * 1001),
     )
 
@@ -135,7 +139,9 @@ def test_an_empty_note_is_refused(sessions, rep, text):
 def test_a_note_that_is_too_long_is_refused(sessions, rep):
     number = make_deal(sessions, rep)
     assert_refused(
-        sessions, "note", "3001 characters; 3,000 at most",
+        sessions,
+        "note",
+        "3001 characters; 3,000 at most",
         lambda s: opportunities.add_note(s, rep, number, "n" * 3001),
     )
 

@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from integration.helpers import make_customer, make_deal
 from sqlalchemy import func, select
 
 from oppbot.db.models import Activity, Invoice, Workspace
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput, NotFound, PermissionDenied
 from oppbot.services import billables, catalog, customers, invoices, opportunities, queries, tasks
-
-from integration.helpers import make_customer, make_deal
 
 
 def won_deal(sessions, actor, **fields) -> int:
@@ -98,8 +97,15 @@ def test_a_catalog_price_must_be_a_valid_amount(sessions, manager):
 
 @pytest.mark.parametrize(
     "quantity, price, field",
-    [("0", "10", "quantity"), ("-1", "10", "quantity"), ("1.23456", "10", "quantity"), ("abc", "10", "quantity"),
-     ("1", "-1", "unit_price"), ("1", "10.999", "unit_price"), ("1", "ten", "unit_price")],
+    [
+        ("0", "10", "quantity"),
+        ("-1", "10", "quantity"),
+        ("1.23456", "10", "quantity"),
+        ("abc", "10", "quantity"),
+        ("1", "-1", "unit_price"),
+        ("1", "10.999", "unit_price"),
+        ("1", "ten", "unit_price"),
+    ],
 )
 def test_invalid_quantities_and_prices_are_refused_naming_the_field(sessions, rep, quantity, price, field):
     number = make_deal(sessions, rep, assignee=rep.user_id)

@@ -3,14 +3,13 @@
 import threading
 
 import pytest
+from integration.helpers import make_deal
+from integration.rows import activity_of, deal, history_of
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import Conflict
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities
-
-from integration.helpers import make_deal
-from integration.rows import activity_of, deal, history_of
 
 
 def test_two_concurrent_moves_of_one_deal_give_one_success_and_one_conflict(sessions, manager):

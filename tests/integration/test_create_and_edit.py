@@ -4,14 +4,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from integration.helpers import make_customer, make_deal
+from integration.rows import activity_of, counts, deal, form_of, history_of
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import Conflict, NotFound, PermissionDenied
 from oppbot.domain.opportunity import CustomerKind, CustomerRef, Draft
 from oppbot.services import customers, opportunities
-
-from integration.helpers import make_customer, make_deal
-from integration.rows import activity_of, counts, deal, form_of, history_of
 
 
 def test_a_new_deal_gets_the_next_number_and_the_stage_default_probability(sessions, rep):
@@ -72,9 +71,8 @@ def test_a_manager_can_create_a_deal_for_someone_else(sessions, manager, rep):
 
 def test_a_customer_of_another_workspace_is_not_found(sessions, rep, outsider):
     theirs = make_customer(sessions, outsider, "Outside Ltd")
-    with pytest.raises(NotFound, match="That customer does not exist"):
-        with unit_of_work(sessions) as s:
-            opportunities.create(s, rep, Draft(title="T", customer=theirs))
+    with pytest.raises(NotFound, match="That customer does not exist"), unit_of_work(sessions) as s:
+        opportunities.create(s, rep, Draft(title="T", customer=theirs))
 
 
 def test_an_edit_records_each_changed_field_with_its_before_and_after(sessions, rep):
@@ -135,8 +133,7 @@ def test_an_edit_from_a_stale_form_is_refused(sessions, rep):
     with unit_of_work(sessions) as s:
         opportunities.edit(s, rep, number, form_of(opened, title="Changed meanwhile"))
     before = counts(sessions)
-    with pytest.raises(Conflict, match="changed by someone else since you opened it"):
-        with unit_of_work(sessions) as s:
-            opportunities.edit(s, rep, number, form_of(opened, value="1"), expected_version=opened.version)
+    with pytest.raises(Conflict, match="changed by someone else since you opened it"), unit_of_work(sessions) as s:
+        opportunities.edit(s, rep, number, form_of(opened, value="1"), expected_version=opened.version)
     assert counts(sessions) == before
     assert deal(sessions, rep, number).title == "Changed meanwhile"

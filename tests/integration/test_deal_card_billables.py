@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from integration.helpers import make_deal
+from integration.pipeline_gen import StatementCounter
+from unit.blockkit import assert_valid_message
+
 from oppbot.db.session import unit_of_work
 from oppbot.services import billables
 from oppbot.slack.cards import deal_card_message
 from oppbot.slack.ids import BillingAction
-
-from integration.helpers import make_deal
-from integration.pipeline_gen import StatementCounter
-from unit.blockkit import assert_valid_message
 
 
 def _statements(engine, sessions, actor, number) -> tuple[int, dict]:

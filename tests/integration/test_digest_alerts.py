@@ -7,15 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
+from fakeslack.server import FakeSlack
+from fakeslack.signing import interactive_body, new_trigger_id, sign
+from integration.helpers import make_customer, make_deal
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy import select, update
 
-from fakeslack.server import FakeSlack
-from fakeslack.signing import interactive_body, new_trigger_id, sign
-from integration.helpers import make_customer, make_deal
 from oppbot.config import get_settings
-from oppbot.db.models import Activity, AlertState, Opportunity, ScheduleSubscription, Workspace
+from oppbot.db.models import Activity, AlertState, Opportunity, ScheduleSubscription
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import PermissionDenied
 from oppbot.services import alerts, fx, opportunities, schedules
@@ -72,10 +72,30 @@ def test_digest_figures_match_an_independent_computation_in_several_currencies(s
         ("123", "JPY", "proposal", date(2026, 11, 26)),  # no rate: listed apart, never summed raw
         ("999", "USD", "lead", date(2027, 1, 5)),  # next quarter
     ]
-    numbers = [make_deal(sessions, rep, customer, title=f"<!channel> deal {i} & co", value=v, currency=c, stage=s,
-                         expected_close=d, assignee=rep.user_id) for i, (v, c, s, d) in enumerate(seeds)]
-    won = make_deal(sessions, rep, customer, title="Won one", value="2000", currency="EUR", stage="negotiation",
-                    assignee=rep.user_id)
+    numbers = [
+        make_deal(
+            sessions,
+            rep,
+            customer,
+            title=f"<!channel> deal {i} & co",
+            value=v,
+            currency=c,
+            stage=s,
+            expected_close=d,
+            assignee=rep.user_id,
+        )
+        for i, (v, c, s, d) in enumerate(seeds)
+    ]
+    won = make_deal(
+        sessions,
+        rep,
+        customer,
+        title="Won one",
+        value="2000",
+        currency="EUR",
+        stage="negotiation",
+        assignee=rep.user_id,
+    )
     with unit_of_work(sessions) as session:
         opportunities.close_won(session, rep, won)
     set_deal(sessions, won, closed_at=datetime(2026, 11, 10, 12, tzinfo=UTC))  # EUR at 1.05 on its close date
@@ -115,10 +135,12 @@ def test_changes_since_the_last_digest_leave_out_what_came_before_it(sessions, w
     new = make_deal(sessions, rep, title="Fresh")
     with unit_of_work(sessions) as session:
         opp_ids = dict(session.execute(select(Opportunity.number, Opportunity.id)).all())
-        session.execute(update(Activity).where(Activity.opportunity_id == opp_ids[old])
-                        .values(created_at=NOW - timedelta(days=10)))
-        session.execute(update(Activity).where(Activity.opportunity_id == opp_ids[new])
-                        .values(created_at=NOW - timedelta(days=1)))
+        session.execute(
+            update(Activity).where(Activity.opportunity_id == opp_ids[old]).values(created_at=NOW - timedelta(days=10))
+        )
+        session.execute(
+            update(Activity).where(Activity.opportunity_id == opp_ids[new]).values(created_at=NOW - timedelta(days=1))
+        )
     with unit_of_work(sessions) as session:
         digest = build_digest(session, workspace, NOW, since=NOW - timedelta(days=7))
     assert [line.title for line in digest.changes.lines["created"]] == ["Fresh"]
@@ -132,8 +154,14 @@ def alert_deals(sessions, workspace, rep, other_rep, manager):
     """A stale assigned lead, a stale unassigned proposal, an overdue deal of other_rep's; alerts subscribed."""
     stale_lead = make_deal(sessions, rep, title="Quiet lead", stage="lead", assignee=rep.user_id)
     stale_free = make_deal(sessions, rep, title="Nobody's <b>", stage="proposal")
-    overdue = make_deal(sessions, other_rep, title="Late one", stage="negotiation", assignee=other_rep.user_id,
-                        expected_close=date(2026, 11, 20))
+    overdue = make_deal(
+        sessions,
+        other_rep,
+        title="Late one",
+        stage="negotiation",
+        assignee=other_rep.user_id,
+        expected_close=date(2026, 11, 20),
+    )
     set_deal(sessions, stale_lead, last_activity_at=NOW - timedelta(days=20))
     set_deal(sessions, stale_free, last_activity_at=NOW - timedelta(days=10))
     set_deal(sessions, overdue, last_activity_at=NOW - timedelta(days=1))
@@ -219,43 +247,74 @@ def test_a_second_alerts_channel_gets_its_own_summary_while_assignees_are_told_o
 def app(sessions, slack, monkeypatch):
     monkeypatch.delenv("SLACK_CLIENT_ID", raising=False)
     monkeypatch.delenv("SLACK_CLIENT_SECRET", raising=False)
-    settings = get_settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.base_url,
-                            DATABASE_URL="sqlite://")
+    settings = get_settings(
+        SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.base_url, DATABASE_URL="sqlite://"
+    )
     return build_app(settings, sessions=sessions)
 
 
 def click(app, slack, user_id: str, action: Action, number: int, channel: str = "DX") -> str:
     payload = {
-        "type": "block_actions", "user": {"id": user_id, "team_id": "T111"}, "team": {"id": "T111"},
-        "api_app_id": "A111", "trigger_id": new_trigger_id(), "channel": {"id": channel},
+        "type": "block_actions",
+        "user": {"id": user_id, "team_id": "T111"},
+        "team": {"id": "T111"},
+        "api_app_id": "A111",
+        "trigger_id": new_trigger_id(),
+        "channel": {"id": channel},
         "container": {"type": "message", "message_ts": "1.1", "channel_id": channel},
-        "response_url": slack.response_url(), "actions": [
-            {"action_id": action.value, "block_id": f"alert_{number}", "type": "button", "value": str(number),
-             "action_ts": "1.2"}],
+        "response_url": slack.response_url(),
+        "actions": [
+            {
+                "action_id": action.value,
+                "block_id": f"alert_{number}",
+                "type": "button",
+                "value": str(number),
+                "action_ts": "1.2",
+            }
+        ],
     }
     body = interactive_body(payload)
-    response = app.dispatch(BoltRequest(body=body.decode(), headers={
-        "content-type": "application/x-www-form-urlencoded", **sign(SECRET, body)}))
+    response = app.dispatch(
+        BoltRequest(
+            body=body.decode(), headers={"content-type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
+        )
+    )
     assert response.status == 200
     return payload["response_url"]
 
 
 def submit_close_date(app, user_id: str, view: dict, picked: str | None) -> dict:
     payload = {
-        "type": "view_submission", "user": {"id": user_id, "team_id": "T111"}, "team": {"id": "T111"},
-        "api_app_id": "A111", "trigger_id": new_trigger_id(),
-        "view": {**view, "id": "V1", "state": {"values": {Block.EXPECTED_CLOSE.value: {
-            input_action(Block.EXPECTED_CLOSE): {"type": "datepicker", "selected_date": picked}}}}},
+        "type": "view_submission",
+        "user": {"id": user_id, "team_id": "T111"},
+        "team": {"id": "T111"},
+        "api_app_id": "A111",
+        "trigger_id": new_trigger_id(),
+        "view": {
+            **view,
+            "id": "V1",
+            "state": {
+                "values": {
+                    Block.EXPECTED_CLOSE.value: {
+                        input_action(Block.EXPECTED_CLOSE): {"type": "datepicker", "selected_date": picked}
+                    }
+                }
+            },
+        },
     }
     body = interactive_body(payload)
-    response = app.dispatch(BoltRequest(body=body.decode(), headers={
-        "content-type": "application/x-www-form-urlencoded", **sign(SECRET, body)}))
+    response = app.dispatch(
+        BoltRequest(
+            body=body.decode(), headers={"content-type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
+        )
+    )
     assert response.status == 200
     return json.loads(response.body) if response.body else {}
 
 
-def test_the_snooze_button_snoozes_for_the_assignee_and_refuses_others(app, slack, sessions, alert_deals, other_rep,
-                                                                      rep):
+def test_the_snooze_button_snoozes_for_the_assignee_and_refuses_others(
+    app, slack, sessions, alert_deals, other_rep, rep
+):
     url = click(app, slack, other_rep.user_id, Action.ALERT_SNOOZE, alert_deals["stale_lead"])
     assert "or a manager" in slack.wait_for_responses(key=url)[0].body["text"]
     url = click(app, slack, rep.user_id, Action.ALERT_SNOOZE, alert_deals["stale_lead"])
@@ -265,8 +324,9 @@ def test_the_snooze_button_snoozes_for_the_assignee_and_refuses_others(app, slac
     assert {s.kind for s in states} == {"stale", "overdue"} and all(s.snoozed_until for s in states)
 
 
-def test_update_close_date_opens_a_datepicker_and_saves_with_its_activity(app, slack, sessions, alert_deals,
-                                                                         other_rep, rep):
+def test_update_close_date_opens_a_datepicker_and_saves_with_its_activity(
+    app, slack, sessions, alert_deals, other_rep, rep
+):
     number = alert_deals["overdue"]
     click(app, slack, other_rep.user_id, Action.ALERT_CLOSE_DATE, number)
     view = slack.wait_for("views.open")[0].args["view"]
@@ -277,8 +337,9 @@ def test_update_close_date_opens_a_datepicker_and_saves_with_its_activity(app, s
     assert submit_close_date(app, other_rep.user_id, view, "2026-12-15") == {}
     with unit_of_work(sessions) as session:
         opp = session.scalar(select(Opportunity).where(Opportunity.number == number))
-        activity = session.scalars(select(Activity).where(Activity.opportunity_id == opp.id)
-                                   .order_by(Activity.id.desc())).first()
+        activity = session.scalars(
+            select(Activity).where(Activity.opportunity_id == opp.id).order_by(Activity.id.desc())
+        ).first()
     assert opp.expected_close == date(2026, 12, 15)
     assert activity.changes == [{"field": "expected_close", "before": "2026-11-20", "after": "2026-12-15"}]
 
@@ -291,8 +352,9 @@ def test_mark_lost_opens_the_loss_reason_modal(app, slack, alert_deals, rep):
     assert Block.LOSS_REASON.value in json.dumps(updated)
 
 
-def test_the_claim_button_gives_an_unassigned_stale_deal_to_whoever_clicks(app, slack, sessions, alert_deals, rep,
-                                                                          other_rep):
+def test_the_claim_button_gives_an_unassigned_stale_deal_to_whoever_clicks(
+    app, slack, sessions, alert_deals, rep, other_rep
+):
     url = click(app, slack, other_rep.user_id, Action.ALERT_CLAIM, alert_deals["stale_free"], ALERTS_CHANNEL)
     assert "claimed" in slack.wait_for_responses(key=url)[0].body["text"]
     url = click(app, slack, rep.user_id, Action.ALERT_CLAIM, alert_deals["stale_free"], ALERTS_CHANNEL)

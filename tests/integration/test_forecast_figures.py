@@ -1,18 +1,17 @@
 """Every forecast figure equals a plain-Python computation over a generated pipeline of 3,000 deals."""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from integration.pipeline_gen import OPEN, TEAM, TODAY, cents, load, local_day, major, rate_on
 from sqlalchemy import update
 
 from oppbot.db.models import FxRate
 from oppbot.domain.periods import parse_period
 from oppbot.domain.stages import Stage
 from oppbot.services.forecast import forecast, pipeline_summary
-
-from integration.pipeline_gen import OPEN, TEAM, TODAY, cents, load, local_day, major, rate_on
 
 PERIOD = parse_period("2026-Q4", TODAY)
 
@@ -79,7 +78,7 @@ def test_the_period_forecast_matches_an_independent_computation(sessions, deals)
     assert {m.currency for m in result.missing} <= {"NOK", "SEK"}
     # per-currency subtotals, in their own currency
     eur = next(c for c in result.open.by_currency if c.currency == "EUR")
-    assert eur.value == sum((major(d) for d in deals if d["currency"] == "EUR" and d["stage"] in OPEN and in_period(d)))
+    assert eur.value == sum(major(d) for d in deals if d["currency"] == "EUR" and d["stage"] in OPEN and in_period(d))
     sek = next(c for c in result.open.by_currency if c.currency == "SEK")
     assert sek.converted_value is None
     assert {(r.currency, r.effective_date) for r in result.rates_used} >= {("EUR", date(2026, 11, 15))}
@@ -98,8 +97,12 @@ def test_the_pipeline_in_the_reporting_currency_matches(sessions, deals):
 def test_filters_by_assignee_and_stage(sessions, deals):
     with sessions() as s:
         result = forecast(s, TEAM, PERIOD, assignee_id="U_REP", stages=[Stage.PROPOSAL], today=TODAY)
-    keep = lambda d: (d["assignee_id"] == "U_REP" and d["stage"] == "proposal" and d["expected_close"] is not None
-                      and PERIOD.start <= d["expected_close"] <= PERIOD.end)
+    keep = lambda d: (
+        d["assignee_id"] == "U_REP"
+        and d["stage"] == "proposal"
+        and d["expected_close"] is not None
+        and PERIOD.start <= d["expected_close"] <= PERIOD.end
+    )
     stages, _ = expected_open(deals, keep)
     check_section(result.open, stages)
     assert [line.stage for line in result.open.stages] == [Stage.PROPOSAL]
@@ -111,10 +114,17 @@ def test_a_later_rate_does_not_change_a_won_deals_converted_value(sessions, deal
         before = forecast(s, TEAM, october, today=TODAY).won.value
     with sessions() as s, s.begin():
         s.add(FxRate(team_id=TEAM, base="USD", currency="EUR", rate=Decimal("9.99"), effective_date=date(2026, 11, 1)))
-        s.execute(update(FxRate).where(FxRate.currency == "JPY", FxRate.effective_date == date(2026, 11, 1)).values(rate=Decimal(1)))
+        s.execute(
+            update(FxRate)
+            .where(FxRate.currency == "JPY", FxRate.effective_date == date(2026, 11, 1))
+            .values(rate=Decimal(1))
+        )
     with sessions() as s:
         after = forecast(s, TEAM, october, today=TODAY)
     assert after.won.value == before
     # while open deals do move with the latest rate
     with sessions() as s:
-        assert pipeline_summary(s, TEAM, today=TODAY).open.value != pipeline_summary(s, TEAM, today=date(2026, 10, 31)).open.value
+        assert (
+            pipeline_summary(s, TEAM, today=TODAY).open.value
+            != pipeline_summary(s, TEAM, today=date(2026, 10, 31)).open.value
+        )

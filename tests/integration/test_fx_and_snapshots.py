@@ -1,9 +1,10 @@
 """Exchange rates (set, import), snapshots and accuracy, and the Slack builders over real results."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from integration.pipeline_gen import TEAM, TODAY, load
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import PermissionDenied
@@ -12,8 +13,6 @@ from oppbot.services import fx
 from oppbot.services.forecast import forecast, forecast_accuracy, pipeline_summary, take_snapshot
 from oppbot.services.stats import stats
 from oppbot.slack.blocks.forecast import build_accuracy, build_forecast, build_fx_list, build_stats
-
-from integration.pipeline_gen import TEAM, TODAY, load
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -32,8 +31,10 @@ def test_only_managers_set_rates_and_a_rate_is_updated_in_place(sessions, rep, m
 
 def test_a_csv_import_reports_bad_lines_by_number_and_keeps_the_good_ones(sessions, manager):
     load(sessions, 5)
-    text = "date,currency,rate\n2026-11-01,SEK,0.094\n2026-13-01,SEK,0.1\n2026-11-02,ABC,1\n2026-11-03,USD,1\n" \
-           "2026-11-04,DKK,-1\n2026-11-05,DKK\n2026-11-01,SEK,0.095\n2026-01-01,EUR,1.10\n"
+    text = (
+        "date,currency,rate\n2026-11-01,SEK,0.094\n2026-13-01,SEK,0.1\n2026-11-02,ABC,1\n2026-11-03,USD,1\n"
+        "2026-11-04,DKK,-1\n2026-11-05,DKK\n2026-11-01,SEK,0.095\n2026-01-01,EUR,1.10\n"
+    )
     seen = []
     with unit_of_work(sessions) as s:
         result = fx.import_csv(s, manager, text, progress=lambda n, total: seen.append(n))

@@ -1,10 +1,10 @@
 """`oppbot fx import` against a real SQLite database."""
 
+from integration.pipeline_gen import TEAM, load
+
 from oppbot.cli import main
 from oppbot.db.session import make_engine, session_factory
 from oppbot.services import fx
-
-from integration.pipeline_gen import TEAM, load
 
 
 def test_the_cli_imports_a_csv_and_reports_bad_lines(tmp_path, monkeypatch, capsys):

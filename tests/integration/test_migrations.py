@@ -1,9 +1,10 @@
 """The Alembic migrations go up, all the way down and up again, and the schema's rules hold afterwards."""
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from conftest import need_service
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
@@ -11,8 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from oppbot.db.base import Base
 from oppbot.db.migrate import downgrade, upgrade
 from oppbot.db.session import make_engine
-
-from conftest import need_service
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -54,10 +53,20 @@ def test_upgrade_downgrade_to_base_and_upgrade_again(fresh_url):
 def test_the_schema_refuses_a_deal_with_both_an_individual_and_an_organization(fresh_url):
     upgrade(fresh_url)
     engine = make_engine(fresh_url)
-    now = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
     deal = {
-        "team": "T1", "number": 1, "title": "Both", "search": "both", "amount": 0, "cur": "USD",
-        "stage": "lead", "prob": 15, "src": "stage", "by": "U1", "now": now, "version": 1,
+        "team": "T1",
+        "number": 1,
+        "title": "Both",
+        "search": "both",
+        "amount": 0,
+        "cur": "USD",
+        "stage": "lead",
+        "prob": 15,
+        "src": "stage",
+        "by": "U1",
+        "now": now,
+        "version": 1,
     }
     insert = text(
         "INSERT INTO opportunities (team_id, number, title, search_text, individual_id, organization_id,"
@@ -76,21 +85,24 @@ def test_the_schema_refuses_a_deal_with_both_an_individual_and_an_organization(f
                 {"now": now},
             )
             org = conn.execute(
-                text("INSERT INTO organizations (team_id, name, name_key, created_at)"
-                     " VALUES ('T1', 'Acme', 'acme', :now) RETURNING id"),
+                text(
+                    "INSERT INTO organizations (team_id, name, name_key, created_at)"
+                    " VALUES ('T1', 'Acme', 'acme', :now) RETURNING id"
+                ),
                 {"now": now},
             ).scalar_one()
             person = conn.execute(
-                text("INSERT INTO individuals (team_id, name, name_key, created_at)"
-                     " VALUES ('T1', 'Kari', 'kari', :now) RETURNING id"),
+                text(
+                    "INSERT INTO individuals (team_id, name, name_key, created_at)"
+                    " VALUES ('T1', 'Kari', 'kari', :now) RETURNING id"
+                ),
                 {"now": now},
             ).scalar_one()
         with pytest.raises(IntegrityError, match="(?i)one_customer|CHECK constraint failed"):
             with engine.begin() as conn:
                 conn.execute(insert, {**deal, "ind": person, "org": org})
-        with pytest.raises(IntegrityError):
-            with engine.begin() as conn:
-                conn.execute(insert, {**deal, "ind": None, "org": None})
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert, {**deal, "ind": None, "org": None})
         # exactly one customer is accepted
         with engine.begin() as conn:
             conn.execute(insert, {**deal, "ind": None, "org": org})

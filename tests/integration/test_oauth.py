@@ -11,12 +11,12 @@ from fakeslack import FakeSlack
 from fakeslack.signing import sign
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import select, text
+from wsgi_client import call
 
 from oppbot.config import get_settings
 from oppbot.slack.app import build_app
 from oppbot.slack.oauth import TokenCipher, client_for_team, installation_store
 from oppbot.slack.server import wsgi_app
-from wsgi_client import call
 
 SECRET = "signing-secret"
 
@@ -49,7 +49,10 @@ def install(app) -> None:
     state_cookie = cookie.split(";")[0]
     state = state_cookie.split("=", 1)[1]
     status, _headers, body = call(
-        app, "GET", "/slack/oauth_redirect", query=urlencode({"code": "abc", "state": state}),
+        app,
+        "GET",
+        "/slack/oauth_redirect",
+        query=urlencode({"code": "abc", "state": state}),
         headers={"Cookie": state_cookie},
     )
     assert status == 200, body
@@ -71,8 +74,11 @@ def test_an_install_stores_the_bot_token_encrypted_and_the_workspace_works(fake,
 
 def test_a_token_is_unreadable_without_the_key(oauth_settings, engine):
     store = installation_store(oauth_settings, engine)
-    store.save(Installation(app_id="A1", team_id="TX", user_id="U1", bot_token="xoxb-secret-token",
-                            bot_id="B1", bot_user_id="UB"))
+    store.save(
+        Installation(
+            app_id="A1", team_id="TX", user_id="U1", bot_token="xoxb-secret-token", bot_id="B1", bot_user_id="UB"
+        )
+    )
     with engine.connect() as conn:
         dumped = json.dumps([list(map(str, row)) for row in conn.execute(text("SELECT * FROM slack_bots"))])
         dumped += json.dumps([list(map(str, row)) for row in conn.execute(text("SELECT * FROM slack_installations"))])
@@ -114,8 +120,15 @@ def test_uninstalling_stops_every_use_of_the_token(fake, oauth_settings, engine)
         "type": "event_callback",
         "event_id": "Ev_UNINSTALL",
         "event_time": 1700000000,
-        "authorizations": [{"team_id": "TNEW", "user_id": "UBOT", "is_bot": True, "enterprise_id": None,
-                            "is_enterprise_install": False}],
+        "authorizations": [
+            {
+                "team_id": "TNEW",
+                "user_id": "UBOT",
+                "is_bot": True,
+                "enterprise_id": None,
+                "is_enterprise_install": False,
+            }
+        ],
     }
     body = json.dumps(event).encode()
     status, _h, _b = call(server, "POST", "/slack/events", body=body, headers=sign(SECRET, body))
@@ -139,17 +152,18 @@ def test_the_install_page_asks_for_the_manifest_scopes(oauth_settings):
     assert "commands" in scopes and "chat:write" in scopes
 
 
-def test_workers_use_each_workspaces_installed_token_and_skip_a_workspace_that_left(fake, oauth_settings, engine,
-                                                                                   sessions):
+def test_workers_use_each_workspaces_installed_token_and_skip_a_workspace_that_left(
+    fake, oauth_settings, engine, sessions
+):
     """Events are posted with the installing workspace's token; after an uninstall they cause no Slack call."""
+    from integration.helpers import make_deal
+    from integration.workers_support import processed_count
+
     from oppbot.db.models import OutboxEvent
     from oppbot.db.session import unit_of_work
     from oppbot.services import notifications
     from oppbot.services.context import Actor
     from workers.actors import EVENT_DONE, default_runtime, process_event
-
-    from integration.helpers import make_deal
-    from integration.workers_support import processed_count
 
     install(wsgi_app(build_app(oauth_settings), oauth_settings, None))
     boss = Actor("TNEW", "U_BOSS", is_manager=True)
@@ -172,7 +186,7 @@ def test_workers_use_each_workspaces_installed_token_and_skip_a_workspace_that_l
     fake.reset()
     make_deal(sessions, boss, title="After uninstall")
     with sessions() as session:
-        later = session.scalars(select(OutboxEvent.event_id).order_by(OutboxEvent.id)).all()[len(first):]
+        later = session.scalars(select(OutboxEvent.event_id).order_by(OutboxEvent.id)).all()[len(first) :]
     for event_id in later:
         process_event(runtime, event_id)
     assert fake.calls_to("chat.postMessage") == []

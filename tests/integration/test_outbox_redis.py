@@ -10,6 +10,8 @@ import dramatiq
 import pytest
 import redis
 from fakeslack import FakeSlack
+from integration.helpers import make_customer
+from integration.workers_support import processed_count, runtime_for, settings_for, wait_until
 from sqlalchemy import func, select
 
 from oppbot.db.models import OutboxEvent, ProcessedEvent
@@ -19,9 +21,6 @@ from oppbot.services import notifications, opportunities
 from workers.actors import QUEUE
 from workers.broker import BrokerOptions, build_broker, setup_broker
 from workers.relay import Relay, relay_once
-
-from integration.helpers import make_customer
-from integration.workers_support import processed_count, runtime_for, settings_for, wait_until
 
 DOWN_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every send fails at once
 CHANNEL = "C_DEALS"
@@ -76,8 +75,9 @@ def test_a_thousand_changes_made_while_redis_is_down_are_each_processed_once_aft
     with sessions() as session:
         assert session.scalar(select(OutboxEvent.attempts).order_by(OutboxEvent.id).limit(1)) == 3
 
-    broker = setup_broker(settings, BrokerOptions(namespace=namespace), redis_url=redis_url,
-                          runtime=runtime_for(settings, sessions))
+    broker = setup_broker(
+        settings, BrokerOptions(namespace=namespace), redis_url=redis_url, runtime=runtime_for(settings, sessions)
+    )
     worker = dramatiq.Worker(broker, worker_threads=8, worker_timeout=100)
     worker.start()
     relay = Relay(sessions, broker, idle_seconds=0.1).start()

@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 import redis
 from fakeslack import FakeSlack
+from integration.helpers import make_customer, make_deal
+from integration.workers_support import processed_count, settings_for, wait_until
 
 from oppbot.db.session import unit_of_work
 from oppbot.services import notifications
 from workers.broker import BrokerOptions, build_broker
 from workers.relay import relay_once
-
-from integration.helpers import make_customer, make_deal
-from integration.workers_support import processed_count, settings_for, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNEL = "C_KILL"
@@ -29,7 +28,10 @@ CHANNEL = "C_KILL"
 def start_worker(env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "integration.gated_worker", "--processes", "1", "--threads", "2"],
-        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so the kill reaches the forked worker process too
     )
 
@@ -52,8 +54,12 @@ def test_a_worker_killed_mid_job_leaves_no_event_unprocessed_and_none_processed_
         env = {
             **os.environ,
             "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}",
-            "DATABASE_URL": db_url, "REDIS_URL": redis_url, "SLACK_API_URL": fake.base_url,
-            "SLACK_BOT_TOKEN": "xoxb-test", "OPPBOT_TEST_GATE": str(gate), "OPPBOT_TEST_NAMESPACE": namespace,
+            "DATABASE_URL": db_url,
+            "REDIS_URL": redis_url,
+            "SLACK_API_URL": fake.base_url,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "OPPBOT_TEST_GATE": str(gate),
+            "OPPBOT_TEST_NAMESPACE": namespace,
         }
         with unit_of_work(sessions) as session:
             notifications.subscribe(session, manager, CHANNEL)
@@ -74,13 +80,20 @@ def test_a_worker_killed_mid_job_leaves_no_event_unprocessed_and_none_processed_
         (gate / "open").touch()
         second = start_worker(env, tmp_path / "worker2.log")
         try:
-            wait_until(lambda: processed_count(sessions) == 3, timeout=90,
-                       what="all 3 events after the restart: " + (tmp_path / "worker2.log").read_text()[-2000:])
+            wait_until(
+                lambda: processed_count(sessions) == 3,
+                timeout=90,
+                what="all 3 events after the restart: " + (tmp_path / "worker2.log").read_text()[-2000:],
+            )
         finally:
             stop(second, signal.SIGTERM)
 
-        posts = Counter(t for c in fake.calls_to("chat.postMessage") for t in ("Alpha", "Bravo", "Charlie")
-                        if t in str(c.args["blocks"]))
+        posts = Counter(
+            t
+            for c in fake.calls_to("chat.postMessage")
+            for t in ("Alpha", "Bravo", "Charlie")
+            if t in str(c.args["blocks"])
+        )
         assert posts == {"Alpha": 1, "Bravo": 1, "Charlie": 1}
     client = redis.Redis.from_url(redis_url)
     keys = list(client.scan_iter(f"{namespace}*"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from integration.helpers import make_customer, make_deal
 from sqlalchemy import func, select
 
 from oppbot.db.models import Activity, OutboxEvent
@@ -22,8 +23,6 @@ from oppbot.domain.errors import PermissionDenied
 from oppbot.domain.opportunity import Draft
 from oppbot.services import alerts, billables, invoices, notifications, opportunities, tasks
 from oppbot.services.workspaces import ensure_workspace
-
-from integration.helpers import make_customer, make_deal
 
 
 def _won_with_billables(session, rep, number):
@@ -34,35 +33,68 @@ def _won_with_billables(session, rep, number):
 # (rule, prepare(session, rep, number) or None, act(session, actor, number), who is refused, who is allowed)
 RULES = [
     ("close a deal as won", None, lambda s, a, n: opportunities.close_won(s, a, n), "other_rep", "rep"),
-    ("close someone else's deal as won", None, lambda s, a, n: opportunities.close_won(s, a, n), "other_rep",
-     "manager"),
-    ("close a deal as lost", None, lambda s, a, n: opportunities.close_lost(s, a, n, "Price"), "other_rep",
-     "manager"),
+    (
+        "close someone else's deal as won",
+        None,
+        lambda s, a, n: opportunities.close_won(s, a, n),
+        "other_rep",
+        "manager",
+    ),
+    ("close a deal as lost", None, lambda s, a, n: opportunities.close_lost(s, a, n, "Price"), "other_rep", "manager"),
     ("reset the probability", None, lambda s, a, n: opportunities.reset_probability(s, a, n), "other_rep", "rep"),
     ("unassign someone else's deal", None, lambda s, a, n: opportunities.unassign(s, a, n), "other_rep", "manager"),
-    ("assign a deal one owns to someone", None, lambda s, a, n: opportunities.assign(s, a, n, "U_THIRD"),
-     "other_rep", "rep"),
-    ("change a deal's close date from an alert", None,
-     lambda s, a, n: alerts.set_expected_close(s, a, n, date(2031, 1, 2)), "other_rep", "manager"),
+    (
+        "assign a deal one owns to someone",
+        None,
+        lambda s, a, n: opportunities.assign(s, a, n, "U_THIRD"),
+        "other_rep",
+        "rep",
+    ),
+    (
+        "change a deal's close date from an alert",
+        None,
+        lambda s, a, n: alerts.set_expected_close(s, a, n, date(2031, 1, 2)),
+        "other_rep",
+        "manager",
+    ),
     ("snooze a deal's alerts", None, lambda s, a, n: alerts.snooze(s, a, n), "other_rep", "rep"),
-    ("add a billable line", None,
-     lambda s, a, n: billables.add_billable(s, a, n, description="Extra", quantity="1", unit_price="5"),
-     "other_rep", "manager"),
-    ("set the value to the billables total",
-     lambda s, rep, n: billables.add_billable(s, rep, n, description="Hours", quantity="2", unit_price="7"),
-     lambda s, a, n: billables.set_value_to_total(s, a, n), "other_rep", "rep"),
-    ("invoice a won deal", _won_with_billables, lambda s, a, n: invoices.generate_invoice(s, a, n), "other_rep",
-     "manager"),
-    ("give someone else a task on the deal", None,
-     lambda s, a, n: tasks.add_task(s, a, n, "Call", "2030-01-01", assignee_id="U_THIRD", tz="UTC"),
-     "other_rep", "rep"),
+    (
+        "add a billable line",
+        None,
+        lambda s, a, n: billables.add_billable(s, a, n, description="Extra", quantity="1", unit_price="5"),
+        "other_rep",
+        "manager",
+    ),
+    (
+        "set the value to the billables total",
+        lambda s, rep, n: billables.add_billable(s, rep, n, description="Hours", quantity="2", unit_price="7"),
+        lambda s, a, n: billables.set_value_to_total(s, a, n),
+        "other_rep",
+        "rep",
+    ),
+    (
+        "invoice a won deal",
+        _won_with_billables,
+        lambda s, a, n: invoices.generate_invoice(s, a, n),
+        "other_rep",
+        "manager",
+    ),
+    (
+        "give someone else a task on the deal",
+        None,
+        lambda s, a, n: tasks.add_task(s, a, n, "Call", "2030-01-01", assignee_id="U_THIRD", tz="UTC"),
+        "other_rep",
+        "rep",
+    ),
 ]
 
 
 def _changes(sessions) -> tuple[int, int]:
     with sessions() as session:
-        return (session.scalar(select(func.count()).select_from(Activity)),
-                session.scalar(select(func.count()).select_from(OutboxEvent)))
+        return (
+            session.scalar(select(func.count()).select_from(Activity)),
+            session.scalar(select(func.count()).select_from(OutboxEvent)),
+        )
 
 
 @pytest.mark.parametrize(("rule", "prepare", "act", "refused", "allowed"), RULES, ids=[r[0] for r in RULES])
@@ -70,8 +102,7 @@ def test_each_deal_rule_refuses_one_actor_with_the_reason_and_allows_the_other(
     sessions, rep, other_rep, manager, rule, prepare, act, refused, allowed
 ):
     actors = {"rep": rep, "other_rep": other_rep, "manager": manager}
-    number = make_deal(sessions, rep, make_customer(sessions, rep), assignee=rep.user_id,
-                       expected_close="2030-06-30")
+    number = make_deal(sessions, rep, make_customer(sessions, rep), assignee=rep.user_id, expected_close="2030-06-30")
     if prepare is not None:
         with unit_of_work(sessions) as session:
             prepare(session, rep, number)
@@ -106,10 +137,14 @@ def test_a_manager_completes_and_snoozes_a_task_that_is_not_theirs(sessions, rep
 def test_only_managers_change_deal_notification_subscriptions(sessions, rep, manager):
     with unit_of_work(sessions) as session:
         ensure_workspace(session, rep.team_id, default_currency="USD")
-    for change in (lambda s, a: notifications.subscribe(s, a, "C_SALES"),
-                   lambda s, a: notifications.unsubscribe(s, a, "C_SALES")):
-        with pytest.raises(PermissionDenied, match="Only managers can change deal notification subscriptions"), \
-                unit_of_work(sessions) as session:
+    for change in (
+        lambda s, a: notifications.subscribe(s, a, "C_SALES"),
+        lambda s, a: notifications.unsubscribe(s, a, "C_SALES"),
+    ):
+        with (
+            pytest.raises(PermissionDenied, match="Only managers can change deal notification subscriptions"),
+            unit_of_work(sessions) as session,
+        ):
             change(session, rep)
     with unit_of_work(sessions) as session:
         notifications.subscribe(session, manager, "C_SALES")
@@ -123,8 +158,10 @@ def test_a_member_creates_deals_for_themselves_and_only_a_manager_for_someone_el
     with pytest.raises(PermissionDenied, match="Only managers can assign a new deal"), unit_of_work(sessions) as s:
         opportunities.create(s, rep, Draft(customer=customer, title="For them", value="1", assignee="U_THIRD"))
     with unit_of_work(sessions) as session:
-        mine = opportunities.create(session, rep, Draft(customer=customer, title="Mine", value="1",
-                                                        assignee=rep.user_id))
-        theirs = opportunities.create(session, manager, Draft(customer=customer, title="For them", value="1",
-                                                              assignee="U_THIRD"))
+        mine = opportunities.create(
+            session, rep, Draft(customer=customer, title="Mine", value="1", assignee=rep.user_id)
+        )
+        theirs = opportunities.create(
+            session, manager, Draft(customer=customer, title="For them", value="1", assignee="U_THIRD")
+        )
         assert (mine.opportunity.assignee_id, theirs.opportunity.assignee_id) == (rep.user_id, "U_THIRD")

@@ -1,21 +1,19 @@
 """Who may do what (PRODUCT.md §7): each rule allowed once and refused once, and a refusal says why."""
 
 import pytest
+from integration.helpers import make_deal
+from integration.rows import counts, deal, form_of
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import PermissionDenied
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities
 
-from integration.helpers import make_deal
-from integration.rows import counts, deal, form_of
-
 
 def refused(sessions, call) -> str:
     before = counts(sessions)
-    with pytest.raises(PermissionDenied) as exc:
-        with unit_of_work(sessions) as s:
-            call(s)
+    with pytest.raises(PermissionDenied) as exc, unit_of_work(sessions) as s:
+        call(s)
     assert counts(sessions) == before
     return exc.value.message
 

@@ -1,8 +1,9 @@
 """Reading deals: list filters, search, the deal card and pipeline totals."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from integration.helpers import make_customer, make_deal
 from sqlalchemy import update
 
 from oppbot.db.models import Opportunity, Workspace
@@ -12,9 +13,7 @@ from oppbot.domain.stages import Stage
 from oppbot.services import customers, opportunities, queries
 from oppbot.services.queries import ListQuery
 
-from integration.helpers import make_customer, make_deal
-
-UTC = timezone.utc
+UTC = UTC
 
 
 def listed(sessions, actor, now=None, **query) -> list[int]:

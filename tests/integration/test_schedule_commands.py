@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from fakeslack.server import FakeSlack
+from fakeslack.signing import sign, slash_command_body
 from slack_bolt.request import BoltRequest
 from sqlalchemy import select
 
-from fakeslack.server import FakeSlack
-from fakeslack.signing import sign, slash_command_body
 from oppbot.config import get_settings
 from oppbot.db.models import ScheduleSubscription
 from oppbot.db.session import unit_of_work
@@ -28,16 +28,20 @@ def slack():
 def app(sessions, slack, monkeypatch):
     monkeypatch.delenv("SLACK_CLIENT_ID", raising=False)
     monkeypatch.delenv("SLACK_CLIENT_SECRET", raising=False)
-    settings = get_settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.base_url,
-                            DATABASE_URL="sqlite://")
+    settings = get_settings(
+        SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.base_url, DATABASE_URL="sqlite://"
+    )
     return build_app(settings, sessions=sessions)
 
 
 def opp(app, slack, text: str, user: str = "U_BOSS", channel: str = "C_SALES") -> str:
     url = slack.response_url()
     body = slash_command_body(text, user_id=user, channel_id=channel, response_url=url)
-    response = app.dispatch(BoltRequest(body=body.decode(), headers={
-        "content-type": "application/x-www-form-urlencoded", **sign(SECRET, body)}))
+    response = app.dispatch(
+        BoltRequest(
+            body=body.decode(), headers={"content-type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
+        )
+    )
     assert response.status == 200
     return slack.wait_for_responses(key=url)[0].body["text"]
 
@@ -69,7 +73,10 @@ def test_bad_options_get_a_helpful_reply(app, slack):
 
 def test_digest_now_posts_this_channels_digest_at_once(app, slack):
     body = slash_command_body("digest now", user_id="U_REP", channel_id="C_SALES", response_url=slack.response_url())
-    app.dispatch(BoltRequest(body=body.decode(), headers={
-        "content-type": "application/x-www-form-urlencoded", **sign(SECRET, body)}))
+    app.dispatch(
+        BoltRequest(
+            body=body.decode(), headers={"content-type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
+        )
+    )
     posted = slack.wait_for("chat.postMessage", predicate=lambda c: c.args.get("channel") == "C_SALES")
     assert "digest" in posted[0].args["text"].lower()

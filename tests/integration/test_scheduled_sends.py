@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fakeslack.server import FakeSlack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
@@ -16,8 +17,6 @@ from oppbot.domain.errors import PermissionDenied
 from oppbot.services import schedules
 from oppbot.services.workspaces import ensure_workspace
 from workers.scheduled import deliver_digest, find_due
-
-from fakeslack.server import FakeSlack
 
 CHANNEL = "C_DIGEST"
 
@@ -65,8 +64,9 @@ def test_only_managers_may_subscribe_a_channel(sessions, rep, manager):
     with pytest.raises(PermissionDenied), unit_of_work(sessions) as session:
         schedules.subscribe(session, rep, CHANNEL, schedules.DIGEST)
     with unit_of_work(sessions) as session:
-        view = schedules.subscribe(session, manager, CHANNEL, schedules.DIGEST, weekday=2, time_of_day="7:30",
-                                   timezone="Europe/Oslo")
+        view = schedules.subscribe(
+            session, manager, CHANNEL, schedules.DIGEST, weekday=2, time_of_day="7:30", timezone="Europe/Oslo"
+        )
     assert view.schedule.describe() == "every Wednesday at 07:30 (Europe/Oslo)"
     with unit_of_work(sessions) as session:
         assert schedules.show(session, rep, CHANNEL, schedules.DIGEST).schedule.weekday == 2
@@ -95,8 +95,11 @@ def test_the_digest_fires_at_local_time_across_the_oslo_spring_forward(sessions,
 def test_the_digest_fires_once_at_the_first_0130_of_new_yorks_fall_back(sessions, manager, slack):
     subscribe(sessions, manager, utc(2026, 10, 31, 12), weekday=6, time_of_day="01:30", timezone="America/New_York")
     client = client_for(slack)
-    fired = [now for now in (utc(2026, 11, 1, 5, 0) + timedelta(minutes=15 * i) for i in range(12))
-             if tick(sessions, client, now)]
+    fired = [
+        now
+        for now in (utc(2026, 11, 1, 5, 0) + timedelta(minutes=15 * i) for i in range(12))
+        if tick(sessions, client, now)
+    ]
     assert fired == [utc(2026, 11, 1, 5, 30)]
     assert len(posts(slack, CHANNEL)) == 1
 
@@ -133,7 +136,10 @@ def test_a_claim_abandoned_by_a_dead_process_is_taken_over_after_its_lease(sessi
     start = utc(2026, 11, 9, 9)
     first = schedules.claim(sessions, manager.team_id, CHANNEL, "digest", "2026-W46", now=start)
     assert first is not None
-    assert schedules.claim(sessions, manager.team_id, CHANNEL, "digest", "2026-W46", now=start + timedelta(minutes=1)) is None
+    assert (
+        schedules.claim(sessions, manager.team_id, CHANNEL, "digest", "2026-W46", now=start + timedelta(minutes=1))
+        is None
+    )
     later = start + schedules.CLAIM_LEASE + timedelta(minutes=1)
     assert schedules.claim(sessions, manager.team_id, CHANNEL, "digest", "2026-W46", now=later) == first
     assert schedules.claim(sessions, manager.team_id, CHANNEL, "digest", "2026-W46", now=later) is None
@@ -177,9 +183,9 @@ def test_three_schedulers_racing_on_one_database_post_each_digest_once(db_url, s
 
 
 def test_a_fan_out_builds_the_workspaces_digest_once_and_again_after_a_change(sessions, manager, slack, monkeypatch):
-    from oppbot.services import digests
-
     from integration.helpers import make_deal
+
+    from oppbot.services import digests
 
     built = []
     real_build = digests.build_digest

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import dramatiq
-import pytest
-from sqlalchemy import select
-
 from fakeslack.server import FakeSlack
 from integration.workers_support import runtime_for, settings_for
+from sqlalchemy import select
+
 from oppbot.db.base import utcnow
 from oppbot.db.models import ScheduledSend, ScheduleSubscription
 from oppbot.db.session import unit_of_work
@@ -38,8 +37,9 @@ def test_a_tick_enqueued_by_the_scheduler_posts_a_due_digest_once(db_url, sessio
         broker = setup_broker(settings, runtime=runtime_for(settings, sessions))
         with unit_of_work(sessions) as session:
             ensure_workspace(session, manager.team_id, default_currency="USD")
-            view = schedules.subscribe(session, manager, "C_TICK", schedules.DIGEST,
-                                       weekday=utcnow().weekday(), time_of_day="00:00")
+            view = schedules.subscribe(
+                session, manager, "C_TICK", schedules.DIGEST, weekday=utcnow().weekday(), time_of_day="00:00"
+            )
             session.get(ScheduleSubscription, view.id).created_at = utcnow() - timedelta(days=1)
         worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
         worker.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from integration.helpers import make_deal
 from sqlalchemy import func, select
 
 from oppbot.db.models import Activity, Manager, Opportunity, OutboxEvent, Workspace
@@ -12,8 +13,6 @@ from oppbot.domain.stages import Stage
 from oppbot.services import opportunities
 from oppbot.services import settings as service
 from oppbot.services.workspaces import ensure_workspace, load_rules
-
-from integration.helpers import make_deal
 
 
 @pytest.fixture
@@ -62,16 +61,16 @@ def test_a_member_is_refused_every_change_with_the_reason_and_nothing_changes(
     )
     after = workspace(sessions, rep.team_id)
     assert (after.currency, after.reporting_currency, after.timezone) == (
-        before.currency, before.reporting_currency, before.timezone
+        before.currency,
+        before.reporting_currency,
+        before.timezone,
     )
     assert (after.stage_probabilities, after.stale_days, after.loss_reasons) == ({}, {}, [])
     assert activities(sessions, rep.team_id) == []
 
 
 @pytest.mark.parametrize("setter, args, doing", SETTERS[:-1], ids=[s[0].__name__ for s in SETTERS[:-1]])
-def test_a_manager_may_make_every_change_and_each_is_recorded_once(
-    sessions, workspaces, manager, setter, args, doing
-):
+def test_a_manager_may_make_every_change_and_each_is_recorded_once(sessions, workspaces, manager, setter, args, doing):
     change = run(sessions, setter, manager, *args)
     assert change.changed
     recorded = activities(sessions, manager.team_id)
@@ -184,9 +183,12 @@ def test_a_new_stage_default_moves_only_open_deals_that_follow_the_default_in_on
     # New deals in the stage start at the new default too.
     fresh = make_deal(sessions, rep, stage="proposal")
     with sessions() as session:
-        assert session.scalar(
-            select(Opportunity.probability).where(Opportunity.team_id == rep.team_id, Opportunity.number == fresh)
-        ) == 60
+        assert (
+            session.scalar(
+                select(Opportunity.probability).where(Opportunity.team_id == rep.team_id, Opportunity.number == fresh)
+            )
+            == 60
+        )
 
 
 def test_an_edit_from_before_a_default_change_is_refused_as_stale(sessions, workspaces, rep, manager):
@@ -196,9 +198,8 @@ def test_an_edit_from_before_a_default_change_is_refused_as_stale(sessions, work
     run(sessions, service.set_stage_probability, manager, Stage.PROPOSAL, 55)
     from oppbot.domain.errors import Conflict
 
-    with pytest.raises(Conflict):
-        with unit_of_work(sessions) as session:
-            opportunities.move(session, manager, number, Stage.NEGOTIATION, expected_version=seen_version)
+    with pytest.raises(Conflict), unit_of_work(sessions) as session:
+        opportunities.move(session, manager, number, Stage.NEGOTIATION, expected_version=seen_version)
 
 
 def test_stale_thresholds_are_stored_per_stage(sessions, workspaces, manager):

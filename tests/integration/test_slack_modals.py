@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from urllib.parse import urlencode
 
 import pytest
+from fakeslack import FakeSlack, event_body, interactive_body, sign, slash_command_body
+from fakeslack.signing import new_trigger_id
 from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 
-from fakeslack import FakeSlack, event_body, interactive_body, sign, slash_command_body
-from fakeslack.signing import new_trigger_id
 from oppbot.config import get_settings
 from oppbot.db import repositories as repo
 from oppbot.db.models import Individual, Note, Opportunity, Organization
@@ -37,8 +36,9 @@ def fake():
 def app(fake, sessions, db_url, monkeypatch):
     for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
         monkeypatch.delenv(name, raising=False)
-    settings = get_settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url,
-                            DATABASE_URL=db_url)
+    settings = get_settings(
+        SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url, DATABASE_URL=db_url
+    )
     return build_app(settings, sessions=sessions)
 
 
@@ -67,8 +67,11 @@ def slash(app, fake, text: str, *, user: str = "U_REP", team: str = TEAM):
 def submission(view: dict, values: dict, *, user: str = "U_REP", team: str = TEAM) -> dict:
     """A view_submission payload for `view` (as the app sent it) with the given state.values."""
     return {
-        "type": "view_submission", "team": {"id": team, "domain": "test"},
-        "user": {"id": user, "team_id": team, "name": "rep"}, "api_app_id": "A111", "trigger_id": new_trigger_id(),
+        "type": "view_submission",
+        "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "team_id": team, "name": "rep"},
+        "api_app_id": "A111",
+        "trigger_id": new_trigger_id(),
         "view": {**view, "id": view.get("id", "V1"), "team_id": team, "state": {"values": values}, "hash": "h"},
     }
 
@@ -82,8 +85,17 @@ def values(**fields) -> dict:
 
 
 def deal_values(chosen, **overrides) -> dict:
-    fields = dict(title="Acme - licence", customer=chosen.encode(), value="50000", currency="USD", stage="lead",
-                  probability=None, expected_close="2026-12-31", description="Two years", external_ref="CRM-1")
+    fields = dict(
+        title="Acme - licence",
+        customer=chosen.encode(),
+        value="50000",
+        currency="USD",
+        stage="lead",
+        probability=None,
+        expected_close="2026-12-31",
+        description="Two years",
+        external_ref="CRM-1",
+    )
     fields.update(overrides)
     return values(**fields)
 
@@ -121,8 +133,12 @@ def test_a_valid_submission_creates_the_deal_and_confirms_it(app, fake, sessions
     assert response.status == 200 and ack_body(response) == {}
     with unit_of_work(sessions) as session:
         opp = repo.get_opportunity(session, rep.team_id, 1)
-        assert (opp.title, opp.amount_minor, opp.stage, opp.external_ref) == ("Acme - licence", 5_000_000, "lead",
-                                                                               "CRM-1")
+        assert (opp.title, opp.amount_minor, opp.stage, opp.external_ref) == (
+            "Acme - licence",
+            5_000_000,
+            "lead",
+            "CRM-1",
+        )
         assert opp.created_by == "U_REP"
     confirmation = fake.wait_for("chat.postEphemeral")[0].args
     assert confirmation["channel"] == "C1" and "#1" in confirmation["text"]
@@ -154,9 +170,10 @@ def test_an_invalid_field_comes_back_inline_on_its_block_and_nothing_is_written(
 def test_a_stale_edit_is_refused_and_does_not_overwrite(app, fake, sessions, rep):
     customer = make_customer(sessions, rep)
     number = make_deal(sessions, rep, customer)
+    from slack_sdk import WebClient
+
     from oppbot.slack.deps import Deps
     from oppbot.slack.listeners.views.open_views import open_edit
-    from slack_sdk import WebClient
 
     client = WebClient(token="xoxb-test", base_url=fake.base_url)
     open_edit(client, new_trigger_id(), Deps(app_settings(fake), sessions), rep, number)
@@ -195,8 +212,7 @@ def test_the_loss_modal_closes_the_deal_lost_with_reason_and_stage(app, fake, se
     with unit_of_work(sessions) as session:
         opportunities.move(session, rep, number, Stage.PROPOSAL)
     client = WebClient(token="xoxb-test", base_url=fake.base_url)
-    open_loss(client, new_trigger_id(), Deps(app_settings(fake), sessions), rep, number,
-              {"channel": "C9", "ts": "1.5"})
+    open_loss(client, new_trigger_id(), Deps(app_settings(fake), sessions), rep, number, {"channel": "C9", "ts": "1.5"})
     loss_view = fake.wait_for("views.update")[-1].args["view"]
     assert loss_view["callback_id"] == Callback.LOSS_REASON
     response = interactive(app, submission(loss_view, values(loss_reason="Competitor", loss_note="Went with X")))
@@ -204,7 +220,11 @@ def test_the_loss_modal_closes_the_deal_lost_with_reason_and_stage(app, fake, se
     with unit_of_work(sessions) as session:
         opp = repo.get_opportunity(session, rep.team_id, number)
         assert (opp.stage, opp.lost_reason, opp.lost_note, opp.lost_at_stage) == (
-            "closed_lost", "Competitor", "Went with X", "proposal")
+            "closed_lost",
+            "Competitor",
+            "Went with X",
+            "proposal",
+        )
     missing = interactive(app, submission(loss_view, values(loss_reason=None)))
     assert ack_body(missing)["response_action"] == "errors"
 
@@ -239,9 +259,15 @@ def test_the_customer_modal_creates_an_organization_and_an_individual(app, fake,
 def test_customer_options_are_grouped_and_scoped_to_the_workspace(app, sessions, rep, outsider):
     make_customer(sessions, rep, "Acme Corp")
     make_customer(sessions, outsider, "Acme Secret Rival")
-    payload = {"type": "block_suggestion", "team": {"id": rep.team_id}, "user": {"id": rep.user_id},
-               "action_id": input_action(Block.CUSTOMER), "block_id": Block.CUSTOMER.value, "value": "acme",
-               "view": {"id": "V1", "team_id": rep.team_id}}
+    payload = {
+        "type": "block_suggestion",
+        "team": {"id": rep.team_id},
+        "user": {"id": rep.user_id},
+        "action_id": input_action(Block.CUSTOMER),
+        "block_id": Block.CUSTOMER.value,
+        "value": "acme",
+        "view": {"id": "V1", "team_id": rep.team_id},
+    }
     body = ack_body(interactive(app, payload))
     groups = body["option_groups"]
     assert [g["label"]["text"] for g in groups] == ["Organizations"]
@@ -251,10 +277,17 @@ def test_customer_options_are_grouped_and_scoped_to_the_workspace(app, sessions,
 
 def test_app_home_opened_publishes_a_valid_home_even_with_500_deals(app, fake, sessions, rep):
     # Volume only matters here, so the 500 deals go in as one bulk insert, not 500 service calls.
-    bulk_deals(sessions, rep, 500, title="<!channel> deal {n}", expected_close=date(2020, 1, 1),
-               assignee_id=rep.user_id)
-    response = event(app, json.loads(event_body({"type": "app_home_opened", "user": rep.user_id, "channel": "D1",
-                                                 "tab": "home"}, team_id=rep.team_id)))
+    bulk_deals(
+        sessions, rep, 500, title="<!channel> deal {n}", expected_close=date(2020, 1, 1), assignee_id=rep.user_id
+    )
+    response = event(
+        app,
+        json.loads(
+            event_body(
+                {"type": "app_home_opened", "user": rep.user_id, "channel": "D1", "tab": "home"}, team_id=rep.team_id
+            )
+        ),
+    )
     assert response.status == 200
     published = fake.wait_for("views.publish", timeout=20)[0].args
     assert published["user_id"] == rep.user_id
@@ -265,10 +298,16 @@ def test_app_home_opened_publishes_a_valid_home_even_with_500_deals(app, fake, s
 
 
 def test_the_message_shortcut_opens_a_prefilled_create_modal(app, fake):
-    payload = {"type": "message_action", "callback_id": Callback.MESSAGE_SHORTCUT.value, "trigger_id": new_trigger_id(),
-               "team": {"id": "T111"}, "user": {"id": "U_REP"}, "channel": {"id": "C7"},
-               "message": {"type": "message", "text": "Acme wants 50 seats\nBudget approved", "ts": "1.1"},
-               "response_url": fake.response_url()}
+    payload = {
+        "type": "message_action",
+        "callback_id": Callback.MESSAGE_SHORTCUT.value,
+        "trigger_id": new_trigger_id(),
+        "team": {"id": "T111"},
+        "user": {"id": "U_REP"},
+        "channel": {"id": "C7"},
+        "message": {"type": "message", "text": "Acme wants 50 seats\nBudget approved", "ts": "1.1"},
+        "response_url": fake.response_url(),
+    }
     assert interactive(app, payload).status == 200
     view = fake.wait_for("views.open")[0].args["view"]
     blocks = {b.get("block_id"): b for b in view["blocks"]}
@@ -278,10 +317,21 @@ def test_the_message_shortcut_opens_a_prefilled_create_modal(app, fake):
 
 
 def test_the_new_customer_button_pushes_the_customer_modal(app, fake):
-    payload = {"type": "block_actions", "team": {"id": "T111"}, "user": {"id": "U_REP"}, "trigger_id": new_trigger_id(),
-               "view": {"id": "V1", "team_id": "T111", "private_metadata": '{"t":"T111","c":"C1"}'},
-               "actions": [{"action_id": Action.NEW_CUSTOMER.value, "block_id": Block.CUSTOMER_ACTIONS.value,
-                            "type": "button", "value": "new"}]}
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T111"},
+        "user": {"id": "U_REP"},
+        "trigger_id": new_trigger_id(),
+        "view": {"id": "V1", "team_id": "T111", "private_metadata": '{"t":"T111","c":"C1"}'},
+        "actions": [
+            {
+                "action_id": Action.NEW_CUSTOMER.value,
+                "block_id": Block.CUSTOMER_ACTIONS.value,
+                "type": "button",
+                "value": "new",
+            }
+        ],
+    }
     assert interactive(app, payload).status == 200
     pushed = fake.wait_for("views.push")[0].args["view"]
     assert pushed["callback_id"] == Callback.CUSTOMER_NEW

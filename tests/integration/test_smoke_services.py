@@ -2,11 +2,11 @@
 
 from decimal import Decimal
 
+from integration.helpers import make_deal
+
 from oppbot.db.session import unit_of_work
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities, queries
-
-from integration.helpers import make_deal
 
 
 def test_a_deal_moves_from_lead_to_won(sessions, rep):

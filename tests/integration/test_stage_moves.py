@@ -3,15 +3,14 @@
 from decimal import Decimal
 
 import pytest
+from integration.helpers import make_deal
+from integration.rows import activity_of, counts, deal, form_of, history_of, outbox_of
 
 from oppbot.db.models import Workspace
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities
-
-from integration.helpers import make_deal
-from integration.rows import activity_of, counts, deal, form_of, history_of, outbox_of
 
 
 def move(sessions, actor, number, stage, **kwargs):
@@ -82,9 +81,8 @@ def test_closing_won_sets_100_percent_and_the_closing_time(sessions, rep):
 def test_closing_lost_needs_a_reason(sessions, rep):
     number = make_deal(sessions, rep, assignee=rep.user_id)
     before = counts(sessions)
-    with pytest.raises(InvalidInput) as exc:
-        with unit_of_work(sessions) as s:
-            opportunities.close_lost(s, rep, number, None)
+    with pytest.raises(InvalidInput) as exc, unit_of_work(sessions) as s:
+        opportunities.close_lost(s, rep, number, None)
     assert set(exc.value.errors) == {"loss_reason"}
     assert "Say why the deal was lost: Price, Competitor" in exc.value.message
     assert counts(sessions) == before and deal(sessions, rep, number).stage == "lead"
@@ -97,7 +95,11 @@ def test_closing_lost_stores_the_reason_the_note_and_the_stage_it_was_lost_at(se
     assert out.warnings == []  # Closed-Lost never warns about skipped stages
     opp = deal(sessions, rep, number)
     assert (opp.stage, opp.probability) == ("closed_lost", 0)
-    assert (opp.lost_reason, opp.lost_note, opp.lost_at_stage) == ("Competitor", "Went with a cheaper vendor", "proposal")
+    assert (opp.lost_reason, opp.lost_note, opp.lost_at_stage) == (
+        "Competitor",
+        "Went with a cheaper vendor",
+        "proposal",
+    )
     lost = activity_of(sessions, rep, number)[-1]
     assert lost.kind == "lost" and lost.detail["loss_reason"] == "Competitor"
     assert lost.detail["lost_at_stage"] == "proposal"
@@ -108,9 +110,8 @@ def test_a_workspace_s_own_loss_reasons_are_the_ones_accepted(sessions, rep):
     number = make_deal(sessions, rep, assignee=rep.user_id)
     with unit_of_work(sessions) as s:
         s.get(Workspace, rep.team_id).loss_reasons = ["Budget cut", "Ghosted"]
-    with pytest.raises(InvalidInput, match="Use one of: Budget cut, Ghosted"):
-        with unit_of_work(sessions) as s:
-            opportunities.close_lost(s, rep, number, "Price")
+    with pytest.raises(InvalidInput, match="Use one of: Budget cut, Ghosted"), unit_of_work(sessions) as s:
+        opportunities.close_lost(s, rep, number, "Price")
     with unit_of_work(sessions) as s:
         opportunities.close_lost(s, rep, number, "ghost")
     assert deal(sessions, rep, number).lost_reason == "Ghosted"

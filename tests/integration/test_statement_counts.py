@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from integration.helpers import make_customer, make_deal
 from sqlalchemy import event
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.opportunity import Draft
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities, queries
-
-from integration.helpers import make_customer, make_deal
 
 
 class Statements:

@@ -1,18 +1,17 @@
 """/opp stats figures equal plain-Python computations over a generated pipeline; statement counts stay flat."""
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from integration.pipeline_gen import OPEN, TEAM, TODAY, StatementCounter, cents, load, local_day, major, rate_on
 
 from oppbot.domain.analytics import band_of, median
 from oppbot.domain.periods import parse_period
 from oppbot.domain.stages import Stage
 from oppbot.services.forecast import forecast, pipeline_summary
 from oppbot.services.stats import stats
-
-from integration.pipeline_gen import OPEN, TEAM, TODAY, StatementCounter, cents, load, local_day, major, rate_on
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 YEAR = parse_period("2026-01-01..2026-12-31", TODAY)
@@ -27,8 +26,11 @@ def test_stats_match_an_independent_computation(sessions):
     lost = [d for d in closed if d["stage"] == "closed_lost"]
     assert (result.won, result.lost) == (len(won), len(lost))
     assert result.win_rate == Decimal(len(won)) / Decimal(len(won) + len(lost))
-    sizes = [major(d) * rate_on(d["currency"], local_day(d["closed_at"])) for d in won
-             if rate_on(d["currency"], local_day(d["closed_at"])) is not None]
+    sizes = [
+        major(d) * rate_on(d["currency"], local_day(d["closed_at"]))
+        for d in won
+        if rate_on(d["currency"], local_day(d["closed_at"])) is not None
+    ]
     assert result.missing_rate_won == len(won) - len(sizes) > 0
     assert result.average_won == cents(sum(sizes) / len(sizes))
     assert result.median_won == cents(median(sizes))
@@ -45,17 +47,27 @@ def test_stats_match_an_independent_computation(sessions):
             people[d["assignee_id"]][0] += 1
             people[d["assignee_id"]][1] += major(d) * rate_on(d["currency"], TODAY)
     assert {w.assignee_id: (w.open_count - w.missing, cents(w.value)) for w in result.workload} == {
-        k: (n, cents(v)) for k, (n, v) in people.items()}
+        k: (n, cents(v)) for k, (n, v) in people.items()
+    }
 
 
 def test_calibration_and_conversion_match_the_stage_history(sessions):
     deals = load(sessions, 1500, seed=11)
     with sessions() as s:
         result = stats(s, TEAM, None, today=TODAY, now=NOW)
-        from oppbot.db.models import StageChange
         from sqlalchemy import select
-        history = s.execute(select(StageChange.opportunity_id, StageChange.to_stage, StageChange.probability,
-                                   StageChange.changed_at, StageChange.id)).all()
+
+        from oppbot.db.models import StageChange
+
+        history = s.execute(
+            select(
+                StageChange.opportunity_id,
+                StageChange.to_stage,
+                StageChange.probability,
+                StageChange.changed_at,
+                StageChange.id,
+            )
+        ).all()
     by_id = {d["id"]: d for d in deals}
     per_stage = defaultdict(lambda: [0, 0, 0])
     per_band = defaultdict(lambda: [0, 0, 0])
@@ -104,7 +116,9 @@ def test_statement_count_does_not_grow_with_the_pipeline(engine, sessions, call)
     for size, seed in ((10, 3), (1000, 3)):
         if size == 1000:
             from integration.pipeline_gen import generate
+
             from oppbot.db.models import Opportunity, StageChange
+
             deals, history = generate(1000, org_id, seed)
             with sessions() as s, s.begin():
                 s.execute(Opportunity.__table__.delete())

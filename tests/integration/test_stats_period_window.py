@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from integration.pipeline_gen import OPEN, TEAM, TODAY, load, local_day
 from sqlalchemy import select
 
 from oppbot.db.models import StageChange
@@ -12,8 +13,6 @@ from oppbot.domain.analytics import median
 from oppbot.domain.periods import parse_period
 from oppbot.domain.stages import Stage
 from oppbot.services.stats import stats
-
-from integration.pipeline_gen import OPEN, TEAM, TODAY, load, local_day
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -23,8 +22,11 @@ def test_conversion_in_a_period_follows_each_entry_to_its_next_move_even_after_t
     period = parse_period("2026-03-01..2026-08-31", TODAY)
     with sessions() as s:
         result = stats(s, TEAM, period, today=TODAY, now=NOW)
-        history = s.execute(select(StageChange.opportunity_id, StageChange.to_stage, StageChange.changed_at,
-                                   StageChange.id).where(StageChange.team_id == TEAM)).all()
+        history = s.execute(
+            select(StageChange.opportunity_id, StageChange.to_stage, StageChange.changed_at, StageChange.id).where(
+                StageChange.team_id == TEAM
+            )
+        ).all()
     ordered = defaultdict(list)
     for opp_id, to_stage, at, _ in sorted(history, key=lambda h: (h[0], h[2], h[3])):
         ordered[opp_id].append((to_stage, at if at.tzinfo else at.replace(tzinfo=UTC)))

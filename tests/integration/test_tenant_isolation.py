@@ -1,14 +1,13 @@
 """Another workspace's deal numbers are exactly as missing as numbers that never existed."""
 
 import pytest
+from integration.helpers import make_deal
+from integration.rows import counts, deal, form_of
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import NotFound
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities, queries
-
-from integration.helpers import make_deal
-from integration.rows import counts, deal, form_of
 
 MISSING = 999
 
@@ -23,9 +22,8 @@ OPERATIONS = {
 
 
 def not_found_message(sessions, actor, number, operation, form) -> str:
-    with pytest.raises(NotFound) as exc:
-        with unit_of_work(sessions) as s:
-            OPERATIONS[operation](s, actor, number, form)
+    with pytest.raises(NotFound) as exc, unit_of_work(sessions) as s:
+        OPERATIONS[operation](s, actor, number, form)
     return exc.value.message
 
 

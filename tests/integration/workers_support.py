@@ -15,21 +15,27 @@ from workers.ratelimit import RateGate, gated_client
 
 def settings_for(db_url: str, fake, redis_url: str | None = None):
     return get_settings(
-        SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret", SLACK_API_URL=fake.base_url,
-        DATABASE_URL=db_url, REDIS_URL=redis_url or "",
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET="secret",
+        SLACK_API_URL=fake.base_url,
+        DATABASE_URL=db_url,
+        REDIS_URL=redis_url or "",
     )
 
 
 def runtime_for(settings, sessions, before_effect: Callable[[str], None] | None = None) -> Runtime:
     gate = RateGate()
     client = gated_client(settings, gate)
-    return Runtime(settings=settings, sessions=sessions, slack=lambda _team: client, before_effect=before_effect,
-                   gate=gate)
+    return Runtime(
+        settings=settings, sessions=sessions, slack=lambda _team: client, before_effect=before_effect, gate=gate
+    )
 
 
 def processed_count(sessions, consumer: str = EVENT_DONE) -> int:
     with sessions() as session:
-        return session.scalar(select(func.count()).select_from(ProcessedEvent).where(ProcessedEvent.consumer == consumer))
+        return session.scalar(
+            select(func.count()).select_from(ProcessedEvent).where(ProcessedEvent.consumer == consumer)
+        )
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:

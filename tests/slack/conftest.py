@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from fakeslack import FakeSlack, event_body, interactive_body, sign, slash_command_body
 from fakeslack.signing import new_trigger_id
+
 from oppbot.db.migrate import upgrade
 from oppbot.db.session import make_engine, session_factory
 from oppbot.services.context import Actor
@@ -73,14 +73,20 @@ def server(tmp_path_factory) -> Server:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "REDIS_URL")}
     env.update(
-        SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url, DATABASE_URL=db_url,
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.base_url,
+        DATABASE_URL=db_url,
         PYTHONUNBUFFERED="1",
     )
     log_path = tmp / "serve.log"
     log = open(log_path, "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "oppbot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=tmp,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -136,8 +142,13 @@ class Slack:
 
     # --- raw HTTP ----------------------------------------------------------------------------------------------
 
-    def send(self, body: bytes, content_type: str = "application/x-www-form-urlencoded",
-             headers: dict[str, str] | None = None, signed: bool = True) -> HttpResult:
+    def send(
+        self,
+        body: bytes,
+        content_type: str = "application/x-www-form-urlencoded",
+        headers: dict[str, str] | None = None,
+        signed: bool = True,
+    ) -> HttpResult:
         all_headers = {"Content-Type": content_type}
         if signed:
             all_headers.update(sign(SECRET, body))
@@ -149,8 +160,14 @@ class Slack:
     def command(self, text: str, user: str = "U_REP", trigger_id: str | None = None) -> tuple[HttpResult, str]:
         """Post `/opp <text>`; returns the HTTP answer (the ack) and the response_url key replies go to."""
         key = uuid.uuid4().hex
-        body = slash_command_body(text, team_id=self.team_id, user_id=user, channel_id=self.channel_id,
-                                  response_url=self.fake.response_url(key), trigger_id=trigger_id)
+        body = slash_command_body(
+            text,
+            team_id=self.team_id,
+            user_id=user,
+            channel_id=self.channel_id,
+            response_url=self.fake.response_url(key),
+            trigger_id=trigger_id,
+        )
         result = self.send(body)
         assert result.status == 200, (result.status, result.body)
         self.last_key = key
@@ -167,8 +184,9 @@ class Slack:
 
     # --- interactivity -----------------------------------------------------------------------------------------
 
-    def click(self, action: dict, user: str = "U_REP", block_id: str | None = None,
-              response_key: str | None = None) -> tuple[HttpResult, str]:
+    def click(
+        self, action: dict, user: str = "U_REP", block_id: str | None = None, response_key: str | None = None
+    ) -> tuple[HttpResult, str]:
         """A block_actions payload (shape of payloads/block_actions.message_button.json) from an ephemeral card."""
         key = response_key or uuid.uuid4().hex
         action = {"action_ts": f"{time.time():.6f}", **action}
@@ -179,8 +197,12 @@ class Slack:
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.team_id},
             "api_app_id": "A111",
             "token": "verification_token",
-            "container": {"type": "message", "message_ts": "111.222", "channel_id": self.channel_id,
-                          "is_ephemeral": True},
+            "container": {
+                "type": "message",
+                "message_ts": "111.222",
+                "channel_id": self.channel_id,
+                "is_ephemeral": True,
+            },
             "trigger_id": new_trigger_id(),
             "team": {"id": self.team_id, "domain": "workspace-domain"},
             "channel": {"id": self.channel_id, "name": "sales"},
@@ -191,8 +213,15 @@ class Slack:
         assert result.status == 200, (result.status, result.body)
         return result, key
 
-    def press(self, message: dict, action_id: str, *, user: str = "U_REP", option_value: str | None = None,
-              selected_user: str | None = None) -> dict:
+    def press(
+        self,
+        message: dict,
+        action_id: str,
+        *,
+        user: str = "U_REP",
+        option_value: str | None = None,
+        selected_user: str | None = None,
+    ) -> dict:
         """Find `action_id` in a message's blocks and click it like Slack would; returns the reply."""
         block, element = find_element(message, action_id)
         action = {"action_id": element["action_id"], "type": element["type"]}
@@ -200,14 +229,19 @@ class Slack:
             action["value"] = element["value"]
             action["text"] = element["text"]
         elif element["type"] in ("static_select", "overflow"):
-            chosen = next(o for o in element["options"] if option_value is None or o["value"] == option_value
-                          or o["value"].endswith(":" + option_value) or o["value"].startswith(option_value + ":"))
+            chosen = next(
+                o
+                for o in element["options"]
+                if option_value is None
+                or o["value"] == option_value
+                or o["value"].endswith(":" + option_value)
+                or o["value"].startswith(option_value + ":")
+            )
             action["selected_option"] = chosen
         elif element["type"] == "users_select":
             action["selected_user"] = selected_user
         _, key = self.click(action, user=user, block_id=block.get("block_id"))
         return self.reply(key)
-
 
     # --- modals, events, shortcuts, pickers ----------------------------------------------------------------------
 
@@ -228,12 +262,18 @@ class Slack:
             # Loading modals become the real one through views.update: wait until it carries the callback.
             deadline = time.monotonic() + timeout
             while True:
-                views = [v for v in list(self.fake.views.values())
-                         if v.get("callback_id") == callback_id and "Loading…" not in json.dumps(v["blocks"], ensure_ascii=False)]
+                views = [
+                    v
+                    for v in list(self.fake.views.values())
+                    if v.get("callback_id") == callback_id
+                    and "Loading…" not in json.dumps(v["blocks"], ensure_ascii=False)
+                ]
                 if views or time.monotonic() > deadline:
                     break
                 time.sleep(0.02)
-            assert views, f"no view with callback {callback_id}: {[v.get('callback_id') for v in self.fake.views.values()]}"
+            assert views, (
+                f"no view with callback {callback_id}: {[v.get('callback_id') for v in self.fake.views.values()]}"
+            )
             return views[-1]
         ids = [v["id"] for v in self.fake.views.values()]
         return self.fake.views[ids[-1]]
@@ -247,8 +287,12 @@ class Slack:
             "api_app_id": "A111",
             "token": "verification_token",
             "trigger_id": new_trigger_id(),
-            "view": {**view, "team_id": self.team_id, "state": {"values": values},
-                     "app_installed_team_id": self.team_id},
+            "view": {
+                **view,
+                "team_id": self.team_id,
+                "state": {"values": values},
+                "app_installed_team_id": self.team_id,
+            },
             "response_urls": [],
         }
         result = self.interact(payload)
@@ -262,17 +306,30 @@ class Slack:
     def open_home(self, user: str = "U_REP") -> dict:
         """app_home_opened (shape of payloads/app_home_opened.event_callback.bolt_test.json); the published view."""
         before = len(self.fake.calls_to("views.publish"))
-        self.event({"type": "app_home_opened", "user": user, "channel": "D111", "tab": "home",
-                    "event_ts": f"{time.time():.6f}"})
+        self.event(
+            {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": "D111",
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            }
+        )
         self.fake.wait_for("views.publish", count=before + 1, timeout=20)
         return self.fake.home_views[user]  # as stored: with its id and hash, like a click from it carries
 
     def message_shortcut(self, callback_id: str, text: str, user: str = "U_REP") -> HttpResult:
         payload = {
-            "type": "message_action", "callback_id": callback_id, "trigger_id": new_trigger_id(),
-            "team": {"id": self.team_id, "domain": "workspace-domain"}, "user": self._who(user),
-            "channel": {"id": self.channel_id, "name": "sales"}, "api_app_id": "A111", "token": "verification_token",
-            "message_ts": "1700000000.000100", "response_url": self.fake.response_url(),
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": new_trigger_id(),
+            "team": {"id": self.team_id, "domain": "workspace-domain"},
+            "user": self._who(user),
+            "channel": {"id": self.channel_id, "name": "sales"},
+            "api_app_id": "A111",
+            "token": "verification_token",
+            "message_ts": "1700000000.000100",
+            "response_url": self.fake.response_url(),
             "message": {"type": "message", "user": "U_CUSTOMER_FACING", "text": text, "ts": "1700000000.000100"},
         }
         return self.interact(payload)
@@ -280,24 +337,42 @@ class Slack:
     def suggest(self, view: dict, block_id: str, action_id: str, value: str, user: str = "U_REP") -> dict:
         """A block_suggestion from an external_select in `view`; returns the options answer."""
         payload = {
-            "type": "block_suggestion", "team": {"id": self.team_id, "domain": "workspace-domain"},
-            "user": self._who(user), "api_app_id": "A111", "token": "verification_token",
-            "container": {"type": "view", "view_id": view["id"]}, "block_id": block_id, "action_id": action_id,
-            "value": value, "view": {**view, "team_id": self.team_id},
+            "type": "block_suggestion",
+            "team": {"id": self.team_id, "domain": "workspace-domain"},
+            "user": self._who(user),
+            "api_app_id": "A111",
+            "token": "verification_token",
+            "container": {"type": "view", "view_id": view["id"]},
+            "block_id": block_id,
+            "action_id": action_id,
+            "value": value,
+            "view": {**view, "team_id": self.team_id},
         }
         return json.loads(self.interact(payload).body)
 
-    def click_in_view(self, view: dict, action_id: str, *, user: str = "U_REP",
-                      option_value: str | None = None, selected_user: str | None = None) -> HttpResult:
+    def click_in_view(
+        self,
+        view: dict,
+        action_id: str,
+        *,
+        user: str = "U_REP",
+        option_value: str | None = None,
+        selected_user: str | None = None,
+    ) -> HttpResult:
         """A block_actions from inside a view (modal or Home): it carries `view`, no channel and no response_url."""
         block, element = find_element(view, action_id)
         action = _action_for(element, option_value, selected_user)
         action.update(block_id=block.get("block_id"), action_ts=f"{time.time():.6f}")
         payload = {
-            "type": "block_actions", "user": self._who(user), "api_app_id": "A111", "token": "verification_token",
-            "container": {"type": "view", "view_id": view["id"]}, "trigger_id": new_trigger_id(),
+            "type": "block_actions",
+            "user": self._who(user),
+            "api_app_id": "A111",
+            "token": "verification_token",
+            "container": {"type": "view", "view_id": view["id"]},
+            "trigger_id": new_trigger_id(),
             "team": {"id": self.team_id, "domain": "workspace-domain"},
-            "view": {**view, "team_id": self.team_id, "state": {"values": {}}}, "actions": [action],
+            "view": {**view, "team_id": self.team_id, "state": {"values": {}}},
+            "actions": [action],
         }
         return self.interact(payload)
 
@@ -309,8 +384,13 @@ def _action_for(element: dict, option_value: str | None, selected_user: str | No
         action["text"] = element["text"]
     elif element["type"] in ("static_select", "overflow"):
         action["selected_option"] = next(
-            o for o in element["options"] if option_value is None or o["value"] == option_value
-            or o["value"].endswith(":" + option_value) or o["value"].startswith(option_value + ":"))
+            o
+            for o in element["options"]
+            if option_value is None
+            or o["value"] == option_value
+            or o["value"].endswith(":" + option_value)
+            or o["value"].startswith(option_value + ":")
+        )
     elif element["type"] == "users_select":
         action["selected_user"] = selected_user
     elif element["type"] == "external_select":

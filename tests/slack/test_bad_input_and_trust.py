@@ -4,15 +4,15 @@ import time
 import urllib.request
 import uuid
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from fakeslack import sign, slash_command_body
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from integration.helpers import make_customer, make_deal
 from sqlalchemy import select
+from unit.blockkit import HOSTILE, all_text, mrkdwn_texts
 
 from oppbot.db.models import Note, Workspace
 from oppbot.slack.ids import Action
-
-from fakeslack import sign, slash_command_body
-from integration.helpers import make_customer, make_deal
-from unit.blockkit import HOSTILE, all_text, mrkdwn_texts
 
 RAW = ("<!channel>", "<@U999>", "<http://x|y>")
 
@@ -55,8 +55,7 @@ def _no_side_effect(slack, key) -> None:
 
 
 def _command(slack, key, text="help"):
-    return slash_command_body(text, team_id=slack.team_id, user_id="U_REP",
-                              response_url=slack.fake.response_url(key))
+    return slash_command_body(text, team_id=slack.team_id, user_id="U_REP", response_url=slack.fake.response_url(key))
 
 
 def test_a_forged_signature_is_refused_with_401_and_changes_nothing(slack):
@@ -115,9 +114,38 @@ def test_a_hostile_title_note_and_customer_name_are_escaped_everywhere(slack):
         assert session.scalar(select(Note.body)) is not None
 
 
-WORDS = st.sampled_from(["show", "list", "move", "won", "claim", "assign", "note", "search", "pipeline", "bulk",
-                         "help", "#1", "1", "OPP-1", "<@U1|x>", "lead", "prop", "closing", "this-month", "mine",
-                         "1-3", "2026-Q4", "<!channel>", "&", "stale", "%", "unassign", "assign"])
+WORDS = st.sampled_from(
+    [
+        "show",
+        "list",
+        "move",
+        "won",
+        "claim",
+        "assign",
+        "note",
+        "search",
+        "pipeline",
+        "bulk",
+        "help",
+        "#1",
+        "1",
+        "OPP-1",
+        "<@U1|x>",
+        "lead",
+        "prop",
+        "closing",
+        "this-month",
+        "mine",
+        "1-3",
+        "2026-Q4",
+        "<!channel>",
+        "&",
+        "stale",
+        "%",
+        "unassign",
+        "assign",
+    ]
+)
 TEXT = st.one_of(st.lists(WORDS, min_size=1, max_size=5).map(" ".join), st.text(max_size=40))
 
 
@@ -131,9 +159,12 @@ def test_random_opp_text_always_gets_a_helpful_reply_never_an_error(server, text
     fake = server.fake
     key = uuid.uuid4().hex
     body = slash_command_body(text, team_id="TPROP", user_id="U_REP", response_url=fake.response_url(key))
-    request = urllib.request.Request(f"{server.url}/slack/events", data=body, method="POST",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded",
-                                              **sign("secret", body)})
+    request = urllib.request.Request(
+        f"{server.url}/slack/events",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", **sign("secret", body)},
+    )
     with urllib.request.urlopen(request, timeout=10) as answer:
         assert answer.status == 200
     reply = fake.wait_for_responses(1, key=key, timeout=10)[0].body

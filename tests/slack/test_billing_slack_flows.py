@@ -7,10 +7,11 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from fakeslack import FakeSlack, interactive_body, sign, slash_command_body
+from integration.helpers import make_customer, make_deal
 from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 
-from fakeslack import FakeSlack, interactive_body, sign, slash_command_body
 from oppbot.config import get_settings
 from oppbot.db.models import CardMessage, Invoice, Task
 from oppbot.db.session import unit_of_work
@@ -22,8 +23,6 @@ from oppbot.slack.blocks.tasks import build_task_modal
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import BillingAction, BillingBlock
 from oppbot.slack.reminders import send_due_reminders
-
-from integration.helpers import make_customer, make_deal
 
 SECRET = "test-signing-secret"
 TEAM, USER = "T111", "W111"
@@ -41,8 +40,12 @@ def app(fake, sessions, db_url, monkeypatch):
     for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
         monkeypatch.delenv(name, raising=False)
     settings = get_settings(
-        SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url, DATABASE_URL=db_url,
-        SLACK_CLIENT_ID="", SLACK_CLIENT_SECRET="",
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.base_url,
+        DATABASE_URL=db_url,
+        SLACK_CLIENT_ID="",
+        SLACK_CLIENT_SECRET="",
     )
     return build_app(settings, sessions=sessions)
 
@@ -62,8 +65,11 @@ def submit(app, view: dict, values: dict[str, dict]):
     """Submit `view` (as built) with the given element states keyed by block_id."""
     state = {block: {f"{block}_input": element} for block, element in values.items()}
     payload = {
-        "type": "view_submission", "team": {"id": TEAM, "domain": "x"}, "user": {"id": USER, "team_id": TEAM},
-        "api_app_id": "A111", "trigger_id": "1.1.x",
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "x"},
+        "user": {"id": USER, "team_id": TEAM},
+        "api_app_id": "A111",
+        "trigger_id": "1.1.x",
         "view": {**view, "id": "V1", "team_id": TEAM, "state": {"values": state}, "hash": "h"},
     }
     return dispatch(app, interactive_body(payload))
@@ -71,9 +77,14 @@ def submit(app, view: dict, values: dict[str, dict]):
 
 def click(app, fake, action: BillingAction, value: str, response_key: str):
     payload = {
-        "type": "block_actions", "team": {"id": TEAM, "domain": "x"}, "user": {"id": USER, "team_id": TEAM},
-        "api_app_id": "A111", "trigger_id": f"{time.time()}.1.x", "container": {"type": "message", "channel_id": "C1"},
-        "channel": {"id": "C1"}, "response_url": fake.response_url(response_key),
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "x"},
+        "user": {"id": USER, "team_id": TEAM},
+        "api_app_id": "A111",
+        "trigger_id": f"{time.time()}.1.x",
+        "container": {"type": "message", "channel_id": "C1"},
+        "channel": {"id": "C1"},
+        "response_url": fake.response_url(response_key),
         "actions": [{"action_id": action.value, "block_id": "b", "value": value, "type": "button"}],
     }
     return dispatch(app, interactive_body(payload))
@@ -90,11 +101,15 @@ def won_deal_with_lines(sessions, me) -> int:
 def test_an_invalid_quantity_and_price_come_back_inline_beside_their_fields(app, sessions, me):
     number = make_deal(sessions, me, assignee=me.user_id)
     view = build_add_line_modal(number, "USD")
-    response = submit(app, view, {
-        BillingBlock.DESCRIPTION.value: {"type": "plain_text_input", "value": "Workshop"},
-        BillingBlock.QUANTITY.value: {"type": "plain_text_input", "value": "0"},
-        BillingBlock.UNIT_PRICE.value: {"type": "plain_text_input", "value": "-3"},
-    })
+    response = submit(
+        app,
+        view,
+        {
+            BillingBlock.DESCRIPTION.value: {"type": "plain_text_input", "value": "Workshop"},
+            BillingBlock.QUANTITY.value: {"type": "plain_text_input", "value": "0"},
+            BillingBlock.UNIT_PRICE.value: {"type": "plain_text_input", "value": "-3"},
+        },
+    )
     assert response.status == 200
     body = json.loads(response.body)
     assert body["response_action"] == "errors"
@@ -109,10 +124,16 @@ def test_a_catalog_service_in_another_currency_is_refused_beside_the_service_sel
     with unit_of_work(sessions) as s:
         service = catalog.add_service(s, Actor(TEAM, "U_BOSS", is_manager=True), "Audit", "500", "EUR")
     view = build_add_line_modal(number, "USD", [service], custom=False)
-    body = json.loads(submit(app, view, {
-        BillingBlock.SERVICE.value: {"type": "static_select", "selected_option": {"value": str(service.id)}},
-        BillingBlock.QUANTITY.value: {"type": "plain_text_input", "value": "1"},
-    }).body)
+    body = json.loads(
+        submit(
+            app,
+            view,
+            {
+                BillingBlock.SERVICE.value: {"type": "static_select", "selected_option": {"value": str(service.id)}},
+                BillingBlock.QUANTITY.value: {"type": "plain_text_input", "value": "1"},
+            },
+        ).body
+    )
     message = body["errors"][BillingBlock.SERVICE.value]
     assert "EUR" in message and "USD" in message
 
@@ -120,11 +141,15 @@ def test_a_catalog_service_in_another_currency_is_refused_beside_the_service_sel
 def test_a_valid_line_is_added_and_the_modal_closes(app, sessions, me):
     number = make_deal(sessions, me, assignee=me.user_id)
     view = build_add_line_modal(number, "USD")
-    response = submit(app, view, {
-        BillingBlock.DESCRIPTION.value: {"type": "plain_text_input", "value": "Workshop"},
-        BillingBlock.QUANTITY.value: {"type": "plain_text_input", "value": "1.5"},
-        BillingBlock.UNIT_PRICE.value: {"type": "plain_text_input", "value": "1,000"},
-    })
+    response = submit(
+        app,
+        view,
+        {
+            BillingBlock.DESCRIPTION.value: {"type": "plain_text_input", "value": "Workshop"},
+            BillingBlock.QUANTITY.value: {"type": "plain_text_input", "value": "1.5"},
+            BillingBlock.UNIT_PRICE.value: {"type": "plain_text_input", "value": "1,000"},
+        },
+    )
     assert response.status == 200 and not response.body
     with unit_of_work(sessions) as s:
         assert str(billables.billables_for(s, me, number).total) == "1500.00"
@@ -132,12 +157,18 @@ def test_a_valid_line_is_added_and_the_modal_closes(app, sessions, me):
 
 def test_the_task_modal_reports_a_missing_title_inline(app, sessions, me):
     number = make_deal(sessions, me, assignee=me.user_id)
-    body = json.loads(submit(app, build_task_modal(number), {
-        BillingBlock.TASK_TITLE.value: {"type": "plain_text_input", "value": " "},
-        BillingBlock.TASK_DUE_DATE.value: {"type": "datepicker", "selected_date": "2026-12-01"},
-        BillingBlock.TASK_DUE_TIME.value: {"type": "timepicker", "selected_time": "14:00"},
-        BillingBlock.TASK_ASSIGNEE.value: {"type": "users_select", "selected_user": None},
-    }).body)
+    body = json.loads(
+        submit(
+            app,
+            build_task_modal(number),
+            {
+                BillingBlock.TASK_TITLE.value: {"type": "plain_text_input", "value": " "},
+                BillingBlock.TASK_DUE_DATE.value: {"type": "datepicker", "selected_date": "2026-12-01"},
+                BillingBlock.TASK_DUE_TIME.value: {"type": "timepicker", "selected_time": "14:00"},
+                BillingBlock.TASK_ASSIGNEE.value: {"type": "users_select", "selected_user": None},
+            },
+        ).body
+    )
     assert list(body["errors"]) == [BillingBlock.TASK_TITLE.value]
 
 
@@ -163,12 +194,18 @@ def test_the_invoice_button_clicked_twice_posts_one_invoice_in_the_cards_thread(
 
 def test_the_customer_page_escapes_a_hostile_name(app, fake, sessions, me):
     make_deal(sessions, me, make_customer(sessions, me, HOSTILE))
-    response = dispatch(app, slash_command_body("customer <!channel>", team_id=TEAM, user_id=USER,
-                                                response_url=fake.response_url("cust")))
+    response = dispatch(
+        app,
+        slash_command_body("customer <!channel>", team_id=TEAM, user_id=USER, response_url=fake.response_url("cust")),
+    )
     assert response.status == 200
     [reply] = fake.wait_for_responses(1, key="cust")
     shown = json.dumps(reply.body)
-    assert "<!channel>" not in shown and "<http://x|y>" not in shown and "&lt;@U999&gt; &lt;http://x|y&gt; &amp; co" in shown
+    assert (
+        "<!channel>" not in shown
+        and "<http://x|y>" not in shown
+        and "&lt;@U999&gt; &lt;http://x|y&gt; &amp; co" in shown
+    )
 
 
 def test_a_task_reminder_is_sent_once_and_retried_when_the_post_fails(app, fake, sessions, me):
@@ -187,7 +224,9 @@ def test_a_task_reminder_is_sent_once_and_retried_when_the_post_fails(app, fake,
     [dm] = [c for c in fake.calls_to("chat.postMessage")]
     assert dm.args["channel"] == USER
     assert {e["action_id"] for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]} == {
-        BillingAction.TASK_DONE.value, BillingAction.TASK_SNOOZE.value}
+        BillingAction.TASK_DONE.value,
+        BillingAction.TASK_SNOOZE.value,
+    }
     assert "<!here>" not in json.dumps(dm.args["blocks"])
 
 
@@ -196,11 +235,22 @@ def test_done_under_a_reminder_replaces_the_reminder(app, fake, sessions, me):
     with unit_of_work(sessions) as s:
         task = tasks.add_task(s, me, number, "Call", "2026-12-01", "09:00", tz="UTC")
     payload = {
-        "type": "block_actions", "team": {"id": TEAM, "domain": "x"}, "user": {"id": USER, "team_id": TEAM},
-        "api_app_id": "A111", "trigger_id": "9.9.x", "container": {"type": "message", "channel_id": "D1"},
-        "channel": {"id": "D1"}, "response_url": fake.response_url("done"),
-        "actions": [{"action_id": BillingAction.TASK_DONE.value, "block_id": f"task_reminder_{task.id}",
-                     "value": str(task.id), "type": "button"}],
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "x"},
+        "user": {"id": USER, "team_id": TEAM},
+        "api_app_id": "A111",
+        "trigger_id": "9.9.x",
+        "container": {"type": "message", "channel_id": "D1"},
+        "channel": {"id": "D1"},
+        "response_url": fake.response_url("done"),
+        "actions": [
+            {
+                "action_id": BillingAction.TASK_DONE.value,
+                "block_id": f"task_reminder_{task.id}",
+                "value": str(task.id),
+                "type": "button",
+            }
+        ],
     }
     dispatch(app, interactive_body(payload))
     [reply] = fake.wait_for_responses(1, key="done")
@@ -224,7 +274,9 @@ def test_catalog_tasks_billables_and_invoice_commands_answer_in_words(app, fake,
     number = won_deal_with_lines(sessions, me)
     assert "Task added" in command(app, fake, f"task #{number} 2026-12-01 Send the <!channel> proposal", "task")["text"]
     tasks_reply = command(app, fake, "tasks", "tasks")
-    assert "&lt;!channel&gt;" in json.dumps(tasks_reply["blocks"]) and "<!channel>" not in json.dumps(tasks_reply["blocks"])
+    assert "&lt;!channel&gt;" in json.dumps(tasks_reply["blocks"]) and "<!channel>" not in json.dumps(
+        tasks_reply["blocks"]
+    )
     assert "USD 200.00" in command(app, fake, f"billables {number}", "bill")["text"]
     assert "INV-0001 created" in command(app, fake, f"invoice {number}", "inv1")["text"]
     assert "already exists" in command(app, fake, f"invoice {number}", "inv2")["text"]

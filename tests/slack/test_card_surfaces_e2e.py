@@ -4,27 +4,28 @@ from __future__ import annotations
 
 import json
 
+from integration.helpers import form_values, make_deal
 from sqlalchemy import select
+from unit.blockkit import HOSTILE, assert_escaped
 
 from oppbot.db.models import Billable, Opportunity
 from oppbot.db.session import unit_of_work
 from oppbot.services import billables
 from oppbot.slack.ids import Action, BillingAction, BillingBlock, BillingCallback, Callback
 
-from integration.helpers import form_values, make_deal
-from unit.blockkit import HOSTILE, assert_escaped
-
 
 def _deal(slack, number=1) -> Opportunity:
     with slack.sessions() as session:
-        return session.scalar(select(Opportunity).where(Opportunity.team_id == slack.team_id,
-                                                        Opportunity.number == number))
+        return session.scalar(
+            select(Opportunity).where(Opportunity.team_id == slack.team_id, Opportunity.number == number)
+        )
 
 
 def _add_line(slack, number: int, description: str, quantity: str = "2", price: str = "100") -> None:
     with unit_of_work(slack.sessions) as session:
-        billables.add_billable(session, slack.actor(), number, description=description, quantity=quantity,
-                               unit_price=price)
+        billables.add_billable(
+            session, slack.actor(), number, description=description, quantity=quantity, unit_price=price
+        )
 
 
 def _action_ids(surface: dict) -> set[str]:
@@ -50,28 +51,32 @@ def test_add_line_on_the_card_opens_the_modal_before_any_query_and_its_submissio
     number = make_deal(slack.sessions, slack.actor())
     card = slack.ask(f"show {number}")
     before = len(slack.fake.calls)
-    block = next(b for b in card["blocks"] if any(e.get("action_id") == BillingAction.ADD_LINE
-                                                   for e in b.get("elements", [])))
+    block = next(
+        b for b in card["blocks"] if any(e.get("action_id") == BillingAction.ADD_LINE for e in b.get("elements", []))
+    )
     element = next(e for e in block["elements"] if e["action_id"] == BillingAction.ADD_LINE)
-    result, _ = slack.click({"action_id": element["action_id"], "type": "button", "value": element["value"]},
-                            block_id=block["block_id"])
+    result, _ = slack.click(
+        {"action_id": element["action_id"], "type": "button", "value": element["value"]}, block_id=block["block_id"]
+    )
     assert result.seconds < 3
     slack.fake.wait_for("views.update")
     assert slack.fake.calls[before].method == "views.open"
     view = slack.opened_view(BillingCallback.BILLABLE_ADD)
     values = {
-        BillingBlock.DESCRIPTION.value: {f"{BillingBlock.DESCRIPTION.value}_input":
-                                         {"type": "plain_text_input", "value": "Setup"}},
-        BillingBlock.QUANTITY.value: {f"{BillingBlock.QUANTITY.value}_input":
-                                      {"type": "plain_text_input", "value": "3"}},
-        BillingBlock.UNIT_PRICE.value: {f"{BillingBlock.UNIT_PRICE.value}_input":
-                                        {"type": "plain_text_input", "value": "50"}},
+        BillingBlock.DESCRIPTION.value: {
+            f"{BillingBlock.DESCRIPTION.value}_input": {"type": "plain_text_input", "value": "Setup"}
+        },
+        BillingBlock.QUANTITY.value: {
+            f"{BillingBlock.QUANTITY.value}_input": {"type": "plain_text_input", "value": "3"}
+        },
+        BillingBlock.UNIT_PRICE.value: {
+            f"{BillingBlock.UNIT_PRICE.value}_input": {"type": "plain_text_input", "value": "50"}
+        },
     }
     _, ack = slack.submit(view, values)
     assert ack == {}
     with slack.sessions() as session:
-        assert session.scalars(select(Billable.description).where(Billable.team_id == slack.team_id)).all() == [
-            "Setup"]
+        assert session.scalars(select(Billable.description).where(Billable.team_id == slack.team_id)).all() == ["Setup"]
 
 
 def _card_in_home_modal(slack, number: int) -> dict:

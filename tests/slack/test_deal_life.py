@@ -1,18 +1,18 @@
 """A deal's whole life through the running server: show, claim, move through every stage, lose, reopen, win."""
 
+from integration.helpers import make_deal
 from sqlalchemy import select
+from unit.blockkit import all_text as text_of
 
 from oppbot.db.models import Activity, Opportunity, StageChange
 from oppbot.slack.ids import Action, Callback
 
-from integration.helpers import make_deal
-from unit.blockkit import all_text as text_of
-
 
 def _deal(slack, number=1) -> Opportunity:
     with slack.sessions() as session:
-        return session.scalar(select(Opportunity).where(Opportunity.team_id == slack.team_id,
-                                                        Opportunity.number == number))
+        return session.scalar(
+            select(Opportunity).where(Opportunity.team_id == slack.team_id, Opportunity.number == number)
+        )
 
 
 def test_a_deal_goes_from_lead_through_every_stage_to_lost_then_reopened_and_won(slack):
@@ -44,8 +44,12 @@ def test_a_deal_goes_from_lead_through_every_stage_to_lost_then_reopened_and_won
     reply = slack.ask(f"lost #{number} price they chose a cheaper plan")
     assert "Closed-Lost" in reply["text"]
     opp = _deal(slack)
-    assert (opp.stage, opp.lost_reason, opp.lost_at_stage, opp.probability) == ("closed_lost", "Price",
-                                                                                 "negotiation", 0)
+    assert (opp.stage, opp.lost_reason, opp.lost_at_stage, opp.probability) == (
+        "closed_lost",
+        "Price",
+        "negotiation",
+        0,
+    )
     assert opp.lost_note == "they chose a cheaper plan"
 
     # Reopen from the lost card's select, then Won button.
@@ -58,11 +62,20 @@ def test_a_deal_goes_from_lead_through_every_stage_to_lost_then_reopened_and_won
     assert (opp.stage, opp.probability) == ("closed_won", 100)
 
     with slack.sessions() as session:
-        stages = session.scalars(select(StageChange.to_stage).where(StageChange.opportunity_id == opp.id)
-                                 .order_by(StageChange.id)).all()
+        stages = session.scalars(
+            select(StageChange.to_stage).where(StageChange.opportunity_id == opp.id).order_by(StageChange.id)
+        ).all()
         kinds = session.scalars(select(Activity.kind).where(Activity.opportunity_id == opp.id)).all()
-    assert stages == ["lead", "qualification", "negotiation", "proposal", "negotiation", "closed_lost",
-                      "negotiation", "closed_won"]
+    assert stages == [
+        "lead",
+        "qualification",
+        "negotiation",
+        "proposal",
+        "negotiation",
+        "closed_lost",
+        "negotiation",
+        "closed_won",
+    ]
     assert {"created", "assigned", "stage_changed", "lost", "reopened", "won"} <= set(kinds)
 
 
@@ -99,10 +112,12 @@ def test_the_lost_button_and_move_to_lost_open_the_loss_modal(slack):
     number = make_deal(slack.sessions, slack.actor("U_REP"))
     card = slack.ask(f"show {number}")
     before = len(slack.fake.calls)
-    block, element = next((b, e) for b in card["blocks"] for e in b.get("elements", [])
-                          if e.get("action_id") == Action.LOST)
-    slack.click({"action_id": Action.LOST.value, "type": "button", "value": element["value"]},
-                block_id=block["block_id"])
+    block, element = next(
+        (b, e) for b in card["blocks"] for e in b.get("elements", []) if e.get("action_id") == Action.LOST
+    )
+    slack.click(
+        {"action_id": Action.LOST.value, "type": "button", "value": element["value"]}, block_id=block["block_id"]
+    )
     slack.fake.wait_for("views.open")
     assert slack.fake.calls[before].method == "views.open"
     slack.ask(f"move {number} closed lost") if False else None

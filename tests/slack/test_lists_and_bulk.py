@@ -2,17 +2,14 @@
 
 from datetime import date, timedelta
 
+from integration.helpers import make_customer, make_deal
 from sqlalchemy import select
+from unit.blockkit import all_text
 
 from oppbot.db.models import Opportunity
-from oppbot.db.session import unit_of_work
-from oppbot.services import opportunities
-from oppbot.slack.blocks.deal_list import page_action, stage_action
 from oppbot.domain.stages import Stage
+from oppbot.slack.blocks.deal_list import page_action, stage_action
 from oppbot.slack.ids import Action
-
-from integration.helpers import make_customer, make_deal
-from unit.blockkit import all_text
 
 
 def _rows(reply) -> list[str]:
@@ -21,18 +18,21 @@ def _rows(reply) -> list[str]:
 
 def _stage(slack, number) -> str:
     with slack.sessions() as session:
-        return session.scalar(select(Opportunity.stage).where(Opportunity.team_id == slack.team_id,
-                                                              Opportunity.number == number))
+        return session.scalar(
+            select(Opportunity.stage).where(Opportunity.team_id == slack.team_id, Opportunity.number == number)
+        )
 
 
 def test_list_filters_by_stage_owner_overdue_and_closing_period(slack):
     rep, boss = slack.actor("U_REP"), slack.actor("U_BOSS", is_manager=True)
     customer = make_customer(slack.sessions, rep)
     today = date.today()
-    a = make_deal(slack.sessions, rep, customer, title="Alpha", assignee="U_REP",
-                  expected_close=today - timedelta(days=3))
-    b = make_deal(slack.sessions, rep, customer, title="Bravo", stage="proposal",
-                  expected_close=today + timedelta(days=400))
+    a = make_deal(
+        slack.sessions, rep, customer, title="Alpha", assignee="U_REP", expected_close=today - timedelta(days=3)
+    )
+    b = make_deal(
+        slack.sessions, rep, customer, title="Bravo", stage="proposal", expected_close=today + timedelta(days=400)
+    )
     c = make_deal(slack.sessions, boss, customer, title="Charlie", assignee="U_BOSS", stage="negotiation")
     assert _rows(slack.ask("list")) == [f"row:{n}" for n in (c, b, a)]
     assert _rows(slack.ask("list prop")) == [f"row:{b}"]
@@ -116,6 +116,7 @@ def test_bulk_move_and_assign_are_for_managers(slack):
     reply = slack.ask("bulk assign 1 2 <@U_MARIA|maria>", user=boss)
     assert "*Assigned to <@U_MARIA>:* #1, #2" in reply["text"]
     with slack.sessions() as session:
-        owners = session.scalars(select(Opportunity.assignee_id).where(Opportunity.team_id == slack.team_id)
-                                 .order_by(Opportunity.number)).all()
+        owners = session.scalars(
+            select(Opportunity.assignee_id).where(Opportunity.team_id == slack.team_id).order_by(Opportunity.number)
+        ).all()
     assert owners == ["U_MARIA", "U_MARIA", None]

@@ -5,31 +5,39 @@ from __future__ import annotations
 import json
 
 import pytest
+from integration.helpers import bulk_deals, form_values, make_customer, make_deal
 from sqlalchemy import func, select
+from unit.blockkit import HOSTILE, assert_escaped
 
 from oppbot.db.models import Opportunity
 from oppbot.slack.blocks.modals import decode_metadata
 from oppbot.slack.ids import Action, Block, Callback, input_action
 
-from integration.helpers import bulk_deals, form_values, make_customer, make_deal
-from unit.blockkit import HOSTILE, assert_escaped
 
 def _deal(slack, number=1) -> Opportunity | None:
     with slack.sessions() as session:
-        return session.scalar(select(Opportunity).where(Opportunity.team_id == slack.team_id,
-                                                        Opportunity.number == number))
+        return session.scalar(
+            select(Opportunity).where(Opportunity.team_id == slack.team_id, Opportunity.number == number)
+        )
 
 
 def _deal_count(slack) -> int:
     with slack.sessions() as session:
-        return session.scalar(select(func.count()).select_from(Opportunity)
-                              .where(Opportunity.team_id == slack.team_id))
+        return session.scalar(select(func.count()).select_from(Opportunity).where(Opportunity.team_id == slack.team_id))
 
 
 def _deal_values(chosen, **overrides) -> dict:
-    fields = dict(title="Acme - licence", customer=chosen.encode(), value="50000",
-                  currency="USD", stage="lead", probability=None, expected_close="2026-12-31",
-                  description="Two years", external_ref="CRM-1")
+    fields = dict(
+        title="Acme - licence",
+        customer=chosen.encode(),
+        value="50000",
+        currency="USD",
+        stage="lead",
+        probability=None,
+        expected_close="2026-12-31",
+        description="Two years",
+        external_ref="CRM-1",
+    )
     fields.update(overrides)
     return form_values(**fields)
 
@@ -58,7 +66,13 @@ def test_opp_new_opens_the_modal_first_and_a_valid_submission_creates_a_deal_who
     assert result.status == 200 and ack == {}
     opp = _deal(slack)
     assert (opp.title, opp.amount_minor, opp.currency, opp.stage, opp.external_ref, opp.created_by) == (
-        "Acme - licence", 5_000_000, "USD", "lead", "CRM-1", "U_REP")
+        "Acme - licence",
+        5_000_000,
+        "USD",
+        "lead",
+        "CRM-1",
+        "U_REP",
+    )
     confirmation = slack.fake.wait_for("chat.postEphemeral")[0].args
     assert confirmation["channel"] == slack.channel_id and confirmation["user"] == "U_REP"
     assert "Created deal *#1*" in confirmation["text"]
@@ -100,10 +114,12 @@ def test_a_stale_edit_is_refused_inline_and_does_not_overwrite(slack):
     customer = make_customer(slack.sessions, slack.actor())
     number = make_deal(slack.sessions, slack.actor(), customer)
     card = slack.ask(f"show {number}")
-    block, element = next((b, e) for b in card["blocks"] for e in b.get("elements", [])
-                          if e.get("action_id") == Action.EDIT)
-    slack.click({"action_id": Action.EDIT.value, "type": "button", "value": element["value"]},
-                block_id=block["block_id"])
+    block, element = next(
+        (b, e) for b in card["blocks"] for e in b.get("elements", []) if e.get("action_id") == Action.EDIT
+    )
+    slack.click(
+        {"action_id": Action.EDIT.value, "type": "button", "value": element["value"]}, block_id=block["block_id"]
+    )
     edit_view = slack.opened_view(Callback.EDIT_DEAL)
     assert decode_metadata(edit_view["private_metadata"])["v"] == _deal(slack).version
     slack.ask(f"note {number} bump")  # someone changes the deal meanwhile
@@ -134,17 +150,23 @@ def test_the_loss_modal_from_the_command_closes_the_deal_lost_with_its_reason(sl
     _, ack = slack.submit(view, values)
     assert ack == {}
     opp = _deal(slack)
-    assert (opp.stage, opp.lost_reason, opp.lost_note, opp.lost_at_stage) == ("closed_lost", reason, "Went with X",
-                                                                              "proposal")
+    assert (opp.stage, opp.lost_reason, opp.lost_note, opp.lost_at_stage) == (
+        "closed_lost",
+        reason,
+        "Went with X",
+        "proposal",
+    )
 
 
 def test_the_loss_modal_from_the_lost_button_closes_the_deal_and_refreshes_the_card_it_came_from(slack):
     number = make_deal(slack.sessions, slack.actor())
     card = slack.ask(f"show {number}")
-    block, element = next((b, e) for b in card["blocks"] for e in b.get("elements", [])
-                          if e.get("action_id") == Action.LOST)
-    _, key = slack.click({"action_id": Action.LOST.value, "type": "button", "value": element["value"]},
-                         block_id=block["block_id"])
+    block, element = next(
+        (b, e) for b in card["blocks"] for e in b.get("elements", []) if e.get("action_id") == Action.LOST
+    )
+    _, key = slack.click(
+        {"action_id": Action.LOST.value, "type": "button", "value": element["value"]}, block_id=block["block_id"]
+    )
     view = slack.opened_view(Callback.LOSS_REASON)
     reason, values = _loss_values(view, note="")
     _, ack = slack.submit(view, values)
@@ -208,10 +230,12 @@ def test_a_hostile_title_note_and_customer_name_are_escaped_on_every_surface(sla
     # Modals that show the deal: loss reason and note (mrkdwn context).
     slack.command("lost 1")
     assert_escaped(slack.opened_view(Callback.LOSS_REASON))
-    block, element = next((b, e) for b in card["blocks"] for e in b.get("elements", [])
-                          if e.get("action_id") == Action.NOTE)
-    slack.click({"action_id": Action.NOTE.value, "type": "button", "value": element["value"]},
-                block_id=block["block_id"])
+    block, element = next(
+        (b, e) for b in card["blocks"] for e in b.get("elements", []) if e.get("action_id") == Action.NOTE
+    )
+    slack.click(
+        {"action_id": Action.NOTE.value, "type": "button", "value": element["value"]}, block_id=block["block_id"]
+    )
     slack.fake.wait_for("views.update", count=3)
     note_view = [v for v in slack.fake.views.values() if v.get("callback_id") == Callback.NOTE][-1]
     assert_escaped(note_view)

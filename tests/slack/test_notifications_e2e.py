@@ -10,15 +10,13 @@ from pathlib import Path
 
 import pytest
 import redis
+from integration.helpers import make_deal
 from sqlalchemy import select
 
 from oppbot.db.models import CardMessage, Opportunity
 from oppbot.db.session import unit_of_work
 
-from integration.helpers import make_deal
-
 ROOT = Path(__file__).resolve().parents[2]
-
 
 
 @pytest.fixture
@@ -38,23 +36,38 @@ def test_a_move_over_http_reaches_the_subscribed_channel_and_the_posted_card_via
     assert "C0DEALS" in reply["text"]
     number = make_deal(slack.sessions, slack.actor("U_REP"), assignee="U_REP")
     with unit_of_work(slack.sessions) as session:
-        opp_id = session.scalar(select(Opportunity.id).where(Opportunity.team_id == slack.team_id,
-                                                             Opportunity.number == number))
+        opp_id = session.scalar(
+            select(Opportunity.id).where(Opportunity.team_id == slack.team_id, Opportunity.number == number)
+        )
         session.add(CardMessage(team_id=slack.team_id, opportunity_id=opp_id, channel_id="C0CARDS", ts="42.0001"))
 
     assert "Proposal" in slack.ask(f"move {number} proposal")["text"]
 
-    env = {**os.environ, "DATABASE_URL": slack.server.db_url, "REDIS_URL": redis_db5,
-           "SLACK_API_URL": slack.fake.base_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": slack.server.db_url,
+        "REDIS_URL": redis_db5,
+        "SLACK_API_URL": slack.fake.base_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+    }
     log = (tmp_path / "worker.log").open("wb")
-    worker = subprocess.Popen([sys.executable, "-m", "oppbot.cli", "worker", "--processes", "1", "--threads", "4"],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "oppbot.cli", "worker", "--processes", "1", "--threads", "4"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
-        (note,) = slack.fake.wait_for("chat.postMessage", timeout=60,
-                                      predicate=lambda c: c.args.get("channel") == "C0DEALS")
+        (note,) = slack.fake.wait_for(
+            "chat.postMessage", timeout=60, predicate=lambda c: c.args.get("channel") == "C0DEALS"
+        )
         # Two events touch the card: the deal's creation (processed after the card was recorded) and the move.
-        updates = slack.fake.wait_for("chat.update", count=2, timeout=60,
-                                      predicate=lambda c: c.args.get("channel") == "C0CARDS")
+        updates = slack.fake.wait_for(
+            "chat.update", count=2, timeout=60, predicate=lambda c: c.args.get("channel") == "C0CARDS"
+        )
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(30)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import update
+from wsgi import fake_slack, inproc, single_token_settings  # noqa: F401  (fixtures)
 
 from oppbot.db.models import SlackUser
 from oppbot.db.session import unit_of_work
@@ -14,8 +15,6 @@ from oppbot.services import settings as service
 from oppbot.services.context import Actor
 from oppbot.slack.deps import Deps
 from oppbot.slack.roles import USER_CACHE_TTL, resolve_actor
-
-from wsgi import fake_slack, inproc, single_token_settings  # noqa: F401  (fixtures)
 
 TEAM = "T111"
 
@@ -136,7 +135,8 @@ REFUSAL = "Only managers can change the workspace currency. Ask a workspace admi
 
 
 @pytest.mark.parametrize(
-    "flags", [{"is_admin": True}, {"is_owner": True}, {"is_primary_owner": True}],
+    "flags",
+    [{"is_admin": True}, {"is_owner": True}, {"is_primary_owner": True}],
     ids=["workspace admin", "owner", "primary owner"],
 )
 def test_slack_admins_and_owners_may_change_settings_from_slack(inproc, flags):

@@ -8,13 +8,12 @@ import time
 import pytest
 from fakeslack import event_body, interactive_body, sign, slash_command_body
 from sqlalchemy import func, select
+from wsgi import SECRET, call, fake_slack, inproc, single_token_settings  # noqa: F401  (fixtures)
 
 from oppbot.db.models import Activity, Manager, Workspace
 from oppbot.db.session import make_engine, session_factory
 from oppbot.slack.app import build_app
 from oppbot.slack.server import wsgi_app
-
-from wsgi import SECRET, call, fake_slack, inproc, single_token_settings  # noqa: F401  (fixtures)
 
 ATTACK = "managers add <@U_EVIL|evil>"
 
@@ -75,8 +74,16 @@ def not_a_number(body: bytes) -> dict[str, str]:
     return {**sign(SECRET, body), "X-Slack-Request-Timestamp": "yesterday"}
 
 
-BAD_HEADERS = [forged, wrong_secret, no_headers, no_signature, no_timestamp, six_minutes_old, six_minutes_ahead,
-               not_a_number]
+BAD_HEADERS = [
+    forged,
+    wrong_secret,
+    no_headers,
+    no_signature,
+    no_timestamp,
+    six_minutes_old,
+    six_minutes_ahead,
+    not_a_number,
+]
 
 
 def counts(sessions) -> tuple[int, int, int]:
@@ -126,8 +133,20 @@ def assert_reveals_nothing(body: bytes, *secrets: str) -> None:
     assert set(data) <= {"status", "database", "broker"}
     assert set(data.values()) <= STATUS_WORDS
     text = body.decode().lower()
-    for leak in ("://", "sqlite", "postgres", "psycopg", "redis", "error", "traceback", "version", "127.0.0.1",
-                 "oppbot", "python", *[s.lower() for s in secrets]):
+    for leak in (
+        "://",
+        "sqlite",
+        "postgres",
+        "psycopg",
+        "redis",
+        "error",
+        "traceback",
+        "version",
+        "127.0.0.1",
+        "oppbot",
+        "python",
+        *[s.lower() for s in secrets],
+    ):
         assert leak not in text, leak
 
 

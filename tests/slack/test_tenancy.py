@@ -7,11 +7,12 @@ Data-driven: add a template to COMMANDS as a subcommand lands. A command that do
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
+from integration.helpers import make_customer, make_deal
 from sqlalchemy import func, select, update
-
-from datetime import date
+from wsgi import dumps, fake_slack, inproc  # noqa: F401  (fixtures)
 
 from oppbot.db.base import Base
 from oppbot.db.models import Activity, Manager, Note, Opportunity, Workspace
@@ -19,9 +20,6 @@ from oppbot.db.session import unit_of_work
 from oppbot.services import billables, catalog, fx, notifications, schedules, tasks
 from oppbot.services.context import Actor
 from oppbot.services.workspaces import ensure_workspace
-
-from integration.helpers import make_customer, make_deal
-from wsgi import dumps, fake_slack, inproc  # noqa: F401  (fixtures)
 
 TEAM_A, TEAM_B = "T111", "T222"
 # Four digits each, the same width, that occur nowhere else in a reply, so one can stand for the other.
@@ -61,9 +59,30 @@ COMMANDS = [
 
 # Commands that name no deal of A's: B's answer must carry none of A's titles, names, numbers or amounts.
 OVERVIEWS = [
-    "list", "list mine", "list all", "list lead", "list unassigned", "list overdue", "list stale", "list @U_A_REP",
-    "pipeline", "forecast", "forecast 2020-01..2035-12", "forecast <@U_A_REP|rep>", "stats", "stats 2020-Q1",
-    "fx", "notify", "digest", "digest show", "alerts", "alerts show", "catalog", "tasks", "managers", "help",
+    "list",
+    "list mine",
+    "list all",
+    "list lead",
+    "list unassigned",
+    "list overdue",
+    "list stale",
+    "list @U_A_REP",
+    "pipeline",
+    "forecast",
+    "forecast 2020-01..2035-12",
+    "forecast <@U_A_REP|rep>",
+    "stats",
+    "stats 2020-Q1",
+    "fx",
+    "notify",
+    "digest",
+    "digest show",
+    "alerts",
+    "alerts show",
+    "catalog",
+    "tasks",
+    "managers",
+    "help",
 ]
 A_MARKERS = ("secret", str(DEAL_NUMBER), WORD.lower(), "987,654", "987654", "987.654", "1.2345", "c_a_sales")
 
@@ -89,8 +108,15 @@ def all_of_a(inproc, deal_in_a) -> dict:
     sessions = inproc.sessions
     rep, boss = Actor(TEAM_A, "U_A_REP"), Actor(TEAM_A, "U_A_BOSS", is_manager=True)
     customer = make_customer(sessions, rep, f"{WORD} Holdings")
-    make_deal(sessions, rep, customer, title=f"{WORD} big deal", value="987654", assignee="U_A_REP",
-              expected_close="2020-01-31")
+    make_deal(
+        sessions,
+        rep,
+        customer,
+        title=f"{WORD} big deal",
+        value="987654",
+        assignee="U_A_REP",
+        expected_close="2020-01-31",
+    )
     with unit_of_work(sessions) as session:
         session.add(Manager(team_id=TEAM_A, user_id="U_A_BOSS", added_by="U_A_ADMIN"))
         service = catalog.add_service(session, boss, f"{WORD} workshop", "1200", "USD")
@@ -117,7 +143,11 @@ def deal_state(sessions) -> tuple:
     with sessions() as session:
         opp = session.scalar(select(Opportunity).where(Opportunity.team_id == TEAM_A))
         return (
-            opp.version, opp.stage, opp.assignee_id, opp.probability, opp.title,
+            opp.version,
+            opp.stage,
+            opp.assignee_id,
+            opp.probability,
+            opp.title,
             session.scalar(select(func.count()).select_from(Note).where(Note.team_id == TEAM_A)),
             session.scalar(select(func.count()).select_from(Activity).where(Activity.team_id == TEAM_A)),
         )
@@ -141,11 +171,15 @@ def differences_b_sees(inproc, user_id: str, ids: dict | None = None) -> list[st
     ids = ids or {"sid": 1, "missing_sid": 100_001}
     for template in COMMANDS:
         before = rows_of_a(inproc.sessions)
-        about_a = inproc.seen(template.format(ref=f"#{DEAL_NUMBER}", n=DEAL_NUMBER, word=WORD, sid=ids["sid"]),
-                              team_id=TEAM_B, user_id=user_id)
+        about_a = inproc.seen(
+            template.format(ref=f"#{DEAL_NUMBER}", n=DEAL_NUMBER, word=WORD, sid=ids["sid"]),
+            team_id=TEAM_B,
+            user_id=user_id,
+        )
         nowhere = inproc.seen(
             template.format(ref=f"#{MISSING_NUMBER}", n=MISSING_NUMBER, word=MISSING_WORD, sid=ids["missing_sid"]),
-            team_id=TEAM_B, user_id=user_id,
+            team_id=TEAM_B,
+            user_id=user_id,
         )
         with_sid = "{sid}" in template
         if normalised(about_a, DEAL_NUMBER, WORD, ids["sid"] if with_sid else None) != normalised(

@@ -17,12 +17,14 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import select, update
-
 from fakeslack import interactive_body
 from fakeslack.signing import new_trigger_id
+from integration.helpers import make_customer, make_deal
+from sqlalchemy import select, update
+from wsgi import InProcessSlack, dumps, fake_slack, single_token_settings  # noqa: F401  (fixture)
+
 from oppbot.db.base import Base
-from oppbot.db.models import Billable, Individual, Organization, Service, Task, Workspace
+from oppbot.db.models import Individual, Organization, Workspace
 from oppbot.db.session import unit_of_work
 from oppbot.domain.opportunity import CustomerKind, CustomerRef
 from oppbot.services import billables, catalog, fx, notifications, opportunities, schedules, tasks
@@ -31,9 +33,6 @@ from oppbot.services.workspaces import ensure_workspace
 from oppbot.slack.app import build_app
 from oppbot.slack.ids import Action, BillingAction, BillingBlock, BillingCallback, Block, Callback, input_action
 from oppbot.slack.server import wsgi_app
-
-from integration.helpers import make_customer, make_deal
-from wsgi import InProcessSlack, dumps, fake_slack, single_token_settings  # noqa: F401  (fixture)
 
 TEAM_A, TEAM_B = "T111", "T222"
 A_REP, A_BOSS = "U_A_REP", "U_A_BOSS"
@@ -72,8 +71,13 @@ def a(sync) -> dict:
     assert make_deal(sessions, rep, customer, title="Zanzibar secret deal", value="987654", assignee=A_REP) == N
     assert make_deal(sessions, rep, customer, title="Zanzibar unassigned deal") == N + 1
     assert make_deal(sessions, rep, customer, title="Zanzibar won deal", assignee=A_REP) == N + 2
-    make_deal(sessions, Actor(TEAM_B, B_REP), make_customer(sessions, Actor(TEAM_B, B_REP), "Bee Corp"),
-              title="B's own deal", assignee=B_REP)
+    make_deal(
+        sessions,
+        Actor(TEAM_B, B_REP),
+        make_customer(sessions, Actor(TEAM_B, B_REP), "Bee Corp"),
+        title="B's own deal",
+        assignee=B_REP,
+    )
     with unit_of_work(sessions) as session:
         service = catalog.add_service(session, boss, "Zanzibar workshop", "1200", "USD")
         line = billables.add_billable(session, rep, N, description="Zanzibar line", quantity="2", unit_price="10")
@@ -97,7 +101,7 @@ def rows_of_a(sessions) -> dict[str, list]:
             if "team_id" not in table.c:
                 continue
             rows = session.execute(select(table).where(table.c.team_id == TEAM_A)).all()
-            out[table.name] = sorted((tuple(map(repr, row)) for row in rows))
+            out[table.name] = sorted(tuple(map(repr, row)) for row in rows)
     return out
 
 
@@ -134,13 +138,22 @@ def block_actions(action: dict, *, team: str = TEAM_B, user: str = B_BOSS, view:
 
 
 def button(action_id: str, value: str, block_id: str = "b") -> dict:
-    return {"action_id": action_id, "type": "button", "value": value, "block_id": block_id,
-            "text": {"type": "plain_text", "text": "x"}}
+    return {
+        "action_id": action_id,
+        "type": "button",
+        "value": value,
+        "block_id": block_id,
+        "text": {"type": "plain_text", "text": "x"},
+    }
 
 
 def picked(action_id: str, value: str, kind: str = "static_select") -> dict:
-    return {"action_id": action_id, "type": kind, "block_id": "b",
-            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value}}
+    return {
+        "action_id": action_id,
+        "type": kind,
+        "block_id": "b",
+        "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value},
+    }
 
 
 def clicks(ids: dict) -> list[tuple[str, dict]]:
@@ -150,8 +163,10 @@ def clicks(ids: dict) -> list[tuple[str, dict]]:
     return [
         ("claim assigned", button(Action.CLAIM, f"{N}:{v}")),
         ("claim unassigned", button(Action.CLAIM, f"{N + 1}:{v}")),
-        ("assign", {"action_id": Action.ASSIGN, "type": "users_select", "block_id": f"assign:{N}:{v}",
-                    "selected_user": B_REP}),
+        (
+            "assign",
+            {"action_id": Action.ASSIGN, "type": "users_select", "block_id": f"assign:{N}:{v}", "selected_user": B_REP},
+        ),
         ("move", picked(Action.MOVE, f"{N}:{v}:{'proposal'}")),
         ("move to lost", picked(Action.MOVE, f"{N}:{v}:closed_lost")),
         ("won", button(Action.WON, f"{N}:{v}")),
@@ -159,8 +174,10 @@ def clicks(ids: dict) -> list[tuple[str, dict]]:
         ("edit", button(Action.EDIT, f"{N}:{v}")),
         ("note", button(Action.NOTE, f"{N}:{v}")),
         ("reset probability", button(Action.RESET_PROBABILITY, f"{N}:{v}")),
-        *[(f"row menu {verb}", picked(Action.ROW_MENU, f"{verb}:{N + (verb == 'claim')}:{v}", "overflow"))
-          for verb in ("show", "claim", "won", "lost", "edit", "note")],
+        *[
+            (f"row menu {verb}", picked(Action.ROW_MENU, f"{verb}:{N + (verb == 'claim')}:{v}", "overflow"))
+            for verb in ("show", "claim", "won", "lost", "edit", "note")
+        ],
         ("list page searching A's word", button(f"{Action.LIST_PAGE}:next", listing(q="secret", p=0))),
         ("list page of A's rep", button(f"{Action.LIST_PAGE}:prev", listing(a=A_REP, p=0))),
         ("list stage", button(f"{Action.LIST_STAGE}:lead", listing(s=["lead"]))),
@@ -250,8 +267,15 @@ def test_b_clicking_a_s_deal_reads_like_a_missing_deal(sync, a):
 # --- modal submissions -------------------------------------------------------------------------------------------
 
 
-def view_submission(callback_id: str, metadata: str, values: dict, *, team: str = TEAM_B, user: str = B_BOSS,
-                    blocks: list[str] | None = None) -> dict:
+def view_submission(
+    callback_id: str,
+    metadata: str,
+    values: dict,
+    *,
+    team: str = TEAM_B,
+    user: str = B_BOSS,
+    blocks: list[str] | None = None,
+) -> dict:
     """Shape of payloads/view_submission.json, from workspace `team`."""
     block_ids = blocks or list(values)
     return {
@@ -262,11 +286,22 @@ def view_submission(callback_id: str, metadata: str, values: dict, *, team: str 
         "token": "verification_token",
         "trigger_id": new_trigger_id(),
         "view": {
-            "id": "V123", "team_id": team, "type": "modal", "callback_id": callback_id,
-            "private_metadata": metadata, "hash": "1.x",
+            "id": "V123",
+            "team_id": team,
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": metadata,
+            "hash": "1.x",
             "title": {"type": "plain_text", "text": "Form"},
-            "blocks": [{"type": "input", "block_id": b, "label": {"type": "plain_text", "text": b},
-                        "element": {"type": "plain_text_input", "action_id": f"{b}_input"}} for b in block_ids],
+            "blocks": [
+                {
+                    "type": "input",
+                    "block_id": b,
+                    "label": {"type": "plain_text", "text": b},
+                    "element": {"type": "plain_text_input", "action_id": f"{b}_input"},
+                }
+                for b in block_ids
+            ],
             "state": {"values": values},
         },
         "response_urls": [],
@@ -278,8 +313,9 @@ def text_value(block: str, value: str | None, action_id: str | None = None) -> d
 
 
 def select_value(block: str, value: str | None, kind: str = "static_select", action_id: str | None = None) -> dict:
-    return {block: {action_id or f"{block}_input": {"type": kind,
-                                                    "selected_option": {"value": value} if value else None}}}
+    return {
+        block: {action_id or f"{block}_input": {"type": kind, "selected_option": {"value": value} if value else None}}
+    }
 
 
 def deal_values(customer: str) -> dict:
@@ -290,8 +326,9 @@ def deal_values(customer: str) -> dict:
         **select_value(Block.CURRENCY, "USD", "external_select"),
         **select_value(Block.STAGE, "lead"),
         **text_value(Block.PROBABILITY, None),
-        Block.EXPECTED_CLOSE.value: {input_action(Block.EXPECTED_CLOSE): {"type": "datepicker",
-                                                                          "selected_date": "2030-01-01"}},
+        Block.EXPECTED_CLOSE.value: {
+            input_action(Block.EXPECTED_CLOSE): {"type": "datepicker", "selected_date": "2030-01-01"}
+        },
         **text_value(Block.DESCRIPTION, None),
         **text_value(Block.EXTERNAL_REF, None),
         Block.ASSIGNEE.value: {input_action(Block.ASSIGNEE): {"type": "users_select", "selected_user": None}},
@@ -307,37 +344,88 @@ def submissions(ids: dict) -> list[tuple[str, dict]]:
         ("create claiming team A", view_submission(Callback.CREATE_DEAL, meta(t=TEAM_A), deal_values(a_org))),
         ("create with A's customer picked", view_submission(Callback.CREATE_DEAL, meta(t=TEAM_B), deal_values(a_org))),
         ("edit of A's deal", view_submission(Callback.EDIT_DEAL, meta(t=TEAM_B, n=N, v=1), deal_values(a_org))),
-        ("edit of A's deal claiming team A", view_submission(Callback.EDIT_DEAL, meta(t=TEAM_A, n=N, v=1),
-                                                             deal_values(a_org))),
+        (
+            "edit of A's deal claiming team A",
+            view_submission(Callback.EDIT_DEAL, meta(t=TEAM_A, n=N, v=1), deal_values(a_org)),
+        ),
         ("loss of A's deal", view_submission(Callback.LOSS_REASON, meta(t=TEAM_B, n=N, v=1), loss)),
         ("loss claiming team A", view_submission(Callback.LOSS_REASON, meta(t=TEAM_A, n=N, v=1), loss)),
         ("note on A's deal", view_submission(Callback.NOTE, meta(t=TEAM_B, n=N), text_value(Block.NOTE, "hi"))),
         ("note claiming team A", view_submission(Callback.NOTE, meta(t=TEAM_A, n=N), text_value(Block.NOTE, "hi"))),
-        ("customer claiming team A", view_submission(
-            Callback.CUSTOMER_NEW, meta(t=TEAM_A),
-            {**select_value(Block.CUSTOMER_KIND, "organization"), **text_value(Block.CUSTOMER_NAME, "Forged Org"),
-             **text_value(Block.CUSTOMER_DOMAIN, None), **text_value(Block.CUSTOMER_EMAIL, None),
-             **text_value(Block.CUSTOMER_PHONE, None)})),
-        ("close date of A's deal", view_submission(
-            Callback.ALERT_CLOSE_DATE, f"{N}|{CHANNEL}",
-            {Block.EXPECTED_CLOSE.value: {input_action(Block.EXPECTED_CLOSE): {"type": "datepicker",
-                                                                               "selected_date": "2031-02-03"}}})),
-        ("billable on A's deal", view_submission(
-            BillingCallback.BILLABLE_ADD, meta(number=N, channel=CHANNEL),
-            {**text_value(BillingBlock.DESCRIPTION, "Forged"), **text_value(BillingBlock.QUANTITY, "1"),
-             **text_value(BillingBlock.UNIT_PRICE, "1")})),
-        ("A's catalog service on B's deal", view_submission(
-            BillingCallback.BILLABLE_ADD, meta(number=1, channel=CHANNEL),
-            {**select_value(BillingBlock.SERVICE, str(ids["service"])), **text_value(BillingBlock.QUANTITY, "1"),
-             **text_value(BillingBlock.DESCRIPTION, None), **text_value(BillingBlock.UNIT_PRICE, None)})),
-        ("task on A's deal", view_submission(
-            BillingCallback.TASK_ADD, meta(number=N),
-            {**text_value(BillingBlock.TASK_TITLE, "Forged"),
-             BillingBlock.TASK_DUE_DATE.value: {"d": {"type": "datepicker", "selected_date": "2030-01-01"}}})),
-        ("edit of A's catalog service", view_submission(
-            BillingCallback.SERVICE_SAVE, meta(service_id=ids["service"]),
-            {**text_value(BillingBlock.SERVICE_NAME, "Forged"), **text_value(BillingBlock.SERVICE_PRICE, "1"),
-             **text_value(BillingBlock.SERVICE_CURRENCY, "USD")})),
+        (
+            "customer claiming team A",
+            view_submission(
+                Callback.CUSTOMER_NEW,
+                meta(t=TEAM_A),
+                {
+                    **select_value(Block.CUSTOMER_KIND, "organization"),
+                    **text_value(Block.CUSTOMER_NAME, "Forged Org"),
+                    **text_value(Block.CUSTOMER_DOMAIN, None),
+                    **text_value(Block.CUSTOMER_EMAIL, None),
+                    **text_value(Block.CUSTOMER_PHONE, None),
+                },
+            ),
+        ),
+        (
+            "close date of A's deal",
+            view_submission(
+                Callback.ALERT_CLOSE_DATE,
+                f"{N}|{CHANNEL}",
+                {
+                    Block.EXPECTED_CLOSE.value: {
+                        input_action(Block.EXPECTED_CLOSE): {"type": "datepicker", "selected_date": "2031-02-03"}
+                    }
+                },
+            ),
+        ),
+        (
+            "billable on A's deal",
+            view_submission(
+                BillingCallback.BILLABLE_ADD,
+                meta(number=N, channel=CHANNEL),
+                {
+                    **text_value(BillingBlock.DESCRIPTION, "Forged"),
+                    **text_value(BillingBlock.QUANTITY, "1"),
+                    **text_value(BillingBlock.UNIT_PRICE, "1"),
+                },
+            ),
+        ),
+        (
+            "A's catalog service on B's deal",
+            view_submission(
+                BillingCallback.BILLABLE_ADD,
+                meta(number=1, channel=CHANNEL),
+                {
+                    **select_value(BillingBlock.SERVICE, str(ids["service"])),
+                    **text_value(BillingBlock.QUANTITY, "1"),
+                    **text_value(BillingBlock.DESCRIPTION, None),
+                    **text_value(BillingBlock.UNIT_PRICE, None),
+                },
+            ),
+        ),
+        (
+            "task on A's deal",
+            view_submission(
+                BillingCallback.TASK_ADD,
+                meta(number=N),
+                {
+                    **text_value(BillingBlock.TASK_TITLE, "Forged"),
+                    BillingBlock.TASK_DUE_DATE.value: {"d": {"type": "datepicker", "selected_date": "2030-01-01"}},
+                },
+            ),
+        ),
+        (
+            "edit of A's catalog service",
+            view_submission(
+                BillingCallback.SERVICE_SAVE,
+                meta(service_id=ids["service"]),
+                {
+                    **text_value(BillingBlock.SERVICE_NAME, "Forged"),
+                    **text_value(BillingBlock.SERVICE_PRICE, "1"),
+                    **text_value(BillingBlock.SERVICE_CURRENCY, "USD"),
+                },
+            ),
+        ),
     ]
 
 
@@ -405,8 +493,15 @@ def suggestion(action_id: str, value: str, block_id: str, *, team: str = TEAM_B)
         "block_id": block_id,
         "value": value,
         "team": {"id": team, "domain": "b-domain"},
-        "view": {"id": "V1", "team_id": team, "type": "modal", "private_metadata": json.dumps({"t": TEAM_A}),
-                 "callback_id": Callback.CREATE_DEAL.value, "blocks": [], "state": {"values": {}}},
+        "view": {
+            "id": "V1",
+            "team_id": team,
+            "type": "modal",
+            "private_metadata": json.dumps({"t": TEAM_A}),
+            "callback_id": Callback.CREATE_DEAL.value,
+            "blocks": [],
+            "state": {"values": {}},
+        },
     }
 
 
@@ -443,8 +538,10 @@ def test_the_home_tab_of_a_user_id_a_also_knows_shows_b_s_deals_only(sync, a):
     from fakeslack import event_body
 
     before = rows_of_a(sync.sessions)
-    body = event_body({"type": "app_home_opened", "user": A_REP, "channel": "D1", "tab": "home",
-                       "event_ts": f"{time.time():.6f}"}, team_id=TEAM_B)
+    body = event_body(
+        {"type": "app_home_opened", "user": A_REP, "channel": "D1", "tab": "home", "event_ts": f"{time.time():.6f}"},
+        team_id=TEAM_B,
+    )
     status, _headers, _ = sync.post(body)
     assert status == 200
     published = dumps([c.args for c in sync.fake.wait_for("views.publish")]).lower()
@@ -455,10 +552,17 @@ def test_the_home_tab_of_a_user_id_a_also_knows_shows_b_s_deals_only(sync, a):
 
 def test_the_message_shortcut_from_b_opens_a_form_bound_to_b(sync, a):
     payload = {
-        "type": "message_action", "callback_id": Callback.MESSAGE_SHORTCUT.value, "trigger_id": new_trigger_id(),
-        "team": {"id": TEAM_B, "domain": "b-domain"}, "user": {"id": B_REP, "name": "b", "team_id": TEAM_A},
-        "channel": {"id": CHANNEL, "name": "sales"}, "message": {"type": "message", "text": "Zanzibar renewal"},
-        "message_ts": "1.2", "response_url": sync.fake.response_url(), "api_app_id": "A111", "token": "x",
+        "type": "message_action",
+        "callback_id": Callback.MESSAGE_SHORTCUT.value,
+        "trigger_id": new_trigger_id(),
+        "team": {"id": TEAM_B, "domain": "b-domain"},
+        "user": {"id": B_REP, "name": "b", "team_id": TEAM_A},
+        "channel": {"id": CHANNEL, "name": "sales"},
+        "message": {"type": "message", "text": "Zanzibar renewal"},
+        "message_ts": "1.2",
+        "response_url": sync.fake.response_url(),
+        "api_app_id": "A111",
+        "token": "x",
     }
     assert send(sync, payload)[0] == 200
     opened = [c.args["view"] for c in sync.fake.calls if c.method in ("views.open", "views.update")]

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import pytest
 from fakeslack import FakeSlack, sign, slash_command_body
+from wsgi_client import call  # test_security imports it from here too
 
 from oppbot.config import get_settings
 from oppbot.slack.app import build_app
 from oppbot.slack.server import wsgi_app
-from wsgi_client import call  # test_security imports it from here too
 
 SECRET = "wsgi-signing-secret"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from slack_sdk.models.blocks import Block
 
@@ -12,16 +12,36 @@ from oppbot.domain.workspace import WorkspaceRules
 from oppbot.services.queries import DealView
 
 HOSTILE = "<!channel> <@U999> <http://x|y> & co"
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 def opportunity(**over) -> Opportunity:
     fields = dict(
-        id=1, team_id="T111", number=42, title="Acme Corp - Software licence", description=None,
-        individual_id=None, organization_id=7, amount_minor=5000000, currency="USD", stage="proposal",
-        probability=50, probability_source="stage", expected_close=date(2026, 12, 31), assignee_id=None,
-        external_ref=None, created_by="U_REP", created_at=NOW, updated_at=NOW, stage_entered_at=NOW,
-        last_activity_at=NOW, closed_at=None, lost_reason=None, lost_note=None, lost_at_stage=None, version=3,
+        id=1,
+        team_id="T111",
+        number=42,
+        title="Acme Corp - Software licence",
+        description=None,
+        individual_id=None,
+        organization_id=7,
+        amount_minor=5000000,
+        currency="USD",
+        stage="proposal",
+        probability=50,
+        probability_source="stage",
+        expected_close=date(2026, 12, 31),
+        assignee_id=None,
+        external_ref=None,
+        created_by="U_REP",
+        created_at=NOW,
+        updated_at=NOW,
+        stage_entered_at=NOW,
+        last_activity_at=NOW,
+        closed_at=None,
+        lost_reason=None,
+        lost_note=None,
+        lost_at_stage=None,
+        version=3,
     )
     customer = over.pop("customer", "Acme Corp")
     fields.update(over)
@@ -32,13 +52,29 @@ def opportunity(**over) -> Opportunity:
 
 
 def activity(kind="stage_changed", changes=None, detail=None, actor="U_REP") -> Activity:
-    return Activity(team_id="T111", event_id="e", opportunity_id=1, actor_id=actor, kind=kind,
-                    changes=changes or [], detail=detail or {}, created_at=NOW)
+    return Activity(
+        team_id="T111",
+        event_id="e",
+        opportunity_id=1,
+        actor_id=actor,
+        kind=kind,
+        changes=changes or [],
+        detail=detail or {},
+        created_at=NOW,
+    )
 
 
 def view(opp=None, activity_rows=(), overdue=False, stale=False) -> DealView:
-    return DealView(opportunity=opp or opportunity(), activity=list(activity_rows), notes=[], stages=[],
-                    assignments=[], rules=WorkspaceRules(), is_overdue=overdue, is_stale=stale)
+    return DealView(
+        opportunity=opp or opportunity(),
+        activity=list(activity_rows),
+        notes=[],
+        stages=[],
+        assignments=[],
+        rules=WorkspaceRules(),
+        is_overdue=overdue,
+        is_stale=stale,
+    )
 
 
 def assert_valid_message(msg: dict) -> None:

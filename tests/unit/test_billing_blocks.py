@@ -26,8 +26,16 @@ NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
 
 def deal(stage="closed_won", amount_minor=100, number=7):
-    return SimpleNamespace(number=number, title=HOSTILE, stage=stage, amount_minor=amount_minor, currency="USD",
-                           amount=Decimal(amount_minor) / 100, assignee_id="U1", customer_name=HOSTILE)
+    return SimpleNamespace(
+        number=number,
+        title=HOSTILE,
+        stage=stage,
+        amount_minor=amount_minor,
+        currency="USD",
+        amount=Decimal(amount_minor) / 100,
+        assignee_id="U1",
+        customer_name=HOSTILE,
+    )
 
 
 def mrkdwn(node) -> list[str]:
@@ -61,10 +69,19 @@ def test_quantities_take_four_decimals_and_nothing_below_zero():
 def test_a_line_rounds_half_even_to_minor_units():
     assert billing.line_total_minor(Decimal("0.5"), 5) == 2
     assert billing.line_total_minor(Decimal("0.5"), 7) == 4
-    assert billing.content_hash("USD", [{"description": "a", "quantity": "1", "unit_price_minor": 1, "service_id": None},
-                                        {"description": "b", "quantity": "1", "unit_price_minor": 1, "service_id": None}]) \
-        == billing.content_hash("USD", [{"description": "b", "quantity": "1", "unit_price_minor": 1, "service_id": None},
-                                        {"description": "a", "quantity": "1", "unit_price_minor": 1, "service_id": None}])
+    assert billing.content_hash(
+        "USD",
+        [
+            {"description": "a", "quantity": "1", "unit_price_minor": 1, "service_id": None},
+            {"description": "b", "quantity": "1", "unit_price_minor": 1, "service_id": None},
+        ],
+    ) == billing.content_hash(
+        "USD",
+        [
+            {"description": "b", "quantity": "1", "unit_price_minor": 1, "service_id": None},
+            {"description": "a", "quantity": "1", "unit_price_minor": 1, "service_id": None},
+        ],
+    )
 
 
 def test_the_billables_section_escapes_lines_and_offers_invoice_only_when_won():
@@ -83,9 +100,19 @@ def test_the_billables_section_escapes_lines_and_offers_invoice_only_when_won():
 def test_the_customer_page_escapes_names_notes_and_titles():
     activity = SimpleNamespace(kind="note_added", detail={"note": HOSTILE}, created_at=NOW, actor_id="U1")
     page = CustomerOverview(
-        ref=CustomerRef(CustomerKind.ORGANIZATION, 1), name=HOSTILE, email=None, phone=None, domain=HOSTILE,
-        organization_name=None, open_deals=[deal("lead")], won_deals=[deal()], lost_deals=[], deal_count=2,
-        won_totals=[CurrencyTotal("USD", 1, 100)], lost_totals=[], open_totals=[CurrencyTotal("USD", 1, 100)],
+        ref=CustomerRef(CustomerKind.ORGANIZATION, 1),
+        name=HOSTILE,
+        email=None,
+        phone=None,
+        domain=HOSTILE,
+        organization_name=None,
+        open_deals=[deal("lead")],
+        won_deals=[deal()],
+        lost_deals=[],
+        deal_count=2,
+        won_totals=[CurrencyTotal("USD", 1, 100)],
+        lost_totals=[],
+        open_totals=[CurrencyTotal("USD", 1, 100)],
         activity=[(activity, 7)],
     )
     blocks = build_customer_page(page)
@@ -94,8 +121,14 @@ def test_the_customer_page_escapes_names_notes_and_titles():
 
 
 def test_the_invoice_message_escapes_the_customer_and_lines():
-    invoice = SimpleNamespace(number=12, currency="USD", total_minor=200, created_by="U1", created_at=NOW,
-                              lines=[{"description": HOSTILE, "quantity": "2", "unit_price_minor": 100, "total_minor": 200}])
+    invoice = SimpleNamespace(
+        number=12,
+        currency="USD",
+        total_minor=200,
+        created_by="U1",
+        created_at=NOW,
+        lines=[{"description": HOSTILE, "quantity": "2", "unit_price_minor": 100, "total_minor": 200}],
+    )
     blocks = build_invoice(invoice, deal_number=7, deal_title=HOSTILE, customer_name=HOSTILE)
     assert neutral(blocks)
     assert blocks[0]["text"]["text"] == "Invoice INV-0012" and "USD 2.00" in json.dumps(blocks)

@@ -1,10 +1,10 @@
 """The deal card builder: every branch valid Block Kit, hostile text escaped, buttons carry number and version."""
 
+from unit.blockkit import HOSTILE, activity, all_text, assert_no_raw_hostile, assert_valid_message, opportunity, view
+
 from oppbot.slack.blocks.common import parse_deal_value
 from oppbot.slack.blocks.deal_card import deal_message
 from oppbot.slack.ids import Action
-
-from unit.blockkit import HOSTILE, activity, all_text, assert_no_raw_hostile, assert_valid_message, opportunity, view
 
 
 def _elements(msg):
@@ -16,7 +16,9 @@ def test_an_unassigned_open_deal_offers_claim_won_lost_and_move_to_the_other_sta
     msg = deal_message(view())
     assert_valid_message(msg)
     actions, elements = _elements(msg)
-    assert {Action.MOVE, Action.CLAIM, Action.ASSIGN, Action.EDIT, Action.NOTE, Action.WON, Action.LOST} <= set(elements)
+    assert {Action.MOVE, Action.CLAIM, Action.ASSIGN, Action.EDIT, Action.NOTE, Action.WON, Action.LOST} <= set(
+        elements
+    )
     assert Action.RESET_PROBABILITY not in elements
     assert parse_deal_value(elements[Action.CLAIM]["value"]) == (42, 3, None)
     assert actions["block_id"] == "deal:42:3"
@@ -53,13 +55,19 @@ def test_overdue_and_stale_flags_are_shown():
 
 def test_activity_says_who_when_and_before_after():
     rows = [
-        activity("stage_changed", [{"field": "stage", "before": "lead", "after": "proposal"}],
-                 {"skipped": ["qualification"]}),
+        activity(
+            "stage_changed", [{"field": "stage", "before": "lead", "after": "proposal"}], {"skipped": ["qualification"]}
+        ),
         activity("assigned", [{"field": "assignee", "before": None, "after": "U_REP"}], actor="U_BOSS"),
         activity("note_added", detail={"note": "Called them"}),
         activity("lost", [{"field": "stage", "before": "lead", "after": "closed_lost"}], {"loss_reason": "Price"}),
-        activity("edited", [{"field": f, "before": "a", "after": "b"} for f in ("title", "value", "currency",
-                                                                                 "description", "external_ref")]),
+        activity(
+            "edited",
+            [
+                {"field": f, "before": "a", "after": "b"}
+                for f in ("title", "value", "currency", "description", "external_ref")
+            ],
+        ),
     ]
     msg = deal_message(view(activity_rows=rows))
     assert_valid_message(msg)
@@ -71,10 +79,18 @@ def test_activity_says_who_when_and_before_after():
 
 
 def test_a_hostile_title_customer_description_and_note_render_escaped():
-    opp = opportunity(title=HOSTILE, description=HOSTILE, external_ref=HOSTILE, customer=HOSTILE,
-                      stage="closed_lost", lost_reason=HOSTILE)
-    rows = [activity("note_added", detail={"note": HOSTILE}),
-            activity("edited", [{"field": "title", "before": HOSTILE, "after": HOSTILE}])]
+    opp = opportunity(
+        title=HOSTILE,
+        description=HOSTILE,
+        external_ref=HOSTILE,
+        customer=HOSTILE,
+        stage="closed_lost",
+        lost_reason=HOSTILE,
+    )
+    rows = [
+        activity("note_added", detail={"note": HOSTILE}),
+        activity("edited", [{"field": "title", "before": HOSTILE, "after": HOSTILE}]),
+    ]
     msg = deal_message(view(opp, rows), note="*Done.*")
     assert_valid_message(msg)
     assert_no_raw_hostile(msg)
@@ -83,8 +99,12 @@ def test_a_hostile_title_customer_description_and_note_render_escaped():
 
 def test_long_text_stays_within_slack_limits():
     long = "x" * 3000 + " & <y>"
-    msg = deal_message(view(opportunity(title="t" * 200, description=long, customer="c" * 200),
-                            [activity("note_added", detail={"note": long})] * 20))
+    msg = deal_message(
+        view(
+            opportunity(title="t" * 200, description=long, customer="c" * 200),
+            [activity("note_added", detail={"note": long})] * 20,
+        )
+    )
     assert_valid_message(msg)
     for block in msg["blocks"]:
         if block["type"] == "section" and "text" in block:

@@ -3,14 +3,14 @@
 from datetime import date
 from decimal import Decimal
 
+from unit.blockkit import HOSTILE, all_text, assert_no_raw_hostile, assert_valid_message, mrkdwn_texts, opportunity
+
 from oppbot.domain.periods import parse_period
 from oppbot.domain.stages import Stage
 from oppbot.services.queries import CurrencyAmounts, Pipeline, PipelineStage
 from oppbot.slack.blocks.deal_list import deal_list_message, page_action, stage_action
 from oppbot.slack.blocks.pipeline import pipeline_message
 from oppbot.slack.parsing import ListArgs, list_state, parse_list_state
-
-from unit.blockkit import HOSTILE, all_text, assert_no_raw_hostile, assert_valid_message, mrkdwn_texts, opportunity
 
 TODAY = date(2026, 11, 29)
 
@@ -41,8 +41,11 @@ def test_the_first_and_only_page_has_no_pager_and_an_empty_list_says_so():
 
 
 def test_row_menus_fit_slacks_overflow_limit_for_open_and_closed_deals():
-    rows = [opportunity(number=1, id=1), opportunity(number=2, id=2, assignee_id="U1"),
-            opportunity(number=3, id=3, stage="closed_won", probability=100)]
+    rows = [
+        opportunity(number=1, id=1),
+        opportunity(number=2, id=2, assignee_id="U1"),
+        opportunity(number=3, id=3, stage="closed_won", probability=100),
+    ]
     msg = deal_list_message(rows, total=3, offset=0, args=ListArgs())
     assert_valid_message(msg)
     menus = [b["accessory"]["options"] for b in msg["blocks"] if "accessory" in b]

@@ -9,8 +9,13 @@ from oppbot.config import get_settings
 @pytest.mark.parametrize("argv", [["socket"], ["dev"], ["dev", "--http"]])
 def test_missing_credentials_print_what_to_set_not_a_traceback(argv, monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID",
-                 "SLACK_CLIENT_SECRET"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+    ):
         monkeypatch.delenv(name, raising=False)
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
@@ -21,9 +26,15 @@ def test_socket_mode_client_talks_to_the_configured_api_url(tmp_path):
     from fakeslack import FakeSlack
 
     with FakeSlack() as fake:
-        settings = get_settings(SLACK_BOT_TOKEN="xoxb-x", SLACK_APP_TOKEN="xapp-x", SLACK_SIGNING_SECRET="s",
-                                SLACK_API_URL=fake.base_url, DATABASE_URL=f"sqlite:///{tmp_path}/x.db",
-                                SLACK_CLIENT_ID="", SLACK_CLIENT_SECRET="")
+        settings = get_settings(
+            SLACK_BOT_TOKEN="xoxb-x",
+            SLACK_APP_TOKEN="xapp-x",
+            SLACK_SIGNING_SECRET="s",
+            SLACK_API_URL=fake.base_url,
+            DATABASE_URL=f"sqlite:///{tmp_path}/x.db",
+            SLACK_CLIENT_ID="",
+            SLACK_CLIENT_SECRET="",
+        )
         handler = cli._socket_handler(settings)
         assert handler.client.web_client.base_url == fake.base_url
         assert handler.client.app_token == "xapp-x"

@@ -36,12 +36,26 @@ def test_a_minimal_draft_gets_the_defaults():
 
 def test_a_full_draft_is_read_field_by_field():
     valid = validate_draft(
-        Draft(title="Deal", customer=ACME, value="1.5k", currency="eur", stage="Forslag", probability="40%",
-              expected_close="2026-12-31", description=" d ", external_ref="CRM-1", assignee="U1"),
+        Draft(
+            title="Deal",
+            customer=ACME,
+            value="1.5k",
+            currency="eur",
+            stage="Forslag",
+            probability="40%",
+            expected_close="2026-12-31",
+            description=" d ",
+            external_ref="CRM-1",
+            assignee="U1",
+        ),
         default_currency="USD",
     )
-    assert (valid.amount, valid.currency, valid.stage, valid.probability) == (Decimal("1500.00"), "EUR",
-                                                                              Stage.PROPOSAL, 40)
+    assert (valid.amount, valid.currency, valid.stage, valid.probability) == (
+        Decimal("1500.00"),
+        "EUR",
+        Stage.PROPOSAL,
+        40,
+    )
     assert valid.expected_close == date(2026, 12, 31)
     assert (valid.description, valid.external_ref, valid.assignee) == ("d", "CRM-1", "U1")
 
@@ -81,9 +95,9 @@ def test_a_probability_outside_0_to_100_is_reported_on_the_probability_field(pro
 
 
 def test_a_bad_date_is_reported_on_the_expected_close_field():
-    assert "is not a date" in errors_of(Draft(title="Deal", customer=ACME, expected_close="31/12/2026"))[
-        "expected_close"
-    ]
+    assert (
+        "is not a date" in errors_of(Draft(title="Deal", customer=ACME, expected_close="31/12/2026"))["expected_close"]
+    )
 
 
 def test_over_long_description_and_external_reference_are_reported_on_their_fields():
@@ -98,9 +112,9 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_cents_on_a_yen_deal_are_refused():
-    assert "JPY has no minor units" in errors_of(Draft(title="Deal", customer=ACME, value="12.5", currency="JPY"))[
-        "value"
-    ]
+    assert (
+        "JPY has no minor units" in errors_of(Draft(title="Deal", customer=ACME, value="12.5", currency="JPY"))["value"]
+    )
 
 
 def test_a_customer_is_one_individual_or_one_organization_never_both():

@@ -10,15 +10,14 @@ import urllib.request
 from urllib.parse import parse_qs
 
 import pytest
+from fakeslack import FakeSlack
+from fakeslack.signing import event_body, interactive_body, sign, slash_command_body
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
-
-from fakeslack import FakeSlack
-from fakeslack.signing import event_body, interactive_body, sign, slash_command_body
 
 TOKEN = "xoxb-test"
 
@@ -292,10 +291,19 @@ def _select(options: list[dict]) -> dict:
         ([_select([option("x" * 76, "v")])], "/blocks/0/accessory/options/0/text/text"),
         ([_select([option("ok", "v" * 151)])], "/blocks/0/accessory/options/0/value"),
         ([_select([option(f"o{i}", f"v{i}") for i in range(101)])], "/blocks/0/accessory/options"),
-        ([{"type": "actions", "elements": [
-            {"type": "button", "action_id": f"a{i}", "text": plain("b")} for i in range(26)]}], "/blocks/0/elements"),
-        ([{"type": "actions", "elements": [
-            {"type": "button", "action_id": "a" * 256, "text": plain("b")}]}], "/blocks/0/elements/0/action_id"),
+        (
+            [
+                {
+                    "type": "actions",
+                    "elements": [{"type": "button", "action_id": f"a{i}", "text": plain("b")} for i in range(26)],
+                }
+            ],
+            "/blocks/0/elements",
+        ),
+        (
+            [{"type": "actions", "elements": [{"type": "button", "action_id": "a" * 256, "text": plain("b")}]}],
+            "/blocks/0/elements/0/action_id",
+        ),
         ([section("a", block_id="b" * 256)], "/blocks/0/block_id"),
         ([section("a", block_id="same"), section("b", block_id="same")], "/blocks/1/block_id"),
         ([section("")], "/blocks/0/text/text"),

@@ -7,7 +7,16 @@ import pytest
 
 from oppbot.domain import analytics
 from oppbot.domain.errors import InvalidInput
-from oppbot.domain.fx import Rate, RateTable, convert, parse_rate, rounded, to_major, validate_rate_currency, weighted_major
+from oppbot.domain.fx import (
+    Rate,
+    RateTable,
+    convert,
+    parse_rate,
+    rounded,
+    to_major,
+    validate_rate_currency,
+    weighted_major,
+)
 
 TABLE = RateTable(
     "USD",

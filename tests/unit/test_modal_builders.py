@@ -35,10 +35,22 @@ def element(view: dict, block_id: Block) -> dict:
 
 def opportunity(**overrides):
     fields = dict(
-        number=42, title="Acme Corp - Software licence", individual=None, individual_id=None,
-        organization=SimpleNamespace(name="Acme Corp"), organization_id=3, amount_minor=5_000_050, currency="NOK",
-        stage="proposal", probability=60, probability_source="manual", expected_close=date(2026, 12, 31),
-        description="Two years", external_ref="CRM-1", assignee_id="U_REP", version=7,
+        number=42,
+        title="Acme Corp - Software licence",
+        individual=None,
+        individual_id=None,
+        organization=SimpleNamespace(name="Acme Corp"),
+        organization_id=3,
+        amount_minor=5_000_050,
+        currency="NOK",
+        stage="proposal",
+        probability=60,
+        probability_source="manual",
+        expected_close=date(2026, 12, 31),
+        description="Two years",
+        external_ref="CRM-1",
+        assignee_id="U_REP",
+        version=7,
         amount=Decimal("50000.50"),
     )
     fields.update(overrides)
@@ -46,13 +58,24 @@ def opportunity(**overrides):
 
 
 def test_the_create_modal_prefills_the_title_and_offers_every_field():
-    view = valid(modals.create_deal_modal(modals.DealForm(title="Acme"), team_id="T1", channel_id="C1",
-                                          workspace_currency="NOK"))
+    view = valid(
+        modals.create_deal_modal(modals.DealForm(title="Acme"), team_id="T1", channel_id="C1", workspace_currency="NOK")
+    )
     assert view["callback_id"] == Callback.CREATE_DEAL
     assert element(view, Block.TITLE)["initial_value"] == "Acme"
     assert element(view, Block.TITLE)["max_length"] == 200
-    for b in (Block.TITLE, Block.CUSTOMER, Block.VALUE, Block.CURRENCY, Block.STAGE, Block.PROBABILITY,
-              Block.EXPECTED_CLOSE, Block.DESCRIPTION, Block.EXTERNAL_REF, Block.ASSIGNEE):
+    for b in (
+        Block.TITLE,
+        Block.CUSTOMER,
+        Block.VALUE,
+        Block.CURRENCY,
+        Block.STAGE,
+        Block.PROBABILITY,
+        Block.EXPECTED_CLOSE,
+        Block.DESCRIPTION,
+        Block.EXTERNAL_REF,
+        Block.ASSIGNEE,
+    ):
         assert element(view, b)["action_id"] == input_action(b)
     assert element(view, Block.CUSTOMER)["type"] == "external_select"
     assert element(view, Block.CUSTOMER)["min_query_length"] == 0
@@ -93,9 +116,16 @@ def test_limits_hold_with_a_200_character_title_and_a_huge_deal_number():
     form = modals.deal_form_from_opportunity(opportunity(title=title, description="d" * 3000), 50)
     view = valid(modals.edit_deal_modal(form, team_id="T" * 20, number=999_999_999, version=10**9, channel_id="C" * 20))
     assert len(view["title"]["text"]) <= 24
-    loss = valid(modals.loss_reason_modal(team_id="T1", number=999_999_999, version=3, deal_title=title,
-                                          reasons=["Price", "Other"],
-                                          origin={"channel": "C1", "ts": "1.2", "response_url": "https://x/" + "a" * 300}))
+    loss = valid(
+        modals.loss_reason_modal(
+            team_id="T1",
+            number=999_999_999,
+            version=3,
+            deal_title=title,
+            reasons=["Price", "Other"],
+            origin={"channel": "C1", "ts": "1.2", "response_url": "https://x/" + "a" * 300},
+        )
+    )
     assert len(loss["private_metadata"]) <= 3000
     valid(modals.note_modal(team_id="T1", number=999_999_999, deal_title=title))
     valid(modals.customer_modal(team_id="T1", pushed=True))
@@ -118,8 +148,16 @@ def test_option_text_and_values_are_cut_to_slacks_limits():
 
 
 def test_the_loss_modal_lists_the_workspace_reasons_and_remembers_where_to_refresh():
-    view = valid(modals.loss_reason_modal(team_id="T1", number=5, version=2, deal_title="Acme",
-                                          reasons=("Price", "Budget cut"), origin={"channel": "C1", "ts": "123.4"}))
+    view = valid(
+        modals.loss_reason_modal(
+            team_id="T1",
+            number=5,
+            version=2,
+            deal_title="Acme",
+            reasons=("Price", "Budget cut"),
+            origin={"channel": "C1", "ts": "123.4"},
+        )
+    )
     assert [o["value"] for o in element(view, Block.LOSS_REASON)["options"]] == ["Price", "Budget cut"]
     assert block(view, Block.LOSS_NOTE)["optional"] is True
     assert modals.decode_metadata(view["private_metadata"]) == {"t": "T1", "n": 5, "v": 2, "c": "C1", "ts": "123.4"}
@@ -147,15 +185,18 @@ def test_metadata_over_3000_characters_is_refused_rather_than_truncated():
 
 
 def _pipeline():
-    stages = [PipelineStage(s, 2, {"USD": CurrencyAmounts(2, Decimal("100"), Decimal("15"))})
-              for s in (Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION)]
+    stages = [
+        PipelineStage(s, 2, {"USD": CurrencyAmounts(2, Decimal("100"), Decimal("15"))})
+        for s in (Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION)
+    ]
     return Pipeline(stages)
 
 
 def test_home_stays_within_100_blocks_however_many_deals_there_are():
     deals = [opportunity(number=n, title=HOSTILE) for n in range(1, 501)]
-    data = home.HomeData("U1", _pipeline(), home.DealList(deals, 500), home.DealList(deals, 500),
-                         home.DealList(deals, 500))
+    data = home.HomeData(
+        "U1", _pipeline(), home.DealList(deals, 500), home.DealList(deals, 500), home.DealList(deals, 500)
+    )
     view = home.home_view(data)
     View(**view).validate_json()
     assert len(view["blocks"]) <= 100

@@ -3,7 +3,8 @@
 from datetime import date
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.stages import Stage
@@ -103,10 +104,44 @@ def test_bulk_move_and_assign():
             p.parse_bulk(bad)
 
 
-PARSERS = [p.parse_show, p.parse_move, p.parse_won, p.parse_lost, p.parse_claim, p.parse_assign, p.parse_unassign,
-           p.parse_note, p.parse_search, p.parse_bulk, lambda a: p.parse_list(a, TODAY)]
-WORDS = st.sampled_from(["#42", "42", "OPP-7", "<@U1|x>", "<#C1|y>", "lead", "lost", "closing", "this", "month",
-                         "2026-Q4", "1-3", ",", "mine", "price", "move", "assign", "..", "-", "closed", "won"])
+PARSERS = [
+    p.parse_show,
+    p.parse_move,
+    p.parse_won,
+    p.parse_lost,
+    p.parse_claim,
+    p.parse_assign,
+    p.parse_unassign,
+    p.parse_note,
+    p.parse_search,
+    p.parse_bulk,
+    lambda a: p.parse_list(a, TODAY),
+]
+WORDS = st.sampled_from(
+    [
+        "#42",
+        "42",
+        "OPP-7",
+        "<@U1|x>",
+        "<#C1|y>",
+        "lead",
+        "lost",
+        "closing",
+        "this",
+        "month",
+        "2026-Q4",
+        "1-3",
+        ",",
+        "mine",
+        "price",
+        "move",
+        "assign",
+        "..",
+        "-",
+        "closed",
+        "won",
+    ]
+)
 TEXT = st.one_of(st.text(max_size=60), st.lists(WORDS, max_size=7).map(" ".join))
 
 

@@ -3,7 +3,8 @@
 from datetime import date
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.periods import is_period_word, month, parse_period, quarter, quarter_of, snapshot_due_periods
@@ -52,8 +53,18 @@ def test_next_month_from_december_rolls_into_january():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "soon", "2026-13", "2026-Q5", "2026-02-30..2026-03-01", "2026-03-01..2026-02-01", "0999", "2026-00",
-     "1990-01-01..2020-12-31", "this-week"],
+    [
+        "",
+        "soon",
+        "2026-13",
+        "2026-Q5",
+        "2026-02-30..2026-03-01",
+        "2026-03-01..2026-02-01",
+        "0999",
+        "2026-00",
+        "1990-01-01..2020-12-31",
+        "this-week",
+    ],
 )
 def test_nonsense_is_refused_with_an_example(text):
     with pytest.raises(InvalidInput) as err:

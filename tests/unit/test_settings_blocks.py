@@ -17,8 +17,9 @@ NOW = datetime(2026, 11, 29, tzinfo=UTC)
 
 
 def test_the_settings_card_shows_every_setting_and_escapes_loss_reasons():
-    rules = WorkspaceRules(currency="EUR", reporting_currency="NOK", timezone="Europe/Oslo",
-                           loss_reasons=("<!channel> & co", "Price"))
+    rules = WorkspaceRules(
+        currency="EUR", reporting_currency="NOK", timezone="Europe/Oslo", loss_reasons=("<!channel> & co", "Price")
+    )
     built = build_settings(SettingsView(rules, (ManagerEntry("U1", "U0", NOW),)))
     text = json.dumps(built)
     assert "EUR" in text and "NOK" in text and "Europe/Oslo" in text

@@ -8,7 +8,12 @@ from oppbot.domain.stages import OPEN_STAGES, STAGES, Stage, is_stage_word, pars
 
 def test_the_stages_run_from_lead_to_the_two_closed_stages_in_order():
     assert [s.label for s in sorted(STAGES, key=lambda s: s.order)] == [
-        "Lead", "Qualification", "Proposal", "Negotiation", "Closed-Won", "Closed-Lost",
+        "Lead",
+        "Qualification",
+        "Proposal",
+        "Negotiation",
+        "Closed-Won",
+        "Closed-Lost",
     ]
     assert OPEN_STAGES == (Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION)
     assert all(s.is_open for s in OPEN_STAGES)
@@ -17,8 +22,12 @@ def test_the_stages_run_from_lead_to_the_two_closed_stages_in_order():
 
 def test_the_default_probabilities_are_those_of_the_product():
     assert {s: s.default_probability for s in Stage} == {
-        Stage.LEAD: 15, Stage.QUALIFICATION: 30, Stage.PROPOSAL: 50, Stage.NEGOTIATION: 75,
-        Stage.CLOSED_WON: 100, Stage.CLOSED_LOST: 0,
+        Stage.LEAD: 15,
+        Stage.QUALIFICATION: 30,
+        Stage.PROPOSAL: 50,
+        Stage.NEGOTIATION: 75,
+        Stage.CLOSED_WON: 100,
+        Stage.CLOSED_LOST: 0,
     }
 
 
@@ -26,16 +35,32 @@ def test_the_default_probabilities_are_those_of_the_product():
     "typed, stage",
     [
         # English labels and stored values
-        ("Lead", Stage.LEAD), ("Qualification", Stage.QUALIFICATION), ("Proposal", Stage.PROPOSAL),
-        ("Negotiation", Stage.NEGOTIATION), ("Closed-Won", Stage.CLOSED_WON), ("Closed-Lost", Stage.CLOSED_LOST),
-        ("closed_won", Stage.CLOSED_WON), ("closed_lost", Stage.CLOSED_LOST), ("closed won", Stage.CLOSED_WON),
+        ("Lead", Stage.LEAD),
+        ("Qualification", Stage.QUALIFICATION),
+        ("Proposal", Stage.PROPOSAL),
+        ("Negotiation", Stage.NEGOTIATION),
+        ("Closed-Won", Stage.CLOSED_WON),
+        ("Closed-Lost", Stage.CLOSED_LOST),
+        ("closed_won", Stage.CLOSED_WON),
+        ("closed_lost", Stage.CLOSED_LOST),
+        ("closed won", Stage.CLOSED_WON),
         # Norwegian names
-        ("Kvalifisering", Stage.QUALIFICATION), ("Forslag", Stage.PROPOSAL), ("Forhandling", Stage.NEGOTIATION),
-        ("Lukket-Vunnet", Stage.CLOSED_WON), ("Lukket-Tapt", Stage.CLOSED_LOST), ("lukket vunnet", Stage.CLOSED_WON),
+        ("Kvalifisering", Stage.QUALIFICATION),
+        ("Forslag", Stage.PROPOSAL),
+        ("Forhandling", Stage.NEGOTIATION),
+        ("Lukket-Vunnet", Stage.CLOSED_WON),
+        ("Lukket-Tapt", Stage.CLOSED_LOST),
+        ("lukket vunnet", Stage.CLOSED_WON),
         # short forms
-        ("lead", Stage.LEAD), ("qual", Stage.QUALIFICATION), ("prop", Stage.PROPOSAL), ("neg", Stage.NEGOTIATION),
-        ("won", Stage.CLOSED_WON), ("lost", Stage.CLOSED_LOST), ("kval", Stage.QUALIFICATION),
-        ("vunnet", Stage.CLOSED_WON), ("tapt", Stage.CLOSED_LOST),
+        ("lead", Stage.LEAD),
+        ("qual", Stage.QUALIFICATION),
+        ("prop", Stage.PROPOSAL),
+        ("neg", Stage.NEGOTIATION),
+        ("won", Stage.CLOSED_WON),
+        ("lost", Stage.CLOSED_LOST),
+        ("kval", Stage.QUALIFICATION),
+        ("vunnet", Stage.CLOSED_WON),
+        ("tapt", Stage.CLOSED_LOST),
     ],
 )
 def test_every_stage_name_alias_and_norwegian_name_is_understood(typed, stage):

@@ -39,11 +39,13 @@ def test_missing_blocks_and_garbage_customer_values_read_as_empty():
 
 
 def test_the_customer_form_reads_the_radio_choice():
-    form = view_state.customer_form(state(
-        name={"type": "plain_text_input", "value": "Ada"},
-        kind={"type": "radio_buttons", "selected_option": {"value": "individual"}},
-        email={"type": "plain_text_input", "value": "ada@example.com"},
-    ))
+    form = view_state.customer_form(
+        state(
+            name={"type": "plain_text_input", "value": "Ada"},
+            kind={"type": "radio_buttons", "selected_option": {"value": "individual"}},
+            email={"type": "plain_text_input", "value": "ada@example.com"},
+        )
+    )
     assert form.kind == CustomerKind.INDIVIDUAL and form.name == "Ada" and form.email == "ada@example.com"
     assert form.domain is None
 

@@ -63,9 +63,7 @@ def build_channel_summary(items: Sequence[AlertItem], today: date) -> dict[str, 
     deals = group_by_deal(items)
     stale = sum(1 for _, k in deals if STALE in k)
     overdue = sum(1 for _, k in deals if OVERDUE in k)
-    blocks: list[dict[str, Any]] = [
-        _section(f"*Pipeline alerts* · {stale} stale · {overdue} overdue")
-    ]
+    blocks: list[dict[str, Any]] = [_section(f"*Pipeline alerts* · {stale} stale · {overdue} overdue")]
     room = MAX_BLOCKS - 2
     shown = 0
     for item, kinds in deals:
@@ -73,14 +71,27 @@ def build_channel_summary(items: Sequence[AlertItem], today: date) -> dict[str, 
             break
         if item.assignee_id is None:
             # Nobody will get a DM for these: offer them to the channel.
-            blocks.append(_section(deal_text(item, kinds, today) + " · _unassigned_",
-                                   _button("Claim", Action.ALERT_CLAIM, str(item.number), "primary")))
+            blocks.append(
+                _section(
+                    deal_text(item, kinds, today) + " · _unassigned_",
+                    _button("Claim", Action.ALERT_CLAIM, str(item.number), "primary"),
+                )
+            )
         else:
             blocks.append(_section(deal_text(item, kinds, today) + f" · {user(item.assignee_id)}"))
         shown += 1
     if len(deals) > shown:
-        blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": f"…and {len(deals) - shown} more: `/opp list stale` · `/opp list overdue`"}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"…and {len(deals) - shown} more: `/opp list stale` · `/opp list overdue`",
+                    }
+                ],
+            }
+        )
     return {"text": f"Pipeline alerts: {stale} stale, {overdue} overdue", "blocks": blocks[:MAX_BLOCKS]}
 
 
@@ -92,18 +103,24 @@ def build_assignee_dm(items: Sequence[AlertItem], today: date) -> dict[str, Any]
     for item, kinds in deals[:room]:
         value = str(item.number)
         blocks.append(_section(deal_text(item, kinds, today)))
-        blocks.append({
-            "type": "actions",
-            "block_id": f"alert_{item.number}",
-            "elements": [
-                _button("Snooze 7 days", Action.ALERT_SNOOZE, value),
-                _button("Update close date", Action.ALERT_CLOSE_DATE, value),
-                _button("Mark lost", Action.ALERT_LOST, value, "danger"),
-            ],
-        })
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"alert_{item.number}",
+                "elements": [
+                    _button("Snooze 7 days", Action.ALERT_SNOOZE, value),
+                    _button("Update close date", Action.ALERT_CLOSE_DATE, value),
+                    _button("Mark lost", Action.ALERT_LOST, value, "danger"),
+                ],
+            }
+        )
     if len(deals) > room:
-        blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": f"…and {len(deals) - room} more: `/opp list mine stale`"}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"…and {len(deals) - room} more: `/opp list mine stale`"}],
+            }
+        )
     return {"text": f"{len(deals)} of your deals need attention", "blocks": blocks}
 
 
@@ -120,7 +137,11 @@ def build_close_date_modal(number: int, title: str, current: date | None, origin
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             _section(f"{format_ref(number)} *{escape(truncate(title, 200))}*"),
-            {"type": "input", "block_id": Block.EXPECTED_CLOSE.value,
-             "label": {"type": "plain_text", "text": "Expected close date"}, "element": datepicker},
+            {
+                "type": "input",
+                "block_id": Block.EXPECTED_CLOSE.value,
+                "label": {"type": "plain_text", "text": "Expected close date"},
+                "element": datepicker,
+            },
         ],
     }

@@ -20,8 +20,12 @@ def input_id(block: BillingBlock) -> str:
 
 
 def _button(text: str, action: BillingAction, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action.value,
-                              "value": value}
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action.value,
+        "value": value,
+    }
     if style:
         button["style"] = style
     return button
@@ -39,8 +43,13 @@ def build_billables_section(view: BillablesView, *, can_edit: bool = True) -> li
         )
     body = "\n".join(lines) if lines else "_No billables yet._"
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": truncate(
-            f"*Billables*\n{body}\n*Total: {money(view.total, currency)}*", 2900)}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": truncate(f"*Billables*\n{body}\n*Total: {money(view.total, currency)}*", 2900),
+            },
+        },
     ]
     if can_edit:
         number = str(opp.number)
@@ -55,28 +64,41 @@ def build_billables_section(view: BillablesView, *, can_edit: bool = True) -> li
         blocks.append({"type": "actions", "block_id": f"billables_{opp.number}", "elements": buttons})
         removable = view.lines[:25]
         if removable:
-            blocks.append({
-                "type": "actions",
-                "block_id": f"billables_remove_{opp.number}",
-                "elements": [{
-                    "type": "static_select",
-                    "action_id": BillingAction.REMOVE_LINE.value,
-                    "placeholder": {"type": "plain_text", "text": "Remove a line…"},
-                    "options": [
-                        {"text": {"type": "plain_text", "text": plain(f"Remove: {line.description}", 75)},
-                         "value": str(line.id)}
-                        for line in removable
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": f"billables_remove_{opp.number}",
+                    "elements": [
+                        {
+                            "type": "static_select",
+                            "action_id": BillingAction.REMOVE_LINE.value,
+                            "placeholder": {"type": "plain_text", "text": "Remove a line…"},
+                            "options": [
+                                {
+                                    "text": {"type": "plain_text", "text": plain(f"Remove: {line.description}", 75)},
+                                    "value": str(line.id),
+                                }
+                                for line in removable
+                            ],
+                        }
                     ],
-                }],
-            })
+                }
+            )
     return blocks
 
 
 def build_billables_message(view: BillablesView, *, can_edit: bool = True) -> list[dict[str, Any]]:
     opp = view.opportunity
-    header = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(
-        f"*{format_ref(opp.number)} {escape(truncate(opp.title, 150))}* · {escape(truncate(opp.customer_name, 100))}",
-        2900)}}
+    header = {
+        "type": "section",
+        "text": {
+            "type": "mrkdwn",
+            "text": truncate(
+                f"*{format_ref(opp.number)} {escape(truncate(opp.title, 150))}* · {escape(truncate(opp.customer_name, 100))}",
+                2900,
+            ),
+        },
+    }
     return [header, *build_billables_section(view, can_edit=can_edit)]
 
 
@@ -91,41 +113,75 @@ def build_add_line_modal(
     blocks: list[dict[str, Any]] = []
     if services is not None:
         options = [
-            {"text": {"type": "plain_text", "text": plain(
-                f"{s.name} — {money(from_minor(s.unit_price_minor, s.currency), s.currency)}", 75)},
-             "value": str(s.id)}
+            {
+                "text": {
+                    "type": "plain_text",
+                    "text": plain(f"{s.name} — {money(from_minor(s.unit_price_minor, s.currency), s.currency)}", 75),
+                },
+                "value": str(s.id),
+            }
             for s in services[:100]
         ]
         if options:
-            blocks.append({
-                "type": "input", "block_id": BillingBlock.SERVICE.value,
-                "label": {"type": "plain_text", "text": "Service"},
-                "hint": {"type": "plain_text", "text": f"The deal is in {currency}: pick a {currency} service."},
-                "element": {"type": "static_select", "action_id": input_id(BillingBlock.SERVICE), "options": options,
-                            "placeholder": {"type": "plain_text", "text": "Choose a service"}},
-            })
+            blocks.append(
+                {
+                    "type": "input",
+                    "block_id": BillingBlock.SERVICE.value,
+                    "label": {"type": "plain_text", "text": "Service"},
+                    "hint": {"type": "plain_text", "text": f"The deal is in {currency}: pick a {currency} service."},
+                    "element": {
+                        "type": "static_select",
+                        "action_id": input_id(BillingBlock.SERVICE),
+                        "options": options,
+                        "placeholder": {"type": "plain_text", "text": "Choose a service"},
+                    },
+                }
+            )
         else:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn",
-                           "text": "The catalog is empty: ask a manager to add services, or add a custom line."}})
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": "The catalog is empty: ask a manager to add services, or add a custom line.",
+                    },
+                }
+            )
     if custom:
-        blocks.append({
-            "type": "input", "block_id": BillingBlock.DESCRIPTION.value,
-            "label": {"type": "plain_text", "text": "Description"},
-            "element": {"type": "plain_text_input", "action_id": input_id(BillingBlock.DESCRIPTION), "max_length": 300},
-        })
-    blocks.append({
-        "type": "input", "block_id": BillingBlock.QUANTITY.value,
-        "label": {"type": "plain_text", "text": "Quantity"},
-        "hint": {"type": "plain_text", "text": "More than 0, up to 4 decimals (1, 2.5, 0.25)."},
-        "element": {"type": "plain_text_input", "action_id": input_id(BillingBlock.QUANTITY), "initial_value": "1"},
-    })
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": BillingBlock.DESCRIPTION.value,
+                "label": {"type": "plain_text", "text": "Description"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": input_id(BillingBlock.DESCRIPTION),
+                    "max_length": 300,
+                },
+            }
+        )
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": BillingBlock.QUANTITY.value,
+            "label": {"type": "plain_text", "text": "Quantity"},
+            "hint": {"type": "plain_text", "text": "More than 0, up to 4 decimals (1, 2.5, 0.25)."},
+            "element": {"type": "plain_text_input", "action_id": input_id(BillingBlock.QUANTITY), "initial_value": "1"},
+        }
+    )
     if custom:
-        blocks.append({
-            "type": "input", "block_id": BillingBlock.UNIT_PRICE.value,
-            "label": {"type": "plain_text", "text": f"Unit price ({currency})"},
-            "element": {"type": "plain_text_input", "action_id": input_id(BillingBlock.UNIT_PRICE),
-                        "placeholder": {"type": "plain_text", "text": "1200.00"}},
-        })
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": BillingBlock.UNIT_PRICE.value,
+                "label": {"type": "plain_text", "text": f"Unit price ({currency})"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": input_id(BillingBlock.UNIT_PRICE),
+                    "placeholder": {"type": "plain_text", "text": "1200.00"},
+                },
+            }
+        )
     return {
         "type": "modal",
         "callback_id": BillingCallback.BILLABLE_ADD.value,
@@ -146,9 +202,16 @@ def build_catalog(services: list[Service], *, is_manager: bool) -> list[dict[str
     else:
         blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Service catalog*"}}]
         for s in services[:45]:
-            row: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(
-                f"`{s.id}` {escape(truncate(s.name, 150))} — {money(from_minor(s.unit_price_minor, s.currency), s.currency)}",
-                2900)}}
+            row: dict[str, Any] = {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": truncate(
+                        f"`{s.id}` {escape(truncate(s.name, 150))} — {money(from_minor(s.unit_price_minor, s.currency), s.currency)}",
+                        2900,
+                    ),
+                },
+            }
             if is_manager:
                 row["accessory"] = _button("Edit", BillingAction.SERVICE_EDIT, str(s.id))
             blocks.append(row)
@@ -166,8 +229,12 @@ def build_service_modal(service: Service | None = None, *, default_currency: str
         element: dict[str, Any] = {"type": "plain_text_input", "action_id": input_id(block), "max_length": max_length}
         if initial:
             element["initial_value"] = initial
-        return {"type": "input", "block_id": block.value, "label": {"type": "plain_text", "text": label},
-                "element": element}
+        return {
+            "type": "input",
+            "block_id": block.value,
+            "label": {"type": "plain_text", "text": label},
+            "element": element,
+        }
 
     return {
         "type": "modal",
@@ -179,7 +246,11 @@ def build_service_modal(service: Service | None = None, *, default_currency: str
         "blocks": [
             text_input(BillingBlock.SERVICE_NAME, "Name", service.name if service else "", 200),
             text_input(BillingBlock.SERVICE_PRICE, "Unit price", price, 30),
-            text_input(BillingBlock.SERVICE_CURRENCY, "Currency (ISO code)",
-                       service.currency if service else default_currency, 3),
+            text_input(
+                BillingBlock.SERVICE_CURRENCY,
+                "Currency (ISO code)",
+                service.currency if service else default_currency,
+                3,
+            ),
         ],
     }

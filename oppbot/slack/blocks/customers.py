@@ -41,24 +41,44 @@ def _activity_line(entry, number: int, tz: str) -> str:
 def build_customer_page(page: CustomerOverview, *, tz: str = "UTC") -> list[dict[str, Any]]:
     kind = "Organization" if page.ref.kind.value == "organization" else "Individual"
     facts = [f"*{escape(truncate(page.name, 150))}* · {kind}"]
-    for label, value in (("Email", page.email), ("Phone", page.phone), ("Domain", page.domain),
-                         ("Organization", page.organization_name)):
+    for label, value in (
+        ("Email", page.email),
+        ("Phone", page.phone),
+        ("Domain", page.domain),
+        ("Organization", page.organization_name),
+    ):
         if value:
             facts.append(f"{label}: {escape(truncate(value, 200))}")
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(facts)}},
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": truncate(
-                f"{page.deal_count} deal(s) · " + " · ".join((
-                    _totals("Won", page.won_totals), _totals("Lost", page.lost_totals), _totals("Open", page.open_totals)
-                )), 2900)}],
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": truncate(
+                        f"{page.deal_count} deal(s) · "
+                        + " · ".join(
+                            (
+                                _totals("Won", page.won_totals),
+                                _totals("Lost", page.lost_totals),
+                                _totals("Open", page.open_totals),
+                            )
+                        ),
+                        2900,
+                    ),
+                }
+            ],
         },
     ]
     for label, deals in (("Open", page.open_deals), ("Won", page.won_deals), ("Lost", page.lost_deals)):
         if deals:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate(
-                f"*{label}*\n" + _deal_lines(deals, tz), 2900)}})
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": truncate(f"*{label}*\n" + _deal_lines(deals, tz), 2900)},
+                }
+            )
     if page.deal_count == 0:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "_No deals with this customer yet._"}})
     if page.activity:

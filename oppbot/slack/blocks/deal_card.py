@@ -40,9 +40,16 @@ _KIND_WORDS = {
     "note_added": "added a note",
 }
 _FIELD_LABELS = {
-    "title": "title", "customer": "customer", "value": "value", "currency": "currency", "stage": "stage",
-    "probability": "probability", "expected_close": "close date", "description": "description",
-    "external_ref": "external ref", "assignee": "assignee",
+    "title": "title",
+    "customer": "customer",
+    "value": "value",
+    "currency": "currency",
+    "stage": "stage",
+    "probability": "probability",
+    "expected_close": "close date",
+    "description": "description",
+    "external_ref": "external ref",
+    "assignee": "assignee",
 }
 
 
@@ -128,16 +135,19 @@ def actions(view: DealView) -> dict:
     ]
     if opp.assignee_id is None and opp.stage_enum.is_open:
         elements.append(button("Claim", Action.CLAIM.value, value, style="primary"))
-    elements.append(
-        {"type": "users_select", "action_id": Action.ASSIGN.value, "placeholder": plain_text("Assign to…")}
-    )
+    elements.append({"type": "users_select", "action_id": Action.ASSIGN.value, "placeholder": plain_text("Assign to…")})
     elements.append(button("Edit", Action.EDIT.value, value))
     elements.append(button("Add note", Action.NOTE.value, value))
     if opp.stage_enum.is_open:
         ref = format_ref(opp.number)
         elements.append(
-            button("Won", Action.WON.value, value, style="primary",
-                   confirm=confirm("Close as won?", f"Mark deal {ref} as Closed-Won (100%)?", "Close won"))
+            button(
+                "Won",
+                Action.WON.value,
+                value,
+                style="primary",
+                confirm=confirm("Close as won?", f"Mark deal {ref} as Closed-Won (100%)?", "Close won"),
+            )
         )
         elements.append(button("Lost", Action.LOST.value, value, style="danger"))
     if opp.probability_source == "manual" and opp.stage_enum.is_open:
@@ -177,7 +187,9 @@ def fallback(view: DealView) -> str:
     )
 
 
-def deal_message(view: DealView, *, tz: str = "UTC", billables: list[dict] | None = None, note: str | None = None) -> dict:
+def deal_message(
+    view: DealView, *, tz: str = "UTC", billables: list[dict] | None = None, note: str | None = None
+) -> dict:
     """The card as a message: {"text": fallback, "blocks": [...]}. `note` (already mrkdwn) goes on top, e.g. a warning."""
     blocks = deal_blocks(view, tz=tz, billables=billables)
     if note:

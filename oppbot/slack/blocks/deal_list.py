@@ -60,8 +60,12 @@ def stage_buttons(args: ListArgs) -> dict:
     for stage in STAGES:
         chosen = current == {stage}
         elements.append(
-            button(stage.label, stage_action(stage), list_state(with_stages(args, (stage,))),
-                   style="primary" if chosen else None)
+            button(
+                stage.label,
+                stage_action(stage),
+                list_state(with_stages(args, (stage,))),
+                style="primary" if chosen else None,
+            )
         )
     return {"type": "actions", "block_id": STAGES_BLOCK, "elements": elements}
 
@@ -102,8 +106,12 @@ def deal_list_message(
         blocks.append(section("_No deals match._ Try fewer filters, or `/opp new` to add one."))
     for opp in items[:limit]:
         blocks.append(
-            {"type": "section", "block_id": f"{ROW_PREFIX}:{opp.number}", "text": {"type": "mrkdwn", "text": row_text(opp)},
-             "accessory": row_menu(opp)}
+            {
+                "type": "section",
+                "block_id": f"{ROW_PREFIX}:{opp.number}",
+                "text": {"type": "mrkdwn", "text": row_text(opp)},
+                "accessory": row_menu(opp),
+            }
         )
     pager = []
     if offset > 0:

@@ -42,11 +42,15 @@ def forecast_text(result: Forecast) -> str:
     """One period: weighted open pipeline by stage, the total, and Closed-Won so far, in the reporting currency."""
     r = result.reporting
     label = result.period.label if result.period else "Pipeline"
-    lines = [f"*{escape(label)}* — weighted {money(result.open.weighted, r)} of {money(result.open.value, r)} open"
-             f" · Closed-Won so far {money(result.won.value, r)} ({result.won.count})"]
+    lines = [
+        f"*{escape(label)}* — weighted {money(result.open.weighted, r)} of {money(result.open.value, r)} open"
+        f" · Closed-Won so far {money(result.won.value, r)} ({result.won.count})"
+    ]
     for line in result.open.stages:
         if line.count:
-            lines.append(f"• {line.stage.label}: {line.count} · {money(line.value, r)} · weighted {money(line.weighted, r)}")
+            lines.append(
+                f"• {line.stage.label}: {line.count} · {money(line.value, r)} · weighted {money(line.weighted, r)}"
+            )
     if result.overdue.count:
         lines.append(f"• Overdue, carried in: {result.overdue.count} · weighted {money(result.overdue.weighted, r)}")
     if result.missing_total:
@@ -62,7 +66,9 @@ def rates_text(forecasts: list[Forecast]) -> str:
     if not seen:
         return ""
     reporting = forecasts[0].reporting
-    parts = [f"1 {r.currency} = {r.rate.normalize():f} {reporting} ({r.effective_date.isoformat()})" for r in seen.values()]
+    parts = [
+        f"1 {r.currency} = {r.rate.normalize():f} {reporting} ({r.effective_date.isoformat()})" for r in seen.values()
+    ]
     return "Rates used: " + "; ".join(parts)
 
 
@@ -83,7 +89,9 @@ def build_digest_message(digest: Digest, *, manual: bool = False) -> dict[str, A
 
     changes = digest.changes
     if changes.counts:
-        summary = ", ".join(f"{changes.counts[k]} {CHANGE_TITLES[k].lower()}" for k in CHANGE_TITLES if k in changes.counts)
+        summary = ", ".join(
+            f"{changes.counts[k]} {CHANGE_TITLES[k].lower()}" for k in CHANGE_TITLES if k in changes.counts
+        )
         blocks.append(_section(f"*Since the last digest:* {summary}"))
         for kind, title in CHANGE_TITLES.items():
             lines = changes.lines.get(kind)

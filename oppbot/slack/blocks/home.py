@@ -44,12 +44,24 @@ def _amounts(by_currency: dict) -> str:
 def pipeline_blocks(pipeline: Any) -> list[dict]:
     blocks: list[dict] = [{"type": "header", "text": text("Pipeline", 150)}]
     for stage in pipeline.stages:
-        blocks.append({"type": "section", "text": mrkdwn(
-            f"*{stage.stage.label}* — {stage.count} deal{'s' if stage.count != 1 else ''}\n"
-            f"{_amounts(stage.by_currency)}")})
+        blocks.append(
+            {
+                "type": "section",
+                "text": mrkdwn(
+                    f"*{stage.stage.label}* — {stage.count} deal{'s' if stage.count != 1 else ''}\n"
+                    f"{_amounts(stage.by_currency)}"
+                ),
+            }
+        )
     totals = pipeline.open_totals()
-    blocks.append({"type": "section", "text": mrkdwn(
-        f"*Open pipeline* — {pipeline.open_count} deal{'s' if pipeline.open_count != 1 else ''}\n{_amounts(totals)}")})
+    blocks.append(
+        {
+            "type": "section",
+            "text": mrkdwn(
+                f"*Open pipeline* — {pipeline.open_count} deal{'s' if pipeline.open_count != 1 else ''}\n{_amounts(totals)}"
+            ),
+        }
+    )
     return blocks
 
 
@@ -84,10 +96,19 @@ def home_view(data: HomeData) -> dict:
             "type": "actions",
             "block_id": Block.HOME_ACTIONS.value,
             "elements": [
-                {"type": "button", "action_id": Action.HOME_NEW.value, "text": text("New deal", 75),
-                 "style": "primary", "value": "new"},
-                {"type": "external_select", "action_id": Action.HOME_FIND.value, "min_query_length": 0,
-                 "placeholder": text("Find a deal…", 150)},
+                {
+                    "type": "button",
+                    "action_id": Action.HOME_NEW.value,
+                    "text": text("New deal", 75),
+                    "style": "primary",
+                    "value": "new",
+                },
+                {
+                    "type": "external_select",
+                    "action_id": Action.HOME_FIND.value,
+                    "min_query_length": 0,
+                    "placeholder": text("Find a deal…", 150),
+                },
             ],
         },
     ]

@@ -20,7 +20,22 @@ OPTION_TEXT_MAX = 75
 OPTION_VALUE_MAX = 150
 # Common ISO 4217 codes offered when the currency picker opens with nothing typed (any code can be searched).
 COMMON_CURRENCIES: tuple[str, ...] = (
-    "USD", "EUR", "GBP", "NOK", "SEK", "DKK", "CHF", "JPY", "CAD", "AUD", "NZD", "PLN", "CNY", "INR", "BRL", "ZAR",
+    "USD",
+    "EUR",
+    "GBP",
+    "NOK",
+    "SEK",
+    "DKK",
+    "CHF",
+    "JPY",
+    "CAD",
+    "AUD",
+    "NZD",
+    "PLN",
+    "CNY",
+    "INR",
+    "BRL",
+    "ZAR",
 )
 
 
@@ -48,15 +63,21 @@ def context(value: str, block_id: str | None = None) -> dict:
 
 def input_block(block: Block, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
     element = {**element, "action_id": input_action(block)}
-    out = {"type": "input", "block_id": block.value, "label": text(label, 2000), "element": element,
-           "optional": optional}
+    out = {
+        "type": "input",
+        "block_id": block.value,
+        "label": text(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         out["hint"] = text(hint, 2000)
     return out
 
 
-def text_input(initial: str | None = None, *, max_length: int, multiline: bool = False,
-               placeholder: str | None = None) -> dict:
+def text_input(
+    initial: str | None = None, *, max_length: int, multiline: bool = False, placeholder: str | None = None
+) -> dict:
     element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length, "multiline": multiline}
     if initial:
         element["initial_value"] = initial[:max_length]
@@ -65,8 +86,15 @@ def text_input(initial: str | None = None, *, max_length: int, multiline: bool =
     return element
 
 
-def modal(callback: Callback, title: str, blocks: list[dict], *, submit: str | None = "Save",
-          metadata: dict | None = None, close: str = "Cancel") -> dict:
+def modal(
+    callback: Callback,
+    title: str,
+    blocks: list[dict],
+    *,
+    submit: str | None = "Save",
+    metadata: dict | None = None,
+    close: str = "Cancel",
+) -> dict:
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": callback.value,
@@ -138,7 +166,9 @@ def deal_form_from_opportunity(opp: Any, stage_probability: int | None = None) -
     customer_id = opp.individual_id or opp.organization_id
     return DealForm(
         title=opp.title,
-        customer=CustomerChoice(f"{kind}:{customer_id}", customer.name if customer is not None else f"{kind} {customer_id}"),
+        customer=CustomerChoice(
+            f"{kind}:{customer_id}", customer.name if customer is not None else f"{kind} {customer_id}"
+        ),
         value=amount_text(Decimal(opp.amount_minor).scaleb(-_minor(opp.currency))),
         currency=opp.currency,
         stage=Stage(opp.stage),
@@ -197,49 +227,100 @@ def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice
     blocks: list[dict] = []
     if notice:
         blocks.append(context(notice, Block.CONTEXT.value))
-    blocks.append(input_block(Block.TITLE, "Title", text_input(
-        form.title, max_length=TITLE_MAX, placeholder="Acme Corp - Software licence")))
+    blocks.append(
+        input_block(
+            Block.TITLE,
+            "Title",
+            text_input(form.title, max_length=TITLE_MAX, placeholder="Acme Corp - Software licence"),
+        )
+    )
 
-    customer: dict[str, Any] = {"type": "external_select", "min_query_length": 0,
-                                "placeholder": text("Search customers", 150)}
+    customer: dict[str, Any] = {
+        "type": "external_select",
+        "min_query_length": 0,
+        "placeholder": text("Search customers", 150),
+    }
     if form.customer:
         customer["initial_option"] = option(form.customer.label, form.customer.value)
     blocks.append(input_block(Block.CUSTOMER, "Customer", customer))
-    blocks.append({
-        "type": "actions",
-        "block_id": Block.CUSTOMER_ACTIONS.value,
-        "elements": [{"type": "button", "action_id": Action.NEW_CUSTOMER.value, "text": text("New customer", 75),
-                      "value": "new"}],
-    })
-    blocks.append(input_block(Block.VALUE, "Value", text_input(form.value, max_length=40, placeholder="50000"),
-                              optional=True, hint="A number ≥ 0, like 50000 or 12 500.50. Empty means 0."))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": Block.CUSTOMER_ACTIONS.value,
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": Action.NEW_CUSTOMER.value,
+                    "text": text("New customer", 75),
+                    "value": "new",
+                }
+            ],
+        }
+    )
+    blocks.append(
+        input_block(
+            Block.VALUE,
+            "Value",
+            text_input(form.value, max_length=40, placeholder="50000"),
+            optional=True,
+            hint="A number ≥ 0, like 50000 or 12 500.50. Empty means 0.",
+        )
+    )
     currency_code = form.currency or workspace_currency
-    currency: dict[str, Any] = {"type": "external_select", "min_query_length": 0,
-                                "placeholder": text("Type a code or name", 150)}
+    currency: dict[str, Any] = {
+        "type": "external_select",
+        "min_query_length": 0,
+        "placeholder": text("Type a code or name", 150),
+    }
     if currency_code:
         currency["initial_option"] = currency_option(currency_code)
-    blocks.append(input_block(Block.CURRENCY, "Currency", currency, optional=True,
-                              hint="Any ISO 4217 code. Empty means the workspace currency."))
-    stage = {"type": "static_select", "options": stage_options(),
-             "initial_option": option(form.stage.label, form.stage.value)}
+    blocks.append(
+        input_block(
+            Block.CURRENCY,
+            "Currency",
+            currency,
+            optional=True,
+            hint="Any ISO 4217 code. Empty means the workspace currency.",
+        )
+    )
+    stage = {
+        "type": "static_select",
+        "options": stage_options(),
+        "initial_option": option(form.stage.label, form.stage.value),
+    }
     blocks.append(input_block(Block.STAGE, "Stage", stage))
     follows = "Leave empty to follow the stage"
     if form.stage_probability is not None:
         follows += f" (now {form.stage_probability}%)"
-    blocks.append(input_block(
-        Block.PROBABILITY, "Probability (%)",
-        text_input(None if form.probability is None else str(form.probability), max_length=5, placeholder="0–100"),
-        optional=True, hint=follows + ".",
-    ))
+    blocks.append(
+        input_block(
+            Block.PROBABILITY,
+            "Probability (%)",
+            text_input(None if form.probability is None else str(form.probability), max_length=5, placeholder="0–100"),
+            optional=True,
+            hint=follows + ".",
+        )
+    )
     close: dict[str, Any] = {"type": "datepicker"}
     if form.expected_close:
         close["initial_date"] = form.expected_close.isoformat()
     blocks.append(input_block(Block.EXPECTED_CLOSE, "Expected close", close, optional=True))
-    blocks.append(input_block(Block.DESCRIPTION, "Description",
-                              text_input(form.description, max_length=DESCRIPTION_MAX, multiline=True), optional=True))
-    blocks.append(input_block(Block.EXTERNAL_REF, "External reference",
-                              text_input(form.external_ref, max_length=EXTERNAL_REF_MAX, placeholder="CRM-1234"),
-                              optional=True))
+    blocks.append(
+        input_block(
+            Block.DESCRIPTION,
+            "Description",
+            text_input(form.description, max_length=DESCRIPTION_MAX, multiline=True),
+            optional=True,
+        )
+    )
+    blocks.append(
+        input_block(
+            Block.EXTERNAL_REF,
+            "External reference",
+            text_input(form.external_ref, max_length=EXTERNAL_REF_MAX, placeholder="CRM-1234"),
+            optional=True,
+        )
+    )
     assignee: dict[str, Any] = {"type": "users_select", "placeholder": text("Nobody yet", 150)}
     if form.assignee:
         assignee["initial_user"] = form.assignee
@@ -247,35 +328,61 @@ def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice
     return blocks
 
 
-def create_deal_modal(form: DealForm | None = None, *, team_id: str, channel_id: str | None = None,
-                      workspace_currency: str | None = None) -> dict:
-    return modal(Callback.CREATE_DEAL, "New deal",
-                 deal_blocks(form or DealForm(), workspace_currency=workspace_currency), submit="Create",
-                 metadata={"t": team_id, "c": channel_id or None})
+def create_deal_modal(
+    form: DealForm | None = None, *, team_id: str, channel_id: str | None = None, workspace_currency: str | None = None
+) -> dict:
+    return modal(
+        Callback.CREATE_DEAL,
+        "New deal",
+        deal_blocks(form or DealForm(), workspace_currency=workspace_currency),
+        submit="Create",
+        metadata={"t": team_id, "c": channel_id or None},
+    )
 
 
 def edit_deal_modal(form: DealForm, *, team_id: str, number: int, version: int, channel_id: str | None = None) -> dict:
     """The version travels in private_metadata: a submit carrying an older one is refused, never overwrites."""
-    return modal(Callback.EDIT_DEAL, f"Edit deal {format_ref(number)}", deal_blocks(form), submit="Save",
-                 metadata={"t": team_id, "n": number, "v": version, "c": channel_id or None})
+    return modal(
+        Callback.EDIT_DEAL,
+        f"Edit deal {format_ref(number)}",
+        deal_blocks(form),
+        submit="Save",
+        metadata={"t": team_id, "n": number, "v": version, "c": channel_id or None},
+    )
 
 
 # --- loss reason, note, customer, info -------------------------------------------------------------------------------
 
 
-def loss_reason_modal(*, team_id: str, number: int, version: int | None, deal_title: str,
-                      reasons: tuple[str, ...] | list[str], origin: dict | None = None) -> dict:
+def loss_reason_modal(
+    *,
+    team_id: str,
+    number: int,
+    version: int | None,
+    deal_title: str,
+    reasons: tuple[str, ...] | list[str],
+    origin: dict | None = None,
+) -> dict:
     """Asks why a deal was lost. `origin` (channel/ts or response_url) says which card to refresh afterwards."""
     origin = origin or {}
-    metadata = {"t": team_id, "n": number, "v": version, "c": origin.get("channel"), "ts": origin.get("ts"),
-                "r": origin.get("response_url"), "vid": origin.get("view_id")}
-    reason_select = {"type": "static_select", "placeholder": text("Choose a reason", 150),
-                     "options": [option(reason, reason) for reason in list(reasons)[:100]]}
+    metadata = {
+        "t": team_id,
+        "n": number,
+        "v": version,
+        "c": origin.get("channel"),
+        "ts": origin.get("ts"),
+        "r": origin.get("response_url"),
+        "vid": origin.get("view_id"),
+    }
+    reason_select = {
+        "type": "static_select",
+        "placeholder": text("Choose a reason", 150),
+        "options": [option(reason, reason) for reason in list(reasons)[:100]],
+    }
     blocks = [
         context(f"Closing *{format_ref(number)} {escape(deal_title)}* as Closed-Lost.", Block.CONTEXT.value),
         input_block(Block.LOSS_REASON, "Why was it lost?", reason_select),
-        input_block(Block.LOSS_NOTE, "Note", text_input(None, max_length=LOSS_NOTE_MAX, multiline=True),
-                    optional=True),
+        input_block(Block.LOSS_NOTE, "Note", text_input(None, max_length=LOSS_NOTE_MAX, multiline=True), optional=True),
     ]
     return modal(Callback.LOSS_REASON, "Close as lost", blocks, submit="Close as lost", metadata=metadata)
 
@@ -286,26 +393,49 @@ def note_modal(*, team_id: str, number: int, deal_title: str | None = None, chan
         context(f"A note on {about}. Everyone in the workspace can read it.", Block.CONTEXT.value),
         input_block(Block.NOTE, "Note", text_input(None, max_length=NOTE_MAX, multiline=True)),
     ]
-    return modal(Callback.NOTE, "Add a note", blocks, submit="Add note",
-                 metadata={"t": team_id, "n": number, "c": channel_id or None})
+    return modal(
+        Callback.NOTE,
+        "Add a note",
+        blocks,
+        submit="Add note",
+        metadata={"t": team_id, "n": number, "c": channel_id or None},
+    )
 
 
-def customer_modal(*, team_id: str, channel_id: str | None = None, pushed: bool = False,
-                   name: str | None = None) -> dict:
+def customer_modal(
+    *, team_id: str, channel_id: str | None = None, pushed: bool = False, name: str | None = None
+) -> dict:
     kinds = [option("Organization", "organization"), option("Individual", "individual")]
     blocks = [
         input_block(Block.CUSTOMER_NAME, "Name", text_input(name, max_length=200, placeholder="Acme Corp")),
-        input_block(Block.CUSTOMER_KIND, "Type", {"type": "radio_buttons", "options": kinds,
-                                                   "initial_option": kinds[0]}),
-        input_block(Block.CUSTOMER_EMAIL, "Email", text_input(None, max_length=255, placeholder="ada@acme.example"),
-                    optional=True, hint="For an individual."),
-        input_block(Block.CUSTOMER_PHONE, "Phone", text_input(None, max_length=64), optional=True,
-                    hint="For an individual."),
-        input_block(Block.CUSTOMER_DOMAIN, "Domain", text_input(None, max_length=255, placeholder="acme.example"),
-                    optional=True, hint="For an organization."),
+        input_block(
+            Block.CUSTOMER_KIND, "Type", {"type": "radio_buttons", "options": kinds, "initial_option": kinds[0]}
+        ),
+        input_block(
+            Block.CUSTOMER_EMAIL,
+            "Email",
+            text_input(None, max_length=255, placeholder="ada@acme.example"),
+            optional=True,
+            hint="For an individual.",
+        ),
+        input_block(
+            Block.CUSTOMER_PHONE, "Phone", text_input(None, max_length=64), optional=True, hint="For an individual."
+        ),
+        input_block(
+            Block.CUSTOMER_DOMAIN,
+            "Domain",
+            text_input(None, max_length=255, placeholder="acme.example"),
+            optional=True,
+            hint="For an organization.",
+        ),
     ]
-    return modal(Callback.CUSTOMER_NEW, "New customer", blocks, submit="Create",
-                 metadata={"t": team_id, "c": channel_id or None, "p": 1 if pushed else None})
+    return modal(
+        Callback.CUSTOMER_NEW,
+        "New customer",
+        blocks,
+        submit="Create",
+        metadata={"t": team_id, "c": channel_id or None, "p": 1 if pushed else None},
+    )
 
 
 def loading_modal(title: str, callback: Callback = Callback.DEAL_FOUND) -> dict:

@@ -72,7 +72,6 @@ def assignment_dm(event: DealEvent) -> dict[str, Any]:
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": body}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(_facts(event), TEXT_LIMIT)}]},
-            {"type": "context", "elements": [
-                {"type": "mrkdwn", "text": f"See it with `/opp show {event.number}`."}]},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"See it with `/opp show {event.number}`."}]},
         ],
     }

@@ -21,8 +21,10 @@ def pipeline_message(pipeline: Pipeline) -> dict:
     blocks: list[dict] = [header("Pipeline")]
     for stage in pipeline.stages:
         blocks.append(
-            section(f"*{stage.stage.label}* — {stage.count} deal{'s' if stage.count != 1 else ''}\n"
-                    f"{_amounts(stage.by_currency)}")
+            section(
+                f"*{stage.stage.label}* — {stage.count} deal{'s' if stage.count != 1 else ''}\n"
+                f"{_amounts(stage.by_currency)}"
+            )
         )
     blocks.append(divider())
     totals = pipeline.open_totals()

@@ -132,8 +132,12 @@ def build_managers(managers: Sequence[ManagerEntry]) -> dict[str, Any]:
         _section(text),
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": "Managers change them with `/opp managers add @user` "
-                                                   "or `/opp managers remove @user`."}],
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Managers change them with `/opp managers add @user` or `/opp managers remove @user`.",
+                }
+            ],
         },
     ]
     return {"text": truncate(text, SECTION_TEXT_LIMIT), "blocks": blocks}

@@ -22,10 +22,19 @@ def _buttons(task_id: int, *, reminder: bool = False) -> dict[str, Any]:
         "type": "actions",
         "block_id": f"{REMINDER_BLOCK_PREFIX if reminder else 'task_'}{task_id}",
         "elements": [
-            {"type": "button", "text": {"type": "plain_text", "text": "Done"}, "style": "primary",
-             "action_id": BillingAction.TASK_DONE.value, "value": str(task_id)},
-            {"type": "button", "text": {"type": "plain_text", "text": "Snooze 1 day"},
-             "action_id": BillingAction.TASK_SNOOZE.value, "value": str(task_id)},
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Done"},
+                "style": "primary",
+                "action_id": BillingAction.TASK_DONE.value,
+                "value": str(task_id),
+            },
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Snooze 1 day"},
+                "action_id": BillingAction.TASK_SNOOZE.value,
+                "value": str(task_id),
+            },
         ],
     }
 
@@ -40,22 +49,42 @@ def _line(row: TaskRow, tz: str, now: datetime | None) -> str:
 
 def build_my_tasks(rows: list[TaskRow], *, tz: str = "UTC", now: datetime | None = None) -> list[dict[str, Any]]:
     if not rows:
-        return [{"type": "section", "text": {"type": "mrkdwn",
-                 "text": "You have no open tasks. Add one with `/opp task <ref> <YYYY-MM-DD> <title>`."}}]
+        return [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "You have no open tasks. Add one with `/opp task <ref> <YYYY-MM-DD> <title>`.",
+                },
+            }
+        ]
     blocks: list[dict[str, Any]] = []
     for row in rows[:TASKS_SHOWN]:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _line(row, tz, now)}})
         blocks.append(_buttons(row.task.id))
     if len(rows) > TASKS_SHOWN:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn",
-                       "text": f"…and {len(rows) - TASKS_SHOWN} more; finish some to see the rest."}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": f"…and {len(rows) - TASKS_SHOWN} more; finish some to see the rest."}
+                ],
+            }
+        )
     return blocks
 
 
 def build_reminder(row: TaskRow, *, tz: str = "UTC") -> list[dict[str, Any]]:
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": ":alarm_clock: Task due\n" + _line(row, tz, None)
-                                     + (f"\nSet by {user(row.task.created_by)}" if row.task.created_by != row.task.assignee_id else "")}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": ":alarm_clock: Task due\n"
+                + _line(row, tz, None)
+                + (f"\nSet by {user(row.task.created_by)}" if row.task.created_by != row.task.assignee_id else ""),
+            },
+        },
         _buttons(row.task.id, reminder=True),
     ]
 
@@ -65,14 +94,28 @@ def reminder_text(row: TaskRow) -> str:
 
 
 def build_task_done(row: TaskRow) -> list[dict[str, Any]]:
-    return [{"type": "section", "text": {"type": "mrkdwn",
-             "text": f":white_check_mark: ~{escape(truncate(row.task.title, 150))}~ — done ({format_ref(row.deal_number)})"}}]
+    return [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f":white_check_mark: ~{escape(truncate(row.task.title, 150))}~ — done ({format_ref(row.deal_number)})",
+            },
+        }
+    ]
 
 
 def build_task_snoozed(row: TaskRow, *, tz: str = "UTC") -> list[dict[str, Any]]:
-    return [{"type": "section", "text": {"type": "mrkdwn",
-             "text": f":zzz: {escape(truncate(row.task.title, 150))} ({format_ref(row.deal_number)}) — snoozed until "
-                     f"{when(row.task.due_at, tz)}; I'll remind you again then."}}]
+    return [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f":zzz: {escape(truncate(row.task.title, 150))} ({format_ref(row.deal_number)}) — snoozed until "
+                f"{when(row.task.due_at, tz)}; I'll remind you again then.",
+            },
+        }
+    ]
 
 
 def build_task_modal(number: int, *, initial_assignee: str | None = None) -> dict[str, Any]:
@@ -87,20 +130,38 @@ def build_task_modal(number: int, *, initial_assignee: str | None = None) -> dic
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps({"number": number}),
         "blocks": [
-            {"type": "input", "block_id": BillingBlock.TASK_TITLE.value,
-             "label": {"type": "plain_text", "text": "Task"},
-             "element": {"type": "plain_text_input", "action_id": f"{BillingBlock.TASK_TITLE.value}_input",
-                         "max_length": 200, "placeholder": {"type": "plain_text", "text": "Send the proposal"}}},
-            {"type": "input", "block_id": BillingBlock.TASK_DUE_DATE.value,
-             "label": {"type": "plain_text", "text": "Due date"},
-             "element": {"type": "datepicker", "action_id": f"{BillingBlock.TASK_DUE_DATE.value}_input"}},
-            {"type": "input", "block_id": BillingBlock.TASK_DUE_TIME.value, "optional": True,
-             "label": {"type": "plain_text", "text": "Time (your time zone)"},
-             "hint": {"type": "plain_text", "text": "Leave empty for 09:00."},
-             "element": {"type": "timepicker", "action_id": f"{BillingBlock.TASK_DUE_TIME.value}_input"}},
-            {"type": "input", "block_id": BillingBlock.TASK_ASSIGNEE.value, "optional": True,
-             "label": {"type": "plain_text", "text": "Assignee"},
-             "hint": {"type": "plain_text", "text": "Empty: you."},
-             "element": assignee},
+            {
+                "type": "input",
+                "block_id": BillingBlock.TASK_TITLE.value,
+                "label": {"type": "plain_text", "text": "Task"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": f"{BillingBlock.TASK_TITLE.value}_input",
+                    "max_length": 200,
+                    "placeholder": {"type": "plain_text", "text": "Send the proposal"},
+                },
+            },
+            {
+                "type": "input",
+                "block_id": BillingBlock.TASK_DUE_DATE.value,
+                "label": {"type": "plain_text", "text": "Due date"},
+                "element": {"type": "datepicker", "action_id": f"{BillingBlock.TASK_DUE_DATE.value}_input"},
+            },
+            {
+                "type": "input",
+                "block_id": BillingBlock.TASK_DUE_TIME.value,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Time (your time zone)"},
+                "hint": {"type": "plain_text", "text": "Leave empty for 09:00."},
+                "element": {"type": "timepicker", "action_id": f"{BillingBlock.TASK_DUE_TIME.value}_input"},
+            },
+            {
+                "type": "input",
+                "block_id": BillingBlock.TASK_ASSIGNEE.value,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Assignee"},
+                "hint": {"type": "plain_text", "text": "Empty: you."},
+                "element": assignee,
+            },
         ],
     }

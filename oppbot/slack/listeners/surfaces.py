@@ -38,8 +38,14 @@ class ModalResponder:
         self.client, self.body = client, body
         self.user_id = (body.get("user") or {}).get("id") or ""
 
-    def __call__(self, text: str | None = None, blocks: list[dict] | None = None, replace_original: bool | None = None,
-                 response_type: str | None = None, **_: Any) -> None:
+    def __call__(
+        self,
+        text: str | None = None,
+        blocks: list[dict] | None = None,
+        replace_original: bool | None = None,
+        response_type: str | None = None,
+        **_: Any,
+    ) -> None:
         view = self.body.get("view") or {}
         if blocks and replace_original and view.get("id") and in_modal(self.body):  # never turn Home into a modal
             self.update_view(blocks)

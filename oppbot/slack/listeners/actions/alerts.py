@@ -51,7 +51,9 @@ def open_loss_modal(client: WebClient, trigger_id: str, deps: Deps, actor: Actor
 
 
 def register(app: App, deps: Deps) -> None:
-    def run(body: dict, client: WebClient, respond: Respond, change: Callable[..., object]) -> tuple[Actor, int, object] | None:
+    def run(
+        body: dict, client: WebClient, respond: Respond, change: Callable[..., object]
+    ) -> tuple[Actor, int, object] | None:
         """After the ack: the clicker's role, then `change(session, actor, number)` in one transaction.
 
         None when the button carries no deal or the service refused (the refusal is said to the clicker).
@@ -81,7 +83,9 @@ def register(app: App, deps: Deps) -> None:
             return
         # trigger_id lives 3 s: open the modal before touching the database; the submission re-checks everything.
         origin = (body.get("channel") or {}).get("id", "")
-        client.views_open(trigger_id=body["trigger_id"], view=build_close_date_modal(number, format_ref(number), None, origin))
+        client.views_open(
+            trigger_id=body["trigger_id"], view=build_close_date_modal(number, format_ref(number), None, origin)
+        )
 
     def mark_lost(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
@@ -100,8 +104,11 @@ def register(app: App, deps: Deps) -> None:
             return
         actor, number, outcome = done
         if outcome.changed:
-            respond(text=f"<@{actor.user_id}> claimed {format_ref(number)}.", response_type="in_channel",
-                    replace_original=False)
+            respond(
+                text=f"<@{actor.user_id}> claimed {format_ref(number)}.",
+                response_type="in_channel",
+                replace_original=False,
+            )
         else:
             _say(respond, " ".join(outcome.warnings) or "Nothing to do.")
 

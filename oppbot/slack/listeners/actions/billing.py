@@ -105,8 +105,11 @@ def register(app: App, deps: Deps) -> None:
             out = billables.remove_billable(session, actor, int(_value(body)))
             view = billables.billables_for(session, actor, out.opportunity.number)
             blocks = build_billables_message(view, can_edit=may_edit(actor, view.opportunity))
-        _say(respond, f"Line removed. Total of {format_ref(view.opportunity.number)}: {money(view.total, view.currency)}",
-             blocks)
+        _say(
+            respond,
+            f"Line removed. Total of {format_ref(view.opportunity.number)}: {money(view.total, view.currency)}",
+            blocks,
+        )
 
     def generate(deps, actor, client, body, respond) -> None:
         _say(respond, generate_and_post_invoice(deps, client, actor, int(_value(body))))

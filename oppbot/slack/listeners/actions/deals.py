@@ -131,8 +131,9 @@ def _stale_guard(fn: Callable[[Context], None]) -> Callable[[Context], None]:
         except Conflict as exc:
             number = _deal(ctx.action)[0]
             try:
-                _send(ctx.respond, card_reply(ctx.deps, ctx.unresolved, number, f":warning: {exc.message}"),
-                      replace=True)
+                _send(
+                    ctx.respond, card_reply(ctx.deps, ctx.unresolved, number, f":warning: {exc.message}"), replace=True
+                )
             except OppbotError:
                 _tell(ctx.respond, exc.message)
 
@@ -144,8 +145,9 @@ def _stale_guard(fn: Callable[[Context], None]) -> Callable[[Context], None]:
 
 def claim(ctx: Context) -> None:
     number, _, _ = _deal(ctx.action)
-    _change_and_refresh(ctx, number, f"{format_ref(number)} is yours now.",
-                        lambda s, a: opportunities.claim(s, a, number))
+    _change_and_refresh(
+        ctx, number, f"{format_ref(number)} is yours now.", lambda s, a: opportunities.claim(s, a, number)
+    )
 
 
 def assign(ctx: Context) -> None:
@@ -153,8 +155,12 @@ def assign(ctx: Context) -> None:
     user_id = ctx.action.get("selected_user")
     if not user_id:
         raise InvalidInput.field("user", "Pick someone to assign the deal to.")
-    _change_and_refresh(ctx, number, f"Assigned {format_ref(number)} to <@{user_id}>.",
-                        lambda s, a: opportunities.assign(s, a, number, user_id))
+    _change_and_refresh(
+        ctx,
+        number,
+        f"Assigned {format_ref(number)} to <@{user_id}>.",
+        lambda s, a: opportunities.assign(s, a, number, user_id),
+    )
 
 
 def move(ctx: Context) -> None:
@@ -166,27 +172,40 @@ def move(ctx: Context) -> None:
     if stage == Stage.CLOSED_LOST:
         _open_loss(ctx, number)
         return
-    _change_and_refresh(ctx, number, f"Moved {format_ref(number)} to {stage.label}.",
-                        lambda s, a: opportunities.move(s, a, number, stage, expected_version=version))
+    _change_and_refresh(
+        ctx,
+        number,
+        f"Moved {format_ref(number)} to {stage.label}.",
+        lambda s, a: opportunities.move(s, a, number, stage, expected_version=version),
+    )
 
 
 def won(ctx: Context) -> None:
     number, version, _ = _deal(ctx.action)
-    _change_and_refresh(ctx, number, f"{format_ref(number)} is Closed-Won. :tada:",
-                        lambda s, a: opportunities.close_won(s, a, number, expected_version=version))
+    _change_and_refresh(
+        ctx,
+        number,
+        f"{format_ref(number)} is Closed-Won. :tada:",
+        lambda s, a: opportunities.close_won(s, a, number, expected_version=version),
+    )
 
 
 def reset_probability(ctx: Context) -> None:
     number, _, _ = _deal(ctx.action)
-    _change_and_refresh(ctx, number, f"Probability of {format_ref(number)} reset to its stage default.",
-                        lambda s, a: opportunities.reset_probability(s, a, number))
+    _change_and_refresh(
+        ctx,
+        number,
+        f"Probability of {format_ref(number)} reset to its stage default.",
+        lambda s, a: opportunities.reset_probability(s, a, number),
+    )
 
 
 def _open_loss(ctx: Context, number: int) -> None:
     from oppbot.slack.listeners.views import open_views
 
-    open_views.open_loss(ctx.client, ctx.body["trigger_id"], ctx.deps, ctx.unresolved, number, ctx.origin,
-                         push=ctx.push)
+    open_views.open_loss(
+        ctx.client, ctx.body["trigger_id"], ctx.deps, ctx.unresolved, number, ctx.origin, push=ctx.push
+    )
 
 
 def lost(ctx: Context) -> None:
@@ -196,15 +215,29 @@ def lost(ctx: Context) -> None:
 def edit(ctx: Context) -> None:
     from oppbot.slack.listeners.views import open_views
 
-    open_views.open_edit(ctx.client, ctx.body["trigger_id"], ctx.deps, ctx.unresolved, _deal(ctx.action)[0],
-                         channel_id=ctx.channel_id, push=ctx.push)
+    open_views.open_edit(
+        ctx.client,
+        ctx.body["trigger_id"],
+        ctx.deps,
+        ctx.unresolved,
+        _deal(ctx.action)[0],
+        channel_id=ctx.channel_id,
+        push=ctx.push,
+    )
 
 
 def note(ctx: Context) -> None:
     from oppbot.slack.listeners.views import open_views
 
-    open_views.open_note(ctx.client, ctx.body["trigger_id"], ctx.deps, ctx.unresolved, _deal(ctx.action)[0],
-                         channel_id=ctx.channel_id, push=ctx.push)
+    open_views.open_note(
+        ctx.client,
+        ctx.body["trigger_id"],
+        ctx.deps,
+        ctx.unresolved,
+        _deal(ctx.action)[0],
+        channel_id=ctx.channel_id,
+        push=ctx.push,
+    )
 
 
 # --- list rows and pages ---------------------------------------------------------------------------------------------
@@ -219,12 +252,21 @@ def row_menu(ctx: Context) -> None:
     if verb == "show":
         _send(ctx.respond, card_reply(ctx.deps, ctx.actor(), number), replace=False)
     elif verb == "claim":
-        _change_and_refresh(ctx, number, f"{format_ref(number)} is yours now.",
-                            lambda s, a: opportunities.claim(s, a, number), replace=False)
+        _change_and_refresh(
+            ctx,
+            number,
+            f"{format_ref(number)} is yours now.",
+            lambda s, a: opportunities.claim(s, a, number),
+            replace=False,
+        )
     elif verb == "won":
-        _change_and_refresh(ctx, number, f"{format_ref(number)} is Closed-Won. :tada:",
-                            lambda s, a: opportunities.close_won(s, a, number, expected_version=version),
-                            replace=False)
+        _change_and_refresh(
+            ctx,
+            number,
+            f"{format_ref(number)} is Closed-Won. :tada:",
+            lambda s, a: opportunities.close_won(s, a, number, expected_version=version),
+            replace=False,
+        )
     elif verb == "lost":
         lost(ctx)
     elif verb == "edit":
@@ -238,8 +280,9 @@ def row_menu(ctx: Context) -> None:
 def list_page(ctx: Context) -> None:
     actor = ctx.actor()
     args, offset = parsing.parse_list_state(ctx.action.get("value") or "", workspace_today(ctx.deps, actor.team_id))
-    _send(ctx.respond, list_reply(ctx.deps, actor, args, offset, title="Search" if args.text else "Deals"),
-          replace=True)
+    _send(
+        ctx.respond, list_reply(ctx.deps, actor, args, offset, title="Search" if args.text else "Deals"), replace=True
+    )
 
 
 def register(app: App, deps: Deps) -> None:

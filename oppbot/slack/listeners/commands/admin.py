@@ -14,8 +14,10 @@ from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcomma
 # With should_escape on, Slack sends a mention as <@U123|name> (or <@U123> from some clients).
 MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
 
-SETTINGS_USAGE = "/opp settings [currency <CUR> | reporting <CUR> | tz <Area/City> | probability <stage> <0-100> | " \
-                 "stale <stage> <days> | reasons <a, b, c>]"
+SETTINGS_USAGE = (
+    "/opp settings [currency <CUR> | reporting <CUR> | tz <Area/City> | probability <stage> <0-100> | "
+    "stale <stage> <days> | reasons <a, b, c>]"
+)
 MANAGERS_USAGE = "/opp managers [add @user | remove @user]"
 
 

@@ -30,8 +30,9 @@ def customer(ctx: CommandContext) -> Reply | None:
         if opener is not None:
             # slack-modals' signature: open_customer(client, trigger_id, deps, actor, push=False, channel_id=None)
             # The unresolved actor: no users.info before views.open (trigger_id lives 3 s); the save re-checks.
-            opener(ctx.client, ctx.trigger_id, ctx.deps, Actor(ctx.team_id, ctx.user_id),
-                   channel_id=ctx.channel_id or None)
+            opener(
+                ctx.client, ctx.trigger_id, ctx.deps, Actor(ctx.team_id, ctx.user_id), channel_id=ctx.channel_id or None
+            )
             return None
         return Reply(text="Add a customer from the Customer picker in `/opp new` (choose “New customer”).")
     if not ctx.args:
@@ -51,26 +52,38 @@ def catalog_(ctx: CommandContext) -> Reply:
         if verb == "add":
             words = rest.split()
             if len(words) < 3:
-                raise InvalidInput.field("catalog", "Give a name, a unit price and a currency: `/opp catalog add Workshop 1200 USD`.")
+                raise InvalidInput.field(
+                    "catalog", "Give a name, a unit price and a currency: `/opp catalog add Workshop 1200 USD`."
+                )
             *name, price, currency = words
-            service = catalog.add_service(session, actor, " ".join(name), price, currency,
-                                          default_currency=ctx.deps.settings.default_currency)
-            return Reply(text=f"Added `{service.id}` {escape(service.name)} at "
-                              f"{money(from_minor(service.unit_price_minor, service.currency), service.currency)}.")
+            service = catalog.add_service(
+                session, actor, " ".join(name), price, currency, default_currency=ctx.deps.settings.default_currency
+            )
+            return Reply(
+                text=f"Added `{service.id}` {escape(service.name)} at "
+                f"{money(from_minor(service.unit_price_minor, service.currency), service.currency)}."
+            )
         if verb == "retire":
             service = catalog.retire_service(session, actor, _int(rest, "service"))
             return Reply(text=f"Retired {escape(service.name)}: it is no longer offered for new lines.")
         if verb not in ("", "list"):
-            raise InvalidInput.field("catalog", "Use `/opp catalog`, `/opp catalog add <name> <price> <CUR>` or `/opp catalog retire <id>`.")
+            raise InvalidInput.field(
+                "catalog", "Use `/opp catalog`, `/opp catalog add <name> <price> <CUR>` or `/opp catalog retire <id>`."
+            )
         services = catalog.list_services(session, actor)
-        return Reply(text=f"Service catalog: {len(services)} service(s)", blocks=build_catalog(services, is_manager=actor.is_manager))
+        return Reply(
+            text=f"Service catalog: {len(services)} service(s)",
+            blocks=build_catalog(services, is_manager=actor.is_manager),
+        )
 
 
 def _int(text: str, field: str) -> int:
     try:
         return int(text.strip().lstrip("#"))
     except ValueError:
-        raise InvalidInput.field(field, f"'{escape(text.strip()[:20])}' is not a {field} id; see `/opp catalog`.") from None
+        raise InvalidInput.field(
+            field, f"'{escape(text.strip()[:20])}' is not a {field} id; see `/opp catalog`."
+        ) from None
 
 
 def tasks_(ctx: CommandContext) -> Reply:
@@ -107,8 +120,10 @@ def billables_(ctx: CommandContext) -> Reply:
     actor = ctx.actor
     with unit_of_work(ctx.deps.sessions) as session:
         view = billables.billables_for(session, actor, number)
-        return Reply(text=f"Billables of #{number}: {money(view.total, view.currency)}",
-                     blocks=build_billables_message(view, can_edit=may_edit(actor, view.opportunity)))
+        return Reply(
+            text=f"Billables of #{number}: {money(view.total, view.currency)}",
+            blocks=build_billables_message(view, can_edit=may_edit(actor, view.opportunity)),
+        )
 
 
 def invoice(ctx: CommandContext) -> Reply:
@@ -117,7 +132,9 @@ def invoice(ctx: CommandContext) -> Reply:
 
 
 SUBCOMMANDS = [
-    Subcommand(("customer",), customer, "/opp customer <name>", "a customer's deals, totals and history; `new` to add one"),
+    Subcommand(
+        ("customer",), customer, "/opp customer <name>", "a customer's deals, totals and history; `new` to add one"
+    ),
     Subcommand(("catalog",), catalog_, "/opp catalog [add <name> <price> <CUR> | retire <id>]", "the service catalog"),
     Subcommand(("tasks",), tasks_, "/opp tasks", "your open follow-up tasks"),
     Subcommand(("task",), task, "/opp task <ref> [<YYYY-MM-DD> <title>]", "add a follow-up task", opens_modal=True),

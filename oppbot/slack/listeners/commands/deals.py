@@ -70,8 +70,10 @@ def open_loss_modal(ctx: CommandContext, number: int) -> Reply | None:
         open_views.open_loss(ctx.client, ctx.trigger_id, ctx.deps, _unresolved(ctx), number, None)
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
-        return Reply(text="I couldn't open the loss form (the request expired). Run the command again, or give "
-                          f"the reason: `/opp lost {number} price`.")
+        return Reply(
+            text="I couldn't open the loss form (the request expired). Run the command again, or give "
+            f"the reason: `/opp lost {number} price`."
+        )
     return None
 
 
@@ -158,53 +160,75 @@ def move(ctx: CommandContext) -> Reply | None:
     if cmd.stage == Stage.CLOSED_LOST and not cmd.reason:
         return open_loss_modal(ctx, cmd.number)
     return _change(
-        ctx, cmd.number, f"Moved {format_ref(cmd.number)} to {cmd.stage.label}.",
+        ctx,
+        cmd.number,
+        f"Moved {format_ref(cmd.number)} to {cmd.stage.label}.",
         lambda s, a: opportunities.move(s, a, cmd.number, cmd.stage, loss_reason=cmd.reason),
     )
 
 
 def won(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_won(ctx.args)
-    return _change(ctx, cmd.number, f"{format_ref(cmd.number)} is Closed-Won. :tada:",
-                   lambda s, a: opportunities.close_won(s, a, cmd.number))
+    return _change(
+        ctx,
+        cmd.number,
+        f"{format_ref(cmd.number)} is Closed-Won. :tada:",
+        lambda s, a: opportunities.close_won(s, a, cmd.number),
+    )
 
 
 def lost(ctx: CommandContext) -> Reply | None:
     cmd = parsing.parse_lost(ctx.args)
     if not cmd.reason:
         return open_loss_modal(ctx, cmd.number)
-    return _change(ctx, cmd.number, f"{format_ref(cmd.number)} is Closed-Lost.",
-                   lambda s, a: opportunities.close_lost(s, a, cmd.number, cmd.reason, cmd.note))
+    return _change(
+        ctx,
+        cmd.number,
+        f"{format_ref(cmd.number)} is Closed-Lost.",
+        lambda s, a: opportunities.close_lost(s, a, cmd.number, cmd.reason, cmd.note),
+    )
 
 
 def claim(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_claim(ctx.args)
-    return _change(ctx, cmd.number, f"{format_ref(cmd.number)} is yours now.",
-                   lambda s, a: opportunities.claim(s, a, cmd.number))
+    return _change(
+        ctx, cmd.number, f"{format_ref(cmd.number)} is yours now.", lambda s, a: opportunities.claim(s, a, cmd.number)
+    )
 
 
 def assign(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_assign(ctx.args)
-    return _change(ctx, cmd.number, f"Assigned {format_ref(cmd.number)} to <@{cmd.user_id}>.",
-                   lambda s, a: opportunities.assign(s, a, cmd.number, cmd.user_id))
+    return _change(
+        ctx,
+        cmd.number,
+        f"Assigned {format_ref(cmd.number)} to <@{cmd.user_id}>.",
+        lambda s, a: opportunities.assign(s, a, cmd.number, cmd.user_id),
+    )
 
 
 def unassign(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_unassign(ctx.args)
-    return _change(ctx, cmd.number, f"{format_ref(cmd.number)} is unassigned.",
-                   lambda s, a: opportunities.unassign(s, a, cmd.number))
+    return _change(
+        ctx,
+        cmd.number,
+        f"{format_ref(cmd.number)} is unassigned.",
+        lambda s, a: opportunities.unassign(s, a, cmd.number),
+    )
 
 
 def note(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_note(ctx.args)
-    return _change(ctx, cmd.number, f"Note added to {format_ref(cmd.number)}.",
-                   lambda s, a: opportunities.add_note(s, a, cmd.number, cmd.text))
+    return _change(
+        ctx,
+        cmd.number,
+        f"Note added to {format_ref(cmd.number)}.",
+        lambda s, a: opportunities.add_note(s, a, cmd.number, cmd.text),
+    )
 
 
 def pipeline(ctx: CommandContext) -> Reply:
     if ctx.args:
-        raise parsing.invalid("`pipeline` takes nothing after it (for a period, use `/opp forecast`).",
-                              "/opp pipeline")
+        raise parsing.invalid("`pipeline` takes nothing after it (for a period, use `/opp forecast`).", "/opp pipeline")
     with unit_of_work(ctx.deps.sessions) as session:
         msg = pipeline_message(queries.pipeline(session, ctx.actor))
     return Reply(text=msg["text"], blocks=msg["blocks"])
@@ -242,21 +266,39 @@ def _sub(names, handler, usage, summary, **kw) -> Subcommand:
 
 SUBCOMMANDS = [
     Subcommand(("help", "?", "h"), help_, "/opp help", "this list, with examples"),
-    _sub(("show", "card", "view"), show, "/opp show <ref> [here]",
-         "the deal card, e.g. `/opp show #42`; `here` posts it live in the channel"),
-    _sub(("list", "ls"), list_, "/opp list [stage] [mine|@user|unassigned] [overdue|stale] [closing <period>]",
-         "a filtered list, e.g. `/opp list prop mine closing this-quarter`"),
+    _sub(
+        ("show", "card", "view"),
+        show,
+        "/opp show <ref> [here]",
+        "the deal card, e.g. `/opp show #42`; `here` posts it live in the channel",
+    ),
+    _sub(
+        ("list", "ls"),
+        list_,
+        "/opp list [stage] [mine|@user|unassigned] [overdue|stale] [closing <period>]",
+        "a filtered list, e.g. `/opp list prop mine closing this-quarter`",
+    ),
     _sub(("search", "find"), search, "/opp search <text>", "title, customer, description, e.g. `/opp search acme`"),
-    _sub(("move", "stage"), move, "/opp move <ref> <stage>", "change stage, e.g. `/opp move #42 prop`",
-         opens_modal=True),
+    _sub(
+        ("move", "stage"), move, "/opp move <ref> <stage>", "change stage, e.g. `/opp move #42 prop`", opens_modal=True
+    ),
     _sub(("won", "win"), won, "/opp won <ref>", "close as won, e.g. `/opp won #42`"),
-    _sub(("lost", "lose"), lost, "/opp lost <ref> [reason] [note]", "close as lost, e.g. `/opp lost #42 price`",
-         opens_modal=True),
+    _sub(
+        ("lost", "lose"),
+        lost,
+        "/opp lost <ref> [reason] [note]",
+        "close as lost, e.g. `/opp lost #42 price`",
+        opens_modal=True,
+    ),
     _sub(("claim", "take"), claim, "/opp claim <ref>", "assign an unassigned deal to yourself"),
     _sub(("assign",), assign, "/opp assign <ref> @user", "assign a deal, e.g. `/opp assign #42 @maria`"),
     _sub(("unassign",), unassign, "/opp unassign <ref>", "remove the assignee"),
     _sub(("note", "comment"), note, "/opp note <ref> <text>", "add a note, e.g. `/opp note #42 Sent the quote`"),
     _sub(("pipeline", "pipe"), pipeline, "/opp pipeline", "per-stage counts, value and weighted value"),
-    _sub(("bulk",), bulk, "/opp bulk move <refs> <stage> [reason] · /opp bulk assign <refs> @user",
-         "managers: many deals at once, e.g. `/opp bulk move 12,13 14-16 neg`"),
+    _sub(
+        ("bulk",),
+        bulk,
+        "/opp bulk move <refs> <stage> [reason] · /opp bulk assign <refs> @user",
+        "managers: many deals at once, e.g. `/opp bulk move 12,13 14-16 neg`",
+    ),
 ]

@@ -12,7 +12,8 @@ from oppbot.domain.fx import format_rate
 from oppbot.domain.periods import PERIOD_EXAMPLE, Period, is_period_word, month_of, parse_period
 from oppbot.domain.stages import Stage, is_stage_word, parse_stage
 from oppbot.services import forecast as forecasting
-from oppbot.services import fx, stats as statistics, workspaces
+from oppbot.services import fx, workspaces
+from oppbot.services import stats as statistics
 from oppbot.slack.blocks import forecast as blocks
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.text import escape
@@ -43,8 +44,9 @@ def parse_forecast_args(args: str, user_id: str, today: date):
             stages.append(parse_stage(word))
         else:
             raise InvalidInput.field(
-                "forecast", f"I don't understand '{escape(word[:30])}'. Periods: {PERIOD_EXAMPLE}; then @user or "
-                "mine; then a stage."
+                "forecast",
+                f"I don't understand '{escape(word[:30])}'. Periods: {PERIOD_EXAMPLE}; then @user or "
+                "mine; then a stage.",
             )
     return period or month_of(today), assignee, stages, by_currency
 
@@ -98,7 +100,9 @@ def fx_command(ctx: CommandContext) -> Reply:
         with unit_of_work(ctx.deps.sessions) as session:
             done = fx.set_rate(session, actor, currency, rate, day, today=_today(session, ctx.team_id))
         r = done.rate
-        return Reply(text=f"1 {r.currency} = {format_rate(r.rate)} {done.reporting} from {r.effective_date.isoformat()} ({done.outcome}).")
+        return Reply(
+            text=f"1 {r.currency} = {format_rate(r.rate)} {done.reporting} from {r.effective_date.isoformat()} ({done.outcome})."
+        )
     if words:
         raise InvalidInput.field("fx", "Use `/opp fx` to list rates or `/opp fx set EUR 1.10 [YYYY-MM-DD]`.")
     with unit_of_work(ctx.deps.sessions) as session:
@@ -107,10 +111,22 @@ def fx_command(ctx: CommandContext) -> Reply:
 
 
 SUBCOMMANDS = [
-    Subcommand(("forecast",), forecast_command, "/opp forecast [period] [@user|mine] [stage] [currencies]",
-               "weighted forecast, Closed-Won and overdue for a period, e.g. `/opp forecast 2026-Q4 mine`"),
-    Subcommand(("stats",), stats_command, "/opp stats [period]",
-               "win rate, deal size, cycle, conversion, loss reasons, calibration, workload"),
-    Subcommand(("fx",), fx_command, "/opp fx [set <CUR> <rate> [YYYY-MM-DD]]",
-               "exchange rates into the reporting currency, e.g. `/opp fx set EUR 1.10`"),
+    Subcommand(
+        ("forecast",),
+        forecast_command,
+        "/opp forecast [period] [@user|mine] [stage] [currencies]",
+        "weighted forecast, Closed-Won and overdue for a period, e.g. `/opp forecast 2026-Q4 mine`",
+    ),
+    Subcommand(
+        ("stats",),
+        stats_command,
+        "/opp stats [period]",
+        "win rate, deal size, cycle, conversion, loss reasons, calibration, workload",
+    ),
+    Subcommand(
+        ("fx",),
+        fx_command,
+        "/opp fx [set <CUR> <rate> [YYYY-MM-DD]]",
+        "exchange rates into the reporting currency, e.g. `/opp fx set EUR 1.10`",
+    ),
 ]

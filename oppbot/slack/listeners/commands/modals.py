@@ -27,8 +27,9 @@ def _actor(ctx: CommandContext) -> Actor:
 
 def new_deal(ctx: CommandContext) -> Reply | None:
     try:
-        open_views.open_create(ctx.client, ctx.trigger_id, ctx.deps, _actor(ctx), title=ctx.args or None,
-                               channel_id=ctx.channel_id or None)
+        open_views.open_create(
+            ctx.client, ctx.trigger_id, ctx.deps, _actor(ctx), title=ctx.args or None, channel_id=ctx.channel_id or None
+        )
     except SlackApiError as exc:
         return _could_not_open(exc)
     return None
@@ -38,8 +39,9 @@ def customer(ctx: CommandContext) -> Reply | None:
     """`/opp customer new` opens the customer modal; anything else goes to the other `customer` subcommand."""
     if ctx.args.strip().lower() in CUSTOMER_NEW_WORDS:
         try:
-            open_views.open_customer(ctx.client, ctx.trigger_id, ctx.deps, _actor(ctx),
-                                     channel_id=ctx.channel_id or None)
+            open_views.open_customer(
+                ctx.client, ctx.trigger_id, ctx.deps, _actor(ctx), channel_id=ctx.channel_id or None
+            )
         except SlackApiError as exc:
             return _could_not_open(exc)
         return None
@@ -52,8 +54,14 @@ def customer(ctx: CommandContext) -> Reply | None:
 
 
 SUBCOMMANDS = [
-    Subcommand(("new", "create"), new_deal, "/opp new [title]", "open the form for a new deal, e.g. `/opp new Acme renewal`",
-               opens_modal=True),
-    Subcommand(("customer", "customers"), customer, "/opp customer new", "add an individual or organization",
-               opens_modal=True),
+    Subcommand(
+        ("new", "create"),
+        new_deal,
+        "/opp new [title]",
+        "open the form for a new deal, e.g. `/opp new Acme renewal`",
+        opens_modal=True,
+    ),
+    Subcommand(
+        ("customer", "customers"), customer, "/opp customer new", "add an individual or organization", opens_modal=True
+    ),
 ]

@@ -82,8 +82,10 @@ def notify(ctx: CommandContext) -> Reply:
         with unit_of_work(ctx.deps.sessions) as session:
             subs = notifications.list_subscriptions(session, ctx.actor)
         if not subs:
-            return Reply(text="No channel gets deal notifications yet. A manager can start them with "
-                              "`/opp notify #channel [stage…] [min value]`.")
+            return Reply(
+                text="No channel gets deal notifications yet. A manager can start them with "
+                "`/opp notify #channel [stage…] [min value]`."
+            )
         return Reply(text="*Deal notifications*\n" + "\n".join(f"• {describe(s)}" for s in subs))
     first = args.split()[0].lower()
     if first in ("off", "stop"):
@@ -99,7 +101,12 @@ def notify(ctx: CommandContext) -> Reply:
     request = parse_subscribe(args)
     with unit_of_work(ctx.deps.sessions) as session:
         sub = notifications.subscribe(
-            session, ctx.actor, request.channel_id, request.stages, request.min_amount, request.min_currency,
+            session,
+            ctx.actor,
+            request.channel_id,
+            request.stages,
+            request.min_amount,
+            request.min_currency,
             default_currency=ctx.deps.settings.default_currency,
         )
     return Reply(text=f"Deal notifications (created, moved, won, lost, reassigned) will go to {describe(sub)}.")

@@ -33,7 +33,9 @@ def parse_options(words: list[str], kind: str) -> dict:
             i += 2
         else:
             example = "weekly mon 09:00 tz Europe/Oslo" if kind == schedules.DIGEST else "at 08:00 tz Europe/Oslo"
-            raise InvalidInput.field("options", f"I didn't understand '{escape(words[i][:30])}'. Example: `/opp {kind} here {example}`.")
+            raise InvalidInput.field(
+                "options", f"I didn't understand '{escape(words[i][:30])}'. Example: `/opp {kind} here {example}`."
+            )
     return options
 
 
@@ -76,8 +78,16 @@ def _subscription_command(kind: str, usage: str):
 
 
 SUBCOMMANDS = [
-    Subcommand(("digest",), _subscription_command(schedules.DIGEST, DIGEST_USAGE), DIGEST_USAGE,
-               "weekly forecast digest in this channel"),
-    Subcommand(("alerts",), _subscription_command(schedules.ALERTS, ALERTS_USAGE), ALERTS_USAGE,
-               "daily stale/overdue alerts in this channel"),
+    Subcommand(
+        ("digest",),
+        _subscription_command(schedules.DIGEST, DIGEST_USAGE),
+        DIGEST_USAGE,
+        "weekly forecast digest in this channel",
+    ),
+    Subcommand(
+        ("alerts",),
+        _subscription_command(schedules.ALERTS, ALERTS_USAGE),
+        ALERTS_USAGE,
+        "daily stale/overdue alerts in this channel",
+    ),
 ]

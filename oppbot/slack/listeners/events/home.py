@@ -73,7 +73,9 @@ def register(app: App, deps: Deps) -> None:
             return
         number = int(raw)
         actor = Actor(_team(body), body["user"]["id"])
-        response = client.views_open(trigger_id=body["trigger_id"], view=modals.loading_modal(f"Deal {format_ref(number)}"))
+        response = client.views_open(
+            trigger_id=body["trigger_id"], view=modals.loading_modal(f"Deal {format_ref(number)}")
+        )
         view = response.get("view") or {}
         card = deal_card(deps, actor, number)
         if card is not None:

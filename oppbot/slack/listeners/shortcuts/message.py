@@ -26,7 +26,14 @@ def register(app: App, deps: Deps) -> None:
         title, description = prefill_from_message((shortcut.get("message") or {}).get("text") or "")
         team_id = (shortcut.get("team") or {}).get("id") or (shortcut.get("user") or {}).get("team_id")
         channel_id = (shortcut.get("channel") or {}).get("id")
-        open_views.open_create(client, shortcut["trigger_id"], deps, Actor(team_id, shortcut["user"]["id"]),
-                               title=title, description=description, channel_id=channel_id)
+        open_views.open_create(
+            client,
+            shortcut["trigger_id"],
+            deps,
+            Actor(team_id, shortcut["user"]["id"]),
+            title=title,
+            description=description,
+            channel_id=channel_id,
+        )
 
     app.shortcut(Callback.MESSAGE_SHORTCUT.value)(create_from_message)

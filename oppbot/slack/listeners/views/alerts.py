@@ -37,7 +37,10 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         if origin:
-            client.chat_postEphemeral(channel=origin, user=body["user"]["id"],
-                                      text=f"{format_ref(number)} now expected to close {day(new_date)}.")
+            client.chat_postEphemeral(
+                channel=origin,
+                user=body["user"]["id"],
+                text=f"{format_ref(number)} now expected to close {day(new_date)}.",
+            )
 
     app.view(Callback.ALERT_CLOSE_DATE.value)(submit)

@@ -47,8 +47,9 @@ def _errors(exc: OppbotError, view: dict, fields: dict[str, BillingBlock]) -> di
 
 def register(app: App, deps: Deps) -> None:
     def actor_of(body: dict, client: WebClient):
-        return resolve_actor(deps, client, body["team"]["id"] if body.get("team") else body["user"]["team_id"],
-                             body["user"]["id"])
+        return resolve_actor(
+            deps, client, body["team"]["id"] if body.get("team") else body["user"]["team_id"], body["user"]["id"]
+        )
 
     def notify(client: WebClient, channel: str | None, user_id: str, text: str) -> None:
         try:
@@ -61,13 +62,19 @@ def register(app: App, deps: Deps) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
         state = _state(view)
         service = _get(state, BillingBlock.SERVICE, "selected_option")
-        fields = {"quantity": BillingBlock.QUANTITY, "unit_price": BillingBlock.UNIT_PRICE,
-                  "description": BillingBlock.DESCRIPTION, "service": BillingBlock.SERVICE}
+        fields = {
+            "quantity": BillingBlock.QUANTITY,
+            "unit_price": BillingBlock.UNIT_PRICE,
+            "description": BillingBlock.DESCRIPTION,
+            "service": BillingBlock.SERVICE,
+        }
         try:
             actor = actor_of(body, client)
             with unit_of_work(deps.sessions) as session:
                 out = billables.add_billable(
-                    session, actor, int(meta["number"]),
+                    session,
+                    actor,
+                    int(meta["number"]),
                     service_id=int(service) if service else None,
                     description=_get(state, BillingBlock.DESCRIPTION),
                     quantity=_get(state, BillingBlock.QUANTITY),
@@ -78,20 +85,29 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors=_errors(exc, view, fields))
             return
         ack()
-        notify(client, meta.get("channel"), actor.user_id,
-               f"Added “{escape(out.billable.description)}” to {format_ref(out.opportunity.number)}; "
-               f"billables total {money(total.total, total.currency)}.")
+        notify(
+            client,
+            meta.get("channel"),
+            actor.user_id,
+            f"Added “{escape(out.billable.description)}” to {format_ref(out.opportunity.number)}; "
+            f"billables total {money(total.total, total.currency)}.",
+        )
 
     def task_add(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
         state = _state(view)
-        fields = {"title": BillingBlock.TASK_TITLE, "due_date": BillingBlock.TASK_DUE_DATE,
-                  "due_time": BillingBlock.TASK_DUE_TIME}
+        fields = {
+            "title": BillingBlock.TASK_TITLE,
+            "due_date": BillingBlock.TASK_DUE_DATE,
+            "due_time": BillingBlock.TASK_DUE_TIME,
+        }
         try:
             actor = actor_of(body, client)
             with unit_of_work(deps.sessions) as session:
                 tasks.add_task(
-                    session, actor, int(meta["number"]),
+                    session,
+                    actor,
+                    int(meta["number"]),
                     _get(state, BillingBlock.TASK_TITLE),
                     _get(state, BillingBlock.TASK_DUE_DATE, "selected_date"),
                     _get(state, BillingBlock.TASK_DUE_TIME, "selected_time"),
@@ -106,8 +122,11 @@ def register(app: App, deps: Deps) -> None:
     def service_save(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
         state = _state(view)
-        fields = {"name": BillingBlock.SERVICE_NAME, "unit_price": BillingBlock.SERVICE_PRICE,
-                  "currency": BillingBlock.SERVICE_CURRENCY}
+        fields = {
+            "name": BillingBlock.SERVICE_NAME,
+            "unit_price": BillingBlock.SERVICE_PRICE,
+            "currency": BillingBlock.SERVICE_CURRENCY,
+        }
         name = _get(state, BillingBlock.SERVICE_NAME)
         price = _get(state, BillingBlock.SERVICE_PRICE)
         currency = _get(state, BillingBlock.SERVICE_CURRENCY)
@@ -115,11 +134,13 @@ def register(app: App, deps: Deps) -> None:
             actor = actor_of(body, client)
             with unit_of_work(deps.sessions) as session:
                 if meta.get("service_id"):
-                    catalog.edit_service(session, actor, int(meta["service_id"]), name=name, unit_price=price,
-                                         currency=currency)
+                    catalog.edit_service(
+                        session, actor, int(meta["service_id"]), name=name, unit_price=price, currency=currency
+                    )
                 else:
-                    catalog.add_service(session, actor, name, price, currency,
-                                        default_currency=deps.settings.default_currency)
+                    catalog.add_service(
+                        session, actor, name, price, currency, default_currency=deps.settings.default_currency
+                    )
         except OppbotError as exc:
             ack(response_action="errors", errors=_errors(exc, view, fields))
             return

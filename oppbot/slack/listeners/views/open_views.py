@@ -43,8 +43,15 @@ def workspace_currency(deps: Deps, team_id: str) -> str:
         return workspace.currency if workspace is not None else deps.settings.default_currency
 
 
-def open_create(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, title: str | None = None,
-                description: str | None = None, channel_id: str | None = None) -> str | None:
+def open_create(
+    client: WebClient,
+    trigger_id: str,
+    deps: Deps,
+    actor: Actor,
+    title: str | None = None,
+    description: str | None = None,
+    channel_id: str | None = None,
+) -> str | None:
     """The create modal, prefilled with `title`/`description`. Returns the view id (None if Slack refused)."""
     form = modals.DealForm(title=(title or "").strip()[:200] or None, description=(description or "")[:3000] or None)
     view = modals.create_deal_modal(form, team_id=actor.team_id, channel_id=channel_id)
@@ -52,8 +59,12 @@ def open_create(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, ti
     view_id, view_hash = _opened_view(response)
     # The workspace currency comes from the database: shown after the modal is already open.
     currency = workspace_currency(deps, actor.team_id)
-    _update(client, view_id, view_hash, modals.create_deal_modal(
-        form, team_id=actor.team_id, channel_id=channel_id, workspace_currency=currency))
+    _update(
+        client,
+        view_id,
+        view_hash,
+        modals.create_deal_modal(form, team_id=actor.team_id, channel_id=channel_id, workspace_currency=currency),
+    )
     return view_id
 
 
@@ -62,30 +73,41 @@ def _opener(client: WebClient, push: bool):
     return client.views_push if push else client.views_open
 
 
-def open_edit(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int,
-              channel_id: str | None = None, push: bool = False) -> str | None:
+def open_edit(
+    client: WebClient,
+    trigger_id: str,
+    deps: Deps,
+    actor: Actor,
+    number: int,
+    channel_id: str | None = None,
+    push: bool = False,
+) -> str | None:
     """Edit modal for deal `number`. Permission is checked on submit (the actor may not have a resolved role yet)."""
-    response = _opener(client, push)(trigger_id=trigger_id,
-                                     view=modals.loading_modal(f"Edit deal {format_ref(number)}"))
+    response = _opener(client, push)(
+        trigger_id=trigger_id, view=modals.loading_modal(f"Edit deal {format_ref(number)}")
+    )
     view_id, view_hash = _opened_view(response)
     try:
         with unit_of_work(deps.sessions) as session:
             opp = repo.get_opportunity(session, actor.team_id, number)
             rules = workspaces.load_rules(session, actor.team_id)
             form = modals.deal_form_from_opportunity(opp, rules.probabilities[Stage(opp.stage)])
-            view = modals.edit_deal_modal(form, team_id=actor.team_id, number=number, version=opp.version,
-                                          channel_id=channel_id)
+            view = modals.edit_deal_modal(
+                form, team_id=actor.team_id, number=number, version=opp.version, channel_id=channel_id
+            )
     except OppbotError as exc:
         view = modals.message_modal(f"Edit deal {format_ref(number)}", exc.message)
     _update(client, view_id, view_hash, view)
     return view_id
 
 
-def open_loss(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int,
-              origin: dict | None, push: bool = False) -> str | None:
+def open_loss(
+    client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int, origin: dict | None, push: bool = False
+) -> str | None:
     """Loss-reason modal; `origin` {channel, ts}, {response_url} or {view_id} names the card to refresh after."""
-    response = _opener(client, push)(trigger_id=trigger_id,
-                                     view=modals.loading_modal("Close as lost", Callback.LOSS_REASON))
+    response = _opener(client, push)(
+        trigger_id=trigger_id, view=modals.loading_modal("Close as lost", Callback.LOSS_REASON)
+    )
     view_id, view_hash = _opened_view(response)
     try:
         with unit_of_work(deps.sessions) as session:
@@ -94,32 +116,46 @@ def open_loss(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, numb
                 view = modals.message_modal("Close as lost", f"Deal {format_ref(number)} is already Closed-Lost.")
             else:
                 rules = workspaces.load_rules(session, actor.team_id)
-                view = modals.loss_reason_modal(team_id=actor.team_id, number=number, version=opp.version,
-                                                deal_title=opp.title, reasons=rules.loss_reasons, origin=origin)
+                view = modals.loss_reason_modal(
+                    team_id=actor.team_id,
+                    number=number,
+                    version=opp.version,
+                    deal_title=opp.title,
+                    reasons=rules.loss_reasons,
+                    origin=origin,
+                )
     except OppbotError as exc:
         view = modals.message_modal("Close as lost", exc.message)
     _update(client, view_id, view_hash, view)
     return view_id
 
 
-def open_note(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int,
-              channel_id: str | None = None, push: bool = False) -> str | None:
+def open_note(
+    client: WebClient,
+    trigger_id: str,
+    deps: Deps,
+    actor: Actor,
+    number: int,
+    channel_id: str | None = None,
+    push: bool = False,
+) -> str | None:
     response = _opener(client, push)(
-        trigger_id=trigger_id, view=modals.note_modal(team_id=actor.team_id, number=number, channel_id=channel_id))
+        trigger_id=trigger_id, view=modals.note_modal(team_id=actor.team_id, number=number, channel_id=channel_id)
+    )
     view_id, view_hash = _opened_view(response)
     try:
         with unit_of_work(deps.sessions) as session:
             opp = repo.get_opportunity(session, actor.team_id, number)
-            view = modals.note_modal(team_id=actor.team_id, number=number, deal_title=opp.title,
-                                     channel_id=channel_id)
+            view = modals.note_modal(team_id=actor.team_id, number=number, deal_title=opp.title, channel_id=channel_id)
     except OppbotError as exc:
         view = modals.message_modal("Add a note", exc.message)
     _update(client, view_id, view_hash, view)
     return view_id
 
 
-def open_customer(client: WebClient, trigger_id: str, deps: Deps, actor: Actor, push: bool = False,
-                  channel_id: str | None = None) -> str | None:
+def open_customer(
+    client: WebClient, trigger_id: str, deps: Deps, actor: Actor, push: bool = False, channel_id: str | None = None
+) -> str | None:
     """The customer modal; `push` stacks it on the open deal modal (from its "New customer" button)."""
     view = modals.customer_modal(team_id=actor.team_id, channel_id=channel_id, pushed=push)
     response = (client.views_push if push else client.views_open)(trigger_id=trigger_id, view=view)

@@ -32,8 +32,9 @@ def deal_card(deps: Deps, actor: Actor, number: int) -> tuple[str, list[dict]] |
     return None
 
 
-def tell_user(client: WebClient, actor: Actor, channel_id: str | None, text: str,
-              blocks: list[dict] | None = None) -> None:
+def tell_user(
+    client: WebClient, actor: Actor, channel_id: str | None, text: str, blocks: list[dict] | None = None
+) -> None:
     """Ephemeral in the channel the modal came from; a DM when there is none or the bot can't post there."""
     kwargs = {"text": text}
     if blocks:

@@ -51,8 +51,11 @@ def _errors(exc: OppbotError, view: dict, where: str | None = None) -> dict[str,
     return view_state.errors_for({where or "": exc.message}, blocks)
 
 
-def _submit(deps: Deps, work: Callable[[Actor, dict, dict, WebClient], Callable[[], None] | None],
-            refusal_block: Callable[[OppbotError], str | None] = lambda exc: None):
+def _submit(
+    deps: Deps,
+    work: Callable[[Actor, dict, dict, WebClient], Callable[[], None] | None],
+    refusal_block: Callable[[OppbotError], str | None] = lambda exc: None,
+):
     """The shared rhythm: save synchronously (fast), ack with errors or success, then reply after the ack."""
 
     def handler(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
@@ -72,14 +75,14 @@ def _submit(deps: Deps, work: Callable[[Actor, dict, dict, WebClient], Callable[
     return handler
 
 
-def _reply_with_card(client: WebClient, deps: Deps, actor: Actor, channel: str | None, number: int,
-                     text: str) -> None:
+def _reply_with_card(client: WebClient, deps: Deps, actor: Actor, channel: str | None, number: int, text: str) -> None:
     card = deal_card(deps, actor, number)
     if card is None:
         tell_user(client, actor, channel, text)
     else:
-        tell_user(client, actor, channel, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-                  + card[1][:49])
+        tell_user(
+            client, actor, channel, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}] + card[1][:49]
+        )
 
 
 def _deal_refusal(exc: OppbotError) -> str | None:
@@ -113,9 +116,8 @@ def register(app: App, deps: Deps) -> None:
             changed, warnings = outcome.changed, outcome.warnings
 
         def after() -> None:
-            text = (f"Saved deal *{format_ref(number)}*." if changed else f"Nothing changed on {format_ref(number)}.")
-            _reply_with_card(client, deps, actor, meta.get("c"), number,
-                             text + "".join(f"\n{w}" for w in warnings))
+            text = f"Saved deal *{format_ref(number)}*." if changed else f"Nothing changed on {format_ref(number)}."
+            _reply_with_card(client, deps, actor, meta.get("c"), number, text + "".join(f"\n{w}" for w in warnings))
 
         return after
 
@@ -125,8 +127,9 @@ def register(app: App, deps: Deps) -> None:
             raise InvalidInput.field("loss_reason", "This form lost track of its deal; open it again.")
         form = view_state.loss_form(view["state"]["values"])
         with unit_of_work(deps.sessions) as session:
-            outcome = opportunities.close_lost(session, actor, number, form.reason, form.note,
-                                               expected_version=meta.get("v"))
+            outcome = opportunities.close_lost(
+                session, actor, number, form.reason, form.note, expected_version=meta.get("v")
+            )
             reason, at_stage = outcome.opportunity.lost_reason, outcome.opportunity.lost_at_stage
 
         def after() -> None:
@@ -134,9 +137,12 @@ def register(app: App, deps: Deps) -> None:
             if not refreshed:
                 from oppbot.domain.stages import Stage
 
-                tell_user(client, actor, meta.get("c"),
-                          f"Deal *{format_ref(number)}* closed as lost ({escape(reason)}, at "
-                          f"{Stage(at_stage).label}).")
+                tell_user(
+                    client,
+                    actor,
+                    meta.get("c"),
+                    f"Deal *{format_ref(number)}* closed as lost ({escape(reason)}, at {Stage(at_stage).label}).",
+                )
 
         return after
 
@@ -159,15 +165,20 @@ def register(app: App, deps: Deps) -> None:
             if form.kind == CustomerKind.ORGANIZATION:
                 row = customers.create_organization(session, actor, form.name, form.domain, default_currency=currency)
             else:
-                row = customers.create_individual(session, actor, form.name, form.email, form.phone,
-                                                  default_currency=currency)
+                row = customers.create_individual(
+                    session, actor, form.name, form.email, form.phone, default_currency=currency
+                )
             name = row.name
         if meta.get("p"):
             return None  # pushed over a deal modal: closing it returns there, where the picker now finds it
 
         def after() -> None:
-            tell_user(client, actor, meta.get("c"),
-                      f"Added {form.kind.value} *{escape(name)}*. Pick it as the customer of a deal with `/opp new`.")
+            tell_user(
+                client,
+                actor,
+                meta.get("c"),
+                f"Added {form.kind.value} *{escape(name)}*. Pick it as the customer of a deal with `/opp new`.",
+            )
 
         return after
 
