@@ -8,20 +8,25 @@ from collections.abc import Callable, Iterable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
 
 from oppbot.config import Settings
+from oppbot.db.migrate import current_revisions, head_revisions
+from oppbot.startup import ServerError
 
 log = logging.getLogger(__name__)
 
 
+NOT_MIGRATED = "not migrated (run oppbot db upgrade)"
+
+
 def health(settings: Settings, sessions) -> tuple[int, dict]:
-    """Database and broker reachable: 200, else 503. Says which part failed, never how (no URLs, no errors)."""
+    """Database reachable and migrated to head, broker reachable: 200, else 503. Says which part failed, never how
+    (no URLs, no errors), except what to run when the schema is behind the code."""
     checks: dict[str, str] = {}
     try:
         with sessions() as session:
-            session.execute(text("SELECT 1"))
-        checks["database"] = "ok"
+            migrated = set(current_revisions(session.connection())) == set(head_revisions())
+        checks["database"] = "ok" if migrated else NOT_MIGRATED
     except Exception:
         log.warning("health: database check failed", exc_info=True)
         checks["database"] = "unavailable"
@@ -70,14 +75,27 @@ def _unauthorized(start_response: Callable) -> Iterable[bytes]:
     return [b""]
 
 
-def serve(settings: Settings, host: str, port: int, threads: int = 16) -> None:
-    """Waitress: a production WSGI server, multi-threaded, so slow listeners never block acks of others."""
-    import waitress
+def make_server(settings: Settings, host: str, port: int, threads: int = 16):
+    """Waitress, bound and ready to .run(): a production WSGI server, multi-threaded, so slow listeners never block
+    acks of others. Binding happens here, so a busy port is a one-line ServerError before anything else starts."""
+    import errno
+
+    from waitress.server import create_server
 
     from oppbot.db.session import engine_for, session_factory
     from oppbot.slack.app import build_app
 
     sessions = session_factory(engine_for(settings.database_url))
     app = build_app(settings, sessions=sessions)
+    try:
+        server = create_server(wsgi_app(app, settings, sessions), host=host, port=port, threads=threads, ident="oppbot")
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ServerError(f"port {port} is already in use", "stop what listens there or use --port") from exc
+        raise ServerError(f"cannot listen on {host}:{port} ({exc.strerror})", "choose --host and --port") from exc
     log.info("oppbot serving Slack on http://%s:%s/slack/events", host, port)
-    waitress.serve(wsgi_app(app, settings, sessions), host=host, port=port, threads=threads, ident="oppbot")
+    return server
+
+
+def serve(settings: Settings, host: str, port: int, threads: int = 16) -> None:
+    make_server(settings, host, port, threads).run()
