@@ -147,9 +147,9 @@ def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    check_redis(settings.redis_url, "worker")
     check_slack(settings, "api")
     check_database(settings)
+    check_redis(settings.redis_url, "worker")
     from workers.run import run_worker
 
     return run_worker(settings, processes=args.processes, threads=args.threads)

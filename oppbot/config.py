@@ -7,6 +7,7 @@ from functools import lru_cache
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from oppbot.domain.errors import OppbotError
 from oppbot.domain.money import normalise_currency
 
 
@@ -27,7 +28,10 @@ class Settings(BaseSettings):
     @field_validator("default_currency")
     @classmethod
     def _currency(cls, value: str) -> str:
-        return normalise_currency(value)
+        try:
+            return normalise_currency(value)
+        except OppbotError as exc:  # not a ValueError: pydantic would let it through as a traceback
+            raise ValueError(exc.message) from exc
 
     @field_validator("database_url")
     @classmethod

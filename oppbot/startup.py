@@ -19,7 +19,7 @@ class StartupError(Exception):
 
     def __init__(self, problem: str, fix: str) -> None:
         super().__init__(f"{problem}. Fix: {fix}")
-        self.problem = problem
+        self.problem = problem.rstrip(". ")
         self.fix = fix
 
     def line(self) -> str:
