@@ -223,9 +223,9 @@ def test_a_url_from_a_hosting_provider_is_postgresql(monkeypatch, tmp_path, caps
         monkeypatch.setenv("DATABASE_URL", f"{scheme}://{rest}")
         assert get_settings().database_url.startswith("postgresql+psycopg://")
     # …and it works end to end: `oppbot db upgrade` against a private database made for this test.
-    from sqlalchemy import create_engine, text
-
     import uuid
+
+    from sqlalchemy import create_engine, text
 
     name = f"oppbot_nc_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
