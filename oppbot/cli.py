@@ -128,6 +128,8 @@ def _dev(settings: Settings, args: argparse.Namespace) -> int:
 
         server = make_server(settings, args.host, args.port, threads=args.threads)  # binds: a busy port fails here
         _start_background(settings)
+        why = "--http" if args.http else "no SLACK_APP_TOKEN; set one for Socket Mode"
+        log.info("oppbot dev: HTTP mode on port %s (%s)", args.port, why)
         server.run()
         return 0
     check_slack(settings, "socket")

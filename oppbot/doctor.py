@@ -15,6 +15,7 @@ from oppbot.startup import (
     SETUP,
     StartupError,
     check_slack,
+    check_token,
     database_error,
     not_migrated,
     redis_down,
@@ -107,6 +108,10 @@ def check_slack_token(settings: Settings) -> Check:
 
     from oppbot.slack.app import web_client
 
+    try:
+        check_token("SLACK_BOT_TOKEN", settings.slack_bot_token, "bot")
+    except StartupError as error:  # an xapp- token would answer auth.test as the app, not as the bot
+        return _failed("slack", error)
     try:
         answer = web_client(settings).auth_test()
     except SlackApiError as exc:
