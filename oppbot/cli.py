@@ -44,7 +44,7 @@ def check_database(settings: Settings) -> None:
     except DBAPIError as exc:
         raise database_error(exc, settings.database_url) from exc
     if not state.migrated:
-        error = not_migrated(settings.database_url, state.shown, ", ".join(state.heads))
+        error = not_migrated(settings.database_url, state.current and state.shown, ", ".join(state.heads))
         log.warning("%s; /healthz answers 503 until then", error.line().removeprefix("oppbot: "))
 
 

@@ -70,7 +70,9 @@ def check_database(settings: Settings) -> Check:
     finally:
         engine.dispose()
     if not state.migrated:
-        return _failed("database", not_migrated(settings.database_url, state.shown, ", ".join(state.heads)))
+        return _failed(
+            "database", not_migrated(settings.database_url, state.current and state.shown, ", ".join(state.heads))
+        )
     return Check("database", True, f"{safe_url(settings.database_url)} at revision {state.shown} (head)")
 
 

@@ -4,6 +4,7 @@ through cli.main (a few run as real processes at the end, to see the real stderr
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -280,3 +281,16 @@ def test_real_process_prints_one_line(argv, env, fix, tmp_path):
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fix in lines[0], result.stderr
+
+
+def test_the_worker_says_at_start_that_the_schema_is_behind(base, monkeypatch, caplog, redis_url):
+    """Not fatal (a deploy may migrate after starting the new code), but said at start; serve's is end to end in
+    tests/slack/test_newcomer_paths.py."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{base / 'never_migrated.db'}")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    started = []
+    monkeypatch.setattr("workers.run.run_worker", lambda settings, **kw: started.append(kw) or 0)
+    caplog.set_level(logging.WARNING, "oppbot.cli")
+    assert cli.main(["worker"]) == 0 and started
+    (said,) = [r.getMessage() for r in caplog.records if "not migrated" in r.getMessage()]
+    assert "never migrated" in said and "run oppbot db upgrade" in said
