@@ -107,14 +107,20 @@ HELP = """*oppbot* — your sales pipeline in Slack. Deals are `#42`, `42` or `O
 • `/opp search acme licence` — title, customer and description
 • `/opp pipeline` — count, value and weighted value per stage
 *Managers*
-• `/opp bulk move 12,13 14-16 neg` · `/opp bulk move 12,13 lost price` · `/opp bulk assign 12-15 @maria`"""
+• `/opp bulk move 12,13 14-16 neg` · `/opp bulk move 12,13 lost price` · `/opp bulk assign 12-15 @maria`
+`/opp help` (or `/opp`) shows this list."""
 
 
 def help_(ctx: CommandContext) -> Reply:
+    """HELP (this module's commands, with examples), then every other subcommand and sub-form from the table."""
     from oppbot.slack.listeners.commands import subcommands
 
     mine = {id(s) for s in SUBCOMMANDS}
-    others = [f"• `{s.usage}` — {s.summary}" for s in subcommands() if id(s) not in mine and "new" not in s.names]
+    others = []
+    for sub in subcommands():
+        if id(sub) not in mine and "new" not in sub.names:
+            others.append(f"• `{sub.usage}` — {sub.summary}")
+        others.extend(f"• `{usage}` — {summary}" for usage, summary in sub.forms)
     text = HELP + ("\n*More*\n" + "\n".join(dict.fromkeys(others)) if others else "")
     return Reply(text=text[:3000])
 
