@@ -39,3 +39,26 @@ def test_socket_mode_client_talks_to_the_configured_api_url(tmp_path):
         assert handler.client.web_client.base_url == fake.base_url
         assert handler.client.app_token == "xapp-x"
         assert fake.calls_to("auth.test")
+
+
+def _parsers():
+    return [pytest.param(p, id=p.prog) for p in cli.subparsers(cli.build_parser())]
+
+
+@pytest.mark.parametrize("parser", _parsers())
+def test_help_shows_every_default(parser):
+    """`--help` of every oppbot command (and of ones added later: the formatter is set on the whole tree) shows each
+    option's default."""
+    import argparse
+
+    text = " ".join(parser.format_help().split())
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction | argparse._HelpAction) or action.default in (None, False):
+            continue
+        assert f"(default: {action.default})" in text, (action.dest, text)
+
+
+def test_the_serve_options_are_all_there():
+    text = cli.build_parser().parse_args(["serve"])
+    assert (text.host, text.port, text.threads) == ("0.0.0.0", 3000, 16)
+    assert {"serve", "socket", "worker", "scheduler", "dev", "db", "doctor", "fx"} <= set(cli.COMMANDS)
