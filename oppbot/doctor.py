@@ -24,6 +24,7 @@ from oppbot.startup import (
     slack_refused,
 )
 
+# Beside the code in a checkout; in the working directory of the Docker image (/app), where the package is installed.
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 # Slack's signing secrets are 32 lower-case hex characters (Basic Information → App Credentials).
 SIGNING_SECRET_SHAPE = re.compile(r"[0-9a-f]{32}")
@@ -90,11 +91,12 @@ def check_broker(settings: Settings) -> Check:
     return Check("redis", True, f"{redis_location(settings.redis_url)} answers")
 
 
-def manifest_scopes(path: Path = MANIFEST) -> set[str]:
-    """The bot scopes manifest.yml asks for (oppbot.slack.oauth.BOT_SCOPES when the file is not beside the code)."""
+def manifest_scopes(path: Path | None = None) -> set[str]:
+    """The bot scopes manifest.yml asks for (oppbot.slack.oauth.BOT_SCOPES, kept equal by a test, without one)."""
     from oppbot.slack.oauth import BOT_SCOPES
 
-    if not path.is_file():
+    path = path or next((p for p in (MANIFEST, Path("manifest.yml")) if p.is_file()), None)
+    if path is None:
         return set(BOT_SCOPES)
     import yaml
 
