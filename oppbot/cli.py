@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -121,6 +122,8 @@ def _socket(settings: Settings, _args: argparse.Namespace) -> int:
 def _dev(settings: Settings, args: argparse.Namespace) -> int:
     """Everything in one process, in the mode the settings describe: Socket Mode when SLACK_APP_TOKEN is set,
     HTTP otherwise (or with --http); background work (worker threads, relay, scheduler) runs beside it."""
+    if settings.redis_url:  # optional for dev; when set it must answer
+        check_redis(settings.redis_url, "dev")
     if args.http or settings.slack_mode == "http":
         check_slack(settings, "http")
         check_database(settings)
@@ -135,10 +138,16 @@ def _dev(settings: Settings, args: argparse.Namespace) -> int:
     check_slack(settings, "socket")
     check_database(settings)
     handler = _socket_handler(settings)
+    handler.connect()  # Slack refusing the app token ends here, before any background thread exists
     _start_background(settings)
     log.info("oppbot dev: Socket Mode (SLACK_APP_TOKEN is set; --http for HTTP on port %s)", args.port)
-    handler.start()
+    _wait_forever()
     return 0
+
+
+def _wait_forever() -> None:
+    """What SocketModeHandler.start() does after connecting: the Socket Mode and background threads do the work."""
+    threading.Event().wait()
 
 
 def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:

@@ -202,14 +202,24 @@ def _redis_error(exc: BaseException, settings) -> StartupError | None:
 
 
 def _slack_error(exc: BaseException, settings) -> StartupError | None:
+    from urllib.error import URLError
+
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError
 
     if isinstance(exc, BoltError) and "auth.test" in str(exc):  # Bolt checks the bot token when the app is built
         found = re.search(r"'error': '([^']+)'", str(exc))
         return slack_refused("SLACK_BOT_TOKEN", found.group(1) if found else "invalid_auth")
-    if isinstance(exc, SlackApiError):  # apps.connections.open refusing the app token, for one
-        return slack_refused("SLACK_APP_TOKEN", str(exc.response.get("error", "error")))
+    if isinstance(exc, SlackApiError):
+        # apps.connections.open is the app-level token's (Socket Mode); every other method runs on the bot token.
+        method = str(getattr(exc.response, "api_url", ""))
+        variable = "SLACK_APP_TOKEN" if method.endswith("apps.connections.open") else "SLACK_BOT_TOKEN"
+        return slack_refused(variable, str(exc.response.get("error", "error")))
+    if isinstance(exc, URLError) and settings is not None:  # only slack_sdk speaks HTTP while a command starts
+        return SlackError(
+            f"cannot reach Slack at {settings.slack_api_url} ({_short(str(exc.reason))})",
+            "check the network (or proxy), or unset SLACK_API_URL to use https://slack.com/api/",
+        )
     return None
 
 

@@ -115,7 +115,19 @@ BROKEN = [
         "SQLite file in a missing directory", DATABASE_COMMANDS, "directory", {"DATABASE_URL": "sqlite:////no/x.db"}
     ),
     Broken("unknown revision", (("db", "upgrade", "no_such_revision"),), "oppbot db upgrade without a revision"),
-    Broken("Redis down", (WORKER, SCHEDULER), "start Redis", {"REDIS_URL": "redis://127.0.0.1:{dead_port}/4"}),
+    Broken(
+        "Slack unreachable",
+        (SERVE, SOCKET, DEV, DEV_HTTP),
+        "check the network",
+        {"SLACK_API_URL": "http://127.0.0.1:{dead_port}/api/"},
+    ),
+    Broken(
+        "Slack refuses the app token",
+        (SOCKET, DEV),
+        "App-Level Token",
+        {"SLACK_APP_TOKEN": "xapp-1-A1-2-revoked"},
+    ),
+    Broken("Redis down", (WORKER, SCHEDULER, DEV), "start Redis", {"REDIS_URL": "redis://127.0.0.1:{dead_port}/4"}),
     Broken("no REDIS_URL", (WORKER, SCHEDULER), "set REDIS_URL", {"REDIS_URL": None}),
     Broken(".env is a directory", EVERY_COMMAND, ".env", env_file=b"<dir>"),
     Broken(".env is not UTF-8", EVERY_COMMAND, "UTF-8", env_file=b"SLACK_BOT_TOKEN=xoxb-\xff\xfe\n"),
@@ -135,6 +147,14 @@ CASES = [
 def fake_slack():
     fake = FakeSlack().start()
     fake.tokens = {"xoxb-test": "T111"}  # any other bot token is refused (invalid_auth)
+    fake.on(  # and this one app-level token (the fake takes any xapp- token otherwise)
+        "apps.connections.open",
+        lambda call: (
+            {"ok": False, "error": "invalid_auth"}
+            if call.token.endswith("revoked")
+            else {"ok": True, "url": "ws://127.0.0.1:1/"}
+        ),
+    )
     yield fake
     fake.stop()
 
@@ -149,6 +169,11 @@ def busy_port():
 
 def _refuse_to_start(*_args, **_kwargs):
     raise AssertionError("the command started despite a broken setting")
+
+
+def _connect_then_refuse(handler: SocketModeHandler) -> None:
+    handler.connect()  # apps.connections.open: where Slack refuses an app-level token
+    _refuse_to_start()
 
 
 @pytest.fixture
@@ -167,7 +192,8 @@ def base(monkeypatch, tmp_path, sqlite_template, fake_slack):
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/4")
     # Guards only: a check that is missing would otherwise start a server that never returns.
     monkeypatch.setattr(waitress.server.BaseWSGIServer, "run", _refuse_to_start)
-    monkeypatch.setattr(SocketModeHandler, "start", _refuse_to_start)
+    monkeypatch.setattr(SocketModeHandler, "start", _connect_then_refuse)
+    monkeypatch.setattr(cli, "_wait_forever", _refuse_to_start)  # `oppbot dev` in Socket Mode, connected
     monkeypatch.setattr(BlockingScheduler, "start", _refuse_to_start)
     monkeypatch.setattr(cli, "_start_background", _refuse_to_start)
     monkeypatch.setattr("workers.run.run_worker", _refuse_to_start)

@@ -138,11 +138,11 @@ def test_make_run_uses_socket_mode_when_an_app_token_is_set(fake, tmp_path):
     process = Process(dev, tmp_path)
     try:
         process.wait_until(lambda: fake.calls_to("apps.connections.open"), "apps.connections.open")
+        process.wait_until(lambda: "oppbot dev: Socket Mode" in process.log, "the Socket Mode line")
     finally:
         process.stop()
     (call, *_) = fake.calls_to("apps.connections.open")
     assert call.token == "xapp-1-A1-1-newcomer"
-    assert "oppbot dev: Socket Mode" in process.log
     assert "token` will be unused" not in process.log
 
 

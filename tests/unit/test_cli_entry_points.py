@@ -62,3 +62,30 @@ def test_the_serve_options_are_all_there():
     text = cli.build_parser().parse_args(["serve"])
     assert (text.host, text.port, text.threads) == ("0.0.0.0", 3000, 16)
     assert {"serve", "socket", "worker", "scheduler", "dev", "db", "doctor", "fx"} <= set(cli.COMMANDS)
+
+
+def test_building_the_app_does_not_warn_about_an_unused_token(monkeypatch, caplog, tmp_path):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and warned "As you gave `client` as well, `token`
+    will be unused." on every start; the client carries that same token, so the warning said nothing true."""
+    import logging
+
+    from fakeslack import FakeSlack
+
+    from oppbot.slack.app import build_app
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-x")
+    caplog.set_level(logging.DEBUG)
+    with FakeSlack() as fake:
+        settings = get_settings(
+            SLACK_BOT_TOKEN="xoxb-x",
+            SLACK_SIGNING_SECRET="s",
+            SLACK_API_URL=fake.base_url,
+            DATABASE_URL=f"sqlite:///{tmp_path}/x.db",
+            SLACK_CLIENT_ID="",
+            SLACK_CLIENT_SECRET="",
+        )
+        app = build_app(settings)
+    assert app.client.token == "xoxb-x"
+    assert not [r for r in caplog.records if "will be unused" in r.getMessage()]
+    # Only that one message is dropped: Bolt's logger is left as it was.
+    assert logging.getLogger("slack_bolt.App").filters == []
