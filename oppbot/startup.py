@@ -92,10 +92,10 @@ def normalise_database_url(url: str) -> str:
     try:
         parsed = make_url(url.strip())
     except Exception as exc:  # sqlalchemy.exc.ArgumentError: "Could not parse SQLAlchemy URL…"
-        raise ValueError(f"not a database URL ({_shown(url)}); {DATABASE_URL_FIX}") from exc
+        raise ValueError(f"not a database URL ({_shown(url)})") from exc
     parsed = parsed.set(drivername=_DRIVERS.get(parsed.drivername, parsed.drivername))
     if parsed.drivername not in _SUPPORTED:
-        raise ValueError(f"oppbot runs on PostgreSQL or SQLite, not {parsed.drivername}; {DATABASE_URL_FIX}")
+        raise ValueError(f"oppbot runs on PostgreSQL or SQLite, not {parsed.drivername}")
     return parsed.render_as_string(hide_password=False)
 
 
@@ -170,15 +170,21 @@ def _settings_error(exc: BaseException, _settings) -> StartupError | None:
     from pydantic import ValidationError
 
     if isinstance(exc, ValidationError):
-        parts = []
+        problems, fixes = [], []
         for error in exc.errors():
-            variable = str(error["loc"][0]) if error.get("loc") else "a setting"
-            parts.append(f"{variable.upper()}: {error['msg'].removeprefix('Value error, ')}")
-        problem, _, fix = "; ".join(parts).partition("; use ")
-        return SettingsError(problem, ("use " + fix) if fix else "correct it in the environment or in .env")
+            variable = str(error["loc"][0]).upper() if error.get("loc") else "a setting"
+            problems.append(f"{variable}: {error['msg'].removeprefix('Value error, ')}")
+            fixes.append(_SETTING_FIXES.get(variable, f"correct {variable} in the environment or in .env"))
+        return SettingsError("; ".join(problems), "; ".join(dict.fromkeys(fixes)))
     if isinstance(exc, UnicodeDecodeError):
         return SettingsError(".env is not UTF-8 text", "save .env as UTF-8 (one VARIABLE=value per line)")
     return None
+
+
+_SETTING_FIXES = {
+    "DATABASE_URL": DATABASE_URL_FIX,
+    "OPPBOT_DEFAULT_CURRENCY": "set OPPBOT_DEFAULT_CURRENCY to an ISO 4217 code such as USD, EUR or NOK",
+}
 
 
 def _database_error(exc: BaseException, settings) -> StartupError | None:
