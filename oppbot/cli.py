@@ -53,6 +53,7 @@ def check_database(settings: Settings) -> None:
 
 
 def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from alembic.util import CommandError
     from sqlalchemy.exc import DBAPIError
 
     from oppbot.db.migrate import head_revisions, known_revision, schema_state, upgrade
@@ -70,6 +71,11 @@ def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
         after = schema_state(engine)
     except DBAPIError as exc:
         raise database_error(exc, settings.database_url) from exc
+    except CommandError as exc:  # e.g. a revision behind the database's, or two heads not yet chained
+        raise DatabaseError(
+            f"alembic cannot upgrade to {args.revision!r}: {exc}",
+            "oppbot db upgrade only moves forward; run it without a revision to reach head",
+        ) from exc
     finally:
         engine.dispose()
     where = safe_url(settings.database_url)

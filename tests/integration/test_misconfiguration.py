@@ -320,3 +320,16 @@ def test_the_worker_says_at_start_that_the_schema_is_behind(base, monkeypatch, c
     assert cli.main(["worker"]) == 0 and started
     (said,) = [r.getMessage() for r in caplog.records if "not migrated" in r.getMessage()]
     assert "never migrated" in said and "run oppbot db upgrade" in said
+
+
+def test_an_alembic_refusal_is_one_line_too(base, monkeypatch, capsys):
+    """Two migration heads not yet chained (parallel branches before the lead re-chains them) and the like."""
+    from alembic.util import CommandError
+
+    def refuse(url, revision="head"):
+        raise CommandError("Multiple head revisions are present for given argument 'head'")
+
+    monkeypatch.setattr("oppbot.db.migrate.upgrade", refuse)
+    assert cli.main(["db", "upgrade"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "Multiple head revisions" in line and "Fix: oppbot db upgrade only moves forward" in line
