@@ -95,7 +95,3 @@ def make_server(settings: Settings, host: str, port: int, threads: int = 16):
         raise ServerError(f"cannot listen on {host}:{port} ({exc.strerror})", "choose --host and --port") from exc
     log.info("oppbot serving Slack on http://%s:%s/slack/events", host, port)
     return server
-
-
-def serve(settings: Settings, host: str, port: int, threads: int = 16) -> None:
-    make_server(settings, host, port, threads).run()
