@@ -114,6 +114,12 @@ BROKEN = [
     Broken(
         "SQLite file in a missing directory", DATABASE_COMMANDS, "directory", {"DATABASE_URL": "sqlite:////no/x.db"}
     ),
+    Broken(  # serve, socket, dev and worker start and say so (tested below); /healthz answers 503
+        "database never migrated",
+        (FX_IMPORT,),
+        "run oppbot db upgrade",
+        {"DATABASE_URL": "sqlite:///{tmp}/never_migrated.db"},
+    ),
     Broken("unknown revision", (("db", "upgrade", "no_such_revision"),), "oppbot db upgrade without a revision"),
     Broken(
         "Slack unreachable",
@@ -214,7 +220,7 @@ def _apply(broken: Broken, monkeypatch, tmp_path: Path, values: dict[str, str]) 
 
 @pytest.mark.parametrize(("broken", "command"), CASES)
 def test_every_command_answers_a_broken_setting_in_one_line(broken, command, base, monkeypatch, capsys, busy_port):
-    values = {"dead_port": str(free_port()), "port": str(busy_port)}
+    values = {"dead_port": str(free_port()), "port": str(busy_port), "tmp": str(base)}
     if broken.needs_postgres:
         values["postgres"] = need_service("OPPBOT_TEST_DATABASE_URL", "PostgreSQL").rsplit("/", 1)[0]
     _apply(broken, monkeypatch, base, values)
