@@ -206,6 +206,14 @@ def _db_args(parser: argparse.ArgumentParser) -> None:
     up.set_defaults(run=_db_upgrade)
 
 
+def _not_yet(name: str):
+    def run(_settings: Settings, _args: argparse.Namespace) -> int:
+        print(f"`oppbot {name}` is not available yet in this version.", file=sys.stderr)
+        return 2
+
+    return run
+
+
 def _needs_action(parser: argparse.ArgumentParser):
     def run(_settings: Settings, _args: argparse.Namespace) -> int:
         parser.print_help(sys.stderr)
