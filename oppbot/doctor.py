@@ -105,21 +105,30 @@ def manifest_scopes(path: Path | None = None) -> set[str]:
 
 def check_slack_token(settings: Settings) -> Check:
     if settings.oauth_enabled:
-        return Check("slack", True, "OAuth: each workspace's token is checked when it installs at /slack/install")
+        return _check_installed_workspaces(settings)
     if not settings.slack_bot_token:
         return Check("slack", False, f"no SLACK_BOT_TOKEN to check. Fix: {SETUP}")
+    try:
+        check_token("SLACK_BOT_TOKEN", settings.slack_bot_token, "bot")
+    except StartupError as error:  # an xapp- token would answer auth.test as the app, not as the bot
+        return _failed("slack", error)
+    found = _auth_test(settings, settings.slack_bot_token, "SLACK_BOT_TOKEN")
+    return Check("slack", found.ok, found.text)
+
+
+def _auth_test(settings: Settings, token: str, whose: str) -> Check:
+    """auth.test with `token`: who it is, and the scopes it was granted against the ones manifest.yml asks for."""
     from slack_sdk.errors import SlackApiError
 
     from oppbot.slack.app import web_client
 
     try:
-        check_token("SLACK_BOT_TOKEN", settings.slack_bot_token, "bot")
-    except StartupError as error:  # an xapp- token would answer auth.test as the app, not as the bot
-        return _failed("slack", error)
-    try:
-        answer = web_client(settings).auth_test()
+        answer = web_client(settings, token=token).auth_test()
     except SlackApiError as exc:
-        return _failed("slack", slack_refused("SLACK_BOT_TOKEN", str(exc.response.get("error", "error"))))
+        error = str(exc.response.get("error", "error"))
+        if whose == "SLACK_BOT_TOKEN":
+            return _failed("slack", slack_refused(whose, error))
+        return Check("slack", False, f"Slack refused {whose}'s token ({error}). Fix: reinstall the app there")
     except Exception as exc:  # no network, wrong SLACK_API_URL
         return Check(
             "slack",
@@ -143,6 +152,62 @@ def check_slack_token(settings: Settings) -> Check:
             "manifest.yml (App Manifest), reinstall it (Install App) and copy the new SLACK_BOT_TOKEN",
         )
     return Check("slack", True, f"{who}; scopes: all {len(granted)} manifest.yml asks for")
+
+
+# OAuth: each installed workspace's token is checked, up to this many (the line stays one line).
+MAX_WORKSPACES = 10
+
+
+def _check_installed_workspaces(settings: Settings) -> Check:
+    from sqlalchemy import text
+
+    from oppbot.db.session import make_engine
+    from oppbot.slack.oauth import installation_store
+
+    if not settings.secret_key:
+        return Check(
+            "slack",
+            False,
+            "OAuth: the installed workspaces' tokens cannot be read without OPPBOT_SECRET_KEY. "
+            "Fix: see the settings line",
+        )
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            teams = list(
+                connection.scalars(
+                    text("SELECT DISTINCT team_id FROM slack_bots WHERE client_id = :client ORDER BY team_id"),
+                    {"client": settings.slack_client_id},
+                )
+            )
+        store = installation_store(settings, engine)
+        bots = {team: store.find_bot(enterprise_id=None, team_id=team) for team in teams[:MAX_WORKSPACES]}
+    except Exception as exc:  # the database line says why; this one only that it could not look
+        return Check(
+            "slack",
+            False,
+            f"OAuth: cannot read the installed workspaces ({type(exc).__name__}). Fix: see the database line",
+        )
+    finally:
+        engine.dispose()
+    if not teams:
+        return Check(
+            "slack", True, "OAuth: no workspace installed yet; install one at https://<your host>/slack/install"
+        )
+    undecryptable = (
+        "token cannot be decrypted. Fix: restore the OPPBOT_SECRET_KEY it was stored with, or reinstall the app there"
+    )
+    results = {
+        team: _auth_test(settings, bot.bot_token, f"workspace {team}")
+        if bot is not None and bot.bot_token
+        else Check("slack", False, f"workspace {team}'s {undecryptable}")
+        for team, bot in bots.items()
+    }
+    failed = [check.text for check in results.values() if not check.ok]
+    shown = f"OAuth: {len(teams)} workspace(s) installed, {len(results)} checked"
+    if failed:
+        return Check("slack", False, f"{shown}; {len(failed)} failed, first: {failed[0]}")
+    return Check("slack", True, f"{shown}; each answers auth.test with the scopes manifest.yml asks for")
 
 
 def check_signing_secret(settings: Settings) -> Check:

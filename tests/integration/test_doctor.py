@@ -113,7 +113,8 @@ def test_oauth_without_secret_key(env, capsys):
     env.setenv("SLACK_CLIENT_ID", "1.2")
     env.setenv("SLACK_CLIENT_SECRET", "s")
     code, checks, _ = doctor(capsys)
-    assert code == 2 and failing(checks) == ["settings"] and "OPPBOT_SECRET_KEY" in checks["settings"]
+    assert code == 2 and failing(checks) == ["settings", "slack"] and "OPPBOT_SECRET_KEY" in checks["settings"]
+    assert "see the settings line" in checks["slack"]
 
 
 def test_redis_that_answers(env, capsys, redis_url):
@@ -126,3 +127,39 @@ def test_the_scopes_checked_are_manifest_ymls():
     """The doctor, the OAuth install URL and the fake's default grant all ask for what manifest.yml declares."""
     declared = set(yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"])
     assert manifest_scopes() == declared == set(BOT_SCOPES) == set(DEFAULT_SCOPES)
+
+
+def _install(settings_env, team: str, token: str) -> None:
+    """A workspace installed through OAuth: its bot row, encrypted, as the OAuth flow stores it."""
+    from slack_sdk.oauth.installation_store import Bot
+
+    from oppbot.config import get_settings
+    from oppbot.db.session import make_engine
+    from oppbot.slack.oauth import installation_store
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    installation_store(settings, engine).save_bot(
+        Bot(app_id="A111", team_id=team, bot_token=token, bot_id="B1", bot_user_id="UBOT", installed_at=1_700_000_000.0)
+    )
+    engine.dispose()
+
+
+def test_oauth_checks_every_installed_workspace(env, capsys, fake):
+    env.delenv("SLACK_BOT_TOKEN")
+    env.setenv("SLACK_CLIENT_ID", "1.2")
+    env.setenv("SLACK_CLIENT_SECRET", "s")
+    env.setenv("OPPBOT_SECRET_KEY", "a long secret")
+    code, checks, _ = doctor(capsys)
+    assert code == 0 and "no workspace installed yet" in checks["slack"]
+
+    _install(env, "T111", "xoxb-good")
+    code, checks, _ = doctor(capsys)
+    assert code == 0 and "1 workspace(s) installed, 1 checked" in checks["slack"], checks["slack"]
+    assert [c.token for c in fake.calls_to("auth.test")] == ["xoxb-good"]
+
+    _install(env, "T222", "xoxb-revoked")
+    code, checks, _ = doctor(capsys)
+    assert code == 2 and failing(checks) == ["slack"]
+    assert "2 workspace(s) installed, 2 checked; 1 failed" in checks["slack"]
+    assert "workspace T222's token (invalid_auth)" in checks["slack"] and "Fix: reinstall" in checks["slack"]
