@@ -19,6 +19,7 @@ from oppbot.domain.fx import to_major
 from oppbot.domain.money import round_to_minor
 from oppbot.domain.stages import Stage
 from oppbot.services.context import Actor
+from oppbot.services.events import record
 from oppbot.services.queries import ListQuery, deal_filter
 
 BATCH = 1000
@@ -141,3 +142,25 @@ def export_bytes(session: Session, actor: Actor, query: ListQuery | None = None,
     buffer = io.StringIO()
     count = write_csv(export_rows(session, actor, query, **kw), buffer)
     return buffer.getvalue().encode("utf-8"), count
+
+
+# --- large exports: asked for here, run by a worker (workers/exports.py) ---------------------------------------------
+
+EXPORT_REQUESTED = "export_requested"
+INLINE_LIMIT = 2_000  # deals exported during the request itself; more go to a worker with a progress message
+
+
+def request_export(session: Session, actor: Actor, state: str) -> str:
+    """An outbox event asking a worker for the export (filters as a list state); its event id."""
+    return record(
+        session,
+        actor,
+        None,
+        EXPORT_REQUESTED,
+        detail={"state": state, "manager": actor.is_manager},
+        touch=False,
+    )
+
+
+def export_filename(today) -> str:
+    return f"deals-{today.isoformat()}.csv"

@@ -40,6 +40,7 @@ MAX_ROWS = 200_000  # a bigger file is refused before anything is written: split
 MAX_CELL = 100_000  # characters in one cell (the csv module's default limit is 131,072)
 BAD_ROWS_KEPT = 500  # problems listed in the report; all are counted
 HINTS_KEPT = 5
+HINT_CHECKS = 50  # new customers compared with the existing ones for duplicate hints
 IMPORTED = "imported"
 
 
@@ -238,6 +239,7 @@ class Pass:
     new_customers: set[tuple[str, str]] = field(default_factory=set)
     creates: list[DealRow] = field(default_factory=list)
     updates: list[tuple[int, DealRow]] = field(default_factory=list)
+    hint_checks: int = 0
 
 
 def classify(p: Pass, row: DealRow) -> str:
@@ -269,19 +271,31 @@ def classify(p: Pass, row: DealRow) -> str:
 # --- writing one batch ----------------------------------------------------------------------------------------------
 
 
-def _customer_id(session: Session, actor: Actor, p: Pass, row: DealRow) -> int:
-    key = (row.customer_kind.value, row.customer.casefold())
-    found = p.existing.customers.get(key)
-    if found is not None:
-        return found
-    if len(p.report.hints) < HINTS_KEPT:
-        p.report.hints.extend(customers.duplicate_warnings(session, actor, row.customer)[:HINTS_KEPT])
-    if row.customer_kind == CustomerKind.INDIVIDUAL:
-        made = customers.create_individual(session, actor, row.customer, row.customer_email)
-    else:
-        made = customers.create_organization(session, actor, row.customer)
-    p.existing.customers[key] = made.id
-    return made.id
+def _customer_ids(session: Session, actor: Actor, p: Pass, rows: list[DealRow]) -> list[int]:
+    """Each row's customer: matched by kind and name (any case), else created, a batch's new ones in one statement."""
+    missing: dict[tuple[str, str], DealRow] = {}
+    for row in rows:
+        key = (row.customer_kind.value, row.customer.casefold())
+        if key not in p.existing.customers:
+            missing.setdefault(key, row)
+    for kind, model in (("organization", Organization), ("individual", Individual)):
+        new = [(key, row) for key, row in missing.items() if key[0] == kind]
+        if not new:
+            continue
+        for _key, row in new[: max(0, HINT_CHECKS - p.hint_checks)]:  # bounded: a few queries, not one per row
+            p.hint_checks += 1
+            if len(p.report.hints) < HINTS_KEPT:
+                p.report.hints.extend(customers.duplicate_warnings(session, actor, row.customer)[:HINTS_KEPT])
+        values = [
+            {"team_id": actor.team_id, "name": row.customer, "name_key": key[1], "created_by": actor.user_id}
+            | ({"email": row.customer_email} if kind == "individual" else {})
+            for key, row in new
+        ]
+        statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+        ids = session.connection().scalars(statement, values).all()
+        for (key, _row), new_id in zip(new, ids, strict=True):
+            p.existing.customers[key] = new_id
+    return [p.existing.customers[(r.customer_kind.value, r.customer.casefold())] for r in rows]
 
 
 def _history(row: DealRow, now) -> list[tuple[Stage | None, Stage, object]]:
@@ -299,7 +313,7 @@ def _history(row: DealRow, now) -> list[tuple[Stage | None, Stage, object]]:
 
 def _create_batch(session: Session, actor: Actor, p: Pass, rows: list[DealRow], source: str) -> None:
     now = utcnow()
-    customer_ids = [_customer_id(session, actor, p, row) for row in rows]
+    customer_ids = _customer_ids(session, actor, p, rows)
     workspace = repo.lock_workspace(session, actor.team_id)
     first = workspace.next_deal_number
     workspace.next_deal_number = first + len(rows)
@@ -338,7 +352,9 @@ def _create_batch(session: Session, actor: Actor, p: Pass, rows: list[DealRow], 
                 "version": 1,
             }
         )
-    ids = session.scalars(insert(Opportunity).returning(Opportunity.id, sort_by_parameter_order=True), values).all()
+    # Core statements on the session's connection: one multi-row INSERT … RETURNING per table and batch.
+    conn = session.connection()
+    ids = conn.scalars(insert(Opportunity).returning(Opportunity.id, sort_by_parameter_order=True), values).all()
     stage_rows, assignment_rows, activity_rows = [], [], []
     for opp_id, row, history, deal in zip(ids, rows, histories, values, strict=True):
         for from_stage, to_stage, at in history:
@@ -379,10 +395,10 @@ def _create_batch(session: Session, actor: Actor, p: Pass, rows: list[DealRow], 
                 "created_at": now,
             }
         )
-    session.execute(insert(StageChange), stage_rows)
+    conn.execute(insert(StageChange), stage_rows)
     if assignment_rows:
-        session.execute(insert(AssignmentChange), assignment_rows)
-    session.execute(insert(Activity), activity_rows)
+        conn.execute(insert(AssignmentChange), assignment_rows)
+    conn.execute(insert(Activity), activity_rows)
 
 
 def _lost_at(history: list) -> str | None:
@@ -398,7 +414,7 @@ def _update_batch(session: Session, actor: Actor, p: Pass, updates: list[tuple[i
     }
     for opp_id, row in updates:
         opp = by_id[opp_id]
-        customer_id = _customer_id(session, actor, p, row) if "customer" in p.present else None
+        customer_id = _customer_ids(session, actor, p, [row])[0] if "customer" in p.present else None
         changes = _apply(opp, row, p.present, customer_id, actor, session)
         record(
             session,

@@ -1,0 +1,111 @@
+"""Charts and CSV files through the real `oppbot serve` and the fake Slack: the digest's funnel and forecast-vs-actual,
+`/opp pipeline chart`, `/opp forecast … chart`, `/opp export` into the user's DM."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+from integration.helpers import make_customer, make_deal
+
+from oppbot.db.session import unit_of_work
+from oppbot.domain.stages import Stage
+from oppbot.services import opportunities, schedules
+
+
+def seed(slack) -> None:
+    boss = slack.actor("U_BOSS", is_manager=True)
+    acme = make_customer(slack.sessions, boss, "Acme")
+    for i, (stage, value) in enumerate(
+        [(None, "12000"), (Stage.QUALIFICATION, "30000"), (Stage.PROPOSAL, "55000"), (Stage.CLOSED_WON, "8000")]
+    ):
+        number = make_deal(slack.sessions, boss, acme, title=f"=Deal {i}", value=value, expected_close=None)
+        if stage is not None:
+            with unit_of_work(slack.sessions) as session:
+                opportunities.move(session, boss, number, stage)
+
+
+def assert_good_png(file: dict) -> None:
+    png = file["png"]
+    assert png["format"] == "PNG", png
+    assert png["width"] >= 600 and png["height"] >= 400, png
+    assert png["bytes"] < 1_000_000 and png["colours"] > 1, png
+
+
+def test_a_digest_posted_to_a_channel_carries_a_funnel_and_a_forecast_chart(slack):
+    seed(slack)
+    slack.make_manager("U_BOSS")
+    slack.command("digest now", user="U_BOSS")  # the digest itself is the answer
+    slack.fake.wait_for("chat.postMessage", predicate=lambda c: c.args.get("channel") == slack.channel_id)
+    files = slack.fake.wait_for_files(2, channel=slack.channel_id)
+    assert {f["name"] for f in files} == {"pipeline-funnel.png", "forecast-vs-actual.png"}
+    for file in files:
+        assert_good_png(file)
+    # The text digest went first: a chart illustrates it, never replaces it.
+    digest = slack.fake.calls_to("chat.postMessage")[0]
+    assert digest.time <= min(c.time for c in slack.fake.calls_to("files.completeUploadExternal"))
+
+
+def test_a_chart_that_cannot_be_uploaded_never_blocks_the_text_digest(slack):
+    seed(slack)
+    slack.fake.fail_next("files.getUploadURLExternal", status=400, error="not_allowed_token_type")
+    slack.command("digest now", user="U_BOSS")  # the digest itself is the answer
+    posted = slack.fake.wait_for("chat.postMessage", predicate=lambda c: c.args.get("channel") == slack.channel_id)
+    assert "digest" in posted[0].args["text"].lower()
+    deadline = time.monotonic() + 60
+    while not any(c.method == "files.getUploadURLExternal" for c in slack.fake.rejected):
+        assert time.monotonic() < deadline, "the chart upload was never tried"
+        time.sleep(0.05)
+    assert slack.fake.shared_files() == []
+    assert slack.ask("help")["text"]  # and the server is fine
+
+
+def test_pipeline_chart_posts_the_funnel_in_the_channel_for_a_manager(slack):
+    seed(slack)
+    slack.make_manager("U_BOSS")
+    reply = slack.ask("pipeline chart", user="U_BOSS")
+    assert "Posted" in reply["text"], reply
+    (file,) = slack.fake.wait_for_files(1, channel=slack.channel_id)
+    assert file["name"] == "pipeline-funnel.png" and "USD" in file["title"]
+    assert_good_png(file)
+
+
+def test_a_members_chart_goes_to_their_dm_unless_the_channel_has_the_digest(slack):
+    seed(slack)
+    reply = slack.ask("pipeline chart", user="U_REP")
+    assert "your DM" in reply["text"]
+    assert slack.fake.wait_for_files(1, channel="DU_REP")
+    assert slack.fake.shared_files(slack.channel_id) == []
+    with unit_of_work(slack.sessions) as session:
+        schedules.subscribe(session, slack.actor("U_BOSS", is_manager=True), slack.channel_id, schedules.DIGEST)
+    assert "Posted" in slack.ask("pipeline chart", user="U_REP")["text"]
+    assert slack.fake.wait_for_files(1, channel=slack.channel_id)
+
+
+def test_forecast_chart_shows_the_period_in_the_users_locale(slack):
+    seed(slack)
+    slack.fake.users["U_BOSS"] = {"is_admin": True, "locale": "nb-NO"}
+    reply = slack.ask("forecast this-quarter chart", user="U_BOSS")
+    assert "Posted" in reply["text"], reply
+    (file,) = slack.fake.wait_for_files(1, channel=slack.channel_id)
+    assert file["name"] == "forecast-vs-actual.png" and "Forecast vs actual" in file["title"]
+    assert_good_png(file)
+    assert "chart" in slack.ask("pipeline sideways", user="U_BOSS")["text"]  # usage names the chart word
+
+
+def test_export_sends_a_csv_with_a_bom_to_the_users_dm(slack):
+    seed(slack)
+    reply = slack.ask("export", user="U_REP")
+    assert "Sent 4 deals to your DM" in reply["text"], reply
+    (file,) = slack.fake.wait_for_files(1, channel="DU_REP")
+    assert file["name"].startswith("deals-") and file["name"].endswith(".csv")
+    text = file["data"].decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert [r["title"] for r in rows] == [f"'=Deal {i}" for i in range(4)]
+    assert rows[2]["weighted_value"] == "27500.00" and rows[0]["customer"] == "Acme"
+    won = slack.ask("export won", user="U_REP")
+    assert "Sent 1 deals" in won["text"]
+    assert "nothing to export" in slack.ask("export lost", user="U_REP")["text"]
+    assert "Usage: `/opp export" in slack.ask("export sideways", user="U_REP")["text"]
