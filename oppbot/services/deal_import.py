@@ -537,6 +537,21 @@ def _new_pass(sessions: sessionmaker[Session], actor: Actor, bound: BoundMap, dr
     return Pass(report, existing, present), rules
 
 
+def check_readable(opener: Opener, map_name: str, encoding: str) -> int:
+    """Read the whole file once (text, CSV, header, size) without judging rows: ImportAborted before anything is
+    written when it can't be read to the end. How many non-blank rows it has."""
+    _bound, rows = _bound_rows(opener, map_name, encoding)
+    count = 0
+    for _line, cells in rows:
+        if any(cell.strip() for cell in cells):
+            count += 1
+            if count > MAX_ROWS:
+                raise ImportAborted(
+                    f"The file has more than {MAX_ROWS:,} deals. Nothing was imported: split it into smaller files."
+                )
+    return count
+
+
 def preview(
     sessions: sessionmaker[Session],
     actor: Actor,
@@ -565,7 +580,8 @@ def run_import(
 ) -> ImportReport:
     """Check the whole file (nothing written if it can't be read to the end), then import it batch by batch: each
     batch of BATCH rows is one transaction with its activity rows, so a failure leaves whole batches only."""
-    preview(sessions, actor, opener, map_name=map_name, encoding=encoding)
+    require_manager(actor, "import deals")
+    check_readable(opener, map_name, encoding)
     bound, rows = _bound_rows(opener, map_name, encoding)
     p, rules = _new_pass(sessions, actor, bound, dry_run=False)
     source = bound.map.name

@@ -20,6 +20,8 @@ class Callback(StrEnum):
     MESSAGE_SHORTCUT = "create_opportunity_from_message"
     ALERT_CLOSE_DATE = "alert_close_date"
     DEAL_FOUND = "deal_found"  # read-only modal showing a deal picked in the App Home finder
+    IMPORT = "deal_import"  # /opp import: the file and its column map
+    IMPORT_CONFIRM = "deal_import_confirm"  # the dry-run preview; submitting it imports
 
 
 class Block(StrEnum):
@@ -46,6 +48,8 @@ class Block(StrEnum):
     CUSTOMER_ACTIONS = "customer_actions"  # the actions block holding the "New customer" button
     CONTEXT = "context"  # a modal's explanatory context block
     HOME_ACTIONS = "home_actions"
+    IMPORT_FILE = "import_file"
+    IMPORT_MAP = "import_map"
 
 
 class Action(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 
 from integration.helpers import make_customer, make_deal
@@ -109,3 +110,96 @@ def test_export_sends_a_csv_with_a_bom_to_the_users_dm(slack):
     assert "Sent 1 deals" in won["text"]
     assert "nothing to export" in slack.ask("export lost", user="U_REP")["text"]
     assert "Usage: `/opp export" in slack.ask("export sideways", user="U_REP")["text"]
+
+
+# --- /opp import: the modal, the dry run, the confirmation ------------------------------------------------------------
+
+
+def hubspot_csv(rows: int, bad: set[int]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Record ID", "Deal Name", "Associated Company", "Amount", "Deal Stage", "Close Date"])
+    for i in range(rows):
+        amount = "-5" if i in bad else f"{100 + i}"
+        close = "31/12/2026" if i == 7 and bad else "2026-12-31"  # a date in the wrong format is a bad row too
+        writer.writerow([f"hs-{i}", f"Deal {i}", f"Company {i % 5}", amount, "contractsent", close])
+    return out.getvalue().encode("utf-8")
+
+
+def deal_count(slack) -> int:
+    from sqlalchemy import func, select
+
+    from oppbot.db.models import Opportunity
+
+    with unit_of_work(slack.sessions) as session:
+        return session.scalar(select(func.count()).where(Opportunity.team_id == slack.team_id))
+
+
+def submit_file(slack, file_id: str, user: str = "U_BOSS") -> dict:
+    from fakeslack.signing import new_trigger_id
+
+    from oppbot.slack.ids import Block, Callback, input_action
+
+    slack.command("import", user=user, trigger_id=new_trigger_id())
+    form = slack.opened_view(Callback.IMPORT)
+    assert any(b.get("element", {}).get("type") == "file_input" for b in form["blocks"])
+    values = {
+        Block.IMPORT_FILE.value: {input_action(Block.IMPORT_FILE): {"type": "file_input", "files": [{"id": file_id}]}},
+        Block.IMPORT_MAP.value: {
+            input_action(Block.IMPORT_MAP): {"type": "static_select", "selected_option": {"value": "auto"}}
+        },
+    }
+    result, body = slack.submit(form, values, user=user)
+    assert body.get("response_action") == "update", body  # acked at once; the work goes on after
+    return form
+
+
+def test_import_previews_bad_rows_by_line_and_imports_the_rest_only_after_confirming(slack):
+    from oppbot.slack.ids import Callback
+
+    slack.make_manager("U_BOSS")
+    bad = {3, 99, 100, 250, 401, 555, 700, 801, 900}
+    file_id = slack.fake.add_file("deals.csv", hubspot_csv(1000, bad))
+    submit_file(slack, file_id)
+    preview = slack.opened_view(Callback.IMPORT_CONFIRM, timeout=60)
+    text = json.dumps(preview["blocks"])
+    assert "*990* would be created" in text and "*10* bad rows" in text, text
+    for i in (*bad, 7):
+        assert f"Line {i + 2}:" in text
+    assert deal_count(slack) == 0  # a preview writes nothing
+    assert preview["submit"]["text"] == "Import 990"
+    slack.submit(preview, {}, user="U_BOSS")
+    summary = slack.fake.wait_for(
+        "chat.postMessage", predicate=lambda c: c.args.get("channel") == "DU_BOSS", timeout=60
+    )
+    assert "990 created" in summary[0].args["text"] and "10 bad rows" in summary[0].args["text"]
+    assert deal_count(slack) == 990
+    # Imported deals are not announced one by one: that DM is the only message.
+    assert len(slack.fake.calls_to("chat.postMessage")) == 1
+
+    again = slack.fake.add_file("deals.csv", hubspot_csv(1000, bad))
+    submit_file(slack, again)
+    deadline = time.monotonic() + 60
+    while "990* unchanged" not in json.dumps(slack.opened_view(Callback.IMPORT_CONFIRM)["blocks"]):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert "submit" not in slack.opened_view(Callback.IMPORT_CONFIRM)  # nothing to import: nothing to confirm
+
+
+def test_members_are_told_imports_are_for_managers_and_broken_files_are_refused_whole(slack):
+    from oppbot.slack.ids import Callback
+
+    file_id = slack.fake.add_file("deals.csv", hubspot_csv(3, set()))
+    form = submit_file(slack, file_id, user="U_REP")
+    deadline = time.monotonic() + 30
+    while "Only managers" not in json.dumps(slack.fake.views[form["id"]]["blocks"]):
+        assert time.monotonic() < deadline, slack.fake.views[form["id"]]
+        time.sleep(0.05)
+    slack.make_manager("U_BOSS")
+    broken = slack.fake.add_file("deals.csv", "title,customer\nCafé,Ære\n".encode("latin-1"))
+    form = submit_file(slack, broken)
+    while "not UTF-8" not in json.dumps(slack.fake.views[form["id"]]["blocks"]):
+        assert time.monotonic() < deadline, slack.fake.views[form["id"]]
+        time.sleep(0.05)
+    assert deal_count(slack) == 0
+    assert Callback.IMPORT_CONFIRM.value not in {v.get("callback_id") for v in slack.fake.views.values()}

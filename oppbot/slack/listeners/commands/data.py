@@ -97,6 +97,27 @@ def export(ctx: CommandContext) -> Reply:
     return Reply(text=f"Sent {count:,} deals to your DM as {name} (UTF-8 CSV, opens in any spreadsheet).")
 
 
+def import_(ctx: CommandContext) -> Reply | None:
+    """Open the import modal at once (the trigger_id dies in 3 s); the preview checks the role."""
+    from slack_sdk.errors import SlackApiError
+
+    from oppbot.slack.blocks.imports import import_modal
+
+    try:
+        ctx.client.views_open(trigger_id=ctx.trigger_id, view=import_modal(team_id=ctx.team_id))
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        return Reply(text="I couldn't open the import form (the request expired). Run `/opp import` again.")
+    return None
+
+
 SUBCOMMANDS = [
     Subcommand(("export",), export, EXPORT_USAGE, "your deals as a CSV file in your DM, e.g. `/opp export won`"),
+    Subcommand(
+        ("import",),
+        import_,
+        "/opp import",
+        "managers: deals from a CSV (HubSpot, Pipedrive, Salesforce or oppbot's export), previewed first",
+        opens_modal=True,
+    ),
 ]
