@@ -59,6 +59,13 @@ def looks_like_formula(cell: str) -> bool:
     return cell.startswith(FORMULA_STARTS)
 
 
+def count_formulas(cells: Sequence[str]) -> int:
+    return sum(1 for cell in cells if cell and cell.lstrip(" ")[:1] in _FORMULA_CHARS)
+
+
+_FORMULA_CHARS = frozenset(FORMULA_STARTS)
+
+
 # --- column maps ------------------------------------------------------------------------------------------------------
 
 # The fields an import understands; every map says which header (any case, any spacing) holds each.
@@ -209,6 +216,14 @@ class BoundMap:
             return ""
         cell = row[index].strip()
         return restore(cell) if self.map.restores_cells else cell
+
+    def extract(self, row: Sequence[str]) -> dict[str, str]:
+        """Every mapped field of a row at once (stripped, neutralised cells restored); missing ones are absent."""
+        width = len(row)
+        cells = {name: row[i].strip() for name, i in self.columns.items() if i < width}
+        if self.map.restores_cells:
+            return {name: (restore(cell) if cell[:1] == "'" else cell) for name, cell in cells.items()}
+        return cells
 
 
 def bind(column_map: ColumnMap, header: Sequence[str]) -> BoundMap:

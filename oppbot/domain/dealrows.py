@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-from oppbot.domain.dealcsv import ENTERED, BoundMap, looks_like_formula
+from oppbot.domain.dealcsv import ENTERED, BoundMap, count_formulas
 from oppbot.domain.errors import FieldErrors, InvalidInput
 from oppbot.domain.money import minor_units, normalise_currency, parse_amount
 from oppbot.domain.opportunity import (
@@ -114,17 +114,17 @@ def _assignee(raw: str) -> tuple[str | None, bool]:
     return (match.group(1), False) if match else (None, True)
 
 
-def _stage(bound: BoundMap, row: list[str]) -> Stage:
-    status = bound.get(row, "status").casefold()
+def _stage(bound: BoundMap, cells: dict[str, str]) -> Stage:
+    status = cells.get("status", "").casefold()
     if status in _STATUS:  # Pipedrive: a won or lost deal keeps the stage it was in; its status says it closed
         return _STATUS[status]
-    text = bound.get(row, "stage")
+    text = cells.get("stage", "")
     return bound.map.stage(text) if text else Stage.LEAD
 
 
-def _customer(bound: BoundMap, row: list[str]) -> tuple[str, CustomerKind]:
-    name, contact = bound.get(row, "customer"), bound.get(row, "contact")
-    kind_text = bound.get(row, "customer_type").casefold()
+def _customer(cells: dict[str, str]) -> tuple[str, CustomerKind]:
+    name, contact = cells.get("customer", ""), cells.get("contact", "")
+    kind_text = cells.get("customer_type", "").casefold()
     if not name and contact:
         return contact, CustomerKind.INDIVIDUAL
     kind = CustomerKind.INDIVIDUAL if kind_text == CustomerKind.INDIVIDUAL.value else CustomerKind.ORGANIZATION
@@ -135,16 +135,20 @@ def parse_row(bound: BoundMap, row: list[str], line: int, rules: WorkspaceRules)
     """The row as a deal, or InvalidInput with every problem of the row (joined into one reason)."""
     fields = FieldErrors()
     check = fields.check
-    get = bound.get
+    cells = bound.extract(row)
+
+    def get(_row: object, name: str) -> str:
+        return cells.get(name, "")
+
     title = check(validate_title, get(row, "title"))
-    customer, kind = _customer(bound, row)
+    customer, kind = _customer(cells)
     customer = check(
         validate_required, customer, "customer", "The customer", 200, "The row names no customer (company or contact)."
     )
     currency = check(normalise_currency, get(row, "currency") or rules.currency)
     raw_value = get(row, "value")
     amount = check(parse_amount, raw_value or "0", currency) if currency else None
-    stage = check(_stage, bound, row)
+    stage = check(_stage, bound, cells)
     raw_probability = get(row, "probability")
     probability = check(_probability, raw_probability) if raw_probability else None
     expected_close = check(parse_day, get(row, "expected_close"))
@@ -186,7 +190,7 @@ def parse_row(bound: BoundMap, row: list[str], line: int, rules: WorkspaceRules)
         created_by=created_by,
         closed_at=closed_at,
         entered=entered,
-        formulas=sum(1 for cell in row if looks_like_formula(cell.strip())),
+        formulas=0 if bound.map.restores_cells else count_formulas(row),
     )
 
 

@@ -149,7 +149,7 @@ def submit_file(slack, file_id: str, user: str = "U_BOSS") -> dict:
             input_action(Block.IMPORT_MAP): {"type": "static_select", "selected_option": {"value": "auto"}}
         },
     }
-    result, body = slack.submit(form, values, user=user)
+    _result, body = slack.submit(form, values, user=user)
     assert body.get("response_action") == "update", body  # acked at once; the work goes on after
     return form
 
