@@ -93,6 +93,42 @@ def register(app: App, deps: Deps) -> None:
             f"billables total {money(total.total, total.currency)}.",
         )
 
+    def billable_edit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        state = _state(view)
+        fields = {
+            "quantity": BillingBlock.QUANTITY,
+            "unit_price": BillingBlock.UNIT_PRICE,
+            "description": BillingBlock.DESCRIPTION,
+        }
+        delete = bool((state.get(BillingBlock.DELETE.value) or {}).get("selected_options"))
+        try:
+            actor = actor_of(body, client)
+            with unit_of_work(deps.sessions) as session:
+                if delete:
+                    out = billables.remove_billable(session, actor, int(meta["billable"]))
+                else:
+                    out = billables.edit_billable(
+                        session,
+                        actor,
+                        int(meta["billable"]),
+                        description=_get(state, BillingBlock.DESCRIPTION) or "",
+                        quantity=_get(state, BillingBlock.QUANTITY) or "",
+                        unit_price=_get(state, BillingBlock.UNIT_PRICE) or "",
+                    )
+                total = billables.billables_for(session, actor, out.opportunity.number)
+        except OppbotError as exc:
+            ack(response_action="errors", errors=_errors(exc, view, fields))
+            return
+        ack()
+        done = "Deleted the line from" if delete else "Saved the line on"
+        notify(
+            client,
+            meta.get("channel"),
+            actor.user_id,
+            f"{done} {format_ref(out.opportunity.number)}; billables total {money(total.total, total.currency)}.",
+        )
+
     def task_add(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
         state = _state(view)
@@ -147,5 +183,6 @@ def register(app: App, deps: Deps) -> None:
         ack()
 
     app.view(BillingCallback.BILLABLE_ADD.value)(billable_add)
+    app.view(BillingCallback.BILLABLE_EDIT.value)(billable_edit)
     app.view(BillingCallback.TASK_ADD.value)(task_add)
     app.view(BillingCallback.SERVICE_SAVE.value)(service_save)
