@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         baseline = copy_baseline(engine, path)
     print(f"file: {args.deals:,} deals, {size / 1e6:.1f} MB")
     print(
-        f"import:        {first:7.1f} s  ({args.deals / first:,.0f} deals/s)  rows (deals, stages, activity) {after_first}"
+        f"import:        {first:7.1f} s  ({args.deals / first:,.0f} deals/s)  "
+        f"rows (deals, stages, activity) {after_first}"
     )
     print(f"second import: {second:7.1f} s  changed nothing: {after_first == after_second}")
     print(f"raw COPY:      {baseline:7.1f} s  ratio {first / baseline:.1f}×")

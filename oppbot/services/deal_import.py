@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
+from oppbot.db.bulk import insert_rows
 from oppbot.db.models import Activity, AssignmentChange, Individual, Opportunity, Organization, StageChange
 from oppbot.db.session import unit_of_work
 from oppbot.domain.dealcsv import BoundMap, choose_map
@@ -308,12 +309,17 @@ def _customer_ids(session: Session, actor: Actor, p: Pass, rows: list[DealRow]) 
             if len(p.report.hints) < HINTS_KEPT:
                 p.report.hints.extend(customers.duplicate_warnings(session, actor, row.customer)[:HINTS_KEPT])
         values = [
-            {"team_id": actor.team_id, "name": row.customer, "name_key": key[1], "created_by": actor.user_id}
+            {
+                "team_id": actor.team_id,
+                "name": row.customer,
+                "name_key": key[1],
+                "created_by": actor.user_id,
+                "created_at": utcnow(),
+            }
             | ({"email": row.customer_email} if kind == "individual" else {})
             for key, row in new
         ]
-        statement = insert(model).returning(model.id, sort_by_parameter_order=True)
-        ids = session.connection().scalars(statement, values).all()
+        ids = insert_rows(session, model, values, with_ids=True)
         for (key, _row), new_id in zip(new, ids, strict=True):
             p.existing.customers[key] = new_id
     return [p.existing.customers[(r.customer_kind.value, r.customer.casefold())] for r in rows]
@@ -374,8 +380,7 @@ def _create_batch(session: Session, actor: Actor, p: Pass, rows: list[DealRow], 
             }
         )
     # Core statements on the session's connection: one multi-row INSERT … RETURNING per table and batch.
-    conn = session.connection()
-    ids = conn.scalars(insert(Opportunity).returning(Opportunity.id, sort_by_parameter_order=True), values).all()
+    ids = insert_rows(session, Opportunity, values, with_ids=True)
     stage_rows, assignment_rows, activity_rows = [], [], []
     for opp_id, row, history, deal in zip(ids, rows, histories, values, strict=True):
         for from_stage, to_stage, at in history:
@@ -416,10 +421,9 @@ def _create_batch(session: Session, actor: Actor, p: Pass, rows: list[DealRow], 
                 "created_at": now,
             }
         )
-    conn.execute(insert(StageChange), stage_rows)
-    if assignment_rows:
-        conn.execute(insert(AssignmentChange), assignment_rows)
-    conn.execute(insert(Activity), activity_rows)
+    insert_rows(session, StageChange, stage_rows)
+    insert_rows(session, AssignmentChange, assignment_rows)
+    insert_rows(session, Activity, activity_rows)
 
 
 def _lost_at(history: list) -> str | None:
