@@ -86,7 +86,13 @@ def funnel_png(stages: list[FunnelStage], currency: str, *, title: str, locale: 
         peak = max([float(s.value) for s in shown] + [1.0])
         for r, s in zip(rows, shown, strict=True):
             for offset, amount in ((height / 2, s.value), (-height / 2, s.weighted)):
-                ax.text(float(amount) + peak * 0.01, r + offset, money_label(amount, currency, locale), va="center")
+                ax.text(
+                    float(amount) + peak * 0.01,
+                    r + offset,
+                    money_label(amount, currency, locale),
+                    va="center",
+                    parse_math=False,
+                )
         ax.set_xlim(0, peak * 1.3)
         _money_axis(ax.xaxis, currency, locale)
         ax.set_title(title)
@@ -111,7 +117,13 @@ def forecast_png(periods: list[PeriodFigures], currency: str, *, title: str, loc
         peak = max([float(p.forecast) for p in periods] + [float(p.won) for p in periods] + [1.0])
         for c, p in zip(columns, periods, strict=True):
             for offset, amount in ((-width / 2, p.forecast), (width / 2, p.won)):
-                ax.text(c + offset, float(amount) + peak * 0.01, money_label(amount, currency, locale), ha="center")
+                ax.text(
+                    c + offset,
+                    float(amount) + peak * 0.01,
+                    money_label(amount, currency, locale),
+                    ha="center",
+                    parse_math=False,
+                )
         ax.set_ylim(0, peak * 1.25)
         _money_axis(ax.yaxis, currency, locale)
         ax.set_title(title)

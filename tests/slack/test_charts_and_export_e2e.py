@@ -110,6 +110,8 @@ def test_export_sends_a_csv_with_a_bom_to_the_users_dm(slack):
     assert "Sent 1 deals" in won["text"]
     assert "nothing to export" in slack.ask("export lost", user="U_REP")["text"]
     assert "Usage: `/opp export" in slack.ask("export sideways", user="U_REP")["text"]
+    hostile = slack.ask("export <!channel>", user="U_REP")["text"]
+    assert "<!channel>" not in hostile and "&lt;!channel&gt;" in hostile
 
 
 # --- /opp import: the modal, the dry run, the confirmation ------------------------------------------------------------

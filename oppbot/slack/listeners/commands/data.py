@@ -11,16 +11,18 @@ from sqlalchemy.orm import Session
 from oppbot.charts import ChartError
 from oppbot.db.base import utcnow
 from oppbot.db.session import unit_of_work
+from oppbot.domain.errors import InvalidInput
 from oppbot.services import charts as figures
 from oppbot.services import deal_export, workspaces
 from oppbot.slack import parsing
 from oppbot.slack.chart_posts import forecast_upload, funnel_upload, user_locale
 from oppbot.slack.files import Upload, dm_channel, upload
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
+from oppbot.slack.text import escape
 
 log = logging.getLogger(__name__)
 
-EXPORT_USAGE = "/opp export [stage] [mine|@user|unassigned] [overdue|stale] [closing <period>]"
+EXPORT_USAGE = "/opp export [the filters of /opp list]"
 
 
 # --- charts ----------------------------------------------------------------------------------------------------------
@@ -79,6 +81,13 @@ def forecast_chart(ctx: CommandContext, period, fallback: Callable[[], Reply], *
 
 
 def export(ctx: CommandContext) -> Reply:
+    try:
+        return _export(ctx)
+    except InvalidInput as exc:  # parse errors quote what the user typed: escaped before it enters mrkdwn
+        return Reply(text=f"{escape(exc.message)}\nUsage: `{EXPORT_USAGE}`")
+
+
+def _export(ctx: CommandContext) -> Reply:
     actor = ctx.actor
     with unit_of_work(ctx.deps.sessions) as session:
         today = workspaces.load_rules(session, ctx.team_id).today(utcnow())
@@ -112,12 +121,12 @@ def import_(ctx: CommandContext) -> Reply | None:
 
 
 SUBCOMMANDS = [
-    Subcommand(("export",), export, EXPORT_USAGE, "your deals as a CSV file in your DM, e.g. `/opp export won`"),
+    Subcommand(("export",), export, EXPORT_USAGE, "deals as a CSV in your DM, e.g. `/opp export won`"),
     Subcommand(
         ("import",),
         import_,
         "/opp import",
-        "managers: deals from a CSV (HubSpot, Pipedrive, Salesforce or oppbot's export), previewed first",
+        "managers: deals from a CSV (HubSpot, Pipedrive, Salesforce, oppbot), previewed first",
         opens_modal=True,
     ),
 ]

@@ -105,7 +105,7 @@ HELP = """*oppbot* — your sales pipeline in Slack. Deals are `#42`, `42` or `O
 • `/opp list prop neg mine overdue` · `/opp list @maria stale` · `/opp list unassigned closing this-quarter`
   (closing: this-month, next-month, this-quarter, 2026-11, 2026-Q4, 2026-01-01..2026-03-31)
 • `/opp search acme licence` — title, customer and description
-• `/opp pipeline` — count, value and weighted value per stage
+• `/opp pipeline` — count, value and weighted value per stage (`/opp pipeline chart`: as a picture)
 *Managers*
 • `/opp bulk move 12,13 14-16 neg` · `/opp bulk move 12,13 lost price` · `/opp bulk assign 12-15 @maria`"""
 
