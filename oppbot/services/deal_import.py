@@ -326,11 +326,13 @@ def _customer_ids(session: Session, actor: Actor, p: Pass, rows: list[DealRow]) 
 
 
 def _history(row: DealRow, now) -> list[tuple[Stage | None, Stage, object]]:
-    """(from, to, when) stage rows: the file's entered dates in order, ending in the row's stage."""
-    dated = sorted(((at, s) for s, at in row.entered.items() if s.order <= row.stage.order or s == row.stage))
-    chain = [(s, at) for at, s in dated if s != row.stage]
-    final_at = row.entered.get(row.stage) or row.closed_at or (chain[-1][1] if chain else now)
-    chain.append((row.stage, max(final_at, chain[-1][1]) if chain else final_at))
+    """(from, to, when) stage rows: the file's entered dates in order, ending in the row's stage (a reopened deal's
+    stage was entered before its later ones: it is entered again at the end, its first entry kept)."""
+    chain = [(stage, at) for at, stage in sorted((at, stage) for stage, at in row.entered.items())]
+    if not chain or chain[-1][0] != row.stage:
+        last = chain[-1][1] if chain else None
+        at = row.closed_at or last or now
+        chain.append((row.stage, max(at, last) if last else at))
     steps, previous = [], None
     for stage, at in chain:
         steps.append((previous, stage, at))

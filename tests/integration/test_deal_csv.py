@@ -58,6 +58,9 @@ def seed(sessions, manager: Actor) -> None:
         opportunities.move(session, manager, 2, opportunities.Stage.CLOSED_WON)
         opportunities.move(session, manager, 3, opportunities.Stage.CLOSED_LOST, loss_reason="price", loss_note="+1")
         opportunities.move(session, manager, 4, opportunities.Stage.QUALIFICATION)
+        opportunities.move(session, manager, 5, opportunities.Stage.CLOSED_WON)
+    with unit_of_work(sessions) as session:
+        opportunities.move(session, manager, 5, opportunities.Stage.LEAD)  # reopened: entered lead, won, lead again
 
 
 def test_export_has_every_column_and_neutralises_formulas(sessions, manager):
