@@ -27,7 +27,9 @@ EXPORT_USAGE = "/opp export [the filters of /opp list]"
 
 # --- charts ----------------------------------------------------------------------------------------------------------
 
-Draw = Callable[[Session, object, str | None], Upload]  # (session, today, locale) -> the chart as a file
+# (session, today) -> the figures read, as a function that draws them for a locale. Reading happens in the
+# transaction; drawing after it (a SQLite write lock must not wait for matplotlib).
+Draw = Callable[[Session, object], Callable[[str | None], Upload]]
 
 
 def post_chart(ctx: CommandContext, draw: Draw, fallback: Callable[[], Reply]) -> Reply:
@@ -35,10 +37,11 @@ def post_chart(ctx: CommandContext, draw: Draw, fallback: Callable[[], Reply]) -
     drawn falls back to the same figures as text."""
     actor = ctx.actor
     locale = user_locale(ctx.client, ctx.user_id)
+    with unit_of_work(ctx.deps.sessions) as session:
+        here = figures.may_post_in_channel(session, actor, ctx.channel_id)
+        render = draw(session, workspaces.load_rules(session, ctx.team_id).today(utcnow()))
     try:
-        with unit_of_work(ctx.deps.sessions) as session:
-            here = figures.may_post_in_channel(session, actor, ctx.channel_id)
-            chart = draw(session, workspaces.load_rules(session, ctx.team_id).today(utcnow()), locale)
+        chart = render(locale)
     except ChartError:
         log.exception("chart for %s could not be drawn", ctx.team_id)
         reply = fallback()
@@ -61,8 +64,9 @@ def post_chart(ctx: CommandContext, draw: Draw, fallback: Callable[[], Reply]) -
 def pipeline_chart(ctx: CommandContext, fallback: Callable[[], Reply]) -> Reply:
     """`/opp pipeline chart`: the funnel of open deals, value and weighted value per stage."""
 
-    def draw(session: Session, today, locale: str | None) -> Upload:
-        return funnel_upload(figures.funnel(session, ctx.team_id, today), locale=locale)
+    def draw(session: Session, today) -> Callable[[str | None], Upload]:
+        funnel = figures.funnel(session, ctx.team_id, today)
+        return lambda locale: funnel_upload(funnel, locale=locale)
 
     return post_chart(ctx, draw, fallback)
 
@@ -70,9 +74,9 @@ def pipeline_chart(ctx: CommandContext, fallback: Callable[[], Reply]) -> Reply:
 def forecast_chart(ctx: CommandContext, period, fallback: Callable[[], Reply], **filters) -> Reply:
     """`/opp forecast [period] [@user|mine] [stage] chart`: the period's weighted forecast beside what was won."""
 
-    def draw(session: Session, today, locale: str | None) -> Upload:
+    def draw(session: Session, today) -> Callable[[str | None], Upload]:
         result = figures.forecast_figures(session, ctx.team_id, period, today, **filters)
-        return forecast_upload(result, locale=locale, title=f"Forecast vs actual, {period.label}")
+        return lambda locale: forecast_upload(result, locale=locale, title=f"Forecast vs actual, {period.label}")
 
     return post_chart(ctx, draw, fallback)
 
