@@ -205,3 +205,35 @@ def test_members_are_told_imports_are_for_managers_and_broken_files_are_refused_
         time.sleep(0.05)
     assert deal_count(slack) == 0
     assert Callback.IMPORT_CONFIRM.value not in {v.get("callback_id") for v in slack.fake.views.values()}
+
+
+def test_export_then_import_into_an_empty_workspace_then_export_gives_the_same_deals(slack):
+    """The round trip as users do it: `/opp export` here, `/opp import` of that file elsewhere, `/opp export` there."""
+    import uuid
+
+    from oppbot.slack.ids import Callback
+
+    seed(slack)
+    with unit_of_work(slack.sessions) as session:
+        boss = slack.actor("U_BOSS", is_manager=True)
+        opportunities.move(session, boss, 1, Stage.CLOSED_LOST, loss_reason="price", loss_note="-10% was not enough")
+    slack.make_manager("U_BOSS")
+    slack.ask("export", user="U_BOSS")
+    (first,) = slack.fake.wait_for_files(1, channel="DU_BOSS")
+
+    empty = type(slack)(server=slack.server, team_id=f"T{uuid.uuid4().hex[:8].upper()}")
+    file_id = slack.fake.add_file("deals.csv", first["data"], user="U_BOSS")
+    submit_file(empty, file_id)
+    preview = empty.opened_view(Callback.IMPORT_CONFIRM, timeout=60)
+    assert "*4* would be created" in json.dumps(preview["blocks"])
+    empty.submit(preview, {}, user="U_BOSS")
+    slack.fake.wait_for("chat.postMessage", predicate=lambda c: "imported deals" in c.args.get("text", ""), timeout=60)
+    assert "Sent 4 deals" in empty.ask("export", user="U_BOSS")["text"]
+    second = next(f for f in slack.fake.wait_for_files(2, channel="DU_BOSS") if f["id"] != first["id"])
+
+    def comparable(data: bytes) -> list[dict]:
+        rows = csv.DictReader(io.StringIO(data.decode("utf-8")[1:]))
+        return [{k: v for k, v in row.items() if k not in ("number", "created_at")} for row in rows]
+
+    assert comparable(second["data"]) == comparable(first["data"])
+    assert comparable(first["data"])[0]["lost_note"] == "'-10% was not enough"
