@@ -45,9 +45,11 @@ WORKER = ("worker",)
 SCHEDULER = ("scheduler",)
 DB_UPGRADE = ("db", "upgrade")
 FX_IMPORT = ("fx", "import", "rates.csv")
+EXPORT = ("export",)
+IMPORT = ("import", "rates.csv")
 DOCTOR = ("doctor",)
 SLACK_COMMANDS = (SERVE, SOCKET, DEV, DEV_HTTP, WORKER)
-DATABASE_COMMANDS = (*SLACK_COMMANDS, DB_UPGRADE, FX_IMPORT)
+DATABASE_COMMANDS = (*SLACK_COMMANDS, DB_UPGRADE, FX_IMPORT, EXPORT, IMPORT)
 EVERY_COMMAND = (*DATABASE_COMMANDS, SCHEDULER, DOCTOR)
 
 
@@ -116,7 +118,7 @@ BROKEN = [
     ),
     Broken(  # serve, socket, dev and worker start and say so (tested below); /healthz answers 503
         "database never migrated",
-        (FX_IMPORT,),
+        (FX_IMPORT, EXPORT, IMPORT),
         "run oppbot db upgrade",
         {"DATABASE_URL": "sqlite:///{tmp}/never_migrated.db"},
     ),

@@ -111,6 +111,12 @@ HELP = """*oppbot* — your sales pipeline in Slack. Deals are `#42`, `42` or `O
 `/opp help` (or `/opp`) shows this list."""
 
 
+# Slack takes up to 40,000 characters of message text and recommends at most 4,000 (one plain-text message, no
+# blocks, so the section limit of 3,000 does not apply). A list that reached this would lose its last lines:
+# tests/unit/test_help_lists_every_subcommand.py fails first.
+HELP_MAX = 4000
+
+
 def help_(ctx: CommandContext) -> Reply:
     """HELP (this module's commands, with examples), then every other subcommand and sub-form from the table."""
     from oppbot.slack.listeners.commands import subcommands
@@ -122,7 +128,7 @@ def help_(ctx: CommandContext) -> Reply:
             others.append(f"• `{sub.usage}` — {sub.summary}")
         others.extend(f"• `{usage}` — {summary}" for usage, summary in sub.forms)
     text = HELP + ("\n*More*\n" + "\n".join(dict.fromkeys(others)) if others else "")
-    return Reply(text=text[:3000])
+    return Reply(text=text[:HELP_MAX])
 
 
 def show(ctx: CommandContext) -> Reply:
