@@ -3,7 +3,7 @@
 A `response_url` arrives in the request body (and, today, inside a modal's private_metadata). Posting a deal card to
 any URL found there would let a forged or tampered value make the server send workspace data to any host. Slack's
 response URLs live on `hooks.slack.com` (and `hooks.slack-gov.com` for GovSlack); the host of `SLACK_API_URL` is
-allowed as well when it is set to something else, so a deployment or a test pointed at another Slack API (the fake
+allowed as well (its scheme, host and port) when it is set to something else, so a deployment or a test pointed at another Slack API (the fake
 Slack in tests) keeps working.
 """
 
@@ -15,35 +15,29 @@ SLACK_HOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
 DEFAULT_API_HOST = "slack.com"
 
 
-def allowed_hosts(slack_api_url: str | None) -> frozenset[str]:
-    hosts = set(SLACK_HOOK_HOSTS)
-    api_host = _host(slack_api_url or "")
-    if api_host and api_host != DEFAULT_API_HOST:
-        hosts.add(api_host)
-    return frozenset(hosts)
+def allowed_origins(slack_api_url: str | None) -> frozenset[tuple[str, str, int]]:
+    """(scheme, host, port) triples a reply may go to: Slack's hooks over https, plus SLACK_API_URL's own."""
+    origins = {("https", host, 443) for host in SLACK_HOOK_HOSTS}
+    api = _origin(slack_api_url or "")
+    if api and api[1] != DEFAULT_API_HOST:
+        origins.add(api)
+    return frozenset(origins)
 
 
 def is_slack_response_url(url: object, slack_api_url: str | None) -> bool:
-    """True only for an http(s) URL whose host is Slack's (or SLACK_API_URL's), without userinfo tricks."""
-    if not isinstance(url, str) or not url or len(url) > 2000:
+    """True only for a URL on Slack's hooks (or SLACK_API_URL's scheme, host and port), without userinfo tricks."""
+    if not isinstance(url, str) or not url or len(url) > 2000 or "\\" in url:
         return False
+    origin = _origin(url)
+    return origin is not None and origin in allowed_origins(slack_api_url)
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
     try:
         parts = urlsplit(url)
-    except ValueError:
-        return False
-    if parts.scheme not in ("https", "http") or "@" in parts.netloc or "\\" in url:
-        return False
-    host = _host(url)
-    hosts = allowed_hosts(slack_api_url)
-    # Plain http only for the configured (test or proxy) API host; Slack's own hooks are https.
-    if parts.scheme == "http" and host in SLACK_HOOK_HOSTS:
-        return False
-    return host in hosts
-
-
-def _host(url: str) -> str | None:
-    try:
-        host = urlsplit(url).hostname
+        port = parts.port
     except ValueError:
         return None
-    return host.lower().rstrip(".") if host else None
+    if parts.scheme not in ("https", "http") or not parts.hostname or "@" in parts.netloc:
+        return None
+    return parts.scheme, parts.hostname.lower().rstrip("."), port or (443 if parts.scheme == "https" else 80)

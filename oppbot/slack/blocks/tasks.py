@@ -99,7 +99,8 @@ def build_task_done(row: TaskRow) -> list[dict[str, Any]]:
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": f":white_check_mark: ~{escape(truncate(row.task.title, 150))}~ — done ({format_ref(row.deal_number)})",
+                "text": f":white_check_mark: ~{escape(truncate(row.task.title, 150))}~ — done "
+                f"({format_ref(row.deal_number)})",
             },
         }
     ]
@@ -111,11 +112,27 @@ def build_task_snoozed(row: TaskRow, *, tz: str = "UTC") -> list[dict[str, Any]]
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": f":zzz: {escape(truncate(row.task.title, 150))} ({format_ref(row.deal_number)}) — snoozed until "
-                f"{when(row.task.due_at, tz)}; I'll remind you again then.",
+                "text": f":zzz: {escape(truncate(row.task.title, 150))} ({format_ref(row.deal_number)}) "
+                f"— snoozed until {when(row.task.due_at, tz)}; I'll remind you again then.",
             },
         }
     ]
+
+
+def build_task_added(
+    title: str, number: int, due_at: datetime, assignee_id: str, *, by: str, tz: str = "UTC"
+) -> dict[str, Any]:
+    """What the task modal turns into once saved: the task as stored, so the submit is visibly confirmed."""
+    whom = "" if assignee_id == by else f" for {user(assignee_id)}"
+    shown = escape(truncate(title, 150))
+    text = f":white_check_mark: Added *{shown}* to {format_ref(number)}{whom}, due {when(due_at, tz)}."
+    return {
+        "type": "modal",
+        "callback_id": BillingCallback.TASK_ADD.value,
+        "title": {"type": "plain_text", "text": "Task added"},
+        "close": {"type": "plain_text", "text": "Done"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
 
 
 def build_task_modal(number: int, *, initial_assignee: str | None = None) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from slack_sdk import WebClient
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput, OppbotError
-from oppbot.domain.refs import format_ref
+from oppbot.domain.refs import format_ref, parse_id
 from oppbot.services import billables, catalog, tasks
 from oppbot.slack.billing_flows import viewer_tz
+from oppbot.slack.blocks.tasks import build_task_added
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import BillingBlock, BillingCallback
 from oppbot.slack.roles import resolve_actor
@@ -45,6 +46,21 @@ def _errors(exc: OppbotError, view: dict, fields: dict[str, BillingBlock]) -> di
     return errors
 
 
+def _metadata(view: dict) -> dict:
+    """The modal's private_metadata as an object; anything else is refused in words beside the form's first field.
+
+    Slack does not let users edit metadata, but a forged or damaged one must not crash the submission (a 500) or be
+    read as "no metadata" (which would, say, add a service instead of editing one).
+    """
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidInput.field("metadata", "This form's data is damaged; close it and open it again.")
+    return data
+
+
 def register(app: App, deps: Deps) -> None:
     def actor_of(body: dict, client: WebClient):
         return resolve_actor(
@@ -59,7 +75,7 @@ def register(app: App, deps: Deps) -> None:
             log.warning("Could not confirm to %s", user_id, exc_info=True)
 
     def billable_add(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta: dict = {}
         state = _state(view)
         service = _get(state, BillingBlock.SERVICE, "selected_option")
         fields = {
@@ -69,13 +85,14 @@ def register(app: App, deps: Deps) -> None:
             "service": BillingBlock.SERVICE,
         }
         try:
+            meta = _metadata(view)
             actor = actor_of(body, client)
             with unit_of_work(deps.sessions) as session:
                 out = billables.add_billable(
                     session,
                     actor,
-                    int(meta["number"]),
-                    service_id=int(service) if service else None,
+                    parse_id(meta.get("number"), "deal"),
+                    service_id=parse_id(service, "service") if service else None,
                     description=_get(state, BillingBlock.DESCRIPTION),
                     quantity=_get(state, BillingBlock.QUANTITY),
                     unit_price=_get(state, BillingBlock.UNIT_PRICE),
@@ -94,7 +111,6 @@ def register(app: App, deps: Deps) -> None:
         )
 
     def task_add(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
         state = _state(view)
         fields = {
             "title": BillingBlock.TASK_TITLE,
@@ -102,25 +118,31 @@ def register(app: App, deps: Deps) -> None:
             "due_time": BillingBlock.TASK_DUE_TIME,
         }
         try:
+            meta = _metadata(view)
             actor = actor_of(body, client)
+            number = parse_id(meta.get("number"), "deal")
+            tz = viewer_tz(deps, actor.team_id, actor.user_id)
             with unit_of_work(deps.sessions) as session:
-                tasks.add_task(
+                task = tasks.add_task(
                     session,
                     actor,
-                    int(meta["number"]),
+                    number,
                     _get(state, BillingBlock.TASK_TITLE),
                     _get(state, BillingBlock.TASK_DUE_DATE, "selected_date"),
                     _get(state, BillingBlock.TASK_DUE_TIME, "selected_time"),
                     _get(state, BillingBlock.TASK_ASSIGNEE, "selected_user"),
-                    tz=viewer_tz(deps, actor.team_id, actor.user_id),
+                    tz=tz,
                 )
         except OppbotError as exc:
             ack(response_action="errors", errors=_errors(exc, view, fields))
             return
-        ack()
+        # The modal becomes the confirmation: a submit that just closed left the user guessing.
+        ack(
+            response_action="update",
+            view=build_task_added(task.title, number, task.due_at, task.assignee_id, by=actor.user_id, tz=tz or "UTC"),
+        )
 
     def service_save(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
         state = _state(view)
         fields = {
             "name": BillingBlock.SERVICE_NAME,
@@ -131,11 +153,17 @@ def register(app: App, deps: Deps) -> None:
         price = _get(state, BillingBlock.SERVICE_PRICE)
         currency = _get(state, BillingBlock.SERVICE_CURRENCY)
         try:
+            meta = _metadata(view)
             actor = actor_of(body, client)
             with unit_of_work(deps.sessions) as session:
                 if meta.get("service_id"):
                     catalog.edit_service(
-                        session, actor, int(meta["service_id"]), name=name, unit_price=price, currency=currency
+                        session,
+                        actor,
+                        parse_id(meta["service_id"], "service"),
+                        name=name,
+                        unit_price=price,
+                        currency=currency,
                     )
                 else:
                     catalog.add_service(
