@@ -1,8 +1,8 @@
 """Scheduled work as Dramatiq actors: the minute tick, digests, alerts, snapshots, reminders.
 
-Actors are declared on the broker by declare() (from workers/broker.py's setup_broker). Each actor is a thin shell over a plain function taking
-(sessions, client, ...) so tests run the same path without a broker. Exactly-once comes from the scheduled_sends
-claim, not from there being one scheduler or one delivery.
+Actors are declared on the broker by declare() (from workers/broker.py's setup_broker). Each actor is a thin shell
+over a plain function taking (sessions, client, ...) so tests run the same path without a broker. Exactly-once
+comes from the scheduled_sends claim, not from there being one scheduler or one delivery.
 """
 
 from __future__ import annotations
@@ -83,15 +83,22 @@ def _digest_message(
     return message
 
 
-def post_digest_now(
-    sessions: sessionmaker[Session], client: WebClient, team_id: str, channel_id: str, now: datetime | None = None
-) -> str | None:
-    """`/opp digest now`: an extra digest on request, not the period's scheduled one (no claim taken)."""
+def digest_now_message(
+    sessions: sessionmaker[Session], team_id: str, channel_id: str, now: datetime | None = None
+) -> dict:
+    """The digest `/opp digest now` shows: posted for a manager, an ephemeral preview for a member."""
     now = now or utcnow()
     with unit_of_work(sessions) as session:
         since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, "")
         digest = digests.build_digest(session, team_id, now, since=since)
-    message = build_digest_message(digest, manual=True)
+    return build_digest_message(digest, manual=True)
+
+
+def post_digest_now(
+    sessions: sessionmaker[Session], client: WebClient, team_id: str, channel_id: str, now: datetime | None = None
+) -> str | None:
+    """`/opp digest now` by a manager: an extra digest on request, not the period's scheduled one (no claim)."""
+    message = digest_now_message(sessions, team_id, channel_id, now)
     return client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"]).get("ts")
 
 
