@@ -41,7 +41,7 @@ class Serve:
             DATABASE_URL=db_url,
             PYTHONUNBUFFERED="1",
         )
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115  (open for the server process's whole life)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "oppbot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=env,
