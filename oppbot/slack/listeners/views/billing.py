@@ -36,7 +36,7 @@ def _get(state: dict, block: BillingBlock, key: str = "value"):
 
 def _errors(exc: OppbotError, view: dict, fields: dict[str, BillingBlock]) -> dict[str, str]:
     """Typed errors keyed by the block beside which they show; anything else goes on the first input."""
-    present = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+    present = [b["block_id"] for b in view.get("blocks") or [] if b.get("type") == "input" and b.get("block_id")]
     errors: dict[str, str] = {}
     items = exc.errors.items() if isinstance(exc, InvalidInput) else [("", exc.message)]
     for field, message in items:
