@@ -2,9 +2,9 @@
 
 A `response_url` arrives in the request body (and, today, inside a modal's private_metadata). Posting a deal card to
 any URL found there would let a forged or tampered value make the server send workspace data to any host. Slack's
-response URLs live on `hooks.slack.com` (and `hooks.slack-gov.com` for GovSlack); the host of `SLACK_API_URL` is
-allowed as well (its scheme, host and port) when it is set to something else, so a deployment or a test pointed at another Slack API (the fake
-Slack in tests) keeps working.
+response URLs live on `hooks.slack.com` (and `hooks.slack-gov.com` for GovSlack), over https. The origin (scheme,
+host and port) of `SLACK_API_URL` is allowed as well when it is set to something else than Slack, so a deployment
+or a test pointed at another Slack API (the fake Slack in tests) keeps working.
 """
 
 from __future__ import annotations
