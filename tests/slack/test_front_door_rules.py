@@ -74,7 +74,11 @@ def test_a_tampered_response_url_in_metadata_is_never_called(slack):
         with slack.sessions() as session:
             stage = session.scalar(select(Opportunity.stage).where(Opportunity.team_id == slack.team_id))
         assert stage == "closed_lost"
-        time.sleep(0.5)  # a post, had one been made, is made right after the ack: give it the time to arrive
+        # With the card not refreshed, the user is told in words; the refresh attempt came before that message.
+        deadline = time.monotonic() + 10
+        while not [c for c in slack.fake.calls if "closed as lost" in json.dumps(c.args)]:
+            assert time.monotonic() < deadline, "the user was never told"
+            time.sleep(0.02)
         assert attacker.calls == [] and attacker.responses_to("stolen") == []
 
 
