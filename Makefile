@@ -27,7 +27,7 @@ test: $(STAMP)
 
 # 10,000 random and mutated signed requests through the real WSGI app (the suite runs 300); several minutes.
 fuzz: $(STAMP)
-	OPPBOT_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/slack/test_fuzz_requests.py -q -s -k sqlite -p no:cacheprovider
+	OPPBOT_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/slack/test_fuzz_requests.py -q -s -k sqlite -p no:cacheprovider --timeout=0
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
