@@ -76,3 +76,12 @@ def test_a_message_shortcut_title_shows_the_links_label_not_its_markup(slack):
     assert title == "Try our tool & more"
     assert description.startswith("Try our tool (https://x.example/tool) & more")
     assert input_action(Block.TITLE) == blocks[Block.TITLE.value]["element"]["action_id"]
+
+
+def test_a_command_with_the_word_payload_is_answered_and_stored_as_typed(slack):
+    """Bolt reads any form body containing "payload" as an interaction; the front door keeps commands commands."""
+    number = make_deal(slack.sessions, slack.actor())
+    reply = slack.ask(f"note {number} the payload=1&x arrived")
+    assert "the payload=1&amp;x arrived" in json.dumps(reply)
+    with slack.sessions() as session:
+        assert session.scalar(select(Note.body).where(Note.team_id == slack.team_id)) == "the payload=1&x arrived"
