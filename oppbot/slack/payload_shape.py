@@ -160,12 +160,38 @@ def _list_problem(payload: Any, spec: Any, where: str) -> str | None:
 _NAMES = {str: "a string", bool: "true or false", dict: "an object", list: "a list"}
 
 
+# What Bolt's routing indexes without looking first, per payload type (a missing one was a KeyError: a 500).
+REQUIRED = {
+    "block_actions": ("actions",),
+    "interactive_message": ("actions", "callback_id"),
+    "block_suggestion": ("action_id",),
+    "view_submission": ("view",),
+    "view_closed": ("view",),
+    "shortcut": ("callback_id",),
+    "message_action": ("callback_id",),
+}
+
+
 def interactive_problem(payload: Any) -> str | None:
     if not isinstance(payload, dict):
         return "payload must be a JSON object"
     if not isinstance(payload.get("type"), str):
         return "payload.type must be a string"
-    return problem(payload, INTERACTIVE)
+    return problem(payload, INTERACTIVE) or _required_problem(payload)
+
+
+def _required_problem(payload: dict) -> str | None:
+    missing = [name for name in REQUIRED.get(payload["type"], ()) if name not in payload]
+    if missing:
+        return f"{payload['type']} without {', '.join(missing)}"
+    if "actions" in REQUIRED.get(payload["type"], ()):
+        actions = payload["actions"]
+        if not actions or any("action_id" not in action for action in actions):
+            return "actions must hold at least one action, each with an action_id"
+    views = ("view_submission", "view_closed")
+    if payload["type"] in views and not all(name in payload["view"] for name in ("type", "callback_id")):
+        return "view without its type or callback_id"
+    return None
 
 
 def event_problem(body: Any) -> str | None:

@@ -103,6 +103,11 @@ def test_plain_text_from_slack_markup():
         ({"type": "block_actions", "actions": {"value": "1"}}, "actions must be a list"),
         ({"type": "view_submission", "view": {"state": {"values": {"b": {"a": {"value": {}}}}}}}, "value"),
         ({"type": "block_actions", "team": "T1"}, "team must be an object"),
+        ({"type": "block_actions", "actions": []}, "at least one action"),
+        ({"type": "block_actions", "actions": [{}]}, "each with an action_id"),
+        ({"type": "block_suggestion"}, "block_suggestion without action_id"),
+        ({"type": "view_submission", "view": {"callback_id": "x"}}, "view without its type"),
+        ({"type": "shortcut"}, "shortcut without callback_id"),
     ],
 )
 def test_wrongly_typed_interactive_payloads_are_named(payload, reason):
@@ -116,7 +121,11 @@ def test_slacks_own_shapes_pass():
                 "type": "view_submission",
                 "team": {"id": "T1"},
                 "user": {"id": "U1"},
-                "view": {"state": {"values": {"b": {"a": {"type": "plain_text_input", "value": None}}}}},
+                "view": {
+                    "type": "modal",
+                    "callback_id": "deal_create",
+                    "state": {"values": {"b": {"a": {"type": "plain_text_input", "value": None}}}},
+                },
                 "enterprise": None,
             }
         )
