@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 from fakeslack import FakeSlack
 from integration.helpers import form_values, make_deal
@@ -52,6 +53,8 @@ def test_show_here_by_a_member_is_a_private_card_and_no_post(slack):
 
 
 def test_show_here_by_a_manager_posts_the_live_card(slack):
+    # A channel of its own: the fake's message ts restart with each test, and (channel, ts) names one card.
+    slack.channel_id = f"C{uuid.uuid4().hex[:10].upper()}"
     boss = slack.make_manager()
     number = make_deal(slack.sessions, slack.actor(), title="Shared deal")
     assert "Shared deal #1 here" in slack.ask(f"show {number} here", user=boss)["text"]
