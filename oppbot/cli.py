@@ -272,10 +272,9 @@ def _show_defaults(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from oppbot.logs import configure_logging
+
+    configure_logging(verbose=verbose)  # one line per record: no logged value can forge another
     if not verbose:
         # Alembic's "Context impl…" lines say nothing to a user; `oppbot db upgrade` prints what it did.
         logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     default_currency: str = Field(default="USD", alias="OPPBOT_DEFAULT_CURRENCY")
     secret_key: str | None = Field(default=None, alias="OPPBOT_SECRET_KEY")
+    # Requests with a larger body are refused (413) before it is read; Slack's own payloads are a few KB.
+    max_request_bytes: int = Field(default=1_048_576, alias="OPPBOT_MAX_REQUEST_BYTES", ge=1024)
 
     @field_validator("default_currency")
     @classmethod

@@ -36,8 +36,18 @@ DEFAULT_ALERTS_TIME = "08:00"
 CLAIM_LEASE = timedelta(minutes=15)
 
 
+def may_post_in_channel(actor: Actor) -> bool:
+    """Who may put workspace data (digests, alerts, deal cards, invoices) into a channel for everyone there.
+
+    One rule for every such path, scheduled or on request: managers, the same people who subscribe a channel to
+    the scheduled digests and alerts. A member asking gets the same content privately (an ephemeral preview or a
+    DM), never a public post.
+    """
+    return actor.is_manager
+
+
 def _require_manager(actor: Actor, doing: str) -> None:
-    if not actor.is_manager:
+    if not may_post_in_channel(actor):
         raise PermissionDenied(f"Only managers can {doing}. Ask a Slack admin or a named manager.")
 
 

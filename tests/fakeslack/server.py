@@ -58,6 +58,8 @@ DEFAULT_SCOPES = (
     "channels:read",
     "groups:read",
     "team:read",
+    "files:write",
+    "files:read",
 )
 
 _MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update"}

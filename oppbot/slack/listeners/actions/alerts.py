@@ -9,8 +9,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from oppbot.db.session import unit_of_work
-from oppbot.domain.errors import OppbotError
-from oppbot.domain.refs import format_ref
+from oppbot.domain.errors import InvalidInput, OppbotError
+from oppbot.domain.refs import format_ref, parse_id
 from oppbot.services import alerts, opportunities
 from oppbot.services.context import Actor
 from oppbot.slack.blocks.alerts import build_close_date_modal
@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 def _number(body: dict) -> int | None:
     try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, ValueError, TypeError):
+        return parse_id(body["actions"][0]["value"], "deal")
+    except (KeyError, IndexError, InvalidInput):
         return None
 
 

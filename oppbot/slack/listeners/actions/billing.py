@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import OppbotError
-from oppbot.domain.refs import format_ref
+from oppbot.domain.refs import format_ref, parse_id
 from oppbot.services import billables, catalog, tasks
 from oppbot.services.context import Actor
 from oppbot.services.opportunities import may_edit
@@ -89,7 +89,7 @@ def register(app: App, deps: Deps) -> None:
 
     def open_add_line(custom: bool):
         def run(deps: Deps, actor: Actor, client: WebClient, body: dict, respond: Respond) -> None:
-            number = int(_value(body))
+            number = parse_id(_value(body))
 
             def fill() -> dict:
                 with unit_of_work(deps.sessions) as session:
@@ -107,7 +107,7 @@ def register(app: App, deps: Deps) -> None:
 
     def remove_line(deps, actor, client, body, respond) -> None:
         with unit_of_work(deps.sessions) as session:
-            out = billables.remove_billable(session, actor, int(_value(body)))
+            out = billables.remove_billable(session, actor, parse_id(_value(body)))
             view = billables.billables_for(session, actor, out.opportunity.number)
             blocks = build_billables_message(view, can_edit=may_edit(actor, view.opportunity))
         _say(
@@ -117,7 +117,7 @@ def register(app: App, deps: Deps) -> None:
         )
 
     def edit_line(deps: Deps, unresolved: Actor, client: WebClient, body: dict, respond: Respond) -> None:
-        billable_id = int(_value(body))
+        billable_id = parse_id(_value(body), "billable line")
 
         def fill() -> dict:
             actor = resolve_actor(deps, client, unresolved.team_id, unresolved.user_id)  # after the modal is open
@@ -128,24 +128,24 @@ def register(app: App, deps: Deps) -> None:
         open_then_fill(client, body, "Billable line", fill)
 
     def generate(deps, actor, client, body, respond) -> None:
-        _say(respond, generate_and_post_invoice(deps, client, actor, int(_value(body))))
+        _say(respond, generate_and_post_invoice(deps, client, actor, parse_id(_value(body))))
 
     def set_value(deps, actor, client, body, respond) -> None:
         with unit_of_work(deps.sessions) as session:
-            out = billables.set_value_to_total(session, actor, int(_value(body)))
+            out = billables.set_value_to_total(session, actor, parse_id(_value(body)))
             opp = out.opportunity
             text = f"Deal {format_ref(opp.number)}'s value is now {money(opp.amount, opp.currency)}."
         _say(respond, text)
 
     def add_task(deps, actor, client, body, respond) -> None:
-        open_or_push(client, body, build_task_modal(int(_value(body)), initial_assignee=actor.user_id))
+        open_or_push(client, body, build_task_modal(parse_id(_value(body)), initial_assignee=actor.user_id))
 
     def on_reminder(body: dict) -> bool:
         return str(body["actions"][0].get("block_id", "")).startswith(REMINDER_BLOCK_PREFIX)
 
     def done(deps, actor, client, body, respond) -> None:
         with unit_of_work(deps.sessions) as session:
-            task = tasks.complete_task(session, actor, int(_value(body)))
+            task = tasks.complete_task(session, actor, parse_id(_value(body)))
             row = tasks.get_task_row(session, actor.team_id, task.id)
         text = f":white_check_mark: Done: {escape(task.title)}"
         if on_reminder(body):
@@ -156,7 +156,7 @@ def register(app: App, deps: Deps) -> None:
     def snooze(deps, actor, client, body, respond) -> None:
         tz = viewer_tz(deps, actor.team_id, actor.user_id)
         with unit_of_work(deps.sessions) as session:
-            task = tasks.snooze_task(session, actor, int(_value(body)))
+            task = tasks.snooze_task(session, actor, parse_id(_value(body)))
             row = tasks.get_task_row(session, actor.team_id, task.id)
         text = f"Snoozed: {escape(task.title)} is now due {when(task.due_at, tz)}."
         if on_reminder(body):
@@ -175,7 +175,7 @@ def register(app: App, deps: Deps) -> None:
             service = None
             if raw != "new":
                 with unit_of_work(deps.sessions) as session:
-                    service = catalog.get_service(session, actor, int(raw))
+                    service = catalog.get_service(session, actor, parse_id(raw, "service"))
             return build_service_modal(service, default_currency=deps.settings.default_currency)
 
         open_then_fill(client, body, "Service catalog", fill)

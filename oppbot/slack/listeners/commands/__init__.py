@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from oppbot.domain.errors import OppbotError
+from oppbot.slack import entities
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Command
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
@@ -41,7 +42,8 @@ def register(app: App, deps: Deps) -> None:
 
     def handle_opp(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
         ack()
-        text = (command.get("text") or "").strip()
+        # Slack sends the user's own & < > escaped: decode once here, so every field stores what was typed.
+        text = entities.decode(command.get("text") or "").strip()
         name, _, rest = text.partition(" ")
         name = name.lower() or "help"
         team_id, user_id = command["team_id"], command["user_id"]

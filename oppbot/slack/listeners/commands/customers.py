@@ -7,7 +7,7 @@ import importlib
 from oppbot.db.session import unit_of_work
 from oppbot.domain.billing import from_minor
 from oppbot.domain.errors import InvalidInput
-from oppbot.domain.refs import parse_ref
+from oppbot.domain.refs import parse_id, parse_ref
 from oppbot.services import billables, catalog, customers, tasks
 from oppbot.services.context import Actor
 from oppbot.services.opportunities import may_edit
@@ -79,8 +79,8 @@ def catalog_(ctx: CommandContext) -> Reply:
 
 def _int(text: str, field: str) -> int:
     try:
-        return int(text.strip().lstrip("#"))
-    except ValueError:
+        return parse_id(text.strip().lstrip("#"), field)  # bounded: a 30-digit id names nothing
+    except InvalidInput:
         raise InvalidInput.field(
             field, f"'{escape(text.strip()[:20])}' is not a {field} id; see `/opp catalog`."
         ) from None

@@ -10,9 +10,10 @@ from slack_sdk import WebClient
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput, OppbotError
-from oppbot.domain.refs import format_ref
+from oppbot.domain.refs import format_ref, parse_id
 from oppbot.services import billables, catalog, tasks
 from oppbot.slack.billing_flows import viewer_tz
+from oppbot.slack.blocks.tasks import build_task_added
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import BillingBlock, BillingCallback
 from oppbot.slack.roles import resolve_actor
@@ -35,7 +36,7 @@ def _get(state: dict, block: BillingBlock, key: str = "value"):
 
 def _errors(exc: OppbotError, view: dict, fields: dict[str, BillingBlock]) -> dict[str, str]:
     """Typed errors keyed by the block beside which they show; anything else goes on the first input."""
-    present = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+    present = [b["block_id"] for b in view.get("blocks") or [] if b.get("type") == "input" and b.get("block_id")]
     errors: dict[str, str] = {}
     items = exc.errors.items() if isinstance(exc, InvalidInput) else [("", exc.message)]
     for field, message in items:
@@ -45,9 +46,24 @@ def _errors(exc: OppbotError, view: dict, fields: dict[str, BillingBlock]) -> di
     return errors
 
 
+def _metadata(view: dict) -> dict:
+    """The modal's private_metadata as an object; anything else is refused in words beside the form's first field.
+
+    Slack does not let users edit metadata, but a forged or damaged one must not crash the submission (a 500) or be
+    read as "no metadata" (which would, say, add a service instead of editing one).
+    """
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidInput.field("metadata", "This form's data is damaged; close it and open it again.")
+    return data
+
+
 def billable_edit(deps: Deps, ack: Ack, body: dict, view: dict, client: WebClient) -> None:
     """The billable line form: save the edited fields, or delete the line when its box is ticked."""
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta: dict = {}
     state = _state(view)
     fields = {
         "quantity": BillingBlock.QUANTITY,
@@ -56,17 +72,19 @@ def billable_edit(deps: Deps, ack: Ack, body: dict, view: dict, client: WebClien
     }
     delete = bool((state.get(BillingBlock.DELETE.value) or {}).get("selected_options"))
     try:
+        meta = _metadata(view)
+        line = parse_id(meta.get("billable"), "billable line")
         actor = resolve_actor(
             deps, client, body["team"]["id"] if body.get("team") else body["user"]["team_id"], body["user"]["id"]
         )
         with unit_of_work(deps.sessions) as session:
             if delete:
-                out = billables.remove_billable(session, actor, int(meta["billable"]))
+                out = billables.remove_billable(session, actor, line)
             else:
                 out = billables.edit_billable(
                     session,
                     actor,
-                    int(meta["billable"]),
+                    line,
                     description=_get(state, BillingBlock.DESCRIPTION) or "",
                     quantity=_get(state, BillingBlock.QUANTITY) or "",
                     unit_price=_get(state, BillingBlock.UNIT_PRICE) or "",
@@ -107,7 +125,7 @@ def register(app: App, deps: Deps) -> None:
             log.warning("Could not confirm to %s", user_id, exc_info=True)
 
     def billable_add(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta: dict = {}
         state = _state(view)
         service = _get(state, BillingBlock.SERVICE, "selected_option")
         fields = {
@@ -117,13 +135,14 @@ def register(app: App, deps: Deps) -> None:
             "service": BillingBlock.SERVICE,
         }
         try:
+            meta = _metadata(view)
             actor = actor_of(body, client)
             with unit_of_work(deps.sessions) as session:
                 out = billables.add_billable(
                     session,
                     actor,
-                    int(meta["number"]),
-                    service_id=int(service) if service else None,
+                    parse_id(meta.get("number"), "deal"),
+                    service_id=parse_id(service, "service") if service else None,
                     description=_get(state, BillingBlock.DESCRIPTION),
                     quantity=_get(state, BillingBlock.QUANTITY),
                     unit_price=_get(state, BillingBlock.UNIT_PRICE),
@@ -142,7 +161,6 @@ def register(app: App, deps: Deps) -> None:
         )
 
     def task_add(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
         state = _state(view)
         fields = {
             "title": BillingBlock.TASK_TITLE,
@@ -150,25 +168,31 @@ def register(app: App, deps: Deps) -> None:
             "due_time": BillingBlock.TASK_DUE_TIME,
         }
         try:
+            meta = _metadata(view)
             actor = actor_of(body, client)
+            number = parse_id(meta.get("number"), "deal")
+            tz = viewer_tz(deps, actor.team_id, actor.user_id)
             with unit_of_work(deps.sessions) as session:
-                tasks.add_task(
+                task = tasks.add_task(
                     session,
                     actor,
-                    int(meta["number"]),
+                    number,
                     _get(state, BillingBlock.TASK_TITLE),
                     _get(state, BillingBlock.TASK_DUE_DATE, "selected_date"),
                     _get(state, BillingBlock.TASK_DUE_TIME, "selected_time"),
                     _get(state, BillingBlock.TASK_ASSIGNEE, "selected_user"),
-                    tz=viewer_tz(deps, actor.team_id, actor.user_id),
+                    tz=tz,
                 )
         except OppbotError as exc:
             ack(response_action="errors", errors=_errors(exc, view, fields))
             return
-        ack()
+        # The modal becomes the confirmation: a submit that just closed left the user guessing.
+        ack(
+            response_action="update",
+            view=build_task_added(task.title, number, task.due_at, task.assignee_id, by=actor.user_id, tz=tz or "UTC"),
+        )
 
     def service_save(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
         state = _state(view)
         fields = {
             "name": BillingBlock.SERVICE_NAME,
@@ -179,11 +203,17 @@ def register(app: App, deps: Deps) -> None:
         price = _get(state, BillingBlock.SERVICE_PRICE)
         currency = _get(state, BillingBlock.SERVICE_CURRENCY)
         try:
+            meta = _metadata(view)
             actor = actor_of(body, client)
             with unit_of_work(deps.sessions) as session:
                 if meta.get("service_id"):
                     catalog.edit_service(
-                        session, actor, int(meta["service_id"]), name=name, unit_price=price, currency=currency
+                        session,
+                        actor,
+                        parse_id(meta["service_id"], "service"),
+                        name=name,
+                        unit_price=price,
+                        currency=currency,
                     )
                 else:
                     catalog.add_service(

@@ -12,6 +12,7 @@ from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import OppbotError
 from oppbot.services.context import Actor
 from oppbot.slack.deps import Deps
+from oppbot.slack.response_urls import is_slack_response_url
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,10 @@ def refresh_origin(client: WebClient, deps: Deps, actor: Actor, number: int, met
             client.chat_update(channel=meta["c"], ts=meta["ts"], text=text, blocks=blocks)
             return True
         if meta.get("r"):
+            if not is_slack_response_url(meta["r"], deps.settings.slack_api_url):
+                # Never post a deal card to a host the metadata names: only Slack's own response URLs.
+                log.warning("refused to refresh a card through a response_url that is not Slack's")
+                return False
             WebhookClient(meta["r"]).send(text=text, blocks=blocks, replace_original=True)
             return True
         if meta.get("vid"):
