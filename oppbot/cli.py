@@ -11,6 +11,8 @@ import logging
 import sys
 import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from oppbot.config import Settings, get_settings
@@ -47,6 +49,24 @@ def check_database(settings: Settings) -> None:
     if not state.migrated:
         error = not_migrated(settings.database_url, state.current and state.shown, ", ".join(state.heads))
         log.warning("%s; /healthz answers 503 until then", error.line().removeprefix("oppbot: "))
+
+
+@contextmanager
+def _slack_quiet_while_starting() -> Iterator[None]:
+    """Bolt and slack_sdk log their own ERROR line before raising (a refused token, Slack unreachable); while a
+    command starts, the one line main() prints is the answer, so theirs is held back (shown with --verbose)."""
+    loggers = [logging.getLogger(name) for name in ("slack_bolt", "slack_sdk")]
+    if logging.getLogger().isEnabledFor(logging.DEBUG):
+        yield
+        return
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 # --- commands --------------------------------------------------------------------------------------------------------
@@ -92,7 +112,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     check_database(settings)
     from oppbot.slack.server import make_server
 
-    make_server(settings, args.host, args.port, threads=args.threads).run()
+    with _slack_quiet_while_starting():
+        server = make_server(settings, args.host, args.port, threads=args.threads)
+    server.run()
     return 0
 
 
@@ -119,9 +141,11 @@ def _socket_handler(settings: Settings):
 def _socket(settings: Settings, _args: argparse.Namespace) -> int:
     check_slack(settings, "socket")
     check_database(settings)
-    handler = _socket_handler(settings)
-    log.info("oppbot connecting to Slack over Socket Mode")
-    handler.start()
+    with _slack_quiet_while_starting():
+        handler = _socket_handler(settings)
+        handler.connect()
+    log.info("oppbot connected to Slack over Socket Mode")
+    _wait_forever()
     return 0
 
 
@@ -135,7 +159,8 @@ def _dev(settings: Settings, args: argparse.Namespace) -> int:
         check_database(settings)
         from oppbot.slack.server import make_server
 
-        server = make_server(settings, args.host, args.port, threads=args.threads)  # binds: a busy port fails here
+        with _slack_quiet_while_starting():
+            server = make_server(settings, args.host, args.port, threads=args.threads)  # binds: a busy port fails here
         _start_background(settings)
         why = "--http" if args.http else "no SLACK_APP_TOKEN; set one for Socket Mode"
         log.info("oppbot dev: HTTP mode on port %s (%s)", args.port, why)
@@ -143,8 +168,9 @@ def _dev(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     check_slack(settings, "socket")
     check_database(settings)
-    handler = _socket_handler(settings)
-    handler.connect()  # Slack refusing the app token ends here, before any background thread exists
+    with _slack_quiet_while_starting():
+        handler = _socket_handler(settings)
+        handler.connect()  # Slack refusing the app token ends here, before any background thread exists
     _start_background(settings)
     log.info("oppbot dev: Socket Mode (SLACK_APP_TOKEN is set; --http for HTTP on port %s)", args.port)
     _wait_forever()

@@ -201,6 +201,9 @@ def base(monkeypatch, tmp_path, sqlite_template, fake_slack):
     # Guards only: a check that is missing would otherwise start a server that never returns.
     monkeypatch.setattr(waitress.server.BaseWSGIServer, "run", _refuse_to_start)
     monkeypatch.setattr(SocketModeHandler, "start", _connect_then_refuse)
+    # In-process, oppbot.logs would replace pytest's log capture with a handler on the captured stderr; the real
+    # processes' stderr (logging included) is checked by test_real_process_prints_one_line below.
+    monkeypatch.setattr("oppbot.logs.configure_logging", lambda verbose=False: None)
     monkeypatch.setattr(cli, "_wait_forever", _refuse_to_start)  # `oppbot dev` in Socket Mode, connected
     monkeypatch.setattr(BlockingScheduler, "start", _refuse_to_start)
     monkeypatch.setattr(cli, "_start_background", _refuse_to_start)
@@ -305,11 +308,30 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
             "OPPBOT_SECRET_KEY",
         ),
         (["scheduler"], {"REDIS_URL": "redis://127.0.0.1:{dead}/4"}, "start Redis"),
+        (
+            ["serve"],
+            {
+                "SLACK_BOT_TOKEN": "xoxb-x",
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": "http://127.0.0.1:{dead}/api/",
+                "DATABASE_URL": "sqlite:///oppbot.db",
+            },
+            "check the network",
+        ),
     ],
-    ids=["db upgrade, PostgreSQL down", "serve, OAuth without key", "scheduler, Redis down"],
+    ids=[
+        "db upgrade, PostgreSQL down",
+        "serve, OAuth without key",
+        "scheduler, Redis down",
+        "serve, Slack unreachable",
+    ],
 )
 def test_real_process_prints_one_line(argv, env, fix, tmp_path):
     dead = str(free_port())
+    if env.get("DATABASE_URL") == "sqlite:///oppbot.db":  # migrated: only the broken setting may speak
+        from oppbot.db.migrate import upgrade
+
+        upgrade(f"sqlite:///{tmp_path / 'oppbot.db'}")
     result = _run(argv, tmp_path, {k: v.format(dead=dead) for k, v in env.items()})
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
