@@ -7,6 +7,7 @@ from functools import lru_cache
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from oppbot.domain.errors import OppbotError
 from oppbot.domain.money import normalise_currency
 
 
@@ -29,7 +30,17 @@ class Settings(BaseSettings):
     @field_validator("default_currency")
     @classmethod
     def _currency(cls, value: str) -> str:
-        return normalise_currency(value)
+        try:
+            return normalise_currency(value)
+        except OppbotError as exc:  # not a ValueError: pydantic would let it through as a traceback
+            raise ValueError(exc.message) from exc
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from oppbot.startup import normalise_database_url
+
+        return normalise_database_url(value)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -53,6 +64,18 @@ class Settings(BaseSettings):
     @property
     def oauth_enabled(self) -> bool:
         return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def slack_mode(self) -> str:
+        """How `oppbot dev` (and `make run`) talks to Slack: "socket" with an app token, else "http"."""
+        return "socket" if self.slack_app_token else "http"
+
+    def describe_mode(self) -> str:
+        """One phrase for `oppbot doctor` and start-up logs."""
+        tokens = "OAuth (many workspaces, tokens in the database)" if self.oauth_enabled else "a bot token"
+        if self.slack_mode == "socket":
+            return f"Socket Mode with {tokens}"
+        return f"HTTP with {tokens}"
 
 
 def get_settings(**overrides) -> Settings:

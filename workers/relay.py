@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from oppbot.db.base import utcnow
 from oppbot.db.models import OutboxEvent
 from oppbot.db.session import unit_of_work
+from workers.outage import Outage
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class Pass:
     sent: int
     failed: bool  # the broker refused a send; the rest of the batch waits for the next pass
     more: bool  # a full batch: there may be more waiting
+    error: Exception | None = None  # why the broker refused, when it did
 
 
 def relay_once(sessions: sessionmaker[Session], broker: dramatiq.Broker, *, batch: int = BATCH) -> Pass:
@@ -47,6 +49,7 @@ def relay_once(sessions: sessionmaker[Session], broker: dramatiq.Broker, *, batc
     broker.declare_queue(QUEUE)
     sent = 0
     failed = False
+    error: Exception | None = None
     with unit_of_work(sessions) as session:
         stmt = select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).order_by(OutboxEvent.id).limit(batch)
         if session.get_bind().dialect.name == "postgresql":
@@ -58,11 +61,13 @@ def relay_once(sessions: sessionmaker[Session], broker: dramatiq.Broker, *, batc
             except Exception as exc:  # any broker failure: keep the row for the next pass, never mark it
                 row.attempts += 1
                 failed = True
-                log.warning("Outbox relay could not send event %s (attempt %d): %s", row.event_id, row.attempts, exc)
+                # Debug only: Relay reports the outage itself, once per back-off step (workers/outage.py).
+                log.debug("Outbox relay could not send event %s (attempt %d): %s", row.event_id, row.attempts, exc)
+                error = exc
                 break
             row.dispatched_at = utcnow()
             sent += 1
-    return Pass(sent=sent, failed=failed, more=len(rows) == batch and not failed)
+    return Pass(sent=sent, failed=failed, more=len(rows) == batch and not failed, error=error)
 
 
 class Relay:
@@ -77,6 +82,7 @@ class Relay:
         idle_seconds: float = 0.5,
         min_backoff: float = 0.5,
         max_backoff: float = 30.0,
+        broker_outage: Outage | None = None,
     ) -> None:
         self.sessions = sessions
         self.broker = broker
@@ -84,6 +90,9 @@ class Relay:
         self.idle_seconds = idle_seconds
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
+        # Shared with `oppbot worker`'s Redis watch, so one outage is reported once per back-off step, not per pass.
+        self.broker_outage = broker_outage or Outage("The broker (Redis)", log)
+        self.database_outage = Outage("The database", log)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -92,9 +101,15 @@ class Relay:
         while not self._stop.is_set():
             try:
                 result = relay_once(self.sessions, self.broker, batch=self.batch)
-            except Exception:  # the database itself failing: same treatment, the rows are still there
-                log.exception("Outbox relay pass failed")
+                self.database_outage.ok()
+            except Exception as exc:  # the database itself failing: same treatment, the rows are still there
+                self.database_outage.failed(exc)
                 result = Pass(0, True, False)
+            else:
+                if result.error is not None:
+                    self.broker_outage.failed(result.error)
+                elif result.sent:
+                    self.broker_outage.ok()
             if result.failed:
                 backoff = min(self.max_backoff, max(self.min_backoff, backoff * 2))
                 self._stop.wait(backoff)

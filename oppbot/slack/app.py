@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -49,6 +51,29 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
+class _UnusedTokenWarning(logging.Filter):
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused." The token is not unused: the client
+    carries it. Bolt reads SLACK_BOT_TOKEN from the environment itself whenever no `token` argument is given (and
+    passing one with the client makes the same warning), so the variable oppbot already used looks like a second
+    token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+@contextmanager
+def _token_from_client_only() -> Iterator[None]:
+    bolt_log = logging.getLogger("slack_bolt.App")
+    quiet = _UnusedTokenWarning()
+    bolt_log.addFilter(quiet)
+    try:
+        yield
+    finally:
+        bolt_log.removeFilter(quiet)
+
+
 def build_app(settings: Settings, *, sessions: sessionmaker[Session] | None = None) -> App:
     sessions = sessions or session_factory(engine_for(settings.database_url))
     deps = Deps(settings=settings, sessions=sessions)
@@ -67,15 +92,16 @@ def build_app(settings: Settings, *, sessions: sessionmaker[Session] | None = No
         # app_uninstalled / tokens_revoked delete the stored tokens, so nothing uses them again.
         app.enable_token_revocation_listeners()
     else:
-        app = App(
-            # The client carries the bot token (and SLACK_API_URL); Bolt takes the token from it.
-            signing_secret=settings.slack_signing_secret,
-            client=web_client(settings),
-            # Explicitly off: with SLACK_CLIENT_ID/SECRET unset Bolt must not look for them.
-            oauth_settings=None,
-            process_before_response=False,
-            listener_executor=listener_executor(),
-        )
+        with _token_from_client_only():
+            app = App(
+                # The client carries the bot token (and SLACK_API_URL); Bolt takes the token from it.
+                signing_secret=settings.slack_signing_secret,
+                client=web_client(settings),
+                # Explicitly off: with SLACK_CLIENT_ID/SECRET unset Bolt must not look for them.
+                oauth_settings=None,
+                process_before_response=False,
+                listener_executor=listener_executor(),
+            )
     from oppbot.slack.listeners import actions, commands, events, options, shortcuts, views
 
     for package in (commands, actions, views, events, shortcuts, options):

@@ -8,21 +8,26 @@ from collections.abc import Callable, Iterable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
 
 from oppbot.config import Settings
+from oppbot.db.migrate import current_revisions, head_revisions
 from oppbot.slack.front_door import FrontDoor
+from oppbot.startup import ServerError
 
 log = logging.getLogger(__name__)
 
 
+NOT_MIGRATED = "not migrated (run oppbot db upgrade)"
+
+
 def health(settings: Settings, sessions) -> tuple[int, dict]:
-    """Database and broker reachable: 200, else 503. Says which part failed, never how (no URLs, no errors)."""
+    """Database reachable and migrated to head, broker reachable: 200, else 503. Says which part failed, never how
+    (no URLs, no errors), except what to run when the schema is behind the code."""
     checks: dict[str, str] = {}
     try:
         with sessions() as session:
-            session.execute(text("SELECT 1"))
-        checks["database"] = "ok"
+            migrated = set(current_revisions(session.connection())) == set(head_revisions())
+        checks["database"] = "ok" if migrated else NOT_MIGRATED
     except Exception:
         log.warning("health: database check failed", exc_info=True)
         checks["database"] = "unavailable"
@@ -64,27 +69,33 @@ def wsgi_app(app: App, settings: Settings, sessions) -> Callable:
     return application
 
 
-def serve(settings: Settings, host: str, port: int, threads: int = 16) -> None:
-    """Waitress: a production WSGI server, multi-threaded, so slow listeners never block acks of others."""
-    import waitress
+def make_server(settings: Settings, host: str, port: int, threads: int = 16):
+    """Waitress, bound and ready to .run(): a production WSGI server, multi-threaded, so slow listeners never block
+    acks of others. Binding happens here, so a busy port is a one-line ServerError before anything else starts."""
+    import errno
 
     from oppbot.db.session import engine_for, session_factory
     from oppbot.slack.app import build_app
 
     sessions = session_factory(engine_for(settings.database_url))
     app = build_app(settings, sessions=sessions)
+    try:
+        server = _waitress_server(
+            wsgi_app(app, settings, sessions),
+            host=host,
+            port=port,
+            threads=threads,
+            ident="oppbot",
+            # Waitress buffers a whole body before calling the app; with this it refuses a larger declared (or
+            # chunked) body while parsing the headers, so the body is never read. Its check is `>=`, hence the + 1.
+            max_request_body_size=settings.max_request_bytes + 1,
+        )
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ServerError(f"port {port} is already in use", "stop what listens there or use --port") from exc
+        raise ServerError(f"cannot listen on {host}:{port} ({exc.strerror})", "choose --host and --port") from exc
     log.info("oppbot serving Slack on http://%s:%s/slack/events", host, port)
-    waitress.serve(
-        wsgi_app(app, settings, sessions),
-        _server=_waitress_server,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="oppbot",
-        # Waitress buffers a whole body before calling the app; with this it refuses a larger declared (or
-        # chunked) body while parsing the headers, so the body is never read. Its check is `>=`, hence the + 1.
-        max_request_body_size=settings.max_request_bytes + 1,
-    )
+    return server
 
 
 def _waitress_server(application: Callable, **kw):

@@ -47,6 +47,21 @@ _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "files.info": (("file",),),
 }
 
+# What auth.test's x-oauth-scopes header lists by default: the bot scopes of oppbot's manifest.yml (set
+# FakeSlack.scopes to try a token installed with fewer).
+DEFAULT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "im:write",
+    "users:read",
+    "channels:read",
+    "groups:read",
+    "team:read",
+    "files:write",
+    "files:read",
+)
+
 _MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update"}
 _VIEW_METHODS = {"views.open", "views.push", "views.update", "views.publish"}
 _NO_TOKEN_METHODS = {"oauth.v2.access", "oauth.v2.exchange", "api.test"}
@@ -110,6 +125,7 @@ class FakeSlack:
         self.socket_url: str | None = None  # apps.connections.open url
         self.rate_limit_per_channel: float | None = None  # chat.postMessage per second per channel
         self.single_use_triggers = True  # a trigger_id opens one view, once
+        self.scopes: list[str] = list(DEFAULT_SCOPES)  # granted, as auth.test's x-oauth-scopes header says
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -300,6 +316,9 @@ class FakeSlack:
         with self._changed:
             call = Call(method, args, headers, now)
             answer = self._answer_api(call)
+            if method == "auth.test" and answer.status == 200:
+                # Slack names the token's scopes in a header (on every Web API answer; oppbot reads auth.test's).
+                answer.headers.setdefault("x-oauth-scopes", ",".join(self.scopes))
             if answer.status == 200 and isinstance(answer.body, dict) and answer.body.get("ok"):
                 self.calls.append(call)
             else:

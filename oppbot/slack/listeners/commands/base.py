@@ -50,5 +50,7 @@ class Subcommand:
     handler: Handler
     usage: str  # "/opp move <ref> <stage>"
     summary: str  # one line for /opp help
+    # Sub-forms the handler dispatches on itself, listed in /opp help under their own usage: (usage, summary).
+    forms: tuple[tuple[str, str], ...] = ()
     # Handlers that open a modal must call views.open first: the trigger_id dies 3 s after the click.
     opens_modal: bool = False

@@ -123,6 +123,10 @@ SUBCOMMANDS = [
         forecast_command,
         "/opp forecast [period] [@user|mine] [stage] [currencies] [chart]",
         "weighted forecast, Closed-Won and overdue for a period, e.g. `/opp forecast 2026-Q4 mine`",
+        forms=(
+            ("/opp forecast accuracy [period]", "the period's start snapshot against what actually closed"),
+            ("/opp forecast snapshot", "managers: snapshot this month's and quarter's forecast now"),
+        ),
     ),
     Subcommand(
         ("stats",),
