@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     default_currency: str = Field(default="USD", alias="OPPBOT_DEFAULT_CURRENCY")
     secret_key: str | None = Field(default=None, alias="OPPBOT_SECRET_KEY")
+    # Signs modals' private_metadata; comma-separated to rotate (first signs, all verify). Unset: derived from
+    # SLACK_SIGNING_SECRET.
+    metadata_key: str | None = Field(default=None, alias="OPPBOT_METADATA_KEY")
 
     @field_validator("default_currency")
     @classmethod
@@ -43,6 +46,7 @@ class Settings(BaseSettings):
         "slack_client_secret",
         "redis_url",
         "secret_key",
+        "metadata_key",
     )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:

@@ -16,7 +16,7 @@ from oppbot.db import repositories as repo
 from oppbot.db.models import Individual, Note, Opportunity, Organization
 from oppbot.db.session import unit_of_work
 from oppbot.slack.app import build_app
-from oppbot.slack.blocks.modals import decode_metadata
+from oppbot.slack.metadata import decode as decode_metadata
 from oppbot.slack.ids import Action, Block, Callback, input_action
 from tests.integration.helpers import bulk_deals, form_values, make_customer, make_deal
 
@@ -181,7 +181,7 @@ def test_a_stale_edit_is_refused_and_does_not_overwrite(app, fake, sessions, rep
     assert edit_view["callback_id"] == Callback.EDIT_DEAL
     with unit_of_work(sessions) as session:
         current_version = repo.get_opportunity(session, rep.team_id, number).version
-    assert decode_metadata(edit_view["private_metadata"])["v"] == current_version
+    assert decode_metadata(edit_view["private_metadata"]).version == current_version
     with unit_of_work(sessions) as session:  # someone else changes the deal meanwhile
         from oppbot.services import opportunities
 
@@ -313,7 +313,7 @@ def test_the_message_shortcut_opens_a_prefilled_create_modal(app, fake):
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert blocks[Block.TITLE]["element"]["initial_value"] == "Acme wants 50 seats"
     assert blocks[Block.DESCRIPTION]["element"]["initial_value"] == "Acme wants 50 seats\nBudget approved"
-    assert decode_metadata(view["private_metadata"])["c"] == "C7"
+    assert decode_metadata(view["private_metadata"]).channel_id == "C7"
 
 
 def test_the_new_customer_button_pushes_the_customer_modal(app, fake):

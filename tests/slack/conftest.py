@@ -26,6 +26,7 @@ from fakeslack.signing import new_trigger_id
 from oppbot.db.migrate import upgrade
 from oppbot.db.session import make_engine, session_factory
 from oppbot.services.context import Actor
+from oppbot.slack import metadata
 
 SECRET = "secret"
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,7 @@ def server(tmp_path_factory) -> Server:
     log_path = tmp / "serve.log"
     log = open(log_path, "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "oppbot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "oppbot.cli", "-v", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=tmp,
         stdout=log,
@@ -417,6 +418,8 @@ def text_of(message: dict) -> str:
 @pytest.fixture
 def slack(server) -> Slack:
     server.fake.reset()
+    # Forms built in the test process carry metadata signed as `oppbot serve` signs it (its key from the secret).
+    metadata.configure(None, SECRET)
     yield Slack(server=server, team_id=f"T{uuid.uuid4().hex[:8].upper()}")
     assert server.fake.violations == [], server.fake.violations
     assert server.fake.errors == [], server.fake.errors

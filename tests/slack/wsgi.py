@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -12,6 +13,7 @@ from fakeslack import FakeSlack, sign, slash_command_body
 from wsgi_client import call  # test_security imports it from here too
 
 from oppbot.config import get_settings
+from oppbot.slack import metadata
 from oppbot.slack.app import build_app
 from oppbot.slack.server import wsgi_app
 
@@ -102,4 +104,23 @@ def inproc(fake_slack, db_url, sessions, monkeypatch) -> InProcessSlack:
 
 
 def dumps(message: object) -> str:
-    return json.dumps(message, ensure_ascii=False, sort_keys=True)
+    return json.dumps(_readable(message), ensure_ascii=False, sort_keys=True)
+
+
+def _readable(value: object) -> object:
+    """Signed private_metadata shown as what it says, so views about different deals compare field by field."""
+    if isinstance(value, dict):
+        return {
+            k: (_decoded(v) if k == "private_metadata" and isinstance(v, str) else _readable(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_readable(v) for v in value]
+    return value
+
+
+def _decoded(raw: str) -> object:
+    try:
+        return dataclasses.asdict(metadata.decode(raw))
+    except metadata.TamperedMetadata:
+        return raw

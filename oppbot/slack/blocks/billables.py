@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +10,9 @@ from oppbot.domain.billing import format_quantity, from_minor
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services.billables import BillablesView
+from oppbot.slack import metadata
 from oppbot.slack.ids import BillingAction, BillingBlock, BillingCallback
+from oppbot.slack.metadata import ViewMeta
 from oppbot.slack.text import escape, money, plain, truncate
 
 
@@ -102,12 +103,14 @@ def build_billables_message(view: BillablesView, *, can_edit: bool = True) -> li
     return [header, *build_billables_section(view, can_edit=can_edit)]
 
 
-def _metadata(**values: Any) -> str:
-    return json.dumps(values)
-
-
 def build_add_line_modal(
-    number: int, currency: str, services: list[Service] | None = None, *, custom: bool = True
+    number: int,
+    currency: str,
+    services: list[Service] | None = None,
+    *,
+    custom: bool = True,
+    team_id: str | None = None,
+    channel_id: str | None = None,
 ) -> dict[str, Any]:
     """Add a billable: a catalog select (services given) or a custom description and unit price; quantity always."""
     blocks: list[dict[str, Any]] = []
@@ -188,7 +191,9 @@ def build_add_line_modal(
         "title": {"type": "plain_text", "text": plain(f"Billable {format_ref(number)}", 24)},
         "submit": {"type": "plain_text", "text": "Add"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": _metadata(number=number, custom=custom),
+        "private_metadata": metadata.encode(
+            ViewMeta(team_id=team_id, number=number, custom=custom, channel_id=channel_id)
+        ),
         "blocks": blocks,
     }
 
@@ -220,7 +225,9 @@ def build_catalog(services: list[Service], *, is_manager: bool) -> list[dict[str
     return blocks[:50]
 
 
-def build_service_modal(service: Service | None = None, *, default_currency: str = "USD") -> dict[str, Any]:
+def build_service_modal(
+    service: Service | None = None, *, default_currency: str = "USD", team_id: str | None = None
+) -> dict[str, Any]:
     price = ""
     if service is not None:
         price = format(from_minor(service.unit_price_minor, service.currency), "f")
@@ -242,7 +249,7 @@ def build_service_modal(service: Service | None = None, *, default_currency: str
         "title": {"type": "plain_text", "text": "Edit service" if service else "New service"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": _metadata(service_id=service.id if service else None),
+        "private_metadata": metadata.encode(ViewMeta(team_id=team_id, service_id=service.id if service else None)),
         "blocks": [
             text_input(BillingBlock.SERVICE_NAME, "Name", service.name if service else "", 200),
             text_input(BillingBlock.SERVICE_PRICE, "Unit price", price, 30),

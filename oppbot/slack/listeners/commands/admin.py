@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.stages import parse_stage
 from oppbot.services import settings as service
@@ -35,7 +34,7 @@ def _stage_and_value(args: str, what: str, example: str) -> tuple[str, str]:
 
 def _apply(ctx: CommandContext, key: str, args: str):
     actor = ctx.actor
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         if key == "currency":
             return service.set_currency(session, actor, args)
         if key == "reporting":
@@ -69,7 +68,7 @@ SETTING_WORDS = {
 def settings_(ctx: CommandContext) -> Reply:
     word, _, rest = ctx.args.partition(" ")
     if not word:
-        with unit_of_work(ctx.deps.sessions) as session:
+        with ctx.unit_of_work() as session:
             view = service.show_settings(session, ctx.actor)
         built = build_settings(view)
         return Reply(text=built["text"], blocks=built["blocks"])
@@ -87,7 +86,7 @@ def managers_(ctx: CommandContext) -> Reply:
     word, _, rest = ctx.args.partition(" ")
     action = word.lower()
     if action in ("", "list"):
-        with unit_of_work(ctx.deps.sessions) as session:
+        with ctx.unit_of_work() as session:
             entries = service.list_managers(session, ctx.actor)
         built = build_managers(entries)
         return Reply(text=built["text"], blocks=built["blocks"])
@@ -102,7 +101,7 @@ def managers_(ctx: CommandContext) -> Reply:
         )
     actor = ctx.actor
     change_one = service.add_manager if action == "add" else service.remove_manager
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         changes = [change_one(session, actor, user_id) for user_id in user_ids]
     return Reply(text=build_manager_changes(action, changes))
 

@@ -9,7 +9,6 @@ from slack_sdk.errors import SlackApiError
 
 from oppbot.db.base import utcnow
 from oppbot.db.session import unit_of_work
-from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services import cards, opportunities, queries, workspaces
@@ -22,7 +21,6 @@ from oppbot.slack.cards import deal_card_message
 from oppbot.slack.deps import Deps
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.roles import user_timezone
-from oppbot.slack.text import escape
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 10
@@ -58,16 +56,11 @@ def workspace_today(deps: Deps, team_id: str):
         return workspaces.load_rules(session, team_id).today(utcnow())
 
 
-def _unresolved(ctx: CommandContext) -> Actor:
-    # Before views.open no role lookup (users.info): the trigger_id dies after 3 s; the save re-checks the role.
-    return Actor(ctx.team_id, ctx.user_id)
-
-
 def open_loss_modal(ctx: CommandContext, number: int) -> Reply | None:
     from oppbot.slack.listeners.views import open_views
 
     try:
-        open_views.open_loss(ctx.client, ctx.trigger_id, ctx.deps, _unresolved(ctx), number, None)
+        open_views.open_loss(ctx.client, ctx.trigger_id, ctx.deps, ctx.unresolved, number, None)
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
         return Reply(
@@ -75,18 +68,6 @@ def open_loss_modal(ctx: CommandContext, number: int) -> Reply | None:
             f"the reason: `/opp lost {number} price`."
         )
     return None
-
-
-def _user_errors(handler: Callable[[CommandContext], Reply | None], usage: str):
-    """Parse errors quote what the user typed, so they are escaped here; the usage line follows."""
-
-    def run(ctx: CommandContext) -> Reply | None:
-        try:
-            return handler(ctx)
-        except InvalidInput as exc:
-            return Reply(text=f"{escape(exc.message)}\nUsage: `{usage}`")
-
-    return run
 
 
 # --- handlers --------------------------------------------------------------------------------------------------------
@@ -125,14 +106,14 @@ def show(ctx: CommandContext) -> Reply:
         return card_reply(ctx.deps, ctx.actor, cmd.number)
     # A shared card is a real channel message, the same one the workers chat.update after every change:
     # the workspace's time zone, and buttons for everyone (each click is re-checked for whoever clicks).
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         msg = deal_card_message(session, ctx.actor, cmd.number, can_edit=True)
     try:
         posted = ctx.client.chat_postMessage(channel=ctx.channel_id, text=msg["text"], blocks=msg["blocks"])
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown_error")
         return Reply(text=f"I couldn't post in this channel ({error}). Invite me with `/invite @oppbot` and try again.")
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         cards.remember_card(session, ctx.actor, cmd.number, posted["channel"], posted["ts"])
     return Reply(text=f"Shared deal #{cmd.number} here; the card stays up to date as the deal changes.")
 
@@ -150,7 +131,7 @@ def search(ctx: CommandContext) -> Reply:
 
 def _change(ctx: CommandContext, number: int, done: str, change: Callable) -> Reply:
     actor = ctx.actor
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         outcome = change(session, actor)
     return card_reply(ctx.deps, actor, number, outcome_note(done, outcome))
 
@@ -229,7 +210,7 @@ def note(ctx: CommandContext) -> Reply:
 def pipeline(ctx: CommandContext) -> Reply:
     if ctx.args:
         raise parsing.invalid("`pipeline` takes nothing after it (for a period, use `/opp forecast`).", "/opp pipeline")
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         msg = pipeline_message(queries.pipeline(session, ctx.actor))
     return Reply(text=msg["text"], blocks=msg["blocks"])
 
@@ -250,7 +231,7 @@ def bulk_summary(done: str, result: BulkOutcome) -> str:
 def bulk(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_bulk(ctx.args)
     actor = ctx.actor
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         if isinstance(cmd, parsing.BulkMove):
             result = opportunities.bulk_move(session, actor, cmd.numbers, cmd.stage, loss_reason=cmd.reason)
             done = f"Moved to {cmd.stage.label}:"
@@ -260,42 +241,37 @@ def bulk(ctx: CommandContext) -> Reply:
     return Reply(text=bulk_summary(done, result)[:3000])
 
 
-def _sub(names, handler, usage, summary, **kw) -> Subcommand:
-    return Subcommand(names, _user_errors(handler, usage), usage, summary, **kw)
-
-
 SUBCOMMANDS = [
     Subcommand(("help", "?", "h"), help_, "/opp help", "this list, with examples"),
-    _sub(
+    Subcommand(
         ("show", "card", "view"),
         show,
         "/opp show <ref> [here]",
         "the deal card, e.g. `/opp show #42`; `here` posts it live in the channel",
     ),
-    _sub(
+    Subcommand(
         ("list", "ls"),
         list_,
         "/opp list [stage] [mine|@user|unassigned] [overdue|stale] [closing <period>]",
         "a filtered list, e.g. `/opp list prop mine closing this-quarter`",
     ),
-    _sub(("search", "find"), search, "/opp search <text>", "title, customer, description, e.g. `/opp search acme`"),
-    _sub(
-        ("move", "stage"), move, "/opp move <ref> <stage>", "change stage, e.g. `/opp move #42 prop`", opens_modal=True
+    Subcommand(
+        ("search", "find"), search, "/opp search <text>", "title, customer, description, e.g. `/opp search acme`"
     ),
-    _sub(("won", "win"), won, "/opp won <ref>", "close as won, e.g. `/opp won #42`"),
-    _sub(
+    Subcommand(("move", "stage"), move, "/opp move <ref> <stage>", "change stage, e.g. `/opp move #42 prop`"),
+    Subcommand(("won", "win"), won, "/opp won <ref>", "close as won, e.g. `/opp won #42`"),
+    Subcommand(
         ("lost", "lose"),
         lost,
         "/opp lost <ref> [reason] [note]",
         "close as lost, e.g. `/opp lost #42 price`",
-        opens_modal=True,
     ),
-    _sub(("claim", "take"), claim, "/opp claim <ref>", "assign an unassigned deal to yourself"),
-    _sub(("assign",), assign, "/opp assign <ref> @user", "assign a deal, e.g. `/opp assign #42 @maria`"),
-    _sub(("unassign",), unassign, "/opp unassign <ref>", "remove the assignee"),
-    _sub(("note", "comment"), note, "/opp note <ref> <text>", "add a note, e.g. `/opp note #42 Sent the quote`"),
-    _sub(("pipeline", "pipe"), pipeline, "/opp pipeline", "per-stage counts, value and weighted value"),
-    _sub(
+    Subcommand(("claim", "take"), claim, "/opp claim <ref>", "assign an unassigned deal to yourself"),
+    Subcommand(("assign",), assign, "/opp assign <ref> @user", "assign a deal, e.g. `/opp assign #42 @maria`"),
+    Subcommand(("unassign",), unassign, "/opp unassign <ref>", "remove the assignee"),
+    Subcommand(("note", "comment"), note, "/opp note <ref> <text>", "add a note, e.g. `/opp note #42 Sent the quote`"),
+    Subcommand(("pipeline", "pipe"), pipeline, "/opp pipeline", "per-stage counts, value and weighted value"),
+    Subcommand(
         ("bulk",),
         bulk,
         "/opp bulk move <refs> <stage> [reason] · /opp bulk assign <refs> @user",

@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 from oppbot.db.base import utcnow
-from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.fx import format_rate
 from oppbot.domain.periods import PERIOD_EXAMPLE, Period, is_period_word, month_of, parse_period
@@ -57,7 +56,7 @@ def forecast_command(ctx: CommandContext) -> Reply:
         return accuracy_command(ctx, rest.strip())
     if first.lower() == "snapshot":
         return snapshot_command(ctx)
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         today = _today(session, ctx.team_id)
         period, assignee, stages, by_currency = parse_forecast_args(ctx.args, ctx.user_id, today)
         result = forecasting.forecast(session, ctx.team_id, period, assignee_id=assignee, stages=stages, today=today)
@@ -65,7 +64,7 @@ def forecast_command(ctx: CommandContext) -> Reply:
 
 
 def accuracy_command(ctx: CommandContext, args: str) -> Reply:
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         today = _today(session, ctx.team_id)
         period = parse_period(args, today) if args else month_of(today)
         result = forecasting.forecast_accuracy(session, ctx.team_id, period)
@@ -77,7 +76,7 @@ def snapshot_command(ctx: CommandContext) -> Reply:
     if not actor.is_manager:
         return Reply(text="Only managers can take forecast snapshots.")
     now = utcnow()
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         period = month_of(_today(session, ctx.team_id))
         taken = forecasting.take_snapshot(session, ctx.team_id, period, "manual", now=now, taken_by=actor.user_id)
     return Reply(text=f"Snapshot of the {period.label} forecast saved ({taken.snapshot.label}).")
@@ -85,7 +84,7 @@ def snapshot_command(ctx: CommandContext) -> Reply:
 
 def stats_command(ctx: CommandContext) -> Reply:
     now = utcnow()
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         today = _today(session, ctx.team_id)
         period = parse_period(ctx.args, today) if ctx.args else None
         result = statistics.stats(session, ctx.team_id, period, today=today, now=now)
@@ -97,7 +96,7 @@ def fx_command(ctx: CommandContext) -> Reply:
     if words and words[0].lower() == "set":
         currency, rate, day = fx.parse_rate_args(words[1:])
         actor = ctx.actor
-        with unit_of_work(ctx.deps.sessions) as session:
+        with ctx.unit_of_work() as session:
             done = fx.set_rate(session, actor, currency, rate, day, today=_today(session, ctx.team_id))
         r = done.rate
         return Reply(
@@ -105,7 +104,7 @@ def fx_command(ctx: CommandContext) -> Reply:
         )
     if words:
         raise InvalidInput.field("fx", "Use `/opp fx` to list rates or `/opp fx set EUR 1.10 [YYYY-MM-DD]`.")
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         table = fx.list_rates(session, ctx.team_id)
     return Reply(text=f"Exchange rates into {table.reporting}", blocks=blocks.build_fx_list(table))
 

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.money import format_amount, normalise_currency
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
@@ -79,7 +78,7 @@ def describe(sub: notifications.Subscription) -> str:
 def notify(ctx: CommandContext) -> Reply:
     args = ctx.args.strip()
     if not args:
-        with unit_of_work(ctx.deps.sessions) as session:
+        with ctx.unit_of_work() as session:
             subs = notifications.list_subscriptions(session, ctx.actor)
         if not subs:
             return Reply(
@@ -93,13 +92,13 @@ def notify(ctx: CommandContext) -> Reply:
         channel = parse_channel(rest[0]) if rest else ctx.channel_id
         if not channel:
             raise InvalidInput.field("channel", "Use `/opp notify off` in the channel, or `/opp notify off #channel`.")
-        with unit_of_work(ctx.deps.sessions) as session:
+        with ctx.unit_of_work() as session:
             stopped = notifications.unsubscribe(session, ctx.actor, channel)
         if stopped:
             return Reply(text=f"<#{channel}> will no longer get deal notifications.")
         return Reply(text=f"<#{channel}> wasn't getting deal notifications; nothing changed.")
     request = parse_subscribe(args)
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         sub = notifications.subscribe(
             session,
             ctx.actor,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from oppbot.db.base import utcnow
-from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.schedule import next_run, parse_weekday
 from oppbot.services import schedules
@@ -54,15 +53,15 @@ def _subscription_command(kind: str, usage: str):
         action = words[0].lower() if words else "show"
         if action == "here":
             options = parse_options(words[1:], kind)
-            with unit_of_work(ctx.deps.sessions) as session:
+            with ctx.unit_of_work() as session:
                 view = schedules.subscribe(session, ctx.actor, ctx.channel_id, kind, **options)
             return Reply(text=f"Done. {describe(view)}", in_channel=True)
         if action == "off":
-            with unit_of_work(ctx.deps.sessions) as session:
+            with ctx.unit_of_work() as session:
                 stopped = schedules.unsubscribe(session, ctx.actor, ctx.channel_id, kind)
             return Reply(text=f"This channel no longer gets the {kind}." if stopped else f"This channel had no {kind}.")
         if action == "show":
-            with unit_of_work(ctx.deps.sessions) as session:
+            with ctx.unit_of_work() as session:
                 view = schedules.show(session, ctx.actor, ctx.channel_id, kind)
             if view is None:
                 return Reply(text=f"This channel gets no {kind}. A manager can start it with `/opp {kind} here`.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -19,6 +19,7 @@ from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Action
 from oppbot.slack.listeners.views import open_views
 from oppbot.slack.listeners.views.replies import deal_card
+from oppbot.slack.pipeline import Request, ack_first, on_event
 
 log = logging.getLogger(__name__)
 
@@ -49,49 +50,44 @@ def publish_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> N
     client.views_publish(user_id=user_id, view=view)
 
 
-def _team(body: dict) -> str:
-    return (body.get("team") or {}).get("id") or body.get("team_id") or (body.get("view") or {}).get("team_id")
+def on_home_opened(req: Request) -> None:
+    # Bolt has already acked the event, and the pipeline let only its first delivery through.
+    event = req.body.get("event") or {}
+    if event.get("tab", "home") != "home":
+        return
+    publish_home(req.client, req.deps, req.team_id, req.user_id)
+
+
+def on_new(req: Request) -> None:
+    open_views.open_create(req.client, req.trigger_id, req.deps, req.unresolved)
+
+
+def on_find(req: Request) -> None:
+    value = (req.action.get("selected_option") or {}).get("value") or ""
+    kind, _, raw = value.partition(":")
+    if kind != "deal" or not raw.isdigit() or len(raw) > 18:
+        return
+    number = int(raw)
+    title = f"Deal {format_ref(number)}"
+    response = req.client.views_open(trigger_id=req.trigger_id, view=modals.loading_modal(title))
+    view = response.get("view") or {}
+    card = deal_card(req.deps, req.unresolved, number)
+    if card is not None:
+        new_view = modals.blocks_modal(title, card[1][:100])
+    else:
+        try:
+            with req.unit_of_work() as session:
+                opp = repo.get_opportunity(session, req.team_id, number)
+                new_view = modals.blocks_modal(title, home.deal_summary_blocks(opp))
+        except OppbotError as exc:
+            new_view = modals.message_modal(title, exc.message)
+    try:
+        req.client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new_view)
+    except SlackApiError as exc:
+        log.info("views.update skipped: %s", exc.response.get("error"))
 
 
 def register(app: App, deps: Deps) -> None:
-    def on_home_opened(event: dict, body: dict, client: WebClient) -> None:
-        # Bolt has already acked the event; publishing is idempotent, so Slack's retries do no harm.
-        if event.get("tab", "home") != "home":
-            return
-        publish_home(client, deps, _team(body), event["user"])
-
-    def on_new(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        open_views.open_create(client, body["trigger_id"], deps, Actor(_team(body), body["user"]["id"]))
-
-    def on_find(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        action = (body.get("actions") or [{}])[0]
-        value = (action.get("selected_option") or {}).get("value") or ""
-        kind, _, raw = value.partition(":")
-        if kind != "deal" or not raw.isdigit():
-            return
-        number = int(raw)
-        actor = Actor(_team(body), body["user"]["id"])
-        response = client.views_open(
-            trigger_id=body["trigger_id"], view=modals.loading_modal(f"Deal {format_ref(number)}")
-        )
-        view = response.get("view") or {}
-        card = deal_card(deps, actor, number)
-        if card is not None:
-            new_view = modals.blocks_modal(f"Deal {format_ref(number)}", card[1][:100])
-        else:
-            try:
-                with unit_of_work(deps.sessions) as session:
-                    opp = repo.get_opportunity(session, actor.team_id, number)
-                    new_view = modals.blocks_modal(f"Deal {format_ref(number)}", home.deal_summary_blocks(opp))
-            except OppbotError as exc:
-                new_view = modals.message_modal(f"Deal {format_ref(number)}", exc.message)
-        try:
-            client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new_view)
-        except SlackApiError as exc:
-            log.info("views.update skipped: %s", exc.response.get("error"))
-
-    app.event("app_home_opened")(on_home_opened)
-    app.action(Action.HOME_NEW.value)(on_new)
-    app.action(Action.HOME_FIND.value)(on_find)
+    app.event("app_home_opened")(on_event(on_home_opened))
+    app.action(Action.HOME_NEW.value)(ack_first(on_new))
+    app.action(Action.HOME_FIND.value)(ack_first(on_find))
