@@ -83,7 +83,7 @@ def server(tmp_path_factory) -> Server:
     log_path = tmp / "serve.log"
     log = open(log_path, "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "oppbot.cli", "-v", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "oppbot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=tmp,
         stdout=log,
