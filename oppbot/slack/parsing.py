@@ -246,9 +246,35 @@ def parse_search(args: str) -> Search:
     return Search(text[:200])
 
 
+_LIST_FLAGS = {
+    **dict.fromkeys(("mine", "my", "me"), "mine"),
+    **dict.fromkeys(("unassigned", "nobody", "free"), "unassigned"),
+    **dict.fromkeys(("overdue", "late"), "overdue"),
+    **dict.fromkeys(("stale", "idle"), "stale"),
+}
+_RELATIVE = ("this", "current", "next", "last", "previous", "prev")
+
+
+def _closing_period(tokens: list[str], i: int, today: date) -> tuple[object, int]:
+    """The period after `closing` (tokens[i]…), and the index after it. Relative and quarter-first forms may
+    arrive as two words ("this month", "q4 2026"), a range as three ("2026-01-01 to 2026-03-31")."""
+    if i >= len(tokens):
+        raise invalid("Closing when?", "/opp list closing this-month", "period")
+    text, i = tokens[i], i + 1
+    if i < len(tokens) and text.lower() in _RELATIVE:
+        text, i = f"{text} {tokens[i]}", i + 1
+    elif i < len(tokens) and re.fullmatch(r"q[1-4]", text, re.I) and re.fullmatch(r"\d{4}", tokens[i]):
+        text, i = f"{text}-{tokens[i]}", i + 1
+    elif i + 1 < len(tokens) and tokens[i].lower() in ("..", "to"):
+        text, i = f"{text}..{tokens[i + 1]}", i + 2
+    try:
+        return parse_period(text, today), i
+    except InvalidInput as exc:
+        raise invalid(exc.message, "/opp list closing 2026-Q4", "period") from None
+
+
 def parse_list(args: str, today: date) -> ListArgs:
     """`[stage…] [mine|@user|unassigned] [overdue|stale] [closing <period>]`, in any order."""
-    example = "/opp list prop mine overdue closing this-quarter"
     tokens = (args or "").split()
     stages: list[Stage] = []
     flags: dict[str, object] = {}
@@ -257,37 +283,14 @@ def parse_list(args: str, today: date) -> ListArgs:
         token = tokens[i]
         word = token.lower().strip(",")
         i += 1
-        if word in ("mine", "my", "me"):
-            flags["mine"] = True
-        elif word in ("unassigned", "nobody", "free"):
-            flags["unassigned"] = True
-        elif word in ("overdue", "late"):
-            flags["overdue"] = True
-        elif word in ("stale", "idle"):
-            flags["stale"] = True
+        if word in _LIST_FLAGS:
+            flags[_LIST_FLAGS[word]] = True
         elif word in ("open", "all"):
             continue
         elif is_user(token):
             flags["assignee_id"] = parse_user(token)
         elif word in ("closing", "close", "closes"):
-            if i >= len(tokens):
-                raise invalid("Closing when?", "/opp list closing this-month", "period")
-            text = tokens[i]
-            i += 1
-            # "this month", "q4 2026": relative and quarter-first forms may arrive as two words
-            if i < len(tokens) and text.lower() in ("this", "current", "next", "last", "previous", "prev"):
-                text = f"{text} {tokens[i]}"
-                i += 1
-            elif i < len(tokens) and re.fullmatch(r"q[1-4]", text, re.I) and re.fullmatch(r"\d{4}", tokens[i]):
-                text = f"{text}-{tokens[i]}"
-                i += 1
-            elif i + 1 < len(tokens) and tokens[i].lower() in ("..", "to"):
-                text = f"{text}..{tokens[i + 1]}"
-                i += 2
-            try:
-                flags["period"] = parse_period(text, today)
-            except InvalidInput as exc:
-                raise invalid(exc.message, "/opp list closing 2026-Q4", "period") from None
+            flags["period"], i = _closing_period(tokens, i, today)
         elif word == "closed" and i < len(tokens) and is_stage_word("closed" + tokens[i]):
             stages.append(parse_stage("closed" + tokens[i]))
             i += 1
@@ -297,7 +300,7 @@ def parse_list(args: str, today: date) -> ListArgs:
             raise invalid(
                 f"I don't understand '{token[:30]}' in a list. Filters are a stage, mine, @someone, unassigned, "
                 "overdue, stale and closing <period>.",
-                example,
+                "/opp list prop mine overdue closing this-quarter",
             )
     if sum(bool(flags.get(k)) for k in ("mine", "unassigned", "assignee_id")) > 1:
         raise invalid("Pick one of mine, @someone or unassigned.", "/opp list mine")
@@ -309,41 +312,49 @@ def parse_bulk(args: str) -> BulkMove | BulkAssign:
     action, rest = _split_first(args)
     action = action.lower()
     if action == "move":
-        example = "/opp bulk move 12,13 14-16 prop"
-        tokens = rest.split()
-        # refs come first; the first token that is a stage word (and not a number) ends them
-        split = next((n for n, t in enumerate(tokens) if not re.match(r"^[#\d]|^opp-", t, re.I)), None)
-        if split is None or split == 0:
-            raise invalid("Give the deals, then the stage.", example)
-        numbers = parse_refs(" ".join(tokens[:split]))
-        stage_word = tokens[split]
-        reason_tokens = tokens[split + 1 :]
-        if stage_word.lower() == "closed" and reason_tokens:
-            stage_word, reason_tokens = "closed" + reason_tokens[0], reason_tokens[1:]
-        try:
-            stage = parse_stage(stage_word)
-        except InvalidInput as exc:
-            raise invalid(exc.message, example, "stage") from None
-        reason = " ".join(reason_tokens) or None
-        if stage == Stage.CLOSED_LOST and not reason:
-            raise invalid("Losing deals in bulk needs a reason.", "/opp bulk move 12,13 lost price", "loss_reason")
-        if reason and stage != Stage.CLOSED_LOST:
-            raise invalid(f"Only a move to lost takes a reason; '{reason[:30]}' was left over.", example)
-        return BulkMove(tuple(numbers), stage, reason)
+        return _parse_bulk_move(rest)
     if action == "assign":
-        example = "/opp bulk assign 12,13 14-16 @maria"
-        tokens = rest.split()
-        if len(tokens) < 2:
-            raise invalid("Give the deals, then who gets them.", example)
-        who = tokens[-1]
-        numbers = parse_refs(" ".join(tokens[:-1]))
-        if who.lower() in ("nobody", "none", "unassigned"):
-            return BulkAssign(tuple(numbers), None)
-        try:
-            return BulkAssign(tuple(numbers), parse_user(who))
-        except InvalidInput as exc:
-            raise invalid(exc.message, example, "user") from None
+        return _parse_bulk_assign(rest)
     raise invalid(f"Bulk can move or assign, not '{action[:20] or '(nothing)'}'.", "/opp bulk move 12,13 prop")
+
+
+def _parse_bulk_move(rest: str) -> BulkMove:
+    example = "/opp bulk move 12,13 14-16 prop"
+    tokens = rest.split()
+    # refs come first; the first token that is a stage word (and not a number) ends them
+    split = next((n for n, t in enumerate(tokens) if not re.match(r"^[#\d]|^opp-", t, re.I)), None)
+    if split is None or split == 0:
+        raise invalid("Give the deals, then the stage.", example)
+    numbers = parse_refs(" ".join(tokens[:split]))
+    stage_word = tokens[split]
+    reason_tokens = tokens[split + 1 :]
+    if stage_word.lower() == "closed" and reason_tokens:
+        stage_word, reason_tokens = "closed" + reason_tokens[0], reason_tokens[1:]
+    try:
+        stage = parse_stage(stage_word)
+    except InvalidInput as exc:
+        raise invalid(exc.message, example, "stage") from None
+    reason = " ".join(reason_tokens) or None
+    if stage == Stage.CLOSED_LOST and not reason:
+        raise invalid("Losing deals in bulk needs a reason.", "/opp bulk move 12,13 lost price", "loss_reason")
+    if reason and stage != Stage.CLOSED_LOST:
+        raise invalid(f"Only a move to lost takes a reason; '{reason[:30]}' was left over.", example)
+    return BulkMove(tuple(numbers), stage, reason)
+
+
+def _parse_bulk_assign(rest: str) -> BulkAssign:
+    example = "/opp bulk assign 12,13 14-16 @maria"
+    tokens = rest.split()
+    if len(tokens) < 2:
+        raise invalid("Give the deals, then who gets them.", example)
+    who = tokens[-1]
+    numbers = parse_refs(" ".join(tokens[:-1]))
+    if who.lower() in ("nobody", "none", "unassigned"):
+        return BulkAssign(tuple(numbers), None)
+    try:
+        return BulkAssign(tuple(numbers), parse_user(who))
+    except InvalidInput as exc:
+        raise invalid(exc.message, example, "user") from None
 
 
 # --- list state carried by pagination and filter buttons (≤ 2,000 characters in a button value) ----------------------

@@ -16,8 +16,8 @@ from oppbot.db import repositories as repo
 from oppbot.db.models import Individual, Note, Opportunity, Organization
 from oppbot.db.session import unit_of_work
 from oppbot.slack.app import build_app
-from oppbot.slack.metadata import decode as decode_metadata
 from oppbot.slack.ids import Action, Block, Callback, input_action
+from oppbot.slack.metadata import decode as decode_metadata
 from tests.integration.helpers import bulk_deals, form_values, make_customer, make_deal
 
 SECRET = "test-signing-secret"

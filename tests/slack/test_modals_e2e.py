@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from unit.blockkit import HOSTILE, assert_escaped
 
 from oppbot.db.models import Opportunity
-from oppbot.slack.metadata import decode as decode_metadata
 from oppbot.slack.ids import Action, Block, Callback, input_action
+from oppbot.slack.metadata import decode as decode_metadata
 
 
 def _deal(slack, number=1) -> Opportunity | None:
@@ -123,7 +123,7 @@ def test_a_stale_edit_is_refused_inline_and_does_not_overwrite(slack):
     edit_view = slack.opened_view(Callback.EDIT_DEAL)
     assert decode_metadata(edit_view["private_metadata"]).version == _deal(slack).version
     slack.ask(f"note {number} bump")  # someone changes the deal meanwhile
-    result, ack = slack.submit(edit_view, _deal_values(customer, title="My stale edit"))
+    _, ack = slack.submit(edit_view, _deal_values(customer, title="My stale edit"))
     assert ack["response_action"] == "errors"
     assert "changed by someone else" in ack["errors"][Block.TITLE.value]
     assert _deal(slack).title == "Acme Corp - Software licence"
@@ -143,7 +143,7 @@ def test_the_loss_modal_from_the_command_closes_the_deal_lost_with_its_reason(sl
     slack.ask(f"move {number} prop")
     slack.command(f"lost {number}")
     view = slack.opened_view(Callback.LOSS_REASON)
-    missing, ack = slack.submit(view, form_values(loss_reason=None))
+    _, ack = slack.submit(view, form_values(loss_reason=None))
     assert ack["response_action"] == "errors" and list(ack["errors"]) == [Block.LOSS_REASON.value]
     assert _deal(slack).stage == "proposal"
     reason, values = _loss_values(view)

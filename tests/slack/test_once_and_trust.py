@@ -15,7 +15,7 @@ from fakeslack import event_body, interactive_body, sign, slash_command_body
 from fakeslack.signing import new_trigger_id
 from integration.helpers import form_values, make_customer, make_deal
 from sqlalchemy import func, select
-from wsgi import SECRET, InProcessSlack, fake_slack, single_token_settings  # noqa: F401  (fixture)
+from wsgi import SECRET, InProcessSlack, single_token_settings
 from wsgi_client import call
 
 from oppbot.db.models import CardMessage, HandledRequest, Note, Opportunity, OutboxEvent

@@ -21,7 +21,7 @@ from fakeslack import interactive_body
 from fakeslack.signing import new_trigger_id
 from integration.helpers import make_customer, make_deal
 from sqlalchemy import select, update
-from wsgi import InProcessSlack, dumps, fake_slack, single_token_settings  # noqa: F401  (fixture)
+from wsgi import InProcessSlack, dumps, single_token_settings
 
 from oppbot.db.base import Base
 from oppbot.db.models import Individual, Organization, Workspace

@@ -8,14 +8,11 @@ import time
 import uuid
 from dataclasses import dataclass
 
-import pytest
 from fakeslack import FakeSlack, sign, slash_command_body
 from wsgi_client import call  # test_security imports it from here too
 
 from oppbot.config import get_settings
 from oppbot.slack import metadata
-from oppbot.slack.app import build_app
-from oppbot.slack.server import wsgi_app
 
 SECRET = "wsgi-signing-secret"
 
@@ -83,24 +80,6 @@ class InProcessSlack:
                 raise AssertionError(f"no reply and no modal for /opp {text!r} within {timeout}s")
             time.sleep(0.02)
         return observed()
-
-
-@pytest.fixture
-def fake_slack():
-    with FakeSlack(team_id="T111") as fake:
-        yield fake
-
-
-@pytest.fixture
-def inproc(fake_slack, db_url, sessions, monkeypatch) -> InProcessSlack:
-    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN", "REDIS_URL"):
-        monkeypatch.delenv(name, raising=False)
-    settings = single_token_settings(fake_slack, db_url)
-    app = build_app(settings, sessions=sessions)
-    server = wsgi_app(app, settings, sessions)
-    fake_slack.reset()  # forget the auth.test Bolt makes while starting
-    yield InProcessSlack(fake=fake_slack, server=server, sessions=sessions)
-    fake_slack.assert_clean()
 
 
 def dumps(message: object) -> str:

@@ -16,14 +16,44 @@ from oppbot.slack.text import escape
 log = logging.getLogger(__name__)
 
 
-def subcommands() -> list[Subcommand]:
-    """Every subcommand, from the modules that define them (each exports SUBCOMMANDS)."""
+def sections() -> list[tuple[str, list[Subcommand]]]:
+    """The table, in the order /opp help shows it: (heading, subcommands) from the modules that define them."""
     from oppbot.slack.listeners.commands import admin, customers, deals, forecast, modals, notify, schedules
 
-    found: list[Subcommand] = []
-    for module in (deals, forecast, customers, notify, schedules, admin, modals):
-        found.extend(module.SUBCOMMANDS)
-    return found
+    return [
+        ("Deals", [HELP, *modals.SUBCOMMANDS, *deals.SUBCOMMANDS]),
+        ("Forecast and figures", forecast.SUBCOMMANDS),
+        ("Customers, billing and tasks", customers.SUBCOMMANDS),
+        ("Channels", notify.SUBCOMMANDS + schedules.SUBCOMMANDS),
+        ("Workspace", admin.SUBCOMMANDS),
+    ]
+
+
+def help_(ctx: CommandContext) -> Reply:
+    return Reply(text=help_text())
+
+
+HELP = Subcommand(("help", "?", "h"), help_, "/opp help", "this list, with examples")
+
+
+def subcommands() -> list[Subcommand]:
+    """Every subcommand (each module exports SUBCOMMANDS)."""
+    return [sub for _, subs in sections() for sub in subs]
+
+
+INTRO = (
+    "*oppbot* — your sales pipeline in Slack. Deals are `#42`, `42` or `OPP-42`; stages are lead, qual, prop, neg, "
+    "won, lost (Norwegian names work too)."
+)
+
+
+def help_text() -> str:
+    """/opp help, generated from the same table the dispatcher uses: a subcommand in it is in the help."""
+    lines = [INTRO]
+    for heading, subs in sections():
+        lines.append(f"*{heading}*")
+        lines += [f"• `{sub.usage}` — {sub.summary}" for sub in subs]
+    return "\n".join(lines)
 
 
 @cache

@@ -1,4 +1,4 @@
-"""/opp subcommands about deals: help, show, list, search, move, won, lost, claim, assign, unassign, note, pipeline, bulk."""
+"""/opp subcommands about deals: show, list, search, move, won, lost, claim, (un)assign, note, pipeline, bulk."""
 
 from __future__ import annotations
 
@@ -71,33 +71,6 @@ def open_loss_modal(ctx: CommandContext, number: int) -> Reply | None:
 
 
 # --- handlers --------------------------------------------------------------------------------------------------------
-
-
-HELP = """*oppbot* — your sales pipeline in Slack. Deals are `#42`, `42` or `OPP-42`; stages are lead, qual, prop, neg, won, lost (Norwegian names work too).
-*Deals*
-• `/opp new Acme renewal` — open the form for a new deal
-• `/opp show #42` — the deal card, with buttons to move, claim, assign, edit, note, close (`here`: post it live in the channel)
-• `/opp move #42 prop` — change stage (`/opp move #42 lost price` closes it as lost)
-• `/opp won #42` · `/opp lost #42 competitor lost on features` — close it
-• `/opp claim #42` · `/opp assign #42 @maria` · `/opp unassign #42`
-• `/opp note #42 Sent the revised quote`
-*Finding deals*
-• `/opp list` — everything, newest activity first
-• `/opp list prop neg mine overdue` · `/opp list @maria stale` · `/opp list unassigned closing this-quarter`
-  (closing: this-month, next-month, this-quarter, 2026-11, 2026-Q4, 2026-01-01..2026-03-31)
-• `/opp search acme licence` — title, customer and description
-• `/opp pipeline` — count, value and weighted value per stage
-*Managers*
-• `/opp bulk move 12,13 14-16 neg` · `/opp bulk move 12,13 lost price` · `/opp bulk assign 12-15 @maria`"""
-
-
-def help_(ctx: CommandContext) -> Reply:
-    from oppbot.slack.listeners.commands import subcommands
-
-    mine = {id(s) for s in SUBCOMMANDS}
-    others = [f"• `{s.usage}` — {s.summary}" for s in subcommands() if id(s) not in mine and "new" not in s.names]
-    text = HELP + ("\n*More*\n" + "\n".join(dict.fromkeys(others)) if others else "")
-    return Reply(text=text[:3000])
 
 
 def show(ctx: CommandContext) -> Reply:
@@ -242,7 +215,6 @@ def bulk(ctx: CommandContext) -> Reply:
 
 
 SUBCOMMANDS = [
-    Subcommand(("help", "?", "h"), help_, "/opp help", "this list, with examples"),
     Subcommand(
         ("show", "card", "view"),
         show,

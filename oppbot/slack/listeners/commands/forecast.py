@@ -99,9 +99,8 @@ def fx_command(ctx: CommandContext) -> Reply:
         with ctx.unit_of_work() as session:
             done = fx.set_rate(session, actor, currency, rate, day, today=_today(session, ctx.team_id))
         r = done.rate
-        return Reply(
-            text=f"1 {r.currency} = {format_rate(r.rate)} {done.reporting} from {r.effective_date.isoformat()} ({done.outcome})."
-        )
+        since = r.effective_date.isoformat()
+        return Reply(text=f"1 {r.currency} = {format_rate(r.rate)} {done.reporting} from {since} ({done.outcome}).")
     if words:
         raise InvalidInput.field("fx", "Use `/opp fx` to list rates or `/opp fx set EUR 1.10 [YYYY-MM-DD]`.")
     with ctx.unit_of_work() as session:
