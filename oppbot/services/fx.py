@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -164,17 +164,3 @@ def _parse_line(cells: list[str], reporting: str) -> tuple[date, str, Decimal]:
     except ValueError:
         raise InvalidInput.field("date", f"'{cells[0][:20]}' is not a date; write YYYY-MM-DD.") from None
     return day, validate_rate_currency(cells[1], reporting), parse_rate(cells[2])
-
-
-def parse_rate_args(args: Iterable[str]) -> tuple[str, str, date | None]:
-    """`<CUR> <rate> [YYYY-MM-DD]` from `/opp fx set`, before validation of each part."""
-    parts = list(args)
-    if len(parts) not in (2, 3):
-        raise InvalidInput.field("fx", "Write `/opp fx set EUR 1.10` or `/opp fx set EUR 1.10 2026-11-01`.")
-    day = None
-    if len(parts) == 3:
-        try:
-            day = date.fromisoformat(parts[2])
-        except ValueError:
-            raise InvalidInput.field("date", f"'{parts[2][:20]}' is not a date; write YYYY-MM-DD.") from None
-    return parts[0], parts[1], day

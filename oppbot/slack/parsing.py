@@ -1,4 +1,11 @@
-"""The /opp grammar: slash-command text (as Slack sends it, mentions escaped) → typed commands. No I/O."""
+"""The /opp grammar: slash-command text, as Slack sends it, → typed commands. No I/O.
+
+How the text arrives is decided here once. With should_escape on (manifest.yml), Slack sends a mention as
+`<@U123|name>` (some clients `<@U123>`), a channel as `<#C123|name>` (the name may be empty), a link as
+`<https://x|label>`, and `&`, `<`, `>` the person typed as `&amp;`, `&lt;`, `&gt;`. `words()` is the one tokenizer
+(an entity stays one token, whatever its label holds); `USER` and `CHANNEL` are the one mention and channel rule;
+`decode_entities()` turns Slack's three entities back into what was typed.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +21,9 @@ from oppbot.services.queries import ListQuery
 
 MAX_BULK = 50  # a bulk change touches at most this many deals: one reply must be able to list them all
 
-_USER = re.compile(r"<@([UW][A-Z0-9_]{1,20})(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#(C[A-Z0-9]{1,20})(?:\|[^>]*)?>")
+USER = re.compile(r"<@([UW][A-Z0-9_]{1,20})(?:\|[^>]*)?>")
+CHANNEL = re.compile(r"<#([CG][A-Z0-9_]{1,20})(?:\|[^>]*)?>")
+_TOKEN = re.compile(r"<[^<>\s][^<>]*>|[^\s<]+|<")
 _RANGE = re.compile(r"^(?:#|opp-?)?(\d{1,9})\s*-\s*(?:#|opp-?)?(\d{1,9})$", re.IGNORECASE)
 
 
@@ -27,9 +35,24 @@ def invalid(message: str, example: str, name: str = "args") -> InvalidInput:
 # --- tokens ----------------------------------------------------------------------------------------------------------
 
 
+def words(text: str) -> list[str]:
+    """Command text split on whitespace, each `<…>` entity one token even when its label has spaces."""
+    return _TOKEN.findall(text or "")
+
+
+def decode_entities(text: str) -> str:
+    """Slack's three entities back to what the person typed (escaped again, once, on the way out)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def find_users(text: str) -> list[str]:
+    """Every user mentioned in `text`, in order, without repeats."""
+    return list(dict.fromkeys(USER.findall(text or "")))
+
+
 def parse_user(token: str) -> str:
     """A user id from a mention as Slack sends it: `<@U123|name>` or `<@U123>`."""
-    match = _USER.fullmatch((token or "").strip())
+    match = USER.fullmatch((token or "").strip())
     if match:
         return match.group(1)
     shown = (token or "").strip()[:30] or "(nothing)"
@@ -39,11 +62,15 @@ def parse_user(token: str) -> str:
 
 
 def is_user(token: str) -> bool:
-    return bool(_USER.fullmatch((token or "").strip()))
+    return bool(USER.fullmatch((token or "").strip()))
+
+
+def is_channel(token: str) -> bool:
+    return bool(CHANNEL.fullmatch((token or "").strip()))
 
 
 def parse_channel(token: str) -> str:
-    match = _CHANNEL.fullmatch((token or "").strip())
+    match = CHANNEL.fullmatch((token or "").strip())
     if match:
         return match.group(1)
     shown = (token or "").strip()[:30] or "(nothing)"
@@ -275,7 +302,7 @@ def _closing_period(tokens: list[str], i: int, today: date) -> tuple[object, int
 
 def parse_list(args: str, today: date) -> ListArgs:
     """`[stage…] [mine|@user|unassigned] [overdue|stale] [closing <period>]`, in any order."""
-    tokens = (args or "").split()
+    tokens = words(args)
     stages: list[Stage] = []
     flags: dict[str, object] = {}
     i = 0
@@ -320,7 +347,7 @@ def parse_bulk(args: str) -> BulkMove | BulkAssign:
 
 def _parse_bulk_move(rest: str) -> BulkMove:
     example = "/opp bulk move 12,13 14-16 prop"
-    tokens = rest.split()
+    tokens = words(rest)
     # refs come first; the first token that is a stage word (and not a number) ends them
     split = next((n for n, t in enumerate(tokens) if not re.match(r"^[#\d]|^opp-", t, re.I)), None)
     if split is None or split == 0:
@@ -344,7 +371,7 @@ def _parse_bulk_move(rest: str) -> BulkMove:
 
 def _parse_bulk_assign(rest: str) -> BulkAssign:
     example = "/opp bulk assign 12,13 14-16 @maria"
-    tokens = rest.split()
+    tokens = words(rest)
     if len(tokens) < 2:
         raise invalid("Give the deals, then who gets them.", example)
     who = tokens[-1]
@@ -355,6 +382,27 @@ def _parse_bulk_assign(rest: str) -> BulkAssign:
         return BulkAssign(tuple(numbers), parse_user(who))
     except InvalidInput as exc:
         raise invalid(exc.message, example, "user") from None
+
+
+@dataclass(frozen=True, slots=True)
+class FxSet:
+    currency: str
+    rate: str
+    day: date | None
+
+
+def parse_fx_set(args: str) -> FxSet:
+    """`<CUR> <rate> [YYYY-MM-DD]` from `/opp fx set`; the currency and rate are validated by the service."""
+    parts = words(args)
+    if len(parts) not in (2, 3):
+        raise InvalidInput.field("fx", "Write `/opp fx set EUR 1.10` or `/opp fx set EUR 1.10 2026-11-01`.")
+    day = None
+    if len(parts) == 3:
+        try:
+            day = date.fromisoformat(parts[2])
+        except ValueError:
+            raise InvalidInput.field("date", f"'{parts[2][:20]}' is not a date; write YYYY-MM-DD.") from None
+    return FxSet(parts[0], parts[1], day)
 
 
 # --- list state carried by pagination and filter buttons (≤ 2,000 characters in a button value) ----------------------

@@ -7,6 +7,7 @@ from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import parse_ref
 from oppbot.services import billables, catalog, customers, tasks
 from oppbot.services.opportunities import may_edit
+from oppbot.slack import parsing
 from oppbot.slack.billing_flows import generate_and_post_invoice, viewer_tz
 from oppbot.slack.blocks.billables import build_billables_message, build_catalog
 from oppbot.slack.blocks.customers import build_customer_page, customer_page_text
@@ -36,7 +37,7 @@ def catalog_(ctx: CommandContext) -> Reply:
     actor = ctx.actor
     with ctx.unit_of_work() as session:
         if verb == "add":
-            words = rest.split()
+            words = parsing.words(rest)
             if len(words) < 3:
                 raise InvalidInput.field(
                     "catalog", "Give a name, a unit price and a currency: `/opp catalog add Workshop 1200 USD`."
@@ -83,7 +84,7 @@ def tasks_(ctx: CommandContext) -> Reply:
 
 
 def task(ctx: CommandContext) -> Reply | None:
-    words = ctx.args.split()
+    words = parsing.words(ctx.args)
     if not words:
         raise InvalidInput.field("task", "Say which deal, like `/opp task #42 2026-12-01 Send the proposal`.")
     number = parse_ref(words[0])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from oppbot.db.base import utcnow
@@ -13,11 +12,10 @@ from oppbot.domain.stages import Stage, is_stage_word, parse_stage
 from oppbot.services import forecast as forecasting
 from oppbot.services import fx, workspaces
 from oppbot.services import stats as statistics
+from oppbot.slack import parsing
 from oppbot.slack.blocks import forecast as blocks
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.text import escape
-
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 def _today(session, team_id: str) -> date:
@@ -30,9 +28,9 @@ def parse_forecast_args(args: str, user_id: str, today: date):
     assignee = None
     stages: list[Stage] = []
     by_currency = False
-    for word in args.split():
-        if mention := _MENTION.match(word):
-            assignee = mention.group(1)
+    for word in parsing.words(args):
+        if parsing.is_user(word):
+            assignee = parsing.parse_user(word)
         elif word.lower() in ("mine", "me"):
             assignee = user_id
         elif word.lower() in ("currencies", "currency", "by-currency"):
@@ -92,9 +90,10 @@ def stats_command(ctx: CommandContext) -> Reply:
 
 
 def fx_command(ctx: CommandContext) -> Reply:
-    words = ctx.args.split()
+    words = parsing.words(ctx.args)
     if words and words[0].lower() == "set":
-        currency, rate, day = fx.parse_rate_args(words[1:])
+        cmd = parsing.parse_fx_set(" ".join(words[1:]))
+        currency, rate, day = cmd.currency, cmd.rate, cmd.day
         actor = ctx.actor
         with ctx.unit_of_work() as session:
             done = fx.set_rate(session, actor, currency, rate, day, today=_today(session, ctx.team_id))

@@ -10,12 +10,11 @@ from oppbot.domain.errors import InvalidInput
 from oppbot.domain.money import format_amount, normalise_currency
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
 from oppbot.services import notifications
+from oppbot.slack import parsing
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 
 USAGE = "/opp notify #channel [stage…] [min value] · /opp notify off · /opp notify"
 
-# Slack escapes a channel typed in a slash command (should_escape: true) as <#C123|name> (the name may be empty).
-_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
 
@@ -28,13 +27,12 @@ class NotifyRequest:
 
 
 def parse_channel(token: str) -> str | None:
-    match = _CHANNEL.match(token.strip())
-    return match.group(1) if match else None
+    return parsing.parse_channel(token) if parsing.is_channel(token) else None
 
 
 def parse_subscribe(args: str) -> NotifyRequest:
     """`<#C1|sales> proposal negotiation 10000 EUR` → channel, stages and minimum (amount checked by the service)."""
-    tokens = args.split()
+    tokens = parsing.words(args)
     channel = parse_channel(tokens[0]) if tokens else None
     if channel is None:
         raise InvalidInput.field(
@@ -86,9 +84,9 @@ def notify(ctx: CommandContext) -> Reply:
                 "`/opp notify #channel [stage…] [min value]`."
             )
         return Reply(text="*Deal notifications*\n" + "\n".join(f"• {describe(s)}" for s in subs))
-    first = args.split()[0].lower()
+    first = parsing.words(args)[0].lower()
     if first in ("off", "stop"):
-        rest = args.split()[1:]
+        rest = parsing.words(args)[1:]
         channel = parse_channel(rest[0]) if rest else ctx.channel_id
         if not channel:
             raise InvalidInput.field("channel", "Use `/opp notify off` in the channel, or `/opp notify off #channel`.")

@@ -7,6 +7,7 @@ from oppbot.domain.errors import InvalidInput
 from oppbot.domain.schedule import next_run, parse_weekday
 from oppbot.services import schedules
 from oppbot.services.schedules import SubscriptionView
+from oppbot.slack import parsing
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.text import escape, when
 
@@ -49,7 +50,7 @@ def describe(view: SubscriptionView) -> str:
 
 def _subscription_command(kind: str, usage: str):
     def handle(ctx: CommandContext) -> Reply:
-        words = ctx.args.split()
+        words = parsing.words(ctx.args)
         action = words[0].lower() if words else "show"
         if action == "here":
             options = parse_options(words[1:], kind)
