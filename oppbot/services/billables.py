@@ -25,7 +25,8 @@ from oppbot.domain.refs import format_ref
 from oppbot.services.catalog import get_service
 from oppbot.services.context import Actor
 from oppbot.services.events import Kind, record
-from oppbot.services.opportunities import _conflicts_as_errors, require_edit
+from oppbot.services.opportunities import _conflicts_as_errors
+from oppbot.services.policy import require_edit
 
 BILLABLES_MAX = 40  # a deal card section shows every line; 40 keeps the card under Slack's 50 blocks
 

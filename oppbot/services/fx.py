@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from oppbot.db import repositories as repo
 from oppbot.db.models import FxRate
-from oppbot.domain.errors import InvalidInput, NotFound, PermissionDenied
+from oppbot.domain.errors import InvalidInput, NotFound
 from oppbot.domain.fx import Rate, RateTable, parse_rate, validate_rate_currency
+from oppbot.services import policy
 from oppbot.services.context import Actor
 from oppbot.services.events import record
 
@@ -41,10 +42,7 @@ def load_table(session: Session, team_id: str, reporting: str) -> RateTable:
 
 
 def _require_manager(actor: Actor) -> None:
-    if not actor.is_manager:
-        raise PermissionDenied(
-            "Only managers can change exchange rates. Ask a workspace admin or a manager named in /opp managers."
-        )
+    policy.require_manager(actor, "change exchange rates")
 
 
 def _upsert(session: Session, team_id: str, base: str, currency: str, rate: Decimal, day: date, by: str) -> str:

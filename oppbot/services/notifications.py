@@ -19,7 +19,7 @@ from oppbot.domain.stages import Stage
 from oppbot.services import workspaces
 from oppbot.services.context import Actor
 from oppbot.services.events import Kind, record
-from oppbot.services.opportunities import require_manager
+from oppbot.services.policy import require_manager
 
 SUBSCRIPTION_CHANGED = "notify_subscription"
 

@@ -37,7 +37,7 @@ from oppbot.domain.probability import (
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage, plan_move
 from oppbot.domain.workspace import WorkspaceRules
-from oppbot.services import workspaces
+from oppbot.services import policy, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.events import Kind, record
 
@@ -71,28 +71,10 @@ def _conflicts_as_errors(opp_number: int):
         ) from None
 
 
-# --- permissions (PRODUCT.md §7): enforced here, whatever the UI offered -------------------------------------------
-
-
-def may_edit(actor: Actor, opp: Opportunity) -> bool:
-    if actor.is_manager or opp.assignee_id == actor.user_id:
-        return True
-    # An unassigned deal can be worked by whoever created it until someone claims it.
-    return opp.assignee_id is None and opp.created_by == actor.user_id
-
-
-def require_edit(actor: Actor, opp: Opportunity, doing: str = "change") -> None:
-    if may_edit(actor, opp):
-        return
-    ref = format_ref(opp.number)
-    if opp.assignee_id is None:
-        raise PermissionDenied(f"Deal {ref} is unassigned: claim it first (`/opp claim {opp.number}`) to {doing} it.")
-    raise PermissionDenied(f"Deal {ref} is assigned to <@{opp.assignee_id}>: only they or a manager can {doing} it.")
-
-
-def require_manager(actor: Actor, doing: str) -> None:
-    if not actor.is_manager:
-        raise PermissionDenied(f"Only managers can {doing}. Ask a workspace admin or a manager named in /opp managers.")
+# Permission rules live in oppbot.services.policy; these names stay importable for the card builders.
+may_edit = policy.may_edit
+require_edit = policy.require_edit
+require_manager = policy.require_manager
 
 
 def _check_version(opp: Opportunity, expected_version: int | None) -> None:
@@ -135,9 +117,7 @@ def create(session: Session, actor: Actor, draft: Draft, *, default_currency: st
     if valid.stage == Stage.CLOSED_LOST:
         raise InvalidInput.field("stage", "A new deal can't start as Closed-Lost.")
     individual_id, organization_id, customer_name = _customer_columns(session, actor.team_id, valid.customer)
-    if valid.assignee and valid.assignee != actor.user_id and not actor.is_manager:
-        # Members hand work to themselves; assigning others is a manager's call (PRODUCT.md §7).
-        raise PermissionDenied("Only managers can assign a new deal to someone else; leave it to yourself or blank.")
+    policy.require_assign_new(actor, valid.assignee)
     probability = resolve_probability(None, valid.stage, valid.probability, rules.probabilities).probability
 
     workspace = repo.lock_workspace(session, actor.team_id)
@@ -390,12 +370,7 @@ def reset_probability(session: Session, actor: Actor, number: int) -> Outcome:
 def _reassign(session: Session, actor: Actor, opp: Opportunity, to_user: str | None, kind: str | None) -> list[str]:
     """Set the assignee and keep its history; `kind` None means the caller records the change itself."""
     from_user = opp.assignee_id
-    if from_user and from_user != actor.user_id and not actor.is_manager:
-        raise PermissionDenied(
-            f"Deal {format_ref(opp.number)} is assigned to <@{from_user}>: only a manager can reassign it."
-        )
-    if to_user and to_user != actor.user_id and not actor.is_manager and not may_edit(actor, opp):
-        raise PermissionDenied("Only managers can assign deals they don't own.")
+    policy.require_assign(actor, opp, to_user)
     now = utcnow()
     opp.assignee_id = to_user
     opp.updated_at = now
@@ -427,11 +402,7 @@ def claim(session: Session, actor: Actor, number: int) -> Outcome:
     opp = repo.get_opportunity(session, actor.team_id, number)
     if opp.assignee_id == actor.user_id:
         return Outcome(opp, [f"Deal {format_ref(number)} is already yours."], changed=False)
-    if opp.assignee_id and not actor.is_manager:
-        raise PermissionDenied(
-            f"Deal {format_ref(number)} is already assigned to <@{opp.assignee_id}>. "
-            "Only unassigned deals can be claimed; ask a manager to reassign it."
-        )
+    policy.require_claim(actor, opp)
     with _conflicts_as_errors(number):
         events = _reassign(session, actor, opp, actor.user_id, Kind.ASSIGNED)
         session.flush()
@@ -442,11 +413,7 @@ def assign(session: Session, actor: Actor, number: int, user_id: str) -> Outcome
     opp = repo.get_opportunity(session, actor.team_id, number)
     if opp.assignee_id == user_id:
         return Outcome(opp, [f"Deal {format_ref(number)} is already assigned to <@{user_id}>."], changed=False)
-    if not actor.is_manager and not may_edit(actor, opp):
-        raise PermissionDenied(
-            f"Only managers can assign deal {format_ref(number)}: it isn't yours."
-            + (" Claim it first." if opp.assignee_id is None else "")
-        )
+    policy.require_assign(actor, opp, user_id)
     with _conflicts_as_errors(number):
         events = _reassign(session, actor, opp, user_id, Kind.ASSIGNED)
         session.flush()
@@ -457,10 +424,7 @@ def unassign(session: Session, actor: Actor, number: int) -> Outcome:
     opp = repo.get_opportunity(session, actor.team_id, number)
     if opp.assignee_id is None:
         return Outcome(opp, [f"Deal {format_ref(number)} is not assigned to anyone."], changed=False)
-    if opp.assignee_id != actor.user_id and not actor.is_manager:
-        raise PermissionDenied(
-            f"Deal {format_ref(number)} is assigned to <@{opp.assignee_id}>: only they or a manager can unassign it."
-        )
+    policy.require_assign(actor, opp, None)
     with _conflicts_as_errors(number):
         events = _reassign(session, actor, opp, None, Kind.UNASSIGNED)
         session.flush()

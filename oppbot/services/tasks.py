@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import Opportunity, Task
-from oppbot.domain.errors import InvalidInput, NotFound, PermissionDenied
+from oppbot.domain.errors import InvalidInput, NotFound
 from oppbot.domain.opportunity import FieldChange, parse_date, validate_required
+from oppbot.services import policy
 from oppbot.services.context import Actor
 from oppbot.services.events import record
-from oppbot.services.opportunities import require_edit
+from oppbot.services.policy import require_edit
 
 TITLE_MAX = 200
 DEFAULT_DUE_TIME = time(9, 0)  # a task given only a date is due at 09:00 local: the start of a working day
@@ -163,10 +164,7 @@ def _own(session: Session, actor: Actor, task_id: int, doing: str) -> tuple[Task
     task = session.scalar(select(Task).where(Task.team_id == actor.team_id, Task.id == task_id))
     if task is None:
         raise NotFound("That task does not exist any more.")
-    if actor.user_id not in (task.assignee_id, task.created_by) and not actor.is_manager:
-        raise PermissionDenied(
-            f"This task is <@{task.assignee_id}>'s: only they, its author or a manager can {doing} it."
-        )
+    policy.require_task_owner(actor, task.assignee_id, task.created_by, doing)
     return task, repo.get_opportunity_by_id(session, actor.team_id, task.opportunity_id)
 
 

@@ -165,3 +165,40 @@ def test_a_member_creates_deals_for_themselves_and_only_a_manager_for_someone_el
             session, manager, Draft(customer=customer, title="For them", value="1", assignee="U_THIRD")
         )
         assert (mine.opportunity.assignee_id, theirs.opportunity.assignee_id) == (rep.user_id, "U_THIRD")
+
+
+def test_a_member_can_not_take_a_forecast_snapshot_and_a_manager_can(sessions):
+    """The rule lives in the service (through the policy module), not only in the command that offers it."""
+    from datetime import date
+
+    from oppbot.db.base import utcnow
+    from oppbot.domain.errors import PermissionDenied
+    from oppbot.domain.periods import month_of
+    from oppbot.services import forecast
+    from oppbot.services.context import Actor
+    from oppbot.services.workspaces import ensure_workspace
+
+    period = month_of(date(2026, 11, 15))
+    with unit_of_work(sessions) as session:
+        ensure_workspace(session, "T111", default_currency="USD")
+    with (
+        pytest.raises(PermissionDenied, match="Only managers can take forecast snapshots"),
+        unit_of_work(sessions) as session,
+    ):
+        forecast.take_manual_snapshot(session, Actor("T111", "U_REP"), period, now=utcnow())
+    with unit_of_work(sessions) as session:
+        taken = forecast.take_manual_snapshot(session, Actor("T111", "U_BOSS", is_manager=True), period, now=utcnow())
+    assert taken.snapshot.label.startswith("manual-")
+
+
+def test_every_permission_refusal_is_raised_by_the_policy_module():
+    """No service or listener refuses on its own: the rules (and their wording) are in oppbot.services.policy."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "oppbot"
+    raisers = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "raise PermissionDenied" in path.read_text() and path.name != "policy.py"
+    ]
+    assert raisers == []

@@ -10,8 +10,8 @@ from slack_sdk.errors import SlackApiError
 
 from oppbot.domain.errors import InvalidInput, OppbotError
 from oppbot.domain.refs import format_ref
-from oppbot.services import billables, catalog, tasks
-from oppbot.services.opportunities import may_edit
+from oppbot.services import billables, catalog, policy, tasks
+from oppbot.services.policy import may_edit
 from oppbot.slack.billing_flows import generate_and_post_invoice, viewer_tz
 from oppbot.slack.blocks import modals
 from oppbot.slack.blocks.billables import build_add_line_modal, build_billables_message, build_service_modal
@@ -146,8 +146,7 @@ def edit_service(req: Request) -> None:
     def fill() -> dict:
         # The role check needs users.info: it runs after the modal is open, and the save checks again.
         actor = req.actor
-        if not actor.is_manager:
-            return modals.message_modal("Service catalog", "Only managers can change the catalog.")
+        policy.require_manager(actor, "change the catalog")  # a refusal is shown in the modal
         service = None
         if service_id is not None:
             with req.unit_of_work() as session:

@@ -6,7 +6,7 @@ from oppbot.domain.billing import from_minor
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import parse_ref
 from oppbot.services import billables, catalog, customers, tasks
-from oppbot.services.opportunities import may_edit
+from oppbot.services.policy import may_edit
 from oppbot.slack import parsing
 from oppbot.slack.billing_flows import generate_and_post_invoice, viewer_tz
 from oppbot.slack.blocks.billables import build_billables_message, build_catalog

@@ -71,12 +71,10 @@ def accuracy_command(ctx: CommandContext, args: str) -> Reply:
 
 def snapshot_command(ctx: CommandContext) -> Reply:
     actor = ctx.actor
-    if not actor.is_manager:
-        return Reply(text="Only managers can take forecast snapshots.")
     now = utcnow()
     with ctx.unit_of_work() as session:
         period = month_of(_today(session, ctx.team_id))
-        taken = forecasting.take_snapshot(session, ctx.team_id, period, "manual", now=now, taken_by=actor.user_id)
+        taken = forecasting.take_manual_snapshot(session, actor, period, now=now)
     return Reply(text=f"Snapshot of the {period.label} forecast saved ({taken.snapshot.label}).")
 
 
