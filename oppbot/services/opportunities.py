@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import AssignmentChange, Note, Opportunity, StageChange
-from oppbot.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from oppbot.domain.errors import Conflict, InvalidInput, NotFound, OppbotError, PermissionDenied
 from oppbot.domain.money import minor_units
 from oppbot.domain.opportunity import (
     LOSS_NOTE_MAX,
@@ -67,7 +67,8 @@ def _conflicts_as_errors(opp_number: int):
     except StaleDataError:
         raise Conflict(
             f"Someone else changed deal {format_ref(opp_number)} at the same moment. Nothing was saved; "
-            "look at the deal again and retry."
+            "look at the deal again and retry.",
+            number=opp_number,
         ) from None
 
 
@@ -81,7 +82,8 @@ def _check_version(opp: Opportunity, expected_version: int | None) -> None:
     if expected_version is not None and opp.version != expected_version:
         raise Conflict(
             f"Deal {format_ref(opp.number)} was changed by someone else since you opened it. "
-            "Nothing was saved; open it again to see the latest."
+            "Nothing was saved; open it again to see the latest.",
+            number=opp.number,
         )
 
 
@@ -412,7 +414,7 @@ def claim(session: Session, actor: Actor, number: int) -> Outcome:
 def assign(session: Session, actor: Actor, number: int, user_id: str) -> Outcome:
     opp = repo.get_opportunity(session, actor.team_id, number)
     if opp.assignee_id == user_id:
-        return Outcome(opp, [f"Deal {format_ref(number)} is already assigned to <@{user_id}>."], changed=False)
+        return Outcome(opp, [f"Deal {format_ref(number)} is already assigned to that person."], changed=False)
     policy.require_assign(actor, opp, user_id)
     with _conflicts_as_errors(number):
         events = _reassign(session, actor, opp, user_id, Kind.ASSIGNED)
@@ -451,7 +453,7 @@ def add_note(session: Session, actor: Actor, number: int, text: str) -> Outcome:
 @dataclass(slots=True)
 class BulkOutcome:
     done: list[Outcome] = field(default_factory=list)
-    failed: dict[int, str] = field(default_factory=dict)  # number -> why
+    failed: dict[int, OppbotError] = field(default_factory=dict)  # number -> why
 
 
 def bulk_move(
@@ -465,7 +467,7 @@ def bulk_move(
             with session.begin_nested():
                 result.done.append(move(session, actor, number, to_stage, loss_reason=loss_reason))
         except (InvalidInput, PermissionDenied, Conflict, NotFound) as exc:
-            result.failed[number] = exc.message
+            result.failed[number] = exc
     return result
 
 
@@ -478,7 +480,7 @@ def bulk_assign(session: Session, actor: Actor, numbers: Sequence[int], user_id:
                 outcome = assign(session, actor, number, user_id) if user_id else unassign(session, actor, number)
                 result.done.append(outcome)
         except (PermissionDenied, Conflict, NotFound) as exc:
-            result.failed[number] = exc.message
+            result.failed[number] = exc
     return result
 
 

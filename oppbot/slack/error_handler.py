@@ -20,7 +20,7 @@ from oppbot.domain.errors import Conflict, InvalidInput, OppbotError
 from oppbot.services import once
 from oppbot.slack import view_state
 from oppbot.slack.pipeline import CONTEXT_KEY, Request
-from oppbot.slack.text import escape
+from oppbot.slack.text import error_text, escape
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,9 @@ def message_for(req: Request, error: Exception) -> str:
     """The sentence for the user, true to what happened."""
     if isinstance(error, InvalidInput):
         usage = f"\nUsage: `{req.usage}`" if req.usage else ""
-        return escape(error.message) + usage
+        return escape(error_text(error)) + usage
     if isinstance(error, OppbotError):
-        return error.message if not req.saved else saved_but(f"then: {error.message}")
+        return error_text(error) if not req.saved else saved_but(f"then: {error_text(error)}")
     if isinstance(error, SlackApiError):
         problem = error.response.get("error", "an error")
         return saved_but(f"Slack refused to show the result ({problem})") if req.saved else SLACK_REFUSED
@@ -86,8 +86,11 @@ def form_errors(req: Request, error: Exception) -> dict[str, str]:
     blocks = view_state.input_block_ids(req.view)
     if isinstance(error, InvalidInput):
         return view_state.errors_for(error.errors, blocks)
-    where = req.refusal_field(error) if isinstance(error, OppbotError) else None
-    text = error.message if isinstance(error, OppbotError) else NOTHING_CHANGED
+    if not isinstance(error, OppbotError):
+        return view_state.errors_for({"": NOTHING_CHANGED}, blocks)
+    # The error names its field; a form maps field names it calls otherwise (req.refusal_field) or takes the first.
+    where = error.field if error.field in blocks else req.refusal_field(error)
+    text = error_text(error)
     return view_state.errors_for({where or "": text}, blocks)
 
 
@@ -113,7 +116,7 @@ def show_card_as_it_is(req: Request, error: Conflict) -> bool:
     from oppbot.slack.listeners.commands.deals import card_reply
 
     try:
-        reply = card_reply(req.deps, req.unresolved, req.deal_number, f":warning: {error.message}")
+        reply = card_reply(req.deps, req.unresolved, req.deal_number, f":warning: {error_text(error)}")
     except OppbotError:
         return False
     req.respond(text=reply.text, blocks=reply.blocks, replace_original=True, response_type="ephemeral")

@@ -8,6 +8,7 @@ from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import PermissionDenied
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities
+from oppbot.slack.text import error_text
 
 
 def refused(sessions, call) -> str:
@@ -15,7 +16,8 @@ def refused(sessions, call) -> str:
     with pytest.raises(PermissionDenied) as exc, unit_of_work(sessions) as s:
         call(s)
     assert counts(sessions) == before
-    return exc.value.message
+    # The error carries the user it names; this is how Slack shows it (oppbot.slack.text.error_text).
+    return error_text(exc.value)
 
 
 def test_a_member_moves_and_edits_a_deal_assigned_to_them(sessions, rep, manager):

@@ -20,7 +20,7 @@ from oppbot.slack.deps import Deps
 from oppbot.slack.ids import BillingAction
 from oppbot.slack.listeners.surfaces import open_or_push
 from oppbot.slack.pipeline import Request, ack_first
-from oppbot.slack.text import escape, money, when
+from oppbot.slack.text import error_text, escape, money, when
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def open_then_fill(req: Request, title: str, fill: Callable[[], dict]) -> None:
     try:
         modal = fill()
     except OppbotError as exc:
-        modal = modals.message_modal(title, exc.message)
+        modal = modals.message_modal(title, error_text(exc))
     try:
         req.client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=modal)
     except SlackApiError as exc:  # hash_conflict: the user already closed or replaced it

@@ -21,6 +21,7 @@ from oppbot.slack.cards import deal_card_message
 from oppbot.slack.deps import Deps
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.roles import user_timezone
+from oppbot.slack.text import error_text
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 10
@@ -197,7 +198,7 @@ def bulk_summary(done: str, result: BulkOutcome) -> str:
         lines += [f":warning: {w}" for w in warnings[:10]]
     if result.failed:
         lines.append(f"*Not changed ({len(result.failed)}):*")
-        lines += [f"• {format_ref(n)}: {why}" for n, why in list(result.failed.items())[:20]]
+        lines += [f"• {format_ref(n)}: {error_text(why)}" for n, why in list(result.failed.items())[:20]]
     return "\n".join(lines) or "Nothing to do."
 
 

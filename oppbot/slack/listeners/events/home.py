@@ -20,6 +20,7 @@ from oppbot.slack.ids import Action
 from oppbot.slack.listeners.views import open_views
 from oppbot.slack.listeners.views.replies import deal_card
 from oppbot.slack.pipeline import Request, ack_first, on_event
+from oppbot.slack.text import error_text
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def on_find(req: Request) -> None:
                 opp = repo.get_opportunity(session, req.team_id, number)
                 new_view = modals.blocks_modal(title, home.deal_summary_blocks(opp))
         except OppbotError as exc:
-            new_view = modals.message_modal(title, exc.message)
+            new_view = modals.message_modal(title, error_text(exc))
     try:
         req.client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new_view)
     except SlackApiError as exc:

@@ -17,7 +17,7 @@ from oppbot.services.context import Actor
 from oppbot.slack.blocks import modals
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Callback
-from oppbot.slack.text import escape
+from oppbot.slack.text import error_text, escape
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def open_edit(
                 form, team_id=actor.team_id, number=number, version=opp.version, channel_id=channel_id
             )
     except OppbotError as exc:
-        view = modals.message_modal(f"Edit deal {format_ref(number)}", exc.message)
+        view = modals.message_modal(f"Edit deal {format_ref(number)}", error_text(exc))
     _update(client, view_id, view_hash, view)
     return view_id
 
@@ -125,7 +125,7 @@ def open_loss(
                     origin=origin,
                 )
     except OppbotError as exc:
-        view = modals.message_modal("Close as lost", exc.message)
+        view = modals.message_modal("Close as lost", error_text(exc))
     _update(client, view_id, view_hash, view)
     return view_id
 
@@ -148,7 +148,7 @@ def open_note(
             opp = repo.get_opportunity(session, actor.team_id, number)
             view = modals.note_modal(team_id=actor.team_id, number=number, deal_title=opp.title, channel_id=channel_id)
     except OppbotError as exc:
-        view = modals.message_modal("Add a note", exc.message)
+        view = modals.message_modal("Add a note", error_text(exc))
     _update(client, view_id, view_hash, view)
     return view_id
 

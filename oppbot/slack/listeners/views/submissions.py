@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from oppbot.domain.errors import InvalidInput, NotFound, OppbotError, PermissionDenied
+from oppbot.domain.errors import InvalidInput, OppbotError
 from oppbot.domain.opportunity import CustomerKind
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
@@ -34,10 +34,7 @@ def _reply_with_card(req: Request, number: int, text: str) -> None:
 
 
 def _deal_refusal(exc: OppbotError) -> str | None:
-    if isinstance(exc, NotFound) and "customer" in exc.message:
-        return Block.CUSTOMER.value
-    if isinstance(exc, PermissionDenied) and "assign" in exc.message:
-        return Block.ASSIGNEE.value
+    """A refusal naming no field of the deal form (a missing deal, a manager-only change) shows on the title."""
     return Block.TITLE.value
 
 
