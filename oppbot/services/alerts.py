@@ -13,13 +13,14 @@ from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import AlertState, Opportunity
 from oppbot.domain.errors import InvalidInput
+from oppbot.domain.events import EventKind
 from oppbot.domain.opportunity import FieldChange
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import OPEN_STAGES, Stage
 from oppbot.domain.workspace import WorkspaceRules
 from oppbot.services import policy, workspaces
 from oppbot.services.context import Actor
-from oppbot.services.events import Kind, record
+from oppbot.services.events import record
 from oppbot.services.opportunities import _conflicts_as_errors
 from oppbot.services.policy import require_edit
 
@@ -248,6 +249,6 @@ def set_expected_close(session: Session, actor: Actor, number: int, new_date: da
         before = opp.expected_close
         opp.expected_close = new_date
         opp.updated_at = utcnow()
-        record(session, actor, opp, Kind.EDITED, changes=[FieldChange("expected_close", before, new_date)])
+        record(session, actor, opp, EventKind.EDITED, changes=[FieldChange("expected_close", before, new_date)])
         session.flush()
     return opp

@@ -14,6 +14,7 @@ from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import AssignmentChange, Note, Opportunity, StageChange
 from oppbot.domain.errors import Conflict, InvalidInput, NotFound, OppbotError, PermissionDenied
+from oppbot.domain.events import EventKind
 from oppbot.domain.money import minor_units
 from oppbot.domain.opportunity import (
     LOSS_NOTE_MAX,
@@ -39,7 +40,7 @@ from oppbot.domain.stages import Stage, plan_move
 from oppbot.domain.workspace import WorkspaceRules
 from oppbot.services import policy, workspaces
 from oppbot.services.context import Actor
-from oppbot.services.events import Kind, record
+from oppbot.services.events import record
 
 
 @dataclass(slots=True)
@@ -167,7 +168,7 @@ def create(session: Session, actor: Actor, draft: Draft, *, default_currency: st
         session,
         actor,
         opp,
-        Kind.CREATED,
+        EventKind.CREATED,
         changes=[FieldChange(k, None, v) for k, v in _snapshot(opp).items() if v is not None],
         detail={"stage": opp.stage, "assignee": opp.assignee_id},
         touch=False,
@@ -237,7 +238,7 @@ def edit(session: Session, actor: Actor, number: int, draft: Draft, *, expected_
         if not changes:
             return Outcome(opp, warnings, events, changed=False)
         opp.updated_at = utcnow()
-        events.append(record(session, actor, opp, Kind.EDITED, changes=changes))
+        events.append(record(session, actor, opp, EventKind.EDITED, changes=changes))
         session.flush()
     return Outcome(opp, warnings, events)
 
@@ -307,9 +308,11 @@ def move(
         if to_stage == Stage.CLOSED_LOST:
             opp.lost_reason, opp.lost_note, opp.lost_at_stage = reason, note, from_stage.value
         opp.updated_at = utcnow()
-        kind = {Stage.CLOSED_WON: Kind.WON, Stage.CLOSED_LOST: Kind.LOST}.get(to_stage, Kind.STAGE_CHANGED)
+        kind = {Stage.CLOSED_WON: EventKind.WON, Stage.CLOSED_LOST: EventKind.LOST}.get(
+            to_stage, EventKind.STAGE_CHANGED
+        )
         if from_stage.is_closed and to_stage.is_open:
-            kind = Kind.REOPENED
+            kind = EventKind.REOPENED
         changes = [FieldChange("stage", from_stage.value, to_stage.value)]
         if before_probability != opp.probability:
             changes.append(FieldChange("probability", before_probability, opp.probability))
@@ -360,7 +363,7 @@ def reset_probability(session: Session, actor: Actor, number: int) -> Outcome:
         opp.probability, opp.probability_source = new.value, new.source.value
         opp.updated_at = utcnow()
         event = record(
-            session, actor, opp, Kind.PROBABILITY_RESET, changes=[FieldChange("probability", before, new.value)]
+            session, actor, opp, EventKind.PROBABILITY_RESET, changes=[FieldChange("probability", before, new.value)]
         )
         session.flush()
     return Outcome(opp, event_ids=[event])
@@ -406,7 +409,7 @@ def claim(session: Session, actor: Actor, number: int) -> Outcome:
         return Outcome(opp, [f"Deal {format_ref(number)} is already yours."], changed=False)
     policy.require_claim(actor, opp)
     with _conflicts_as_errors(number):
-        events = _reassign(session, actor, opp, actor.user_id, Kind.ASSIGNED)
+        events = _reassign(session, actor, opp, actor.user_id, EventKind.ASSIGNED)
         session.flush()
     return Outcome(opp, event_ids=events)
 
@@ -417,7 +420,7 @@ def assign(session: Session, actor: Actor, number: int, user_id: str) -> Outcome
         return Outcome(opp, [f"Deal {format_ref(number)} is already assigned to that person."], changed=False)
     policy.require_assign(actor, opp, user_id)
     with _conflicts_as_errors(number):
-        events = _reassign(session, actor, opp, user_id, Kind.ASSIGNED)
+        events = _reassign(session, actor, opp, user_id, EventKind.ASSIGNED)
         session.flush()
     return Outcome(opp, event_ids=events)
 
@@ -428,7 +431,7 @@ def unassign(session: Session, actor: Actor, number: int) -> Outcome:
         return Outcome(opp, [f"Deal {format_ref(number)} is not assigned to anyone."], changed=False)
     policy.require_assign(actor, opp, None)
     with _conflicts_as_errors(number):
-        events = _reassign(session, actor, opp, None, Kind.UNASSIGNED)
+        events = _reassign(session, actor, opp, None, EventKind.UNASSIGNED)
         session.flush()
     return Outcome(opp, event_ids=events)
 
@@ -442,7 +445,7 @@ def add_note(session: Session, actor: Actor, number: int, text: str) -> Outcome:
     opp = repo.get_opportunity(session, actor.team_id, number)
     with _conflicts_as_errors(number):
         session.add(Note(team_id=actor.team_id, opportunity_id=opp.id, author_id=actor.user_id, body=body))
-        event = record(session, actor, opp, Kind.NOTE_ADDED, detail={"note": body[:500]})
+        event = record(session, actor, opp, EventKind.NOTE_ADDED, detail={"note": body[:500]})
         session.flush()
     return Outcome(opp, event_ids=[event])
 
