@@ -23,14 +23,6 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _not_yet(name: str):
-    def run(_settings: Settings, _args: argparse.Namespace) -> int:
-        print(f"`oppbot {name}` is not available yet in this version.", file=sys.stderr)
-        return 2
-
-    return run
-
-
 MISSING_CREDENTIALS = """oppbot needs Slack credentials before it can start. Missing: {missing}.
 
 1. Create the Slack app from the manifest: https://api.slack.com/apps -> Create New App -> From an app manifest,

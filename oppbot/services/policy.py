@@ -1,4 +1,4 @@
-"""Who may do what (PRODUCT.md §7), in one place: every service asks here, whatever the UI offered.
+"""Who may do what, in one place: every service asks here, whatever the UI offered.
 
 Managers are Slack admins and owners plus the users named with `/opp managers add`. Members create deals, claim
 unassigned ones, and change deals assigned to them (or unassigned ones they created). Each refusal has one wording.

@@ -31,7 +31,8 @@ def listener_executor() -> ThreadPoolExecutor:
 
 
 def retry_handlers() -> list:
-    """429s wait for Retry-After; 5xx and dropped connections are retried with backoff (SLACK_NOTES.md)."""
+    """429s wait for Retry-After (Slack rate-limits per method and channel); 5xx and dropped connections are retried
+    with backoff."""
     return [
         ConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),

@@ -1,4 +1,4 @@
-"""Every permission rule of PRODUCT.md §7, once allowed and once refused, at the service level.
+"""Every permission rule of oppbot.services.policy, once allowed and once refused, at the service level.
 
 A deal assigned to `rep` (rep created it). `other_rep` is a member who neither owns nor created it; `manager` is a
 manager of the same workspace. Each rule below runs the same operation as the refused and the allowed actor on a

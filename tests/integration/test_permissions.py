@@ -1,4 +1,4 @@
-"""Who may do what (PRODUCT.md §7): each rule allowed once and refused once, and a refusal says why."""
+"""Who may do what (oppbot.services.policy): each rule allowed once and refused once, and a refusal says why."""
 
 import pytest
 from integration.helpers import make_deal

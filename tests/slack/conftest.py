@@ -140,7 +140,7 @@ class Slack:
         return Actor(self.team_id, user_id, is_manager=is_manager)
 
     def make_manager(self, user_id: str = "U_BOSS") -> str:
-        """users.info says this user is a workspace admin: a manager (PRODUCT.md §7)."""
+        """users.info says this user is a workspace admin: a manager."""
         self.fake.users[user_id] = {"is_admin": True}
         return user_id
 
