@@ -116,7 +116,7 @@ def show_card_as_it_is(req: Request, error: Conflict) -> bool:
     from oppbot.slack.listeners.commands.deals import card_reply
 
     try:
-        reply = card_reply(req.deps, req.unresolved, req.deal_number, f":warning: {error_text(error)}")
+        reply = card_reply(req, req.deal_number, f":warning: {error_text(error)}", actor=req.unresolved)
     except OppbotError:
         return False
     req.respond(text=reply.text, blocks=reply.blocks, replace_original=True, response_type="ephemeral")

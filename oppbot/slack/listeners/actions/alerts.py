@@ -47,7 +47,7 @@ def close_date(req: Request) -> None:
 def mark_lost(req: Request) -> None:
     # The trigger_id dies in 3 s: no users.info first; the loss submission resolves the role and re-checks.
     # No origin: the alert is not a deal card, so there is no card to refresh after the close.
-    open_loss(req.client, req.trigger_id, req.deps, req.unresolved, _number(req), None)
+    open_loss(req, _number(req), None)
 
 
 def claim(req: Request) -> None:

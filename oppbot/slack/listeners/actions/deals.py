@@ -46,7 +46,7 @@ def _change_and_refresh(req: Request, number: int, done: str, change: Callable, 
     actor = req.actor
     with req.unit_of_work() as session:
         outcome = change(session, actor)
-    _send(req.respond, card_reply(req.deps, actor, number, outcome_note(done, outcome)), replace=replace)
+    _send(req.respond, card_reply(req, number, outcome_note(done, outcome)), replace=replace)
 
 
 def _origin(req: Request) -> dict | None:
@@ -123,19 +123,15 @@ def reset_probability(req: Request) -> None:
 
 
 def _open_loss(req: Request, number: int) -> None:
-    open_views.open_loss(req.client, req.trigger_id, req.deps, req.unresolved, number, _origin(req), push=req.in_modal)
+    open_views.open_loss(req, number, _origin(req), push=req.in_modal)
 
 
 def _open_edit(req: Request, number: int) -> None:
-    open_views.open_edit(
-        req.client, req.trigger_id, req.deps, req.unresolved, number, channel_id=req.channel_id, push=req.in_modal
-    )
+    open_views.open_edit(req, number, channel_id=req.channel_id, push=req.in_modal)
 
 
 def _open_note(req: Request, number: int) -> None:
-    open_views.open_note(
-        req.client, req.trigger_id, req.deps, req.unresolved, number, channel_id=req.channel_id, push=req.in_modal
-    )
+    open_views.open_note(req, number, channel_id=req.channel_id, push=req.in_modal)
 
 
 def lost(req: Request) -> None:
@@ -159,7 +155,7 @@ def row_menu(req: Request) -> None:
     verb, _, rest = value.partition(":")
     number, version, _ = _deal({"value": rest})
     if verb == "show":
-        _send(req.respond, card_reply(req.deps, req.actor, number), replace=False)
+        _send(req.respond, card_reply(req, number), replace=False)
     elif verb == "claim":
         _change_and_refresh(
             req,
@@ -187,11 +183,8 @@ def row_menu(req: Request) -> None:
 
 
 def list_page(req: Request) -> None:
-    actor = req.actor
-    args, offset = parsing.parse_list_state(req.action.get("value") or "", workspace_today(req.deps, actor.team_id))
-    _send(
-        req.respond, list_reply(req.deps, actor, args, offset, title="Search" if args.text else "Deals"), replace=True
-    )
+    args, offset = parsing.parse_list_state(req.action.get("value") or "", workspace_today(req))
+    _send(req.respond, list_reply(req, args, offset, title="Search" if args.text else "Deals"), replace=True)
 
 
 HANDLERS = {

@@ -20,7 +20,7 @@ from oppbot.slack.text import escape, money
 def customer(ctx: CommandContext) -> Reply | None:
     if ctx.args.strip().lower() in ("new", "add", "create"):
         # The unresolved actor: no users.info before views.open (trigger_id lives 3 s); the save re-checks.
-        open_views.open_customer(ctx.client, ctx.trigger_id, ctx.deps, ctx.unresolved, channel_id=ctx.channel_id)
+        open_views.open_customer(ctx, channel_id=ctx.channel_id)
         return None
     if not ctx.args:
         raise InvalidInput.field("customer", "Name the customer, like `/opp customer Acme`.")

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from slack_sdk.errors import SlackApiError
 
 from oppbot.db.base import utcnow
-from oppbot.db.session import unit_of_work
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services import cards, opportunities, queries, workspaces
@@ -18,8 +17,8 @@ from oppbot.slack import parsing
 from oppbot.slack.blocks.deal_list import deal_list_message
 from oppbot.slack.blocks.pipeline import pipeline_message
 from oppbot.slack.cards import deal_card_message
-from oppbot.slack.deps import Deps
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
+from oppbot.slack.pipeline import Request
 from oppbot.slack.roles import user_timezone
 from oppbot.slack.text import error_text
 
@@ -30,10 +29,11 @@ PAGE_SIZE = 10
 # --- shared by commands and actions ----------------------------------------------------------------------------------
 
 
-def card_reply(deps: Deps, actor: Actor, number: int, note: str | None = None) -> Reply:
+def card_reply(req: Request, number: int, note: str | None = None, *, actor: Actor | None = None) -> Reply:
     """The fresh deal card (read in its own transaction, after the change committed), with `note` on top."""
-    tz = user_timezone(deps, actor.team_id, actor.user_id)
-    with unit_of_work(deps.sessions) as session:
+    actor = actor or req.actor
+    tz = user_timezone(req.deps, actor.team_id, actor.user_id)
+    with req.unit_of_work() as session:
         msg = deal_card_message(session, actor, number, tz=tz, note=note)
     return Reply(text=(note + "\n" if note else "") + msg["text"], blocks=msg["blocks"])
 
@@ -45,23 +45,23 @@ def outcome_note(done: str, outcome: Outcome) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def list_reply(deps: Deps, actor: Actor, args: parsing.ListArgs, offset: int = 0, title: str = "Deals") -> Reply:
-    with unit_of_work(deps.sessions) as session:
-        page = queries.list_deals(session, actor, args, offset=offset, limit=PAGE_SIZE)
+def list_reply(req: Request, args: parsing.ListArgs, offset: int = 0, title: str = "Deals") -> Reply:
+    with req.unit_of_work() as session:
+        page = queries.list_deals(session, req.actor, args, offset=offset, limit=PAGE_SIZE)
         msg = deal_list_message(page.items, page.total, page.offset, args, title=title, limit=PAGE_SIZE)
     return Reply(text=msg["text"], blocks=msg["blocks"])
 
 
-def workspace_today(deps: Deps, team_id: str):
-    with unit_of_work(deps.sessions) as session:
-        return workspaces.load_rules(session, team_id).today(utcnow())
+def workspace_today(req: Request):
+    with req.unit_of_work() as session:
+        return workspaces.load_rules(session, req.team_id).today(utcnow())
 
 
 def open_loss_modal(ctx: CommandContext, number: int) -> Reply | None:
     from oppbot.slack.listeners.views import open_views
 
     try:
-        open_views.open_loss(ctx.client, ctx.trigger_id, ctx.deps, ctx.unresolved, number, None)
+        open_views.open_loss(ctx, number, None)
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
         return Reply(
@@ -77,7 +77,7 @@ def open_loss_modal(ctx: CommandContext, number: int) -> Reply | None:
 def show(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_show(ctx.args)
     if not cmd.share:
-        return card_reply(ctx.deps, ctx.actor, cmd.number)
+        return card_reply(ctx, cmd.number)
     # A shared card is a real channel message, the same one the workers chat.update after every change:
     # the workspace's time zone, and buttons for everyone (each click is re-checked for whoever clicks).
     with ctx.unit_of_work() as session:
@@ -93,21 +93,20 @@ def show(ctx: CommandContext) -> Reply:
 
 
 def list_(ctx: CommandContext) -> Reply:
-    actor = ctx.actor
-    args = parsing.parse_list(ctx.args, workspace_today(ctx.deps, actor.team_id))
-    return list_reply(ctx.deps, actor, args)
+    args = parsing.parse_list(ctx.args, workspace_today(ctx))
+    return list_reply(ctx, args)
 
 
 def search(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_search(ctx.args)
-    return list_reply(ctx.deps, ctx.actor, parsing.ListArgs(text=cmd.text), title="Search")
+    return list_reply(ctx, parsing.ListArgs(text=cmd.text), title="Search")
 
 
 def _change(ctx: CommandContext, number: int, done: str, change: Callable) -> Reply:
     actor = ctx.actor
     with ctx.unit_of_work() as session:
         outcome = change(session, actor)
-    return card_reply(ctx.deps, actor, number, outcome_note(done, outcome))
+    return card_reply(ctx, number, outcome_note(done, outcome))
 
 
 def move(ctx: CommandContext) -> Reply | None:

@@ -19,14 +19,7 @@ def _could_not_open(exc: SlackApiError) -> Reply:
 
 def new_deal(ctx: CommandContext) -> Reply | None:
     try:
-        open_views.open_create(
-            ctx.client,
-            ctx.trigger_id,
-            ctx.deps,
-            ctx.unresolved,
-            title=ctx.args or None,
-            channel_id=ctx.channel_id or None,
-        )
+        open_views.open_create(ctx, title=ctx.args or None, channel_id=ctx.channel_id or None)
     except SlackApiError as exc:
         return _could_not_open(exc)
     return None

@@ -60,7 +60,7 @@ def on_home_opened(req: Request) -> None:
 
 
 def on_new(req: Request) -> None:
-    open_views.open_create(req.client, req.trigger_id, req.deps, req.unresolved)
+    open_views.open_create(req)
 
 
 def on_find(req: Request) -> None:
@@ -72,7 +72,7 @@ def on_find(req: Request) -> None:
     title = f"Deal {format_ref(number)}"
     response = req.client.views_open(trigger_id=req.trigger_id, view=modals.loading_modal(title))
     view = response.get("view") or {}
-    card = deal_card(req.deps, req.unresolved, number)
+    card = deal_card(req, number, actor=req.unresolved)
     if card is not None:
         new_view = modals.blocks_modal(title, card[1][:100])
     else:

@@ -44,7 +44,7 @@ def customer_options(req: Request) -> dict:
 
 
 def currency_options(req: Request) -> dict:
-    return {"options": modals.currency_options(_typed(req), workspace_currency(req.deps, req.team_id))}
+    return {"options": modals.currency_options(_typed(req), workspace_currency(req))}
 
 
 def find_deal_options(req: Request) -> dict:

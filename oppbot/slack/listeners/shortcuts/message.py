@@ -21,15 +21,7 @@ def prefill_from_message(message_text: str) -> tuple[str | None, str | None]:
 
 def create_from_message(req: Request) -> None:
     title, description = prefill_from_message((req.body.get("message") or {}).get("text") or "")
-    open_views.open_create(
-        req.client,
-        req.trigger_id,
-        req.deps,
-        req.unresolved,
-        title=title,
-        description=description,
-        channel_id=req.channel_id,
-    )
+    open_views.open_create(req, title=title, description=description, channel_id=req.channel_id)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -13,9 +13,7 @@ def new_customer(req: Request) -> None:
     """The deal modal's "New customer" button: push the customer modal on top of it."""
     from oppbot.slack.listeners.views import open_views
 
-    open_views.open_customer(
-        req.client, req.trigger_id, req.deps, req.unresolved, push=True, channel_id=req.meta.channel_id
-    )
+    open_views.open_customer(req, push=True, channel_id=req.meta.channel_id)
 
 
 def register(app: App, deps: Deps) -> None:

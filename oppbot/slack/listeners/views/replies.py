@@ -11,23 +11,22 @@ from sqlalchemy import select
 
 from oppbot.db import repositories as repo
 from oppbot.db.models import CardMessage
-from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import OppbotError
 from oppbot.services.context import Actor
-from oppbot.slack.deps import Deps
 from oppbot.slack.pipeline import Request
 
 log = logging.getLogger(__name__)
 
 
-def deal_card(deps: Deps, actor: Actor, number: int) -> tuple[str, list[dict]] | None:
+def deal_card(req: Request, number: int, actor: Actor | None = None) -> tuple[str, list[dict]] | None:
     """(fallback text, blocks) of the deal card from the card builder, or None when it isn't available."""
     from oppbot.slack.cards import deal_card_message
     from oppbot.slack.roles import user_timezone
 
+    actor = actor or req.actor
     try:
-        tz = user_timezone(deps, actor.team_id, actor.user_id)
-        with unit_of_work(deps.sessions) as session:
+        tz = user_timezone(req.deps, actor.team_id, actor.user_id)
+        with req.unit_of_work() as session:
             message = deal_card_message(session, actor, number, tz=tz)
     except OppbotError:
         return None
@@ -75,7 +74,7 @@ def refresh_origin(req: Request, number: int) -> bool:
     (its response_url) or the modal it lives in. The metadata naming it is signed; a channel/ts must also be one
     of the deal's recorded messages."""
     meta = req.meta
-    card = deal_card(req.deps, req.actor, number)
+    card = deal_card(req, number)
     if card is None:
         return False
     text, blocks = card

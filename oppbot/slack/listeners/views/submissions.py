@@ -28,7 +28,7 @@ After = Callable[[], None] | None
 
 
 def _reply_with_card(req: Request, number: int, text: str) -> None:
-    card = deal_card(req.deps, req.actor, number)
+    card = deal_card(req, number)
     blocks = None if card is None else [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, *card[1][:49]]
     tell_user(req.client, req.actor, req.meta.channel_id, text, blocks)
 
