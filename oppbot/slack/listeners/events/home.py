@@ -1,21 +1,21 @@
-"""App Home: published on app_home_opened and by publish_home() after changes; its New deal button and finder."""
+"""App Home's listeners: app_home_opened publishes the tab; its New deal button and deal finder.
+
+Building and publishing the tab is oppbot.slack.home, which the workers import too (they republish it after
+changes); publish_home is re-exported here for callers that still import it from this module."""
 
 from __future__ import annotations
 
 import logging
 
 from slack_bolt import App
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from oppbot.db import repositories as repo
-from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import OppbotError
 from oppbot.domain.refs import format_ref
-from oppbot.services import queries, workspaces
-from oppbot.services.context import Actor
 from oppbot.slack.blocks import home, modals
 from oppbot.slack.deps import Deps
+from oppbot.slack.home import home_data, publish_home
 from oppbot.slack.ids import Action
 from oppbot.slack.listeners.views import open_views
 from oppbot.slack.listeners.views.replies import deal_card
@@ -23,32 +23,7 @@ from oppbot.slack.pipeline import Request, ack_first, on_event
 from oppbot.slack.text import error_text
 
 log = logging.getLogger(__name__)
-
-
-def home_data(deps: Deps, team_id: str, user_id: str) -> home.HomeData:
-    actor = Actor(team_id, user_id)
-    limit = home.ROWS_PER_SECTION
-    with unit_of_work(deps.sessions) as session:
-        workspaces.ensure_workspace(session, team_id, default_currency=deps.settings.default_currency)
-        pipeline = queries.pipeline(session, actor)
-
-        def section(query: queries.ListQuery) -> home.DealList:
-            page = queries.list_deals(session, actor, query, limit=limit)
-            return home.DealList(list(page.items), page.total)
-
-        return home.HomeData(
-            user_id=user_id,
-            pipeline=pipeline,
-            mine=section(queries.ListQuery(mine=True, open_only=True)),
-            overdue=section(queries.ListQuery(overdue=True, open_only=True)),
-            stale=section(queries.ListQuery(stale=True, open_only=True)),
-        )
-
-
-def publish_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
-    """(Re)publish `user_id`'s Home tab. Idempotent: call it after any change that user should see."""
-    view = home.home_view(home_data(deps, team_id, user_id))
-    client.views_publish(user_id=user_id, view=view)
+__all__ = ["home_data", "on_find", "on_home_opened", "on_new", "publish_home", "register"]
 
 
 def on_home_opened(req: Request) -> None:
