@@ -193,7 +193,9 @@ class Request:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """A transaction; the request's first one also records it as handled (once.Repeated if it already was).
+        """A transaction; the first one that changes something also records the request as handled (once.Repeated
+        if it already was), so the record and the change commit together. A request that only reads records nothing
+        (a repeat just answers again).
 
         The key is written last, just before the commit: a lookup the handler makes inside (the actor's role) runs
         before this transaction holds SQLite's write lock, and a repeat's whole change rolls back with it.
@@ -201,11 +203,19 @@ class Request:
         with unit_of_work(self.deps.sessions) as session:
             _watch_writes(session)
             yield session
-            if self.once_key and not self._claimed:
+            session.flush()
+            wrote = session.info.pop("wrote", False)
+            if wrote and self.once_key and not self._claimed:
                 once.claim(session, self.once_key, self.team_id, self.kind)
-        self._claimed = True
-        if session.info.pop("wrote", False):
-            self.saved = True
+        if wrote:  # committed: the change (and the record of this request with it)
+            self.saved = self._claimed = True
+
+    def record_handled(self) -> None:
+        """Record the request as handled now, in a transaction of its own (an event: Bolt acks it before it runs)."""
+        if self.once_key and not self._claimed:
+            with unit_of_work(self.deps.sessions) as session:
+                once.claim(session, self.once_key, self.team_id, self.kind)
+            self._claimed = True
 
 
 def _mark_flush(session: Session, _flush_context) -> None:
@@ -238,8 +248,7 @@ def middleware(deps: Deps):
         context[CONTEXT_KEY] = req
         if req.kind == "event_callback" and req.once_key:
             try:
-                with req.unit_of_work():
-                    pass
+                req.record_handled()
             except once.Repeated:
                 log.info("event %s delivered again; already handled", body.get("event_id"))
                 return BoltResponse(status=200, body="")
