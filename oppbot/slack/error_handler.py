@@ -102,7 +102,7 @@ def tell(req: Request, error: Exception) -> None:
     if req.kind == "view_submission":
         from oppbot.slack.listeners.views.replies import tell_user
 
-        tell_user(req.client, req.unresolved, req._meta.channel_id, text)
+        tell_user(req.client, req.unresolved, req.meta_channel, text)
     elif req.kind == "event_callback":
         return
     elif req.kind == "command":

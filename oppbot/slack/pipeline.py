@@ -164,6 +164,11 @@ class Request:
         return self._meta
 
     @property
+    def meta_channel(self) -> str | None:
+        """The channel a form came from, for telling the user something even when its metadata was refused."""
+        return self._meta.channel_id
+
+    @property
     def action(self) -> dict:
         actions = self.body.get("actions") or [{}]
         return actions[0] if isinstance(actions[0], dict) else {}
