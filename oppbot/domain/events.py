@@ -25,6 +25,7 @@ class EventKind(StrEnum):
     TASK_ADDED = "task_added"
     TASK_DONE = "task_done"
     TASK_SNOOZED = "task_snoozed"
+    EXPORT_REQUESTED = "export_requested"  # a large /opp export, built by a worker
 
 
 # A deal's channel notification is posted for these (stage moves, closes, hand-overs), not for edits or notes.

@@ -48,6 +48,10 @@ class ViewMeta:
     pushed: bool = False  # a customer form pushed over a deal form
     service_id: int | None = None  # the catalog service being edited
     custom: bool = False  # a billable line typed by hand rather than picked from the catalog
+    customer: str | None = None  # the customer being edited ("organization:3")
+    billable_id: int | None = None  # the billable line being edited
+    file_id: str | None = None  # the CSV file an import previewed
+    map_name: str | None = None  # the import's column map
 
     def with_(self, **changes) -> ViewMeta:
         return replace(self, **changes)
@@ -64,6 +68,10 @@ _SHORT = {
     "pushed": "p",
     "service_id": "s",
     "custom": "cu",
+    "customer": "k",
+    "billable_id": "b",
+    "file_id": "f",
+    "map_name": "m",
 }
 _LONG = {short: name for name, short in _SHORT.items()}
 

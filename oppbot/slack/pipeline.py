@@ -103,6 +103,7 @@ class Request:
         self.usage: str | None = None  # a command's usage line, shown after a parse error
         self.deal_number: int | None = None  # the deal a click is about: a Conflict shows its card as it is now
         self.refusal_field: Callable[[OppbotError], str | None] = lambda exc: None  # a form's field for a refusal
+        self.ack_with: dict[str, Any] = {}  # a submission's ack (e.g. response_action update); empty closes the form
 
     # --- built by the middleware, or by a test -------------------------------------------------------------------
 
@@ -295,7 +296,7 @@ def ack_after(handler: Callable[[Request], Callable[[], None] | None]):
         except Exception as exc:
             ack(**submission_answer(req, exc))
             return
-        ack()
+        ack(**req.ack_with)
         if after is not None:
             try:
                 after()

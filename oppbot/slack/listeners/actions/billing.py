@@ -14,7 +14,12 @@ from oppbot.services import billables, catalog, policy, tasks
 from oppbot.services.policy import may_edit
 from oppbot.slack.billing_flows import generate_and_post_invoice, viewer_tz
 from oppbot.slack.blocks import modals
-from oppbot.slack.blocks.billables import build_add_line_modal, build_billables_message, build_service_modal
+from oppbot.slack.blocks.billables import (
+    build_add_line_modal,
+    build_billables_message,
+    build_edit_line_modal,
+    build_service_modal,
+)
 from oppbot.slack.blocks.tasks import REMINDER_BLOCK_PREFIX, build_task_done, build_task_modal, build_task_snoozed
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import BillingAction
@@ -94,6 +99,18 @@ def remove_line(req: Request) -> None:
     _say(req, f"Line removed. Total of {format_ref(number)}: {money(view.total, view.currency)}", blocks)
 
 
+def edit_line(req: Request) -> None:
+    billable_id = _id(req)
+
+    def fill() -> dict:
+        actor = req.actor  # users.info after the modal is open
+        with req.unit_of_work() as session:
+            line, opp = billables.get_billable(session, actor, billable_id)
+            return build_edit_line_modal(line, opp.number, line.currency, channel=req.channel_id, team_id=req.team_id)
+
+    open_then_fill(req, "Billable line", fill)
+
+
 def generate(req: Request) -> None:
     _say(req, generate_and_post_invoice(req, _id(req)))
 
@@ -160,6 +177,7 @@ HANDLERS = {
     BillingAction.ADD_SERVICE: add_service,
     BillingAction.ADD_LINE: add_line,
     BillingAction.REMOVE_LINE: remove_line,
+    BillingAction.EDIT_LINE: edit_line,
     BillingAction.GENERATE_INVOICE: generate,
     BillingAction.SET_VALUE: set_value,
     BillingAction.ADD_TASK: add_task,

@@ -181,11 +181,18 @@ def note(ctx: CommandContext) -> Reply:
 
 
 def pipeline(ctx: CommandContext) -> Reply:
-    if ctx.args:
-        raise parsing.invalid("`pipeline` takes nothing after it (for a period, use `/opp forecast`).", "/opp pipeline")
-    with ctx.unit_of_work() as session:
-        msg = pipeline_message(queries.pipeline(session, ctx.actor))
-    return Reply(text=msg["text"], blocks=msg["blocks"])
+    cmd = parsing.parse_pipeline(ctx.args)
+
+    def text() -> Reply:
+        with ctx.unit_of_work() as session:
+            msg = pipeline_message(queries.pipeline(session, ctx.actor))
+        return Reply(text=msg["text"], blocks=msg["blocks"])
+
+    if cmd.chart:
+        from oppbot.slack.listeners.commands.data import pipeline_chart
+
+        return pipeline_chart(ctx, text)
+    return text()
 
 
 def bulk_summary(done: str, result: BulkOutcome) -> str:
@@ -242,7 +249,12 @@ SUBCOMMANDS = [
     Subcommand(("assign",), assign, "/opp assign <ref> @user", "assign a deal, e.g. `/opp assign #42 @maria`"),
     Subcommand(("unassign",), unassign, "/opp unassign <ref>", "remove the assignee"),
     Subcommand(("note", "comment"), note, "/opp note <ref> <text>", "add a note, e.g. `/opp note #42 Sent the quote`"),
-    Subcommand(("pipeline", "pipe"), pipeline, "/opp pipeline", "per-stage counts, value and weighted value"),
+    Subcommand(
+        ("pipeline", "pipe"),
+        pipeline,
+        "/opp pipeline [chart]",
+        "per-stage counts, value and weighted value; `chart` posts the funnel",
+    ),
     Subcommand(
         ("bulk",),
         bulk,

@@ -17,9 +17,11 @@ def new_customer(req: Request) -> None:
 
 
 def register(app: App, deps: Deps) -> None:
-    from oppbot.slack.listeners.views import alerts, billing, submissions
+    from oppbot.slack.listeners.views import alerts, billing, customers, imports, submissions
 
     submissions.register(app, deps)
     billing.register(app, deps)
+    imports.register(app, deps)
+    customers.register(app, deps)
     alerts.register(app, deps)
     app.action(Action.NEW_CUSTOMER.value)(ack_first(new_customer))

@@ -137,10 +137,45 @@ def service_save(req: Request) -> After:
     return None
 
 
+def billable_edit(req: Request) -> After:
+    """The billable line form: save the edited fields, or delete the line when its box is ticked."""
+    state = _state(req.view)
+    fields = {
+        "quantity": BillingBlock.QUANTITY,
+        "unit_price": BillingBlock.UNIT_PRICE,
+        "description": BillingBlock.DESCRIPTION,
+    }
+    billable_id = req.meta.billable_id
+    if not isinstance(billable_id, int):
+        raise InvalidInput.field(BillingBlock.QUANTITY.value, "This form lost track of its line; open it again.")
+    delete = bool((state.get(BillingBlock.DELETE.value) or {}).get("selected_options"))
+    actor = req.actor
+    try:
+        with req.unit_of_work() as session:
+            if delete:
+                out = billables.remove_billable(session, actor, billable_id)
+            else:
+                out = billables.edit_billable(
+                    session,
+                    actor,
+                    billable_id,
+                    description=_get(state, BillingBlock.DESCRIPTION) or "",
+                    quantity=_get(state, BillingBlock.QUANTITY) or "",
+                    unit_price=_get(state, BillingBlock.UNIT_PRICE) or "",
+                )
+            total = billables.billables_for(session, actor, out.opportunity.number)
+    except InvalidInput as exc:
+        raise _renamed(exc, fields) from None
+    done = "Deleted the line from" if delete else "Saved the line on"
+    text = f"{done} {format_ref(out.opportunity.number)}; billables total {money(total.total, total.currency)}."
+    return lambda: _confirm(req, text)
+
+
 HANDLERS = {
     BillingCallback.BILLABLE_ADD: billable_add,
     BillingCallback.TASK_ADD: task_add,
     BillingCallback.SERVICE_SAVE: service_save,
+    BillingCallback.BILLABLE_EDIT: billable_edit,
 }
 
 
