@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint clean
+.PHONY: run test install lint clean fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# 10,000 random and mutated signed requests through the real WSGI app (the suite runs 300); several minutes.
+fuzz: $(STAMP)
+	OPPBOT_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/slack/test_fuzz_requests.py -q -s -k sqlite -p no:cacheprovider --timeout=0
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -163,10 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from oppbot.logs import configure_logging
+
+    configure_logging(verbose=args.verbose)  # one line per record: no logged value can forge another
     run = getattr(args, "run", None)
     if run is None:
         parser.print_help()

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     # Signs modals' private_metadata; comma-separated to rotate (first signs, all verify). Unset: derived from
     # SLACK_SIGNING_SECRET.
     metadata_key: str | None = Field(default=None, alias="OPPBOT_METADATA_KEY")
+    # Requests with a larger body are refused (413) before it is read; Slack's own payloads are a few KB.
+    max_request_bytes: int = Field(default=1_048_576, alias="OPPBOT_MAX_REQUEST_BYTES", ge=1024)
 
     @field_validator("default_currency")
     @classmethod

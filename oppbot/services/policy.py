@@ -27,6 +27,16 @@ def require_manager(actor: Actor, doing: str, *, field: str | None = None) -> No
         )
 
 
+def may_post_in_channel(actor: Actor) -> bool:
+    """Who may put workspace data (digests, alerts, deal cards, invoices, charts) into a channel for everyone there.
+
+    One rule for every such path, scheduled or on request: managers, the same people who subscribe a channel to
+    the scheduled digests and alerts. A member asking gets the same content privately (an ephemeral preview or a
+    DM), never a public post.
+    """
+    return actor.is_manager
+
+
 # --- deals -----------------------------------------------------------------------------------------------------------
 
 

@@ -18,12 +18,15 @@ from oppbot.domain.periods import parse_period
 from oppbot.domain.refs import parse_ref
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
 from oppbot.services.queries import ListQuery
+from oppbot.slack import entities
 
 MAX_BULK = 50  # a bulk change touches at most this many deals: one reply must be able to list them all
 
 USER = re.compile(r"<@([UW][A-Z0-9_]{1,20})(?:\|[^>]*)?>")
 CHANNEL = re.compile(r"<#([CG][A-Z0-9_]{1,20})(?:\|[^>]*)?>")
-_TOKEN = re.compile(r"<[^<>\s][^<>]*>|[^\s<]+|<")
+# An entity is a token of its own only where a word starts (Slack puts mentions and links between spaces); a `<`
+# inside a word is something the person typed, and stays part of that word.
+_TOKEN = re.compile(r"(?<!\S)<[^<>\s][^<>]*>|\S+")
 _RANGE = re.compile(r"^(?:#|opp-?)?(\d{1,9})\s*-\s*(?:#|opp-?)?(\d{1,9})$", re.IGNORECASE)
 
 
@@ -42,7 +45,7 @@ def words(text: str) -> list[str]:
 
 def decode_entities(text: str) -> str:
     """Slack's three entities back to what the person typed (escaped again, once, on the way out)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return entities.decode(text)
 
 
 def find_users(text: str) -> list[str]:

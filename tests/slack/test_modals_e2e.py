@@ -122,11 +122,28 @@ def test_a_stale_edit_is_refused_inline_and_does_not_overwrite(slack):
     )
     edit_view = slack.opened_view(Callback.EDIT_DEAL)
     assert decode_metadata(edit_view["private_metadata"]).version == _deal(slack).version
-    slack.ask(f"note {number} bump")  # someone changes the deal meanwhile
+    slack.ask(f"move {number} qual")  # someone changes the deal meanwhile (a note would not: it owns nothing)
     _, ack = slack.submit(edit_view, _deal_values(customer, title="My stale edit"))
     assert ack["response_action"] == "errors"
     assert "changed by someone else" in ack["errors"][Block.TITLE.value]
     assert _deal(slack).title == "Acme Corp - Software licence"
+
+
+def test_a_note_added_while_the_edit_form_is_open_does_not_make_it_stale(slack):
+    customer = make_customer(slack.sessions, slack.actor())
+    number = make_deal(slack.sessions, slack.actor(), customer)
+    card = slack.ask(f"show {number}")
+    block, element = next(
+        (b, e) for b in card["blocks"] for e in b.get("elements", []) if e.get("action_id") == Action.EDIT
+    )
+    slack.click(
+        {"action_id": Action.EDIT.value, "type": "button", "value": element["value"]}, block_id=block["block_id"]
+    )
+    edit_view = slack.opened_view(Callback.EDIT_DEAL)
+    slack.ask(f"note {number} called them", user="U_OTHER")
+    _, ack = slack.submit(edit_view, _deal_values(customer, title="My edit", stage="qual"))
+    assert ack == {}
+    assert _deal(slack).title == "My edit"
 
 
 # --- loss reason -----------------------------------------------------------------------------------------------------

@@ -124,6 +124,22 @@ def build_task_snoozed(row: TaskRow, *, tz: str = "UTC") -> list[dict[str, Any]]
     ]
 
 
+def build_task_added(
+    title: str, number: int, due_at: datetime, assignee_id: str, *, by: str, tz: str = "UTC"
+) -> dict[str, Any]:
+    """What the task modal turns into once saved: the task as stored, so the submit is visibly confirmed."""
+    whom = "" if assignee_id == by else f" for {user(assignee_id)}"
+    shown = escape(truncate(title, 150))
+    text = f":white_check_mark: Added *{shown}* to {format_ref(number)}{whom}, due {when(due_at, tz)}."
+    return {
+        "type": "modal",
+        "callback_id": BillingCallback.TASK_ADD.value,
+        "title": {"type": "plain_text", "text": "Task added"},
+        "close": {"type": "plain_text", "text": "Done"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
+
+
 def build_task_modal(
     number: int,
     *,

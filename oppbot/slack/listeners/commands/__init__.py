@@ -7,6 +7,7 @@ from functools import cache
 
 from slack_bolt import App
 
+from oppbot.slack import entities
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Command
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
@@ -70,7 +71,8 @@ def registry() -> dict[str, Subcommand]:
 
 def opp(ctx: CommandContext) -> None:
     """The /opp handler: the subcommand's handler from the table, its reply sent ephemeral (or in the channel)."""
-    name, _, rest = (ctx.body.get("text") or "").strip().partition(" ")
+    # Slack sends the user's own & < > escaped: decode once here, so every field stores what was typed.
+    name, _, rest = entities.decode(ctx.body.get("text") or "").strip().partition(" ")
     ctx.name, ctx.args = name.lower() or "help", rest.strip()
     sub = registry().get(ctx.name)
     if sub is None:

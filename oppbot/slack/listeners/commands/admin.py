@@ -38,7 +38,7 @@ def _apply(ctx: CommandContext, key: str, args: str):
         if key == "stale":
             stage, value = _stage_and_value(args, "days", "/opp settings stale neg 5")
             return service.set_stale_days(session, actor, parse_stage(stage), value)
-        return service.set_loss_reasons(session, actor, parsing.decode_entities(args).split(","))
+        return service.set_loss_reasons(session, actor, args.split(","))
 
 
 SETTING_WORDS = {
@@ -65,7 +65,7 @@ def settings_(ctx: CommandContext) -> Reply:
         return Reply(text=built["text"], blocks=built["blocks"])
     key = SETTING_WORDS.get(word.lower())
     if key is None:
-        shown = parsing.decode_entities(word)[:30]
+        shown = word[:30]
         raise InvalidInput.field(
             "setting", f"'{shown}' is not a setting. Use currency, reporting, tz, probability, stale or reasons."
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oppbot.domain.billing import from_minor
 from oppbot.domain.errors import InvalidInput
-from oppbot.domain.refs import parse_ref
+from oppbot.domain.refs import parse_id, parse_ref
 from oppbot.services import billables, catalog, customers, tasks
 from oppbot.services.policy import may_edit
 from oppbot.slack import parsing
@@ -66,8 +66,8 @@ def catalog_(ctx: CommandContext) -> Reply:
 
 def _int(text: str, field: str) -> int:
     try:
-        return int(text.strip().lstrip("#"))
-    except ValueError:
+        return parse_id(text.strip().lstrip("#"), field)  # bounded: a 30-digit id names nothing
+    except InvalidInput:
         raise InvalidInput.field(
             field, f"'{escape(text.strip()[:20])}' is not a {field} id; see `/opp catalog`."
         ) from None

@@ -13,6 +13,7 @@ from oppbot.domain.stages import Stage
 from oppbot.services import cards, opportunities, queries, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.opportunities import BulkOutcome, Outcome
+from oppbot.services.policy import may_post_in_channel
 from oppbot.slack import parsing
 from oppbot.slack.blocks.deal_list import deal_list_message
 from oppbot.slack.blocks.pipeline import pipeline_message
@@ -78,6 +79,9 @@ def show(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_show(ctx.args)
     if not cmd.share:
         return card_reply(ctx, cmd.number)
+    if not may_post_in_channel(ctx.actor):
+        note = "Only managers post deal cards in a channel. Here it is just for you:"
+        return card_reply(ctx, cmd.number, note)
     # A shared card is a real channel message, the same one the workers chat.update after every change:
     # the workspace's time zone, and buttons for everyone (each click is re-checked for whoever clicks).
     with ctx.unit_of_work() as session:
@@ -195,13 +199,17 @@ def pipeline(ctx: CommandContext) -> Reply:
     return text()
 
 
-def bulk_summary(done: str, result: BulkOutcome) -> str:
+def bulk_summary(done: str, result: BulkOutcome, already: str = "Already so, not changed:") -> str:
+    """What changed under `done`; deals that already were so under `already` (a no-op is not a move)."""
     lines = []
-    if result.done:
-        refs = ", ".join(format_ref(o.opportunity.number) for o in result.done)
-        lines.append(f"*{done}* {refs}")
-        warnings = [f"{format_ref(o.opportunity.number)}: {w}" for o in result.done for w in o.warnings]
+    changed = [o for o in result.done if o.changed]
+    unchanged = [o for o in result.done if not o.changed]
+    if changed:
+        lines.append(f"*{done}* " + ", ".join(format_ref(o.opportunity.number) for o in changed))
+        warnings = [f"{format_ref(o.opportunity.number)}: {w}" for o in changed for w in o.warnings]
         lines += [f":warning: {w}" for w in warnings[:10]]
+    if unchanged:
+        lines.append(f"*{already}* " + ", ".join(format_ref(o.opportunity.number) for o in unchanged))
     if result.failed:
         lines.append(f"*Not changed ({len(result.failed)}):*")
         lines += [f"• {format_ref(n)}: {error_text(why)}" for n, why in list(result.failed.items())[:20]]
@@ -214,11 +222,12 @@ def bulk(ctx: CommandContext) -> Reply:
     with ctx.unit_of_work() as session:
         if isinstance(cmd, parsing.BulkMove):
             result = opportunities.bulk_move(session, actor, cmd.numbers, cmd.stage, loss_reason=cmd.reason)
-            done = f"Moved to {cmd.stage.label}:"
+            done, already = f"Moved to {cmd.stage.label}:", f"Already in {cmd.stage.label}:"
         else:
             result = opportunities.bulk_assign(session, actor, cmd.numbers, cmd.user_id)
             done = f"Assigned to <@{cmd.user_id}>:" if cmd.user_id else "Unassigned:"
-    return Reply(text=bulk_summary(done, result)[:3000])
+            already = f"Already assigned to <@{cmd.user_id}>:" if cmd.user_id else "Already unassigned:"
+    return Reply(text=bulk_summary(done, result, already)[:3000])
 
 
 SUBCOMMANDS = [

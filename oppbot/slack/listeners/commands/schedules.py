@@ -5,7 +5,7 @@ from __future__ import annotations
 from oppbot.db.base import utcnow
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.schedule import next_run, parse_weekday
-from oppbot.services import schedules
+from oppbot.services import policy, schedules
 from oppbot.services.schedules import SubscriptionView
 from oppbot.slack import parsing
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
@@ -68,13 +68,25 @@ def _subscription_command(kind: str, usage: str):
                 return Reply(text=f"This channel gets no {kind}. A manager can start it with `/opp {kind} here`.")
             return Reply(text=describe(view))
         if action == "now" and kind == schedules.DIGEST:
-            from workers.scheduled import post_digest_now
-
-            post_digest_now(ctx.deps.sessions, ctx.client, ctx.team_id, ctx.channel_id)
-            return None  # the digest itself is the answer
+            return digest_now(ctx)
         raise InvalidInput.field("action", f"Unknown `/opp {kind} {escape(action[:20])}`.")
 
     return handle
+
+
+PREVIEW_NOTE = "Only managers post the digest in a channel. Here it is just for you:"
+
+
+def digest_now(ctx: CommandContext) -> Reply | None:
+    """A manager's digest goes to the channel; a member's stays a preview only they see (the scheduled rule)."""
+    from workers.scheduled import digest_now_message, post_digest_now
+
+    if policy.may_post_in_channel(ctx.actor):
+        post_digest_now(ctx.deps.sessions, ctx.client, ctx.team_id, ctx.channel_id)
+        return None  # the digest itself is the answer
+    message = digest_now_message(ctx.deps.sessions, ctx.team_id, ctx.channel_id)
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": PREVIEW_NOTE}]}
+    return Reply(text=f"{PREVIEW_NOTE} {message['text']}"[:3000], blocks=[note, *message["blocks"]][:50])
 
 
 SUBCOMMANDS = [

@@ -12,6 +12,7 @@ from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import format_ref
 from oppbot.services import billables, catalog, tasks
 from oppbot.slack.billing_flows import viewer_tz
+from oppbot.slack.blocks.tasks import build_task_added
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import BillingBlock, BillingCallback
 from oppbot.slack.pipeline import Request, ack_after
@@ -96,9 +97,10 @@ def task_add(req: Request) -> After:
     }
     number = _deal_number(req)
     actor = req.actor
+    tz = viewer_tz(req.deps, actor.team_id, actor.user_id)
     try:
         with req.unit_of_work() as session:
-            tasks.add_task(
+            task = tasks.add_task(
                 session,
                 actor,
                 number,
@@ -106,10 +108,15 @@ def task_add(req: Request) -> After:
                 _get(state, BillingBlock.TASK_DUE_DATE, "selected_date"),
                 _get(state, BillingBlock.TASK_DUE_TIME, "selected_time"),
                 _get(state, BillingBlock.TASK_ASSIGNEE, "selected_user"),
-                tz=viewer_tz(req.deps, actor.team_id, actor.user_id),
+                tz=tz,
             )
     except InvalidInput as exc:
         raise _renamed(exc, fields) from None
+    # The modal becomes the confirmation: a submit that just closed left the user guessing.
+    req.ack_with = {
+        "response_action": "update",
+        "view": build_task_added(task.title, number, task.due_at, task.assignee_id, by=actor.user_id, tz=tz or "UTC"),
+    }
     return None
 
 

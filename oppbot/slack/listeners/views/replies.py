@@ -14,6 +14,7 @@ from oppbot.db.models import CardMessage
 from oppbot.domain.errors import OppbotError
 from oppbot.services.context import Actor
 from oppbot.slack.pipeline import Request
+from oppbot.slack.response_urls import is_slack_response_url
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,10 @@ def refresh_origin(req: Request, number: int) -> bool:
             req.client.chat_update(channel=meta.channel_id, ts=meta.ts, text=text, blocks=blocks)
             return True
         if meta.response_url:
+            if not is_slack_response_url(meta.response_url, req.deps.settings.slack_api_url):
+                # Never post a deal card to a host the metadata names: only Slack's own response URLs.
+                log.warning("refused to refresh a card through a response_url that is not Slack's")
+                return False
             WebhookClient(meta.response_url).send(text=text, blocks=blocks, replace_original=True)
             return True
         if meta.view_id:
