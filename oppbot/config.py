@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     default_currency: str = Field(default="USD", alias="OPPBOT_DEFAULT_CURRENCY")
     secret_key: str | None = Field(default=None, alias="OPPBOT_SECRET_KEY")
+    # Signs modals' private_metadata; comma-separated to rotate (first signs, all verify). Unset: derived from
+    # SLACK_SIGNING_SECRET.
+    metadata_key: str | None = Field(default=None, alias="OPPBOT_METADATA_KEY")
     # Requests with a larger body are refused (413) before it is read; Slack's own payloads are a few KB.
     max_request_bytes: int = Field(default=1_048_576, alias="OPPBOT_MAX_REQUEST_BYTES", ge=1024)
 
@@ -56,6 +59,7 @@ class Settings(BaseSettings):
         "slack_client_secret",
         "redis_url",
         "secret_key",
+        "metadata_key",
     )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:

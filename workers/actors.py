@@ -19,9 +19,9 @@ from oppbot.db import repositories as repo
 from oppbot.db.models import CardMessage, OutboxEvent, ProcessedEvent
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import NotFound
+from oppbot.domain.events import EventKind as Kind
 from oppbot.services import notifications
 from oppbot.services.deal_export import EXPORT_REQUESTED
-from oppbot.services.events import Kind
 from workers.exports import deliver_export
 from workers.ratelimit import RateGate, gated_client, retry_after_seconds
 

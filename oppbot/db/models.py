@@ -271,6 +271,21 @@ class ProcessedEvent(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
 
+class HandledRequest(Base):
+    """A Slack request already acted on (an event, a click, a command, a submission): a repeat does nothing.
+
+    `key` is a digest of what Slack gives for the request (oppbot.slack.pipeline.once_key); the row is written in
+    the same transaction as the request's change, so a failed request leaves no row and may be retried.
+    """
+
+    __tablename__ = "handled_requests"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+
 class CardMessage(Base):
     """Where a deal's card was posted, so a change can refresh every copy."""
 

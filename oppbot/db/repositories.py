@@ -64,7 +64,7 @@ def get_opportunity(session: Session, team_id: str, number: int) -> Opportunity:
         _with_customer(select(Opportunity).where(Opportunity.team_id == team_id, Opportunity.number == number))
     )
     if opp is None:
-        raise NotFound(f"There is no deal {format_ref(number)}.")
+        raise NotFound(f"There is no deal {format_ref(number)}.", field="ref", number=number)
     return opp
 
 
@@ -92,7 +92,7 @@ def get_opportunities(session: Session, team_id: str, numbers: Sequence[int]) ->
 def get_individual(session: Session, team_id: str, individual_id: int) -> Individual:
     row = session.scalar(select(Individual).where(Individual.team_id == team_id, Individual.id == individual_id))
     if row is None:
-        raise NotFound("That customer does not exist.")
+        raise NotFound("That customer does not exist.", field="customer")
     return row
 
 
@@ -101,7 +101,7 @@ def get_organization(session: Session, team_id: str, organization_id: int) -> Or
         select(Organization).where(Organization.team_id == team_id, Organization.id == organization_id)
     )
     if row is None:
-        raise NotFound("That customer does not exist.")
+        raise NotFound("That customer does not exist.", field="customer")
     return row
 
 

@@ -13,30 +13,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from oppbot.db.base import utcnow
 from oppbot.db.models import Activity, Opportunity, OutboxEvent
+from oppbot.domain.events import EventKind
 from oppbot.domain.opportunity import FieldChange, jsonable
 from oppbot.services.context import Actor
-
-
-class Kind:
-    """Activity and event kinds. Outbox kinds are the same names, so a worker can route on them."""
-
-    CREATED = "created"
-    EDITED = "edited"
-    STAGE_CHANGED = "stage_changed"
-    WON = "won"
-    LOST = "lost"
-    REOPENED = "reopened"
-    ASSIGNED = "assigned"
-    UNASSIGNED = "unassigned"
-    PROBABILITY_RESET = "probability_reset"
-    NOTE_ADDED = "note_added"
 
 
 def record(
     session: Session,
     actor: Actor,
     opp: Opportunity | None,
-    kind: str,
+    kind: EventKind,
     *,
     changes: Iterable[FieldChange] = (),
     detail: dict[str, Any] | None = None,

@@ -33,7 +33,8 @@ def listener_executor() -> ThreadPoolExecutor:
 
 
 def retry_handlers() -> list:
-    """429s wait for Retry-After; 5xx and dropped connections are retried with backoff (SLACK_NOTES.md)."""
+    """429s wait for Retry-After (Slack rate-limits per method and channel); 5xx and dropped connections are retried
+    with backoff."""
     return [
         ConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),
@@ -102,23 +103,14 @@ def build_app(settings: Settings, *, sessions: sessionmaker[Session] | None = No
                 process_before_response=False,
                 listener_executor=listener_executor(),
             )
+    from oppbot.slack import metadata
+    from oppbot.slack.error_handler import on_error
     from oppbot.slack.listeners import actions, commands, events, options, shortcuts, views
+    from oppbot.slack.pipeline import middleware
 
+    metadata.configure(settings.metadata_key, settings.slack_signing_secret)
+    app.use(middleware(deps))
     for package in (commands, actions, views, events, shortcuts, options):
         package.register(app, deps)
-    app.error(_on_error)
+    app.error(on_error)
     return app
-
-
-def _on_error(error: Exception, body: dict, logger: logging.Logger, respond=None) -> None:
-    """The one place an unexpected failure lands: logged with its stack, the user told in words."""
-    logger.exception("Unhandled error in a listener", exc_info=error)
-    if respond is not None and body.get("response_url"):
-        try:
-            respond(
-                text="Sorry, something went wrong on our side; nothing was changed. Please try again.",
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        except Exception:  # the reply itself failing must not hide the original error
-            logger.warning("Could not tell the user about the error", exc_info=True)

@@ -121,7 +121,7 @@ def test_the_lost_button_and_move_to_lost_open_the_loss_modal(slack):
     slack.fake.wait_for("views.open")
     assert slack.fake.calls[before].method == "views.open"
     slack.ask(f"move {number} closed lost") if False else None
-    result, _ = slack.command(f"move {number} lost")
+    _result, _ = slack.command(f"move {number} lost")
     slack.fake.wait_for("views.open", count=2)
     assert _deal(slack).stage == "lead"
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from fakeslack import event_body, interactive_body, sign, slash_command_body
 from sqlalchemy import func, select
-from wsgi import SECRET, call, fake_slack, inproc, single_token_settings  # noqa: F401  (fixtures)
+from wsgi import SECRET, call, single_token_settings
 
 from oppbot.db.models import Activity, Manager, Workspace
 from oppbot.db.session import make_engine, session_factory

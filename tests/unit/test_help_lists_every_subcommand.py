@@ -8,8 +8,7 @@ import re
 
 import pytest
 
-from oppbot.slack.listeners.commands import registry, subcommands
-from oppbot.slack.listeners.commands.deals import HELP_MAX, help_
+from oppbot.slack.listeners.commands import HELP_MAX, help_text, registry, subcommands
 
 
 def _literal_prefix(usage: str) -> str:
@@ -21,9 +20,9 @@ ENTRIES = [pytest.param(f"/opp {sub.names[0]}", id=sub.names[0]) for sub in dict
 FORMS = [pytest.param(_literal_prefix(usage), id=_literal_prefix(usage)) for s in subcommands() for usage, _ in s.forms]
 
 
-@pytest.fixture(scope="module")
-def help_text() -> str:
-    return help_(None).text
+@pytest.fixture(scope="module", name="help_text")
+def help_text_fixture() -> str:
+    return help_text()
 
 
 @pytest.mark.parametrize("command", ENTRIES + FORMS)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from oppbot.domain.events import EventKind
 from oppbot.domain.refs import format_ref
-from oppbot.services.events import Kind
 from oppbot.services.notifications import DealEvent
 from oppbot.slack.text import escape, money, truncate, user
 
@@ -25,21 +25,21 @@ def _deal_line(event: DealEvent) -> str:
 def headline(event: DealEvent) -> str:
     """What happened, in one mrkdwn line."""
     who = user(event.actor_id, nobody="someone")
-    if event.kind == Kind.CREATED:
+    if event.kind == EventKind.CREATED:
         return f":new: New deal in {(event.to_stage or event.stage).label} by {who}"
-    if event.kind == Kind.WON:
+    if event.kind == EventKind.WON:
         return f":trophy: Deal won! Closed by {who}"
-    if event.kind == Kind.LOST:
+    if event.kind == EventKind.LOST:
         reason = f" ({escape(event.loss_reason)})" if event.loss_reason else ""
         return f":x: Deal lost{reason}, marked by {who}"
-    if event.kind in (Kind.STAGE_CHANGED, Kind.REOPENED):
+    if event.kind in (EventKind.STAGE_CHANGED, EventKind.REOPENED):
         before = event.from_stage.label if event.from_stage else "?"
         after = (event.to_stage or event.stage).label
-        verb = "reopened" if event.kind == Kind.REOPENED else "moved"
+        verb = "reopened" if event.kind == EventKind.REOPENED else "moved"
         return f":arrow_right: Deal {verb} {before} → {after} by {who}"
-    if event.kind == Kind.ASSIGNED:
+    if event.kind == EventKind.ASSIGNED:
         return f":bust_in_silhouette: Deal reassigned {user(event.from_user)} → {user(event.to_user)} by {who}"
-    if event.kind == Kind.UNASSIGNED:
+    if event.kind == EventKind.UNASSIGNED:
         return f":bust_in_silhouette: Deal unassigned from {user(event.from_user)} by {who}"
     return f"Deal updated by {who}"
 
