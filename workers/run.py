@@ -12,13 +12,17 @@ from dataclasses import dataclass
 import dramatiq
 
 from oppbot.config import Settings
-from workers.relay import Relay
+from workers.relay import Lease, Relay
 
 log = logging.getLogger(__name__)
 
 REDIS_REQUIRED = """`oppbot worker` needs Redis: set REDIS_URL (for example REDIS_URL=redis://localhost:6379/0) in the
 environment or in .env, and run the same REDIS_URL for `oppbot serve`/`oppbot socket`.
 Without Redis, run everything in one process with `oppbot dev` (an in-process broker and worker threads)."""
+
+
+def lease_for(settings: Settings) -> Lease:
+    return Lease(seconds=settings.outbox_lease_seconds, max_redispatches=settings.outbox_max_redispatches)
 
 
 @dataclass
@@ -43,7 +47,7 @@ def start_in_process(settings: Settings, *, runtime=None, worker_threads: int = 
     broker = setup_broker(settings, options, runtime=runtime)
     worker = dramatiq.Worker(broker, worker_threads=worker_threads, worker_timeout=100)
     worker.start()
-    relay = Relay(runtime.sessions, broker).start()
+    relay = Relay(runtime.sessions, broker, lease=lease_for(settings)).start()
     return InProcess(broker, worker, relay)
 
 
@@ -68,7 +72,7 @@ def run_worker(settings: Settings, *, processes: int, threads: int) -> int:
     ]
     child = subprocess.Popen(command, env=os.environ.copy())
     runtime = default_runtime(settings)
-    relay = Relay(runtime.sessions, build_broker(settings)).start()
+    relay = Relay(runtime.sessions, build_broker(settings), lease=lease_for(settings)).start()
     log.info("Worker processes started (pid %s); outbox relay running", child.pid)
 
     def forward(signum, _frame):
