@@ -145,6 +145,10 @@ COMMANDS: dict[str, tuple[str, object, object]] = {
 from oppbot.fx_cli import FX_COMMAND  # noqa: E402  (the forecast engineer's `oppbot fx import`)
 
 COMMANDS["fx"] = FX_COMMAND
+from oppbot.outbox_cli import OUTBOX_COMMAND, STATUS_COMMAND  # noqa: E402  (issue 18's operator commands)
+
+COMMANDS["status"] = STATUS_COMMAND
+COMMANDS["outbox"] = OUTBOX_COMMAND
 
 
 def build_parser() -> argparse.ArgumentParser:

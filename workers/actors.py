@@ -48,9 +48,6 @@ class Runtime:
     gate: RateGate = field(default_factory=RateGate)
     # Paces this process's posts per channel, so a burst to one channel waits here rather than drawing 429s.
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
-    # Called at "claimed" (claim committed, Slack not yet called) and "called" (Slack answered, not yet recorded)
-    # with (point, event_id, consumer); fault tests use it to kill a worker there.
-    at: Callable[[str, str, str], None] | None = field(default=None, repr=False)
 
 
 def default_runtime(settings: Settings) -> Runtime:
@@ -206,7 +203,6 @@ def once(
         return RECORDED
     if isinstance(token, Busy):
         return token
-    _hook(runtime, "claimed", event_id, consumer)
     if token.previous is not None and find is not None:
         found = _find_safely(find, token.previous)
         if found is not None:
@@ -224,7 +220,6 @@ def once(
         _fail(runtime, event_id, consumer, token, exc, unsure=find is not None)
     except BaseException as exc:
         _fail(runtime, event_id, consumer, token, exc, unsure=find is not None)
-    _hook(runtime, "called", event_id, consumer)
     record(runtime, event_id, consumer, token, result)
     return RAN
 
@@ -238,11 +233,6 @@ def _fail(runtime: Runtime, event_id: str, consumer: str, token: Claim, exc: Bas
         # Slack still says "slow down" after the client's own retries: come back no sooner than it asked.
         raise dramatiq.Retry(f"Slack rate limit on {consumer}", delay=delay) from exc
     raise exc
-
-
-def _hook(runtime: Runtime, point: str, event_id: str, consumer: str) -> None:
-    if runtime.at is not None:
-        runtime.at(point, event_id, consumer)
 
 
 def _find_safely(find: Callable[[datetime], dict | None], since: datetime) -> dict | None:

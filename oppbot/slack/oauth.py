@@ -30,6 +30,9 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "team:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
 _TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 _PREFIX = "enc:v1:"
