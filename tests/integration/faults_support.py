@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from fakeslack import FakeSlack, sign, slash_command_body
 from integration.workers_support import unfinished, wait_until
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from oppbot.db.models import OutboxEvent, ProcessedEvent
 
@@ -192,6 +192,23 @@ class Rig:
             lambda: unfinished(self.sessions) == 0, timeout=timeout, what="every outbox event finished\n" + self.logs()
         )
 
+    def wait_dispatched(self, timeout: float = 60) -> None:
+        """Every unfinished event was handed to Redis at least once (leased, or sent back to wait its turn)."""
+
+        def handed_over() -> bool:
+            with self.sessions() as session:
+                waiting = session.scalar(
+                    select(func.count())
+                    .select_from(OutboxEvent)
+                    .where(OutboxEvent.finished_at.is_(None), OutboxEvent.due_at.is_(None))
+                )
+            return waiting == 0
+
+        wait_until(handed_over, timeout=timeout, what="the relay to hand every event to Redis\n" + self.logs())
+
+    def rejected_summary(self) -> list[tuple[str, int, str | None]]:
+        return [(c.method, c.status, c.error) for c in self.fake.rejected][-20:]
+
     def notifications(self, channel: str = DEALS) -> list[tuple[int, str, str]]:
         """(deal number, from, to) of each accepted post to `channel`, in the order Slack took them."""
         out = []
@@ -235,7 +252,7 @@ def quietly(what, *args) -> None:
     """Clean-up that must not hide the test's own failure."""
     try:
         what(*args)
-    except Exception as exc:  # noqa: BLE001 (teardown: report and go on)
+    except Exception as exc:
         print(f"teardown: {exc}", file=sys.stderr)
 
 
