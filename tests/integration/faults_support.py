@@ -31,10 +31,12 @@ SECRET = "secret"
 TEAM = "T111"
 MANAGER = "U_BOSS"
 DEALS = "C0DEALS"
-# Short leases so a lost message or a dead worker's claim comes back within seconds, not minutes.
+# Short leases so a lost message or a dead worker's claim comes back within seconds, not minutes; the fake Slack
+# has no per-channel limit, so posts are paced at 5 a second instead of Slack's 1 (the 429 test brings its own).
 WORKER_ENV = {
     "OPPBOT_OUTBOX_LEASE_SECONDS": "4",
     "OPPBOT_CLAIM_LEASE_SECONDS": "5",
+    "OPPBOT_CHANNEL_POST_INTERVAL": "0.2",
 }
 MOVED = re.compile(r"#(\d+)\D.*?(?:moved|reopened) (.+?) → (.+?) by ")
 

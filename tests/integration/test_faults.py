@@ -3,12 +3,11 @@ redis-server that is stopped, emptied and killed under it, and the fake Slack re
 
 In every case each change's channel notification arrives exactly once (one accepted post per effect marker), in the
 order of the deal's changes, and the outbox ends with every event finished. `make test` runs each fault once with
-fixed kill points; `make soak` runs them OPPBOT_SOAK_RUNS times (bench/README.md has the figures).
+fixed kill points; `make soak` runs this module again and again (bench/soak.sh; figures in bench/README.md).
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 
@@ -22,15 +21,11 @@ from oppbot.db.session import unit_of_work
 from oppbot.domain.stages import Stage
 from oppbot.services.context import Actor
 
-RUNS = range(int(os.environ.get("OPPBOT_SOAK_RUNS", "1")))
 REP = Actor(team_id=TEAM, user_id="U_REP")
 BOSS = Actor(team_id=TEAM, user_id="U_BOSS", is_manager=True)
 CARDS = "C0CARDS"
 
-pytestmark = [
-    pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True),
-    pytest.mark.parametrize("run", RUNS),
-]
+pytestmark = pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 
 
 @pytest.fixture
@@ -87,7 +82,7 @@ def assert_exactly_once(rig: Rig, moves: dict[int, list[str]]) -> None:
         assert all(state in ("done", "refused") for state in effects.values()), effects
 
 
-def test_changes_made_while_redis_is_down_are_announced_once_after_it_comes_back_empty(rig, run):
+def test_changes_made_while_redis_is_down_are_announced_once_after_it_comes_back_empty(rig):
     (number,) = deals(rig, 1, assignee="U_REP")
     ready(rig, processes=1, threads=4)
     rig.move(number, "qualification")
@@ -103,7 +98,7 @@ def test_changes_made_while_redis_is_down_are_announced_once_after_it_comes_back
     assert_exactly_once(rig, {number: ["qualification", *later]})
 
 
-def test_redis_restarted_empty_with_messages_in_flight_loses_nothing(rig, run):
+def test_redis_restarted_empty_with_messages_in_flight_loses_nothing(rig):
     first, second = deals(rig, 2, assignee="U_REP")
     ready(rig, processes=1, threads=4)
     hold = rig.fake.hold("chat.postMessage", after=False)
@@ -120,7 +115,7 @@ def test_redis_restarted_empty_with_messages_in_flight_loses_nothing(rig, run):
     assert_exactly_once(rig, {first: ["qualification", "proposal", "lead"], second: ["qualification", "proposal"]})
 
 
-def test_a_worker_killed_mid_burst_leaves_every_post_made_once_in_each_deals_order(rig, run):
+def test_a_worker_killed_mid_burst_leaves_every_post_made_once_in_each_deals_order(rig):
     numbers = deals(rig, 5, assignee="U_REP")
     ready(rig, processes=2, threads=4)
     cycle = ["qualification", "proposal", "negotiation", "lead"]
@@ -148,7 +143,7 @@ def test_a_worker_killed_mid_burst_leaves_every_post_made_once_in_each_deals_ord
 
 
 @pytest.mark.parametrize("point", ["claim", "after_call", "after_record"])
-def test_a_worker_killed_at_any_point_of_an_effect_leaves_it_done_once(rig, run, point):
+def test_a_worker_killed_at_any_point_of_an_effect_leaves_it_done_once(rig, point):
     """claim: the claim is committed, Slack never took the post. after_call: Slack took the post, the worker died
     before recording its ts. after_record: the post is recorded, the event's next effect (the DM) was not done."""
     if point != "after_record":
@@ -178,7 +173,7 @@ def test_a_worker_killed_at_any_point_of_an_effect_leaves_it_done_once(rig, run,
         assert len([c for c in rig.fake.calls_to("chat.postMessage") if c.args.get("channel") == "DU_NEW"]) == 1
 
 
-def test_slack_answering_429_to_every_other_post_and_500_to_some_still_delivers_each_once(rig, run):
+def test_slack_answering_429_to_every_other_post_and_500_to_some_still_delivers_each_once(rig):
     numbers = deals(rig, 3, assignee="U_REP")
     ready(rig, processes=1, threads=4)
     rig.fake.fail_every("chat.postMessage", 2, status=429, retry_after=1)
