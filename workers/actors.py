@@ -291,6 +291,13 @@ def _come_back(session: Session, row: OutboxEvent, at: datetime) -> None:
 
 def _finish(runtime: Runtime, event_id: str) -> None:
     """Every effect is recorded: the event is done, and the deal's next waiting change may go at once."""
+    try:
+        _finish_now(runtime, event_id)
+    except IntegrityError:
+        log.debug("Event %s was finished by another delivery", event_id)  # its EVENT_DONE row came first
+
+
+def _finish_now(runtime: Runtime, event_id: str) -> None:
     now = utcnow()
     with unit_of_work(runtime.sessions) as session:
         row = session.scalars(select(OutboxEvent).where(OutboxEvent.event_id == event_id)).one_or_none()
