@@ -87,7 +87,7 @@ def declare(broker: dramatiq.Broker, runtime: Runtime) -> dict[str, dramatiq.Act
 
 # --- idempotency -----------------------------------------------------------------------------------------------------
 
-RAN, RECORDED, BUSY = "ran", "recorded", "busy"
+RAN, RECORDED = "ran", "recorded"
 # Slack's answers that no retry will change: the effect is recorded refused and the event can finish.
 REFUSALS = frozenset(
     {
