@@ -22,7 +22,9 @@ from oppbot.db.models import CardMessage, OutboxEvent, ProcessedEvent
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import NotFound
 from oppbot.services import notifications
+from oppbot.services.deal_export import EXPORT_REQUESTED
 from oppbot.services.events import Kind
+from workers.exports import deliver_export
 from workers.ratelimit import ChannelPacer, RateGate, gated_client, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -456,6 +458,8 @@ def _process_event(runtime: Runtime, event_id: str) -> None:
 
 def _effects(runtime: Runtime, client: WebClient, event: EventInfo, todo: Plan) -> Iterator[str | Busy]:
     event_id = event.event_id
+    if event.kind == EXPORT_REQUESTED:  # issue 15: a large /opp export, with its progress message
+        yield once(runtime, event_id, "export", lambda: deliver_export(runtime.sessions, client, *_who(event)))
     for channel_id, ts in todo.cards:
         yield once(
             runtime,
@@ -497,6 +501,10 @@ def _effects(runtime: Runtime, client: WebClient, event: EventInfo, todo: Plan) 
 
 EFFECT_EVENT_TYPE = "oppbot_effect"
 HISTORY_PAGES = 5  # up to 1,000 of the channel's latest messages are searched for a post whose outcome is unknown
+
+
+def _who(event: EventInfo) -> tuple[str, str, dict]:
+    return event.team_id, event.actor_id, event.detail
 
 
 def effect_marker(event_id: str, consumer: str) -> dict:

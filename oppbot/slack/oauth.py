@@ -30,6 +30,8 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "team:read",
+    "files:write",
+    "files:read",
     "channels:history",
     "groups:history",
     "im:history",

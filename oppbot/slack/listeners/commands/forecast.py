@@ -16,6 +16,7 @@ from oppbot.services import fx, workspaces
 from oppbot.services import stats as statistics
 from oppbot.slack.blocks import forecast as blocks
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
+from oppbot.slack.parsing import split_chart
 from oppbot.slack.text import escape
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -57,11 +58,17 @@ def forecast_command(ctx: CommandContext) -> Reply:
         return accuracy_command(ctx, rest.strip())
     if first.lower() == "snapshot":
         return snapshot_command(ctx)
+    args, chart = split_chart(ctx.args)
     with unit_of_work(ctx.deps.sessions) as session:
         today = _today(session, ctx.team_id)
-        period, assignee, stages, by_currency = parse_forecast_args(ctx.args, ctx.user_id, today)
+        period, assignee, stages, by_currency = parse_forecast_args(args, ctx.user_id, today)
         result = forecasting.forecast(session, ctx.team_id, period, assignee_id=assignee, stages=stages, today=today)
-    return Reply(text=blocks.forecast_text(result), blocks=blocks.build_forecast(result, show_currencies=by_currency))
+    reply = Reply(text=blocks.forecast_text(result), blocks=blocks.build_forecast(result, show_currencies=by_currency))
+    if chart:
+        from oppbot.slack.listeners.commands.data import forecast_chart
+
+        return forecast_chart(ctx, period, lambda: reply, assignee_id=assignee, stages=stages)
+    return reply
 
 
 def accuracy_command(ctx: CommandContext, args: str) -> Reply:
@@ -114,7 +121,7 @@ SUBCOMMANDS = [
     Subcommand(
         ("forecast",),
         forecast_command,
-        "/opp forecast [period] [@user|mine] [stage] [currencies]",
+        "/opp forecast [period] [@user|mine] [stage] [currencies] [chart]",
         "weighted forecast, Closed-Won and overdue for a period, e.g. `/opp forecast 2026-Q4 mine`",
     ),
     Subcommand(
