@@ -267,6 +267,11 @@ from oppbot.data_cli import EXPORT_COMMAND, IMPORT_COMMAND  # noqa: E402  (issue
 COMMANDS["export"] = EXPORT_COMMAND
 COMMANDS["import"] = IMPORT_COMMAND
 
+from oppbot.outbox_cli import OUTBOX_COMMAND, STATUS_COMMAND  # noqa: E402  (issue 18's operator commands)
+
+COMMANDS["status"] = STATUS_COMMAND
+COMMANDS["outbox"] = OUTBOX_COMMAND
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oppbot", description="Sales opportunities in Slack.")

@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     metadata_key: str | None = Field(default=None, alias="OPPBOT_METADATA_KEY")
     # Requests with a larger body are refused (413) before it is read; Slack's own payloads are a few KB.
     max_request_bytes: int = Field(default=1_048_576, alias="OPPBOT_MAX_REQUEST_BYTES", ge=1024)
+    # Background work (README "Background work"): how long a dispatched event may stay unfinished before the relay
+    # hands it over again (doubling each time, up to an hour), how many times before it is parked, and how long a
+    # claimed Slack effect may stay unrecorded before another delivery looks for its post and takes it over.
+    outbox_lease_seconds: float = Field(default=60.0, gt=0, alias="OPPBOT_OUTBOX_LEASE_SECONDS")
+    outbox_max_redispatches: int = Field(default=8, ge=0, alias="OPPBOT_OUTBOX_MAX_REDISPATCHES")
+    claim_lease_seconds: float = Field(default=150.0, gt=0, alias="OPPBOT_CLAIM_LEASE_SECONDS")
+    # Posts to one channel from one worker process are spaced this far apart (Slack: about one a second).
+    channel_post_interval: float = Field(default=1.0, ge=0, alias="OPPBOT_CHANNEL_POST_INTERVAL")
 
     @field_validator("default_currency")
     @classmethod

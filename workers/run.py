@@ -15,12 +15,16 @@ import dramatiq
 from oppbot.config import Settings
 from oppbot.startup import redis_location
 from workers.outage import Outage
-from workers.relay import Relay
+from workers.relay import Lease, Relay
 
 log = logging.getLogger(__name__)
 
 # How often `oppbot worker` pings Redis while it answers; while it does not, Outage's back-off steps apply.
 WATCH_SECONDS = 5.0
+
+
+def lease_for(settings: Settings) -> Lease:
+    return Lease(seconds=settings.outbox_lease_seconds, max_redispatches=settings.outbox_max_redispatches)
 
 
 @dataclass
@@ -45,7 +49,7 @@ def start_in_process(settings: Settings, *, runtime=None, worker_threads: int = 
     broker = setup_broker(settings, options, runtime=runtime)
     worker = dramatiq.Worker(broker, worker_threads=worker_threads, worker_timeout=100)
     worker.start()
-    relay = Relay(runtime.sessions, broker).start()
+    relay = Relay(runtime.sessions, broker, lease=lease_for(settings)).start()
     return InProcess(broker, worker, relay)
 
 
@@ -99,7 +103,7 @@ def run_worker(settings: Settings, *, processes: int, threads: int) -> int:
     runtime = default_runtime(settings)
     outage = Outage(f"Redis at {redis_location(settings.redis_url)}", log)
     watch = RedisWatch(settings.redis_url, outage).start()
-    relay = Relay(runtime.sessions, build_broker(settings), broker_outage=outage).start()
+    relay = Relay(runtime.sessions, build_broker(settings), broker_outage=outage, lease=lease_for(settings)).start()
     log.info("Worker processes started (pid %s); outbox relay running", child.pid)
 
     def forward(signum, _frame):

@@ -32,6 +32,9 @@ BOT_SCOPES = (
     "team:read",
     "files:write",
     "files:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
 _TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 _PREFIX = "enc:v1:"

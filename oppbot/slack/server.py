@@ -43,7 +43,23 @@ def health(settings: Settings, sessions) -> tuple[int, dict]:
     else:
         checks["broker"] = "ok (in-process)"
     healthy = all(value.startswith("ok") for value in checks.values())
-    return (200 if healthy else 503), {"status": "ok" if healthy else "unavailable", **checks}
+    return (200 if healthy else 503), {
+        "status": "ok" if healthy else "unavailable",
+        **checks,
+        **_outbox_detail(sessions),
+    }
+
+
+def _outbox_detail(sessions) -> dict:
+    """Detail only, never the status: what the workers owe (a backlog is not the web process's failure)."""
+    from oppbot.services import outbox
+
+    try:
+        with sessions() as session:
+            return {"outbox": outbox.backlog(session).as_dict()}
+    except Exception:
+        log.warning("health: outbox backlog unavailable", exc_info=True)
+        return {"outbox": "unavailable"}
 
 
 def wsgi_app(app: App, settings: Settings, sessions) -> Callable:

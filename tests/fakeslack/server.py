@@ -42,6 +42,7 @@ _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "users.info": (("user",),),
     "conversations.open": (("users", "channel"),),
     "conversations.info": (("channel",),),
+    "conversations.history": (("channel",),),
     "oauth.v2.access": (("code", "refresh_token"),),
     "files.getUploadURLExternal": (("filename",), ("length",)),
     "files.completeUploadExternal": (("files",),),
@@ -103,6 +104,20 @@ class _Fault:
     status: int
     retry_after: int | None
     error: str
+
+
+@dataclass
+class Hold:
+    """A call held by the fake (FakeSlack.hold): `arrived` is set when it comes in; release() lets it finish."""
+
+    method: str
+    after: bool  # True: the call takes effect, then its answer is held; False: held before it takes effect
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    call: Call | None = None
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -199,6 +214,30 @@ class FakeSlack:
         with self._lock:
             self._faults[method].extend([fault] * count)
 
+    def fail_every(
+        self, method: str, every: int = 2, status: int = 429, retry_after: int | None = 1, count: int | None = None
+    ) -> None:
+        """Every `every`-th call to `method` fails with HTTP `status`, counted per channel (`count` failures at most,
+        None: no end). "429 on every other post in a channel" is fail_every("chat.postMessage")."""
+        error = {429: "ratelimited", 500: "fatal_error", 503: "service_unavailable"}.get(status, "request_failed")
+        with self._lock:
+            self._periodic[method] = (every, _Fault(status, retry_after if status == 429 else None, error), count)
+
+    def hold(self, method: str, *, after: bool) -> Hold:
+        """Hold the next call to `method`: before it takes effect (after=False: it is then refused with a 503 and
+        leaves no trace) or after (after=True: the message is posted, only the answer waits). Fault tests kill the
+        caller while it waits, then release() the hold."""
+        hold = Hold(method, after)
+        with self._lock:
+            self._holds[method].append(hold)
+        return hold
+
+    def history(self, channel: str) -> list[dict]:
+        """The channel's messages as conversations.history returns them: newest first."""
+        with self._lock:
+            found = [m for (c, _), m in self.messages.items() if c == channel]
+        return sorted(found, key=lambda m: tuple(int(p) for p in m["ts"].split(".")), reverse=True)
+
     def reset(self) -> None:
         """Forget recorded calls, state and pending faults; configuration (tokens, users, limits) stays."""
         with self._lock:
@@ -219,6 +258,9 @@ class FakeSlack:
         self._response_posts: dict[str, int] = defaultdict(int)
         self._used_triggers: set[str] = set()
         self._ts = itertools.count(1)
+        self._holds: dict[str, deque[Hold]] = defaultdict(deque)
+        self._periodic: dict[str, tuple[int, _Fault, int | None]] = {}
+        self._periodic_seen: dict[tuple[str, str], int] = defaultdict(int)
         self._view_ids = itertools.count(1)
 
     # ----- inspection ------------------------------------------------------------------------------------------
@@ -313,6 +355,24 @@ class FakeSlack:
     # ----- request handling (called from server threads) -------------------------------------------------------
 
     def _handle_api(self, method: str, args: dict, headers: dict) -> _Answer:
+        with self._lock:
+            hold = self._holds[method].popleft() if self._holds.get(method) else None
+        if hold is None:
+            return self._handle_api_now(method, args, headers)
+        hold.call = Call(method, args, headers, time.time())
+        if not hold.after:
+            hold.arrived.set()
+            hold.released.wait(120)
+            with self._changed:
+                self.rejected.append(Call(method, args, headers, time.time(), 503, "held"))
+                self._changed.notify_all()
+            return _Answer(503, {"ok": False, "error": "service_unavailable"})
+        answer = self._handle_api_now(method, args, headers)
+        hold.arrived.set()
+        hold.released.wait(120)
+        return answer
+
+    def _handle_api_now(self, method: str, args: dict, headers: dict) -> _Answer:
         now = time.time()
         with self._changed:
             call = Call(method, args, headers, now)
@@ -330,7 +390,7 @@ class FakeSlack:
 
     def _answer_api(self, call: Call) -> _Answer:  # noqa: C901 -- one branch per Slack answer kind, read top down
         method, args = call.method, call.args
-        fault = self._faults[method].popleft() if self._faults.get(method) else None
+        fault = self._faults[method].popleft() if self._faults.get(method) else self._periodic_fault(method, args)
         if fault is not None:
             return self._fault_answer(fault)
 
@@ -380,6 +440,18 @@ class FakeSlack:
             self.rejected.append(Call(method, args, headers, time.time(), 200, "invalid_json"))
             self._changed.notify_all()
         return _Answer(200, {"ok": False, "error": "invalid_json"})
+
+    def _periodic_fault(self, method: str, args: dict) -> _Fault | None:
+        if method not in self._periodic:
+            return None
+        every, fault, left = self._periodic[method]
+        key = (method, str(args.get("channel", "")))
+        self._periodic_seen[key] += 1
+        if self._periodic_seen[key] % every or left == 0:
+            return None
+        if left is not None:
+            self._periodic[method] = (every, fault, left - 1)
+        return fault
 
     def _fault_answer(self, fault: _Fault) -> _Answer:
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
@@ -602,6 +674,22 @@ class FakeSlack:
         }
         channel.update(self.channels.get(channel_id, {}))
         return {"ok": True, "channel": channel}
+
+    def _m_conversations_history(self, args: dict, team: str) -> dict:
+        # Newest first, `limit` a page (Slack's default 100), an opaque cursor; metadata only on request.
+        messages = self.history(str(args["channel"]))
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        page = messages[start : start + limit]
+        if str(args.get("include_all_metadata", "")).lower() not in ("1", "true"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(messages)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _m_oauth_v2_access(self, args: dict, team: str) -> dict:
         answer = (
