@@ -17,9 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
+
+import yaml
 
 from .limits import check_message, check_view
 
@@ -49,20 +52,15 @@ _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "files.info": (("file",),),
 }
 
-# What auth.test's x-oauth-scopes header lists by default: the bot scopes of oppbot's manifest.yml (set
-# FakeSlack.scopes to try a token installed with fewer).
-DEFAULT_SCOPES = (
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "im:write",
-    "users:read",
-    "channels:read",
-    "groups:read",
-    "team:read",
-    "files:write",
-    "files:read",
-)
+
+# What auth.test's x-oauth-scopes header lists by default: the bot scopes of oppbot's manifest.yml, read from it so
+# the fake grants what a fresh install grants (set FakeSlack.scopes to try a token installed with fewer).
+def _manifest_bot_scopes() -> tuple[str, ...]:
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yml").read_text())
+    return tuple(manifest["oauth_config"]["scopes"]["bot"])
+
+
+DEFAULT_SCOPES = _manifest_bot_scopes()
 
 _MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update"}
 _VIEW_METHODS = {"views.open", "views.push", "views.update", "views.publish"}
