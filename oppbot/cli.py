@@ -55,18 +55,22 @@ def check_database(settings: Settings) -> None:
 def _slack_quiet_while_starting() -> Iterator[None]:
     """Bolt and slack_sdk log their own ERROR line before raising (a refused token, Slack unreachable); while a
     command starts, the one line main() prints is the answer, so theirs is held back (shown with --verbose)."""
-    loggers = [logging.getLogger(name) for name in ("slack_bolt", "slack_sdk")]
-    if logging.getLogger().isEnabledFor(logging.DEBUG):
+    root = logging.getLogger()
+    if root.isEnabledFor(logging.DEBUG):
         yield
         return
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
+    # A filter on the root's handlers, not a level on "slack_bolt": Bolt gives each App logger ("slack_bolt.App")
+    # a level of its own, which a parent's level does not override.
+    held = logging.Filter()
+    held.filter = lambda record: not record.name.startswith(("slack_bolt", "slack_sdk"))
+    handlers = list(root.handlers)
+    for handler in handlers:
+        handler.addFilter(held)
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
+        for handler in handlers:
+            handler.removeFilter(held)
 
 
 # --- commands --------------------------------------------------------------------------------------------------------

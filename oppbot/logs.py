@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Loggers that may print request bodies or user text below WARNING.
@@ -60,9 +61,21 @@ class BelowWarningDropped(logging.Filter):
         return record.levelno >= logging.WARNING or not record.name.startswith(QUIET)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes (a test or a supervisor may have replaced it since)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure_logging(verbose: bool = False) -> None:
     """The root handler for every oppbot process (the CLI calls this once, first)."""
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(OneLineFormatter(FORMAT))
     handler.addFilter(BelowWarningDropped())
     root = logging.getLogger()

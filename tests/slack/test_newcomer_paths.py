@@ -111,7 +111,15 @@ def test_make_run_serves_http_with_only_a_bot_token_and_signing_secret(fake, tmp
     try:
         url = f"http://127.0.0.1:{port}"
         process.wait_until(_healthy(url), "/healthz")
-        assert get(f"{url}/healthz") == (200, {"status": "ok", "database": "ok", "broker": "ok (in-process)"})
+        assert get(f"{url}/healthz") == (
+            200,
+            {
+                "status": "ok",
+                "database": "ok",
+                "broker": "ok (in-process)",
+                "outbox": {"backlog": 0, "oldest_unfinished_seconds": None, "parked": 0},
+            },
+        )
         key = uuid.uuid4().hex
         body = slash_command_body("help", response_url=fake.response_url(key))
         request = urllib.request.Request(
@@ -162,7 +170,7 @@ def test_healthz_is_503_until_the_database_is_migrated(fake, tmp_path):
         upgrade(db_url, "0001")  # part of the way: still behind head
         assert get(f"{url}/healthz") == (
             503,
-            {"status": "unavailable", "database": NOT_MIGRATED, "broker": "ok (in-process)"},
+            {"status": "unavailable", "database": NOT_MIGRATED, "broker": "ok (in-process)", "outbox": "unavailable"},
         )
         upgrade(db_url)
         assert get(f"{url}/healthz")[0] == 200
