@@ -27,6 +27,7 @@ class Kind:
     UNASSIGNED = "unassigned"
     PROBABILITY_RESET = "probability_reset"
     NOTE_ADDED = "note_added"
+    CATEGORY_CHANGED = "category_changed"
 
 
 def record(

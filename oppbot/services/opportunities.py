@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import AssignmentChange, Note, Opportunity, StageChange
+from oppbot.domain.categories import Category, effective_category, validate_override
 from oppbot.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from oppbot.domain.money import minor_units
 from oppbot.domain.opportunity import (
@@ -379,6 +380,35 @@ def reset_probability(session: Session, actor: Actor, number: int) -> Outcome:
         opp.updated_at = utcnow()
         event = record(
             session, actor, opp, Kind.PROBABILITY_RESET, changes=[FieldChange("probability", before, new.value)]
+        )
+        session.flush()
+    return Outcome(opp, event_ids=[event])
+
+
+def set_category(session: Session, actor: Actor, number: int, category: Category | None) -> Outcome:
+    """The rep's forecast category for an open deal; None hands it back to the stage's default."""
+    opp = repo.get_opportunity(session, actor.team_id, number)
+    rules = workspaces.load_rules(session, actor.team_id)
+    require_edit(actor, opp, "change the forecast category of")
+    if category is not None:
+        validate_override(opp.stage_enum, category)
+    elif opp.stage_enum.is_closed:
+        validate_override(opp.stage_enum, Category.PIPELINE)
+    before = effective_category(opp.stage_enum, opp.forecast_category, rules.categories)
+    new_override = category.value if category is not None else None
+    if new_override == opp.forecast_category:
+        return Outcome(opp, changed=False)
+    with _conflicts_as_errors(number):
+        opp.forecast_category = new_override
+        after = effective_category(opp.stage_enum, opp.forecast_category, rules.categories)
+        opp.updated_at = utcnow()
+        event = record(
+            session,
+            actor,
+            opp,
+            Kind.CATEGORY_CHANGED,
+            changes=[FieldChange("category", before.value, after.value)],
+            detail={"from_category": before.value, "to_category": after.value, "by_stage": category is None},
         )
         session.flush()
     return Outcome(opp, event_ids=[event])

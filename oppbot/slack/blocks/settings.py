@@ -15,7 +15,7 @@ LIST_LIMIT = 2800
 
 SETTINGS_HELP = (
     "Managers change these with `/opp settings currency EUR`, `reporting EUR`, `tz Europe/Oslo`, "
-    "`probability prop 60`, `stale neg 5`, `reasons Price, Timing, Other`."
+    "`probability prop 60`, `stale neg 5`, `reasons Price, Timing, Other`, `category prop commit`, `rooms archive on`."
 )
 
 
@@ -53,6 +53,12 @@ def build_settings(view: SettingsView) -> dict[str, Any]:
         _section(f"*Stage probabilities*\n{probabilities}"),
         _section(f"*Stale after (days without activity)*\n{stale}"),
         _section(f"*Loss reasons*\n{_reasons(rules.loss_reasons)}"),
+        _section(
+            "*Forecast categories*\n"
+            + " · ".join(f"{stage.label} → {rules.categories[stage].label}" for stage in OPEN_STAGES)
+            + f" · {Stage.CLOSED_WON.label} → Closed · {Stage.CLOSED_LOST.label} → Omitted (fixed)"
+            + f"\n*Deal rooms* archived when the deal closes: {'on' if rules.archive_rooms else 'off'}"
+        ),
         _section(f"*Managers*\n{managers_line(view.managers)}"),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": SETTINGS_HELP}]},
     ]
@@ -103,6 +109,16 @@ def build_setting_change(change: SettingChange) -> str:
             f"{stage} deals now count as stale after *{_plural(int(after), 'day', 'days')}* "
             f"without activity (was {before})."
         )
+    if change.setting == "category":
+        if not change.changed:
+            return f"{stage} deals already forecast as *{after.label}*; nothing changed."
+        return (
+            f"{stage} deals now forecast as *{after.label}* (was {before.label}), "
+            "except those whose rep picked a category."
+        )
+    if change.setting == "archive_rooms":
+        state = "are archived" if after else "stay open"
+        return f"Deal rooms {state} when their deal is won or lost" + ("." if change.changed else "; nothing changed.")
     if change.setting == "loss_reasons":
         if not change.changed:
             return f"The loss reasons are already: {_reasons(after)}. Nothing changed."
