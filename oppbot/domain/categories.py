@@ -128,7 +128,8 @@ def effective_category(stage: Stage, override: str | None, mapping: Mapping[Stag
 def validate_override(stage: Stage, category: Category) -> None:
     if stage.is_closed:
         raise InvalidInput.field(
-            "category", f"A {stage.label} deal is always {effective_category(stage, None, DEFAULT_STAGE_CATEGORIES).label}."
+            "category",
+            f"A {stage.label} deal is always {effective_category(stage, None, DEFAULT_STAGE_CATEGORIES).label}.",
         )
     if category not in OPEN_CATEGORIES:
         raise InvalidInput.field("category", "Closed is for won deals: mark the deal won instead.")

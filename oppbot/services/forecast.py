@@ -446,6 +446,7 @@ def take_snapshot(
         return SnapshotTaken(existing, False)
     today = workspaces.load_rules(session, team_id).today(now)
     result = forecast(session, team_id, period, today=today)
+    data = {**_snapshot_data(result), **board_snapshot_data(category_board(session, team_id, period, today=today))}
     row = ForecastSnapshot(
         team_id=team_id,
         period_key=period.key,
@@ -454,7 +455,7 @@ def take_snapshot(
         period_end=period.end,
         reporting_currency=result.reporting,
         weighted_total=result.open.weighted,
-        data=_snapshot_data(result),
+        data=data,
         taken_at=now,
         taken_by=taken_by,
     )
@@ -603,6 +604,38 @@ class Board:
 
 def _empty_categories() -> dict[Category, CategoryLine]:
     return {c: CategoryLine(c) for c in CATEGORIES}
+
+
+def board_snapshot_data(board: Board) -> dict:
+    """What a snapshot keeps of the board: per category, and per rep the figures accuracy is measured on."""
+    r = board.reporting
+
+    def money_text(amount: Decimal | None) -> str | None:
+        return None if amount is None else str(rounded(amount, r))
+
+    reps = {}
+    for line in [*board.reps, board.total]:
+        key = "total" if line.is_total else (line.assignee_id or "")
+        reps[key] = {
+            "closed": money_text(line.closed),
+            "commit": money_text(line.commit),
+            "closed_commit": money_text(line.closed_commit),
+            "closed_commit_best": money_text(line.closed_commit_best),
+            "weighted": money_text(sum((c.weighted for c in line.categories.values()), Decimal(0))),
+            "quota": money_text(line.quota),
+            "adjusted": money_text(line.adjusted.amount if line.adjusted else None),
+        }
+    return {
+        "categories": {
+            line.category.value: {
+                "count": line.count,
+                "value": money_text(line.value),
+                "weighted": money_text(line.weighted),
+            }
+            for line in board.categories
+        },
+        "reps": reps,
+    }
 
 
 def category_expression(mapping) -> Any:

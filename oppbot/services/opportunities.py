@@ -385,6 +385,13 @@ def reset_probability(session: Session, actor: Actor, number: int) -> Outcome:
     return Outcome(opp, event_ids=[event])
 
 
+def category_of(session: Session, opp: Opportunity) -> Category:
+    """The deal's forecast category as it counts now (its own, else its stage's)."""
+    return effective_category(
+        opp.stage_enum, opp.forecast_category, workspaces.load_rules(session, opp.team_id).categories
+    )
+
+
 def set_category(session: Session, actor: Actor, number: int, category: Category | None) -> Outcome:
     """The rep's forecast category for an open deal; None hands it back to the stage's default."""
     opp = repo.get_opportunity(session, actor.team_id, number)

@@ -154,7 +154,10 @@ def _open_stage(stage: Stage, what: str) -> Stage:
     if stage.is_closed:
         fixed = {Stage.CLOSED_WON: "Closed-Won is always 100%", Stage.CLOSED_LOST: "Closed-Lost is always 0%"}
         if what == "category":
-            fixed = {Stage.CLOSED_WON: "Closed-Won is always Closed", Stage.CLOSED_LOST: "Closed-Lost is always Omitted"}
+            fixed = {
+                Stage.CLOSED_WON: "Closed-Won is always Closed",
+                Stage.CLOSED_LOST: "Closed-Lost is always Omitted",
+            }
         reason = fixed[stage] if what in ("probability", "category") else f"{stage.label} deals are never stale"
         raise InvalidInput.field("stage", f"{reason}; only open stages (Lead to Negotiation) can be set.")
     return stage

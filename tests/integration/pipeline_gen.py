@@ -56,6 +56,8 @@ def setup_workspace(session) -> int:
 
 def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
     rnd = random.Random(seed)
+    # Reps' own forecast categories come from a second generator, so the deals the other tests see stay the same.
+    picks = random.Random(seed * 31 + 1)
     deals, history = [], []
     for number in range(1, count + 1):
         currency = rnd.choices(["USD", "EUR", "JPY", "NOK", "SEK"], weights=[30, 30, 20, 17, 3])[0]
@@ -95,6 +97,9 @@ def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[d
                 "closed_at": closed,
                 "lost_reason": rnd.choice(["Price", "Competitor", "Timing"]) if stage == "closed_lost" else None,
                 "lost_at_stage": rnd.choice(OPEN) if stage == "closed_lost" else None,
+                "forecast_category": picks.choice([None, None, None, "pipeline", "best_case", "commit", "omitted"])
+                if stage in OPEN
+                else None,
                 "version": 1,
             }
         )
@@ -137,6 +142,16 @@ def load(sessions, count: int, seed: int = 7) -> list[dict]:
 
 
 # --- the oracle: plain Python, written apart from the SQL ------------------------------------------------------------
+
+STAGE_CATEGORY = {"lead": "pipeline", "qualification": "pipeline", "proposal": "best_case", "negotiation": "commit"}
+
+
+def category(deal: dict) -> str:
+    if deal["stage"] == "closed_won":
+        return "closed"
+    if deal["stage"] == "closed_lost":
+        return "omitted"
+    return deal.get("forecast_category") or STAGE_CATEGORY[deal["stage"]]
 
 
 def rate_on(currency: str, day: date) -> Decimal | None:

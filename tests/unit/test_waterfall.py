@@ -44,9 +44,7 @@ def histories(draw):
             start[n] = a
         if kind == "both":
             end[n] = draw(states())(n)
-        elif kind in ("new",):
-            end[n] = a
-        elif kind == "same":
+        elif kind in ("new",) or kind == "same":
             end[n] = a
     return start, end
 

@@ -19,11 +19,20 @@ log = logging.getLogger(__name__)
 
 def subcommands() -> list[Subcommand]:
     """Every subcommand, from the modules that define them (each exports SUBCOMMANDS)."""
-    from oppbot.slack.listeners.commands import admin, customers, deals, forecast, modals, notify, schedules
+    from oppbot.slack.listeners.commands import (
+        admin,
+        customers,
+        deals,
+        forecast,
+        modals,
+        notify,
+        planning,
+        schedules,
+    )
 
     found: list[Subcommand] = []
     # modals last: its `customer` hands uses other than "new" to the customers module's.
-    for module in (deals, forecast, customers, notify, schedules, admin, modals):
+    for module in (deals, forecast, planning, customers, notify, schedules, admin, modals):
         found.extend(module.SUBCOMMANDS)
     return found
 

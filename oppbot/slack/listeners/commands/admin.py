@@ -86,7 +86,8 @@ def settings_(ctx: CommandContext) -> Reply:
     if key is None:
         shown = unescape(word)[:30]
         raise InvalidInput.field(
-            "setting", f"'{shown}' is not a setting. Use currency, reporting, tz, probability, stale, reasons, category or rooms."
+            "setting",
+            f"'{shown}' is not a setting. Use currency, reporting, tz, probability, stale, reasons, category or rooms.",
         )
     change = _apply(ctx, key, rest.strip())
     return Reply(text=build_setting_change(change))

@@ -12,10 +12,11 @@ from oppbot.domain.fx import format_rate
 from oppbot.domain.periods import PERIOD_EXAMPLE, Period, is_period_word, month_of, parse_period
 from oppbot.domain.stages import Stage, is_stage_word, parse_stage
 from oppbot.services import forecast as forecasting
-from oppbot.services import fx, workspaces
+from oppbot.services import fx, quotas, workspaces
 from oppbot.services import stats as statistics
 from oppbot.slack.blocks import forecast as blocks
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
+from oppbot.slack.parsing import parse_adjust
 from oppbot.slack.text import escape
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -57,11 +58,22 @@ def forecast_command(ctx: CommandContext) -> Reply:
         return accuracy_command(ctx, rest.strip())
     if first.lower() == "snapshot":
         return snapshot_command(ctx)
+    if first.lower() == "adjust":
+        return adjust_command(ctx, rest.strip())
     with unit_of_work(ctx.deps.sessions) as session:
         today = _today(session, ctx.team_id)
         period, assignee, stages, by_currency = parse_forecast_args(ctx.args, ctx.user_id, today)
         result = forecasting.forecast(session, ctx.team_id, period, assignee_id=assignee, stages=stages, today=today)
-    return Reply(text=blocks.forecast_text(result), blocks=blocks.build_forecast(result, show_currencies=by_currency))
+        board = forecasting.category_board(session, ctx.team_id, period, today=today, assignee_id=assignee)
+    built = blocks.build_forecast(result, show_currencies=by_currency, board=board)
+    return Reply(text=blocks.forecast_text(result), blocks=built)
+
+
+def adjust_command(ctx: CommandContext, args: str) -> Reply:
+    with unit_of_work(ctx.deps.sessions) as session:
+        command = parse_adjust(args, _today(session, ctx.team_id))
+        done = quotas.adjust(session, ctx.actor, command.user_id, command.period, command.amount, command.note)
+    return Reply(text=blocks.adjustment_text(done))
 
 
 def accuracy_command(ctx: CommandContext, args: str) -> Reply:
@@ -114,8 +126,9 @@ SUBCOMMANDS = [
     Subcommand(
         ("forecast",),
         forecast_command,
-        "/opp forecast [period] [@user|mine] [stage] [currencies]",
-        "weighted forecast, Closed-Won and overdue for a period, e.g. `/opp forecast 2026-Q4 mine`",
+        "/opp forecast [period] [@user|mine] [stage] [currencies] · accuracy [period] · snapshot · "
+        'adjust @user <period> <amount> "reason"',
+        "forecast by stage and category, quotas, Closed-Won and overdue, e.g. `/opp forecast 2026-Q4 mine`",
     ),
     Subcommand(
         ("stats",),
