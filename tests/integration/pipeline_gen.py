@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, text
 
 from oppbot.db.models import FxRate, Opportunity, Organization, StageChange, Workspace
 
@@ -138,6 +138,8 @@ def load(sessions, count: int, seed: int = 7) -> list[dict]:
         session.execute(
             Workspace.__table__.update().where(Workspace.team_id == TEAM).values(next_deal_number=count + 1)
         )
+        if session.get_bind().dialect.name == "postgresql":  # ids were given: move the sequence past them
+            session.execute(text("SELECT setval(pg_get_serial_sequence('opportunities', 'id'), :n)"), {"n": count})
     return deals
 
 
