@@ -59,6 +59,7 @@ class Action(StrEnum):
     WON = "deal_won"
     LOST = "deal_lost"
     RESET_PROBABILITY = "deal_reset_probability"
+    CATEGORY = "deal_category"
     ROW_MENU = "deal_row_menu"
     LIST_PAGE = "list_page"
     LIST_STAGE = "list_stage"

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from oppbot.db.session import unit_of_work
+from oppbot.domain.categories import parse_category
 from oppbot.domain.errors import InvalidInput, OppbotError
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
@@ -180,6 +181,18 @@ def move(ctx: Context) -> None:
     )
 
 
+def category(ctx: Context) -> None:
+    number, _version, value = _deal(ctx.action)
+    chosen = None if value == "stage" else parse_category(value or "")
+    label = "its stage's category" if chosen is None else chosen.label
+    _change_and_refresh(
+        ctx,
+        number,
+        f"{format_ref(number)} now forecasts as {label}.",
+        lambda s, a: opportunities.set_category(s, a, number, chosen),
+    )
+
+
 def won(ctx: Context) -> None:
     number, version, _ = _deal(ctx.action)
     _change_and_refresh(
@@ -295,6 +308,7 @@ def register(app: App, deps: Deps) -> None:
         (Action.EDIT, edit),
         (Action.NOTE, note),
         (Action.RESET_PROBABILITY, reset_probability),
+        (Action.CATEGORY, _stale_guard(category)),
         (Action.ROW_MENU, row_menu),
     ):
         app.action(action_id.value)(_guarded(deps, run))
