@@ -19,8 +19,10 @@ from oppbot.db import repositories as repo
 from oppbot.db.models import CardMessage, OutboxEvent, ProcessedEvent
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import NotFound
-from oppbot.services import notifications
+from oppbot.domain.stages import Stage
+from oppbot.services import notifications, rooms
 from oppbot.services.events import Kind
+from oppbot.slack.rooms import archive_room
 from workers.ratelimit import RateGate, gated_client, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -159,8 +161,10 @@ class Plan:
     channels: list[str] = field(default_factory=list)
     dm_user: str | None = None
     subject: notifications.DealEvent | None = None
+    archive: list[str] = field(default_factory=list)  # the deal's room, once it is won or lost (a workspace setting)
 
 
+ROOM_CLOSES = {Kind.WON: Stage.CLOSED_WON, Kind.LOST: Stage.CLOSED_LOST}
 NOTIFY_KINDS = {Kind.CREATED, Kind.STAGE_CHANGED, Kind.WON, Kind.LOST, Kind.REOPENED, Kind.ASSIGNED, Kind.UNASSIGNED}
 
 
@@ -179,6 +183,8 @@ def plan(session: Session, event: EventInfo) -> Plan:
     )
     if event.kind in NOTIFY_KINDS:
         result.channels = notifications.channels_for(session, event.team_id, event.kind, opp, event.detail)
+    result.channels += [c for c in rooms.room_channels(session, opp.id) if c not in result.channels]
+    result.archive = rooms.rooms_to_archive(session, event.team_id, ROOM_CLOSES.get(event.kind), opp.id)
     to_user = {Kind.ASSIGNED: event.detail.get("to_user"), Kind.CREATED: event.detail.get("assignee")}.get(event.kind)
     if to_user and to_user != event.actor_id:
         result.dm_user = to_user
@@ -227,6 +233,8 @@ def process_event(runtime: Runtime, event_id: str) -> None:
         )
     if todo.dm_user:
         once(runtime, event_id, f"dm:{todo.dm_user}", lambda: _dm_assignee(client, todo.subject, todo.dm_user))
+    for channel_id in todo.archive:  # after the room heard the news
+        once(runtime, event_id, f"archive:{channel_id}", lambda c=channel_id: archive_room(client, runtime.sessions, c))
     _mark_done(runtime, event_id)
 
 

@@ -333,3 +333,11 @@ def category_text(number: int, before: Category | None, after: Category, by_stag
         return f"Deal {ref} is already in *{after.label}*; nothing changed."
     how = " (following its stage again)" if by_stage else ""
     return f"Deal {ref} now forecasts as *{after.label}*{how}."
+
+
+def room_text(number: int, channel_id: str, created: bool) -> str:
+    if created:
+        return (
+            f"Made <#{channel_id}> for deal #{number}: its live card is pinned there, and its changes and notes follow."
+        )
+    return f"Deal #{number} already has a room: <#{channel_id}>."

@@ -10,6 +10,7 @@ from oppbot.services import opportunities, quotas, workspaces
 from oppbot.slack import parsing
 from oppbot.slack.blocks import forecast as blocks
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
+from oppbot.slack.rooms import open_room
 
 
 def category_command(ctx: CommandContext) -> Reply:
@@ -42,6 +43,12 @@ def changes_command(ctx: CommandContext) -> Reply:
     return Reply(text=blocks.changes_text(result), blocks=blocks.build_changes(result))
 
 
+def room_command(ctx: CommandContext) -> Reply:
+    command = parsing.parse_room(ctx.args)
+    opened = open_room(ctx.deps, ctx.client, ctx.actor, command.number)
+    return Reply(text=blocks.room_text(opened.number, opened.channel_id, opened.created))
+
+
 SUBCOMMANDS = [
     Subcommand(
         ("category", "cat"),
@@ -54,6 +61,12 @@ SUBCOMMANDS = [
         quota_command,
         "/opp quota [@user|team <period> <amount> [CUR]]",
         "quotas per rep and team per month or quarter, e.g. `/opp quota @maria 2027-Q1 250000`",
+    ),
+    Subcommand(
+        ("room",),
+        room_command,
+        "/opp room <ref>",
+        "a channel for the deal with its live card pinned; its changes and notes are posted there",
     ),
     Subcommand(
         ("changes", "changed"),
