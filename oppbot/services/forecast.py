@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from oppbot.db import repositories as repo
 from oppbot.db.base import UTCDateTime
 from oppbot.db.models import ForecastSnapshot, Opportunity
+from oppbot.domain import analytics
 from oppbot.domain.categories import CATEGORIES, OPEN_CATEGORIES, Category
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.fx import Rate, RateTable, convert, rounded, to_major, weighted_major
@@ -737,3 +738,108 @@ def _apply_quotas(session: Session, team_id: str, board: Board, table: RateTable
         rate = table.rate_on(adj.currency, board.quota_rate_day)
         if rate is not None:
             rep(adj.user_id).adjusted = Adjusted(convert(Decimal(adj.amount), rate), adj.note, adj.set_by, adj.set_at)
+
+
+# --- accuracy over several periods, per measure and per rep ----------------------------------------------------------
+
+ACCURACY_PERIODS = 4
+TEAM_MEASURES = (  # (name, key in a snapshot's reps.total)
+    ("Weighted", "weighted"),
+    ("Closed + Commit", "closed_commit"),
+    ("Closed + Commit + Best case", "closed_commit_best"),
+    ("Adjusted", "adjusted"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureAccuracy:
+    name: str  # "Closed + Commit", or a rep's id for per-rep lines
+    points: tuple[tuple[str, Decimal, Decimal], ...]  # (period key, forecast, actual)
+    stats: analytics.ErrorStats
+    assignee_id: str | None = None
+    adjusted: bool = False  # the manager's figure rather than the rep's
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracyHistory:
+    periods: tuple[Period, ...]  # oldest first, the asked-for period last
+    reporting: str
+    measures: tuple[MeasureAccuracy, ...]
+    reps: tuple[MeasureAccuracy, ...]
+    without_snapshot: tuple[str, ...]
+
+
+def _period_snapshot(session: Session, team_id: str, period: Period) -> ForecastSnapshot | None:
+    snaps = session.scalars(
+        select(ForecastSnapshot)
+        .where(ForecastSnapshot.team_id == team_id, ForecastSnapshot.period_key == period.key)
+        .order_by(ForecastSnapshot.taken_at, ForecastSnapshot.id)
+    ).all()
+    return next((s for s in snaps if s.label == "start"), snaps[0] if snaps else None)
+
+
+def accuracy_history(
+    session: Session, team_id: str, period: Period, *, count: int = ACCURACY_PERIODS
+) -> AccuracyHistory:
+    """Each measure the snapshots kept (team and per rep, the rep's and the manager's figure) against Closed-Won,
+    over the `count` periods ending with `period`, as error %, bias and MAPE."""
+    rules = workspaces.load_rules(session, team_id)
+    table = fx.load_table(session, team_id, rules.reporting_currency)
+    periods = [period]
+    while len(periods) < count:
+        periods.insert(0, periods[0].previous())
+    team: dict[str, list] = {key: [] for _name, key in TEAM_MEASURES}
+    reps: dict[tuple[str, str], list] = {}
+    missing = []
+    for p in periods:
+        snapshot = _period_snapshot(session, team_id, p)
+        if snapshot is None or "reps" not in snapshot.data:
+            missing.append(p.key)
+            continue
+        won, _ = _won(session, [Opportunity.team_id == team_id], table, rules.zone, p.start, p.end, {})
+        _collect(p, snapshot.data["reps"], won, team, reps)
+    return AccuracyHistory(
+        periods=tuple(periods),
+        reporting=rules.reporting_currency,
+        measures=tuple(
+            MeasureAccuracy(name, tuple(team[key]), analytics.error_stats(team[key]), adjusted=key == "adjusted")
+            for name, key in TEAM_MEASURES
+            if team[key]
+        ),
+        reps=tuple(
+            MeasureAccuracy(who, tuple(points), analytics.error_stats(points), who, adjusted=key == "adjusted")
+            for (who, key), points in sorted(reps.items())
+        ),
+        without_snapshot=tuple(missing),
+    )
+
+
+def _collect(p: Period, figures: dict, won: WonSection, team: dict, reps: dict) -> None:
+    """One period's snapshot figures beside its actual Closed-Won, for the team and for each rep."""
+    for _name, key in TEAM_MEASURES:
+        value = _adjusted_total(figures) if key == "adjusted" else figures.get("total", {}).get(key)
+        if value is not None:
+            team[key].append((p.key, Decimal(value), won.value))
+    for who, entry in figures.items():
+        if who == "total" or not who:
+            continue
+        actual = rounded(won.by_assignee.get(who, (0, Decimal(0)))[1], won.reporting)
+        for key in ("closed_commit", "adjusted"):
+            if entry.get(key) is not None:
+                reps.setdefault((who, key), []).append((p.key, Decimal(entry[key]), actual))
+
+
+def _adjusted_total(figures: dict) -> str | None:
+    """The manager's view of the team: each rep's adjusted figure where one was set, their Closed + Commit else."""
+    if not any(e.get("adjusted") is not None for who, e in figures.items() if who != "total"):
+        return None
+    return str(
+        sum(
+            (
+                Decimal(e["adjusted"] if e.get("adjusted") is not None else e["closed_commit"])
+                for who, e in figures.items()
+                if who != "total"
+            ),
+            Decimal(0),
+        )
+    )

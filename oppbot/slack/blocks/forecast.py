@@ -10,7 +10,15 @@ from oppbot.domain.categories import Category
 from oppbot.domain.fx import RateTable, format_rate, rounded
 from oppbot.domain.waterfall import Step
 from oppbot.services.changes import Changes
-from oppbot.services.forecast import Accuracy, Board, Forecast, RepLine, Section
+from oppbot.services.forecast import (
+    Accuracy,
+    AccuracyHistory,
+    Board,
+    Forecast,
+    MeasureAccuracy,
+    RepLine,
+    Section,
+)
 from oppbot.services.quotas import AdjustmentSet, QuotaEntry, QuotaSet
 from oppbot.services.stats import Stats
 from oppbot.slack.text import escape, money, truncate, user
@@ -341,3 +349,38 @@ def room_text(number: int, channel_id: str, created: bool) -> str:
             f"Made <#{channel_id}> for deal #{number}: its live card is pinned there, and its changes and notes follow."
         )
     return f"Deal #{number} already has a room: <#{channel_id}>."
+
+
+def _signed_pct(value: Decimal | None) -> str:
+    if value is None:
+        return "–"
+    text = analytics.as_percent(value, 1)
+    return text if value < 0 else f"+{text}"
+
+
+def _accuracy_line(m: MeasureAccuracy, reporting: str) -> str:
+    who = user(m.assignee_id) if m.assignee_id else f"*{m.name}*"
+    if m.assignee_id and m.adjusted:
+        who += " (adjusted)"
+    periods = " · ".join(f"{key} {_signed_pct(error)}" for key, error in m.stats.errors)
+    line = f"{who}: bias {_signed_pct(m.stats.bias)} · MAPE {analytics.as_percent(m.stats.mape, 1)}"
+    if periods:
+        line += f"\n   {periods}"
+    if m.stats.no_actual:
+        line += f"\n   _no Closed-Won in {', '.join(m.stats.no_actual)}: not counted_"
+    return line
+
+
+def build_accuracy_history(history: AccuracyHistory) -> list[dict[str, Any]]:
+    """Error % per period ((forecast - actual) / actual), bias and MAPE per measure and per rep."""
+    span = f"{history.periods[0].label} – {history.periods[-1].label}"
+    blocks = []
+    if history.measures:
+        lines = [_accuracy_line(m, history.reporting) for m in history.measures]
+        blocks.append(_section(f"*Accuracy by measure · {span}*\n" + "\n".join(lines)))
+    if history.reps:
+        lines = [_accuracy_line(m, history.reporting) for m in history.reps[:MAX_REPS]]
+        blocks.append(_section("*Accuracy per rep* (Closed + Commit at the period's start)\n" + "\n".join(lines)))
+    if history.without_snapshot:
+        blocks.append(_context(f"No snapshot with categories for {', '.join(history.without_snapshot)}."))
+    return blocks

@@ -81,7 +81,9 @@ def accuracy_command(ctx: CommandContext, args: str) -> Reply:
         today = _today(session, ctx.team_id)
         period = parse_period(args, today) if args else month_of(today)
         result = forecasting.forecast_accuracy(session, ctx.team_id, period)
-    return Reply(text=f"Forecast accuracy {period.label}", blocks=blocks.build_accuracy(result))
+        history = forecasting.accuracy_history(session, ctx.team_id, period)
+    built = blocks.build_accuracy(result) + blocks.build_accuracy_history(history)
+    return Reply(text=f"Forecast accuracy {period.label}", blocks=built)
 
 
 def snapshot_command(ctx: CommandContext) -> Reply:
