@@ -355,7 +355,7 @@ def _signed_pct(value: Decimal | None) -> str:
     if value is None:
         return "–"
     text = analytics.as_percent(value, 1)
-    return text if value < 0 else f"+{text}"
+    return f"+{text}" if value > 0 else text
 
 
 def _accuracy_line(m: MeasureAccuracy, reporting: str) -> str:

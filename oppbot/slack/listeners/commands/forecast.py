@@ -72,7 +72,9 @@ def forecast_command(ctx: CommandContext) -> Reply:
 def adjust_command(ctx: CommandContext, args: str) -> Reply:
     with unit_of_work(ctx.deps.sessions) as session:
         command = parse_adjust(args, _today(session, ctx.team_id))
-        done = quotas.adjust(session, ctx.actor, command.user_id, command.period, command.amount, command.note)
+    actor = ctx.actor  # resolved before the transaction: it may write the users cache
+    with unit_of_work(ctx.deps.sessions) as session:
+        done = quotas.adjust(session, actor, command.user_id, command.period, command.amount, command.note)
     return Reply(text=blocks.adjustment_text(done))
 
 

@@ -22,14 +22,20 @@ def category_command(ctx: CommandContext) -> Reply:
     return Reply(text=blocks.category_text(command.number, None, after, command.category is None, done.changed))
 
 
-def quota_command(ctx: CommandContext) -> Reply:
+def _today(ctx: CommandContext):
     with unit_of_work(ctx.deps.sessions) as session:
-        today = workspaces.load_rules(session, ctx.team_id).today(utcnow())
-        command = parsing.parse_quota(ctx.args, today)
-        if isinstance(command, parsing.ListQuotas):
+        return workspaces.load_rules(session, ctx.team_id).today(utcnow())
+
+
+def quota_command(ctx: CommandContext) -> Reply:
+    command = parsing.parse_quota(ctx.args, _today(ctx))
+    if isinstance(command, parsing.ListQuotas):
+        with unit_of_work(ctx.deps.sessions) as session:
             entries = quotas.list_quotas(session, ctx.team_id, command.period)
-            return Reply(text="Quotas", blocks=blocks.build_quota_list(entries))
-        done = quotas.set_quota(session, ctx.actor, command.user_id, command.period, command.amount, command.currency)
+        return Reply(text="Quotas", blocks=blocks.build_quota_list(entries))
+    actor = ctx.actor  # resolved before the transaction: it may write the users cache
+    with unit_of_work(ctx.deps.sessions) as session:
+        done = quotas.set_quota(session, actor, command.user_id, command.period, command.amount, command.currency)
     return Reply(text=blocks.quota_set_text(done))
 
 
