@@ -56,8 +56,8 @@ def test_a_managers_weekly_call(slack):
             expected_close=when.isoformat(),
         )
 
-    d1 = deal(REP, 10000, "negotiation")  # Commit by its stage
-    d2 = deal(REP, 20000, "proposal", "EUR")  # Best case, USD 22,000
+    deal(REP, 10000, "negotiation")  # Commit by its stage
+    deal(REP, 20000, "proposal", "EUR")  # Best case, USD 22,000
     d3 = deal(REP, 5000, "lead")  # Pipeline, the rep will commit it
     d4 = deal(ANA, 30000, "qualification")  # Pipeline, moves forward to Best case
     d5 = deal(ANA, 8000, "negotiation")  # will be won
@@ -111,7 +111,7 @@ def test_a_managers_weekly_call(slack):
     reps = section_with(forecast, "Per rep")
     rep_line = next(line for line in reps.split("\n<@") if line.startswith(f"{REP}>"))
     assert "commit USD 15,000.00" in rep_line and "quota USD 100,000.00 · attainment 0%" in rep_line
-    assert "coverage 0.44×" in rep_line and "gap USD 85,000.00" in rep_line  # 44,000 / 100,000; 100k − 15k
+    assert "coverage 0.44×" in rep_line and "gap USD 85,000.00" in rep_line  # 44,000 / 100,000; 100k - 15k
     ana_line = next(line for line in reps.split("\n<@") if line.startswith(f"{ANA}>"))
     assert "closed USD 8,000.00" in ana_line and "quota USD 55,000.00 · attainment 15%" in ana_line
     assert "coverage 0.64×" in ana_line and "gap USD 47,000.00" in ana_line  # 30,000 / 47,000
@@ -127,7 +127,7 @@ def test_a_managers_weekly_call(slack):
     assert "Won · 1 · -USD 8,000.00" in waterfall and f"#{d5}" in waterfall
     assert "Slipped (close date pushed out) · 1 · -USD 12,000.00" in waterfall and f"#{d8}" in waterfall
     assert "Moved forward · 1 · +USD 0.00" in waterfall and f"#{d4}" in waterfall
-    assert "*Now* · 6 deals · USD 78,000.00" in waterfall  # 91,000 − 8,000 + 7,000 − 12,000
+    assert "*Now* · 6 deals · USD 78,000.00" in waterfall  # 91,000 - 8,000 + 7,000 - 12,000
     card = text_of(slack.ask(f"show {d8}", user=ANA))
     assert "pushed 1×" in card
 
@@ -143,7 +143,7 @@ def test_a_managers_weekly_call(slack):
     with unit_of_work(slack.sessions) as session:
         take_snapshot(session, slack.team_id, quarter, "start", now=utcnow())
     accuracy = text_of(slack.ask(f"forecast accuracy {q}", user=BOSS))
-    assert "*Closed + Commit*: bias +187.5%" in accuracy  # (23,000 − 8,000) / 8,000
+    assert "*Closed + Commit*: bias +187.5%" in accuracy  # (23,000 - 8,000) / 8,000
     assert f"<@{ANA}>: bias 0.0%" in accuracy  # committed 8,000 (closed), won 8,000
     assert "*Adjusted*: bias +150.0%" in accuracy  # the rep's 12,000 + Ana's 8,000 against 8,000
     assert f"<@{REP}>: bias – · MAPE –" in accuracy and "not counted" in accuracy  # won nothing yet: apart
