@@ -166,6 +166,7 @@ def create(session: Session, actor: Actor, draft: Draft, *, default_currency: st
         stage_entered_at=now,
         last_activity_at=now,
         closed_at=now if valid.stage.is_closed else None,
+        forecast_category=_override(valid.stage, valid.category, None),
         search_text=repo.build_search_text(valid.title, customer_name, valid.description),
     )
     session.add(opp)
@@ -211,7 +212,19 @@ def _snapshot(opp: Opportunity) -> dict:
         "description": opp.description,
         "external_ref": opp.external_ref,
         "assignee": opp.assignee_id,
+        "category": opp.forecast_category,
     }
+
+
+def _override(stage: Stage, submitted: str | None, current: str | None) -> str | None:
+    """The deal's own category after a form: kept when the form gave none, cleared by "stage" or by closing."""
+    if stage.is_closed or submitted == "stage":
+        return None
+    if submitted is None:
+        return current
+    category = Category(submitted)
+    validate_override(stage, category)
+    return category.value
 
 
 def edit(session: Session, actor: Actor, number: int, draft: Draft, *, expected_version: int | None = None) -> Outcome:
@@ -251,6 +264,7 @@ def edit(session: Session, actor: Actor, number: int, draft: Draft, *, expected_
             opp.probability = outcome.probability.value
             opp.probability_source = outcome.probability.source.value
 
+        opp.forecast_category = _override(opp.stage_enum, valid.category, opp.forecast_category)
         after = _snapshot(opp)
         changes = diff_fields(before, after)
         if not changes:

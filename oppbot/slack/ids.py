@@ -35,6 +35,7 @@ class Block(StrEnum):
     DESCRIPTION = "description"
     EXTERNAL_REF = "external_ref"
     ASSIGNEE = "assignee"
+    CATEGORY = "category"
     LOSS_REASON = "loss_reason"
     LOSS_NOTE = "loss_note"
     NOTE = "note"
