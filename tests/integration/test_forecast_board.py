@@ -129,3 +129,21 @@ def test_snapshots_keep_categories_reps_and_the_adjusted_figure(sessions, deals)
     assert Decimal(rep["adjusted"]) == Decimal("1234567.89")
     closed_commit = expected["U_REP"]["closed"][1] + expected["U_REP"]["commit"][1]
     assert Decimal(rep["closed_commit"]) == cents(closed_commit)
+
+
+def test_the_board_and_the_waterfall_cost_the_same_statements_for_3000_deals_or_10(engine, sessions, deals):
+    from integration.pipeline_gen import StatementCounter
+    from sqlalchemy import delete
+
+    from oppbot.db.models import Opportunity
+    from oppbot.services import changes
+
+    counts = []
+    for keep in (3000, 10):
+        with unit_of_work(sessions) as session:
+            session.execute(delete(Opportunity).where(Opportunity.team_id == TEAM, Opportunity.number > keep))
+        with StatementCounter(engine) as counter, sessions() as s:
+            category_board(s, TEAM, PERIOD, today=TODAY)
+            changes.changes(s, TEAM, PERIOD, datetime(2026, 11, 20, 12, tzinfo=UTC))
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
