@@ -174,7 +174,7 @@ def search(engine, team: str, repeat: int) -> list[dict]:
     """Ours (count + page + customers) vs the raw page query alone and vs raw count + page (the same answer)."""
     sessions = session_factory(engine)
     actor = Actor(team, rep_id(0, 1))
-    words = list(WORDS[:8]) + ["renewal pilot", "vikhav", "nomatchatall"]
+    words = [*WORDS[:8], "renewal pilot", "vikhav", "nomatchatall"]
     mine, page_only, with_count = [], [], []
     for _ in range(repeat):
         for word in words:

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     try:
         # Warm both: imports, connection pools, the users.info cache.
-        for name, texts in commands.items():
+        for texts in commands.values():
             run_load(fake, ours_url, team, texts, user, 4, 8)
         run_load(fake, bare_url, team, commands["list"], user, 4, 8)
         problems = list(fake.violations) + list(fake.errors)

@@ -136,7 +136,9 @@ class Writer:
         else:
             with self.engine.begin() as conn:
                 for start in range(0, len(rows), BATCH):
-                    conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows[start : start + BATCH]])
+                    conn.execute(
+                        table.insert(), [dict(zip(columns, r, strict=True)) for r in rows[start : start + BATCH]]
+                    )
 
 
 def next_id(engine: Engine, model) -> int:
@@ -267,10 +269,7 @@ def seed_workspace(engine: Engine, writer: Writer, ws: int, deals: int, now: dat
         description = f"{rng.choice(WORDS)} for {cname}" if n % 4 == 0 else None
         assignee = rep_id(ws, rng.randrange(REPS_PER_WORKSPACE)) if n % 10 else None
         # Stage path: lead → … → the current stage (closed deals leave from a random open stage).
-        if stage.is_open:
-            path = PATH[: PATH.index(stage) + 1]
-        else:
-            path = PATH[: rng.randrange(1, 5)] + [stage]
+        path = PATH[: PATH.index(stage) + 1] if stage.is_open else [*PATH[: rng.randrange(1, 5)], stage]
         moments = sorted(created + (now - created) * rng.random() for _ in range(len(path) - 1))
         moments = [created, *moments]
         closed_at = moments[-1] if stage.is_closed else None
@@ -305,7 +304,7 @@ def seed_workspace(engine: Engine, writer: Writer, ws: int, deals: int, now: dat
             )
         )
         previous = None
-        for step, at in zip(path, moments):
+        for step, at in zip(path, moments, strict=True):
             history.append(
                 (
                     sh0 + len(history),

@@ -1,8 +1,8 @@
 """Scheduled work as Dramatiq actors: the minute tick, digests, alerts, snapshots, reminders.
 
-Actors are declared on the broker by declare() (from workers/broker.py's setup_broker). Each actor is a thin shell over a plain function taking
-(sessions, client, ...) so tests run the same path without a broker. Exactly-once comes from the scheduled_sends
-claim, not from there being one scheduler or one delivery.
+Actors are declared on the broker by declare() (from workers/broker.py's setup_broker). Each actor is a thin shell
+over a plain function taking (sessions, client, ...) so tests run the same path without a broker. Exactly-once comes
+from the scheduled_sends claim, not from there being one scheduler or one delivery.
 """
 
 from __future__ import annotations

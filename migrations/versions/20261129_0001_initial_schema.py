@@ -303,7 +303,8 @@ def upgrade() -> None:
             name=op.f("ck_opportunities_stage_known"),
         ),
         sa.CheckConstraint(
-            "(individual_id IS NOT NULL AND organization_id IS NULL) OR (individual_id IS NULL AND organization_id IS NOT NULL)",
+            "(individual_id IS NOT NULL AND organization_id IS NULL)"
+            " OR (individual_id IS NULL AND organization_id IS NOT NULL)",
             name=op.f("ck_opportunities_one_customer"),
         ),
         sa.CheckConstraint("amount_minor >= 0", name=op.f("ck_opportunities_amount_not_negative")),

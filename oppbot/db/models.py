@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -171,7 +171,7 @@ class Opportunity(Base):
     organization: Mapped[Organization | None] = relationship(lazy="raise")
 
     # SQLAlchemy adds "AND version = :old" to every UPDATE and raises StaleDataError when no row matched.
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     @property
     def customer_name(self) -> str:

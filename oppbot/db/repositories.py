@@ -136,7 +136,16 @@ def _escape_like(term: str) -> str:
 
 
 def _conditions(team_id: str, f: DealFilter) -> list:
-    conds = [Opportunity.team_id == team_id]
+    return [
+        Opportunity.team_id == team_id,
+        *_stage_conditions(f),
+        *_people_and_date_conditions(f),
+        *(Opportunity.search_text.like(f"%{_escape_like(term)}%", escape="\\") for term in search_terms(f.text or "")),
+    ]
+
+
+def _stage_conditions(f: DealFilter) -> list:
+    conds = []
     stages = list(f.stages)
     if stages:
         conds.append(Opportunity.stage.in_([s.value for s in stages]))
@@ -144,12 +153,6 @@ def _conditions(team_id: str, f: DealFilter) -> list:
         conds.append(Opportunity.stage.in_(OPEN_VALUES))
     if f.overdue_before or f.stale_cutoffs:
         conds.append(Opportunity.stage.in_(OPEN_VALUES))
-    if f.assignee_id:
-        conds.append(Opportunity.assignee_id == f.assignee_id)
-    if f.unassigned:
-        conds.append(Opportunity.assignee_id.is_(None))
-    if f.overdue_before:
-        conds.append(Opportunity.expected_close < f.overdue_before)
     if f.stale_cutoffs:
         conds.append(
             or_(
@@ -159,6 +162,17 @@ def _conditions(team_id: str, f: DealFilter) -> list:
                 )
             )
         )
+    return conds
+
+
+def _people_and_date_conditions(f: DealFilter) -> list:
+    conds = []
+    if f.assignee_id:
+        conds.append(Opportunity.assignee_id == f.assignee_id)
+    if f.unassigned:
+        conds.append(Opportunity.assignee_id.is_(None))
+    if f.overdue_before:
+        conds.append(Opportunity.expected_close < f.overdue_before)
     if f.closing_from:
         conds.append(Opportunity.expected_close >= f.closing_from)
     if f.closing_to:
@@ -167,8 +181,6 @@ def _conditions(team_id: str, f: DealFilter) -> list:
         kind, customer_id = f.customer
         column = Opportunity.individual_id if kind == "individual" else Opportunity.organization_id
         conds.append(column == customer_id)
-    for term in search_terms(f.text or ""):
-        conds.append(Opportunity.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
     return conds
 
 

@@ -61,27 +61,7 @@ def parse_amount(raw: object, currency: str, *, field: str = "value") -> Decimal
     More decimals than the currency has is refused rather than rounded: a rep who typed ¥12.5 meant something.
     """
     code = normalise_currency(currency)
-    if isinstance(raw, Decimal):
-        amount = raw
-    else:
-        text = _SEPARATORS.sub("", str(raw if raw is not None else "")).strip()
-        multiplier = Decimal(1)
-        if text[-1:].lower() in _SHORTHAND:
-            multiplier = _SHORTHAND[text[-1].lower()]
-            text = text[:-1]
-        text = text.removeprefix(code).removeprefix(code.lower()).lstrip("$€£¥")
-        if not text:
-            raise InvalidInput.field(field, "Enter an amount, like 50000 or 50,000.00.")
-        try:
-            # Decimal(text) is exact; arithmetic in the default 28-digit context is not (it rounds 30 digits, turns
-            # 1e-999999999 into 0 and overflows on 1e1000000), so the shorthand is applied exactly or not at all.
-            amount = Decimal(text)
-            if multiplier != 1 and amount.is_finite():
-                if abs(amount) >= MAX_AMOUNT:
-                    raise InvalidInput.field(field, "That amount is too large.")
-                amount = _EXACT.multiply(amount, multiplier)
-        except (InvalidOperation, Inexact, Overflow):
-            raise InvalidInput.field(field, f"'{str(raw)[:30]}' is not a number. Enter an amount like 50000.") from None
+    amount = raw if isinstance(raw, Decimal) else _read_typed_amount(raw, code, field)
     if not amount.is_finite():
         raise InvalidInput.field(field, "Enter an amount like 50000.")
     if amount < 0:
@@ -94,6 +74,29 @@ def parse_amount(raw: object, currency: str, *, field: str = "value") -> Decimal
             raise InvalidInput.field(field, f"{code} has no minor units: enter a whole amount.")
         raise InvalidInput.field(field, f"{code} has {digits} decimals at most.")
     return amount.quantize(Decimal(1).scaleb(-digits)) + Decimal(0)
+
+
+def _read_typed_amount(raw: object, code: str, field: str) -> Decimal:
+    """The number in what a person typed: separators, a k/m shorthand and a currency prefix or sign taken off."""
+    text = _SEPARATORS.sub("", str(raw if raw is not None else "")).strip()
+    multiplier = Decimal(1)
+    if text[-1:].lower() in _SHORTHAND:
+        multiplier = _SHORTHAND[text[-1].lower()]
+        text = text[:-1]
+    text = text.removeprefix(code).removeprefix(code.lower()).lstrip("$€£¥")
+    if not text:
+        raise InvalidInput.field(field, "Enter an amount, like 50000 or 50,000.00.")
+    try:
+        # Decimal(text) is exact; arithmetic in the default 28-digit context is not (it rounds 30 digits, turns
+        # 1e-999999999 into 0 and overflows on 1e1000000), so the shorthand is applied exactly or not at all.
+        amount = Decimal(text)
+        if multiplier != 1 and amount.is_finite():
+            if abs(amount) >= MAX_AMOUNT:
+                raise InvalidInput.field(field, "That amount is too large.")
+            amount = _EXACT.multiply(amount, multiplier)
+    except (InvalidOperation, Inexact, Overflow):
+        raise InvalidInput.field(field, f"'{str(raw)[:30]}' is not a number. Enter an amount like 50000.") from None
+    return amount
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,10 @@ from datetime import date, timedelta
 
 from oppbot.domain.errors import InvalidInput
 
-PERIOD_EXAMPLE = "this-month, next-month, last-month, this-quarter, next-quarter, last-quarter, this-year, 2026-11, 2026-Q4, 2026 or 2026-01-01..2026-03-31"
+PERIOD_EXAMPLE = (
+    "this-month, next-month, last-month, this-quarter, next-quarter, last-quarter, this-year, 2026-11, 2026-Q4, 2026"
+    " or 2026-01-01..2026-03-31"
+)
 MAX_RANGE_DAYS = 3660  # ten years: wider than any sales forecast, narrow enough to catch typos like 20260-01-01
 
 

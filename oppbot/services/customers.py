@@ -223,40 +223,22 @@ def edit_customer(
         row: Organization | Individual = repo.get_organization(session, actor.team_id, ref.id)
     else:
         row = repo.get_individual(session, actor.team_id, ref.id)
-    changes: list[FieldChange] = []
+    edit = _CustomerEdit(row)
     warnings: list[str] = []
-
-    def change(field_name: str, value: object) -> None:
-        before = getattr(row, field_name)
-        if before != value:
-            changes.append(FieldChange(field_name, before, value))
-            setattr(row, field_name, value)
-
     renamed = False
     if name is not _UNSET:
         clean = _name(name)
         if clean != row.name:
             warnings += duplicate_warnings(session, actor, clean, exclude=ref)
-            change("name", clean)
+            edit.set("name", clean)
             row.name_key = clean.casefold()
             renamed = True
     if isinstance(row, Organization):
         if domain is not _UNSET:
-            change("domain", (validate_optional(domain, "domain", "The domain", 255) or "").lower() or None)
+            edit.set("domain", (validate_optional(domain, "domain", "The domain", 255) or "").lower() or None)
     else:
-        if email is not _UNSET:
-            clean_email = _email(email)
-            if clean_email and clean_email != row.email:
-                warnings += [
-                    w for w in duplicate_warnings(session, actor, row.name, clean_email, exclude=ref) if "email" in w
-                ]
-            change("email", clean_email)
-        if phone is not _UNSET:
-            change("phone", validate_optional(phone, "phone", "The phone number", 64))
-        if organization_id is not _UNSET:
-            if organization_id is not None:
-                repo.get_organization(session, actor.team_id, organization_id)
-            change("organization_id", organization_id)
+        warnings += _edit_individual(session, actor, ref, edit, email, phone, organization_id)
+    changes = edit.changes
     if changes:
         session.flush()
         if renamed:
@@ -268,6 +250,50 @@ def edit_customer(
             )
         record(session, actor, None, "customer_edited", changes=changes, detail={ref.kind.value: ref.id}, notify=False)
     return Created(row, ref, warnings)
+
+
+class _CustomerEdit:
+    """A customer row's changed fields, each set once and recorded for the activity entry."""
+
+    def __init__(self, row: Organization | Individual) -> None:
+        self.row = row
+        self.changes: list[FieldChange] = []
+
+    def set(self, field_name: str, value: object) -> None:
+        before = getattr(self.row, field_name)
+        if before != value:
+            self.changes.append(FieldChange(field_name, before, value))
+            setattr(self.row, field_name, value)
+
+
+def _edit_individual(
+    session: Session,
+    actor: Actor,
+    ref: CustomerRef,
+    edit: _CustomerEdit,
+    email: object,
+    phone: object,
+    organization_id: int | None,
+) -> list[str]:
+    """An individual's own fields; returns the duplicate-email warnings a new address raises."""
+    from oppbot.db import repositories as repo
+
+    row = edit.row
+    warnings: list[str] = []
+    if email is not _UNSET:
+        clean_email = _email(email)
+        if clean_email and clean_email != row.email:
+            warnings += [
+                w for w in duplicate_warnings(session, actor, row.name, clean_email, exclude=ref) if "email" in w
+            ]
+        edit.set("email", clean_email)
+    if phone is not _UNSET:
+        edit.set("phone", validate_optional(phone, "phone", "The phone number", 64))
+    if organization_id is not _UNSET:
+        if organization_id is not None:
+            repo.get_organization(session, actor.team_id, organization_id)
+        edit.set("organization_id", organization_id)
+    return warnings
 
 
 def find_customer(session: Session, actor: Actor, text: str) -> CustomerRef:

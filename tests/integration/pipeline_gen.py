@@ -61,7 +61,7 @@ def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[d
     deals, history = [], []
     for number in range(1, count + 1):
         currency = rnd.choices(["USD", "EUR", "JPY", "NOK", "SEK"], weights=[30, 30, 20, 17, 3])[0]
-        stage = rnd.choices(OPEN + ["closed_won", "closed_lost"], weights=[15, 15, 15, 15, 25, 15])[0]
+        stage = rnd.choices([*OPEN, "closed_won", "closed_lost"], weights=[15, 15, 15, 15, 25, 15])[0]
         prob = PROB[stage] if rnd.random() < 0.7 or stage.startswith("closed") else rnd.randint(0, 100)
         created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rnd.randint(0, 60 * 24 * 300))
         closed = None
@@ -105,9 +105,8 @@ def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[d
         )
         path = [s for s in OPEN if rnd.random() < 0.7] or ["lead"]
         if stage in OPEN:
-            path = [s for s in path if OPEN.index(s) < OPEN.index(stage)] + [stage]
-        else:
-            path = path + [stage]
+            path = [s for s in path if OPEN.index(s) < OPEN.index(stage)]
+        path = [*path, stage]
         at, previous = created, None
         for step in path:
             history.append(
@@ -120,7 +119,7 @@ def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[d
                     "changed_by": "U_REP",
                     "amount_minor": amount,
                     "currency": currency,
-                    "probability": PROB[step] if step in OPEN else PROB[step],
+                    "probability": PROB[step],
                     "skipped": [],
                 }
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import dramatiq
 import pytest
 from fakeslack import FakeSlack
@@ -50,6 +52,6 @@ def test_notifications_rate_limited_by_slack_are_delivered_once_and_no_sooner_th
         assert len(limited) == 5
         # Every call after a 429 came at least Retry-After (1 s) later.
         attempts = sorted([(t, "429") for t in limited] + [(c.time, "ok") for c in delivered])
-        for (before, kind), (after, _) in zip(attempts, attempts[1:]):
+        for (before, kind), (after, _) in itertools.pairwise(attempts):
             if kind == "429":
                 assert after - before >= 1.0

@@ -135,7 +135,7 @@ def test_a_manager_assigns_and_unassigns_deals_in_bulk(sessions, rep, other_rep,
     customer = make_customer(sessions, rep)
     numbers = [make_deal(sessions, rep, customer) for _ in range(3)]
     with unit_of_work(sessions) as s:
-        out = opportunities.bulk_assign(s, manager, numbers + [404], other_rep.user_id)
+        out = opportunities.bulk_assign(s, manager, [*numbers, 404], other_rep.user_id)
     assert len(out.done) == 3 and out.failed == {404: "There is no deal #404."}
     assert {deal(sessions, rep, n).assignee_id for n in numbers} == {other_rep.user_id}
     with unit_of_work(sessions) as s:
@@ -147,10 +147,12 @@ def test_a_manager_assigns_and_unassigns_deals_in_bulk(sessions, rep, other_rep,
 def test_bulk_operations_are_for_managers_only(sessions, rep, operation):
     number = make_deal(sessions, rep, assignee=rep.user_id)
     before = counts(sessions)
-    with pytest.raises(PermissionDenied, match="Only managers can (move|assign) deals in bulk"):
-        with unit_of_work(sessions) as s:
-            if operation == "bulk_move":
-                opportunities.bulk_move(s, rep, [number], Stage.QUALIFICATION)
-            else:
-                opportunities.bulk_assign(s, rep, [number], rep.user_id)
+    with (
+        pytest.raises(PermissionDenied, match=r"Only managers can (move|assign) deals in bulk"),
+        unit_of_work(sessions) as s,
+    ):
+        if operation == "bulk_move":
+            opportunities.bulk_move(s, rep, [number], Stage.QUALIFICATION)
+        else:
+            opportunities.bulk_assign(s, rep, [number], rep.user_id)
     assert counts(sessions) == before

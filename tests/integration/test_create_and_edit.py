@@ -59,9 +59,11 @@ def test_creating_a_deal_records_its_fields_its_first_stage_and_its_assignee(ses
 
 def test_a_member_cannot_create_a_deal_for_someone_else(sessions, rep, other_rep):
     customer = make_customer(sessions, rep)
-    with pytest.raises(PermissionDenied, match="Only managers can assign a new deal to someone else"):
-        with unit_of_work(sessions) as s:
-            opportunities.create(s, rep, Draft(title="T", customer=customer, assignee=other_rep.user_id))
+    with (
+        pytest.raises(PermissionDenied, match="Only managers can assign a new deal to someone else"),
+        unit_of_work(sessions) as s,
+    ):
+        opportunities.create(s, rep, Draft(title="T", customer=customer, assignee=other_rep.user_id))
 
 
 def test_a_manager_can_create_a_deal_for_someone_else(sessions, manager, rep):

@@ -51,10 +51,16 @@ def check_section(section, stages):
 def test_the_period_forecast_matches_an_independent_computation(sessions, deals):
     with sessions() as s:
         result = forecast(s, TEAM, PERIOD, today=TODAY)
-    in_period = lambda d: d["expected_close"] is not None and PERIOD.start <= d["expected_close"] <= PERIOD.end
+
+    def in_period(d):
+        return d["expected_close"] is not None and PERIOD.start <= d["expected_close"] <= PERIOD.end
+
     stages, missing_open = expected_open(deals, in_period)
     check_section(result.open, stages)
-    overdue = lambda d: d["expected_close"] is not None and d["expected_close"] < min(PERIOD.start, TODAY)
+
+    def overdue(d):
+        return d["expected_close"] is not None and d["expected_close"] < min(PERIOD.start, TODAY)
+
     o_stages, missing_overdue = expected_open(deals, overdue)
     check_section(result.overdue, o_stages)
 
@@ -97,12 +103,15 @@ def test_the_pipeline_in_the_reporting_currency_matches(sessions, deals):
 def test_filters_by_assignee_and_stage(sessions, deals):
     with sessions() as s:
         result = forecast(s, TEAM, PERIOD, assignee_id="U_REP", stages=[Stage.PROPOSAL], today=TODAY)
-    keep = lambda d: (
-        d["assignee_id"] == "U_REP"
-        and d["stage"] == "proposal"
-        and d["expected_close"] is not None
-        and PERIOD.start <= d["expected_close"] <= PERIOD.end
-    )
+
+    def keep(d):
+        return (
+            d["assignee_id"] == "U_REP"
+            and d["stage"] == "proposal"
+            and d["expected_close"] is not None
+            and PERIOD.start <= d["expected_close"] <= PERIOD.end
+        )
+
     stages, _ = expected_open(deals, keep)
     check_section(result.open, stages)
     assert [line.stage for line in result.open.stages] == [Stage.PROPOSAL]

@@ -98,9 +98,11 @@ def test_the_schema_refuses_a_deal_with_both_an_individual_and_an_organization(f
                 ),
                 {"now": now},
             ).scalar_one()
-        with pytest.raises(IntegrityError, match="(?i)one_customer|CHECK constraint failed"):
-            with engine.begin() as conn:
-                conn.execute(insert, {**deal, "ind": person, "org": org})
+        with (
+            pytest.raises(IntegrityError, match=r"(?i)one_customer|CHECK constraint failed"),
+            engine.begin() as conn,
+        ):
+            conn.execute(insert, {**deal, "ind": person, "org": org})
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(insert, {**deal, "ind": None, "org": None})
         # exactly one customer is accepted

@@ -145,7 +145,7 @@ def test_uninstalling_stops_every_use_of_the_token(fake, oauth_settings, engine)
 
 def test_the_install_page_asks_for_the_manifest_scopes(oauth_settings):
     server = wsgi_app(build_app(oauth_settings), oauth_settings, None)
-    status, headers, body = call(server, "GET", "/slack/install")
+    _status, headers, body = call(server, "GET", "/slack/install")
     location = dict((k.lower(), v) for k, v in headers).get("location") or body.decode()
     url = re.search(r"https://slack\.com/oauth/v2/authorize\?[^\"'\s]+", location).group(0).replace("&amp;", "&")
     scopes = parse_qs(urlparse(url).query)["scope"][0].split(",")

@@ -68,7 +68,19 @@ def test_calibration_and_conversion_match_the_stage_history(sessions):
                 StageChange.id,
             )
         ).all()
-    by_id = {d["id"]: d for d in deals}
+    per_stage, per_band = _expected_calibration(history, {d["id"]: d for d in deals})
+    for cal, stage in zip(result.calibration_by_stage, OPEN, strict=True):
+        assert (cal.samples, cal.won, cal.probability_sum) == tuple(per_stage[stage])
+    for index, cal in enumerate(result.calibration_by_band):
+        assert (cal.samples, cal.won, cal.probability_sum) == tuple(per_band[index])
+    entered, advanced, stays = _expected_conversion(history)
+    for conv in result.conversion:
+        assert (conv.entered, conv.advanced) == (entered[conv.stage.value], advanced[conv.stage.value])
+        assert result.time_in_stage[conv.stage] == median(stays[conv.stage.value])
+
+
+def _expected_calibration(history, by_id):
+    """Per open stage and per probability band: entries of deals now closed, how many were won, probability sum."""
     per_stage = defaultdict(lambda: [0, 0, 0])
     per_band = defaultdict(lambda: [0, 0, 0])
     for opp_id, to_stage, prob, _, _ in history:
@@ -78,17 +90,18 @@ def test_calibration_and_conversion_match_the_stage_history(sessions):
                 table[key][0] += 1
                 table[key][1] += deal["stage"] == "closed_won"
                 table[key][2] += prob
-    for cal, stage in zip(result.calibration_by_stage, OPEN):
-        assert (cal.samples, cal.won, cal.probability_sum) == tuple(per_stage[stage])
-    for index, cal in enumerate(result.calibration_by_band):
-        assert (cal.samples, cal.won, cal.probability_sum) == tuple(per_band[index])
+    return per_stage, per_band
+
+
+def _expected_conversion(history):
+    """Per open stage: entries, entries followed by a move forward (not to lost), and the days each stay lasted."""
     ordered = defaultdict(list)
-    for opp_id, to_stage, _, at, row_id in sorted(history, key=lambda h: (h[0], h[3], h[4])):
+    for opp_id, to_stage, _, at, _row_id in sorted(history, key=lambda h: (h[0], h[3], h[4])):
         ordered[opp_id].append((to_stage, at))
     entered, advanced, stays = defaultdict(int), defaultdict(int), defaultdict(list)
     order = [s.value for s in Stage]
     for steps in ordered.values():
-        for (stage, at), following in zip(steps, steps[1:] + [None]):
+        for (stage, at), following in zip(steps, [*steps[1:], None], strict=True):
             if stage not in OPEN:
                 continue
             entered[stage] += 1
@@ -96,9 +109,7 @@ def test_calibration_and_conversion_match_the_stage_history(sessions):
                 stays[stage].append(Decimal((following[1] - at).total_seconds()) / 86400)
                 if order.index(following[0]) > order.index(stage) and following[0] != "closed_lost":
                     advanced[stage] += 1
-    for conv in result.conversion:
-        assert (conv.entered, conv.advanced) == (entered[conv.stage.value], advanced[conv.stage.value])
-        assert result.time_in_stage[conv.stage] == median(stays[conv.stage.value])
+    return entered, advanced, stays
 
 
 @pytest.mark.parametrize("call", ["forecast", "pipeline", "stats"])

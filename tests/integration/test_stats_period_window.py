@@ -34,7 +34,7 @@ def test_conversion_in_a_period_follows_each_entry_to_its_next_move_even_after_t
     entered, advanced, stays = defaultdict(int), defaultdict(int), defaultdict(list)
     crossing = 0
     for steps in ordered.values():
-        for (stage, at), following in zip(steps, steps[1:] + [None]):
+        for (stage, at), following in zip(steps, [*steps[1:], None], strict=True):
             if stage not in OPEN or local_day(at) not in period:
                 continue
             entered[stage] += 1

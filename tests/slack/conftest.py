@@ -80,14 +80,15 @@ def server(tmp_path_factory) -> Server:
         PYTHONUNBUFFERED="1",
     )
     log_path = tmp / "serve.log"
-    log = open(log_path, "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "oppbot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=tmp,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    # The child keeps its own descriptor of the log; ours can close at once.
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "oppbot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=tmp,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -110,7 +111,6 @@ def server(tmp_path_factory) -> Server:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()
     engine.dispose()
     fake.stop()
 

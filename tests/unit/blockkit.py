@@ -97,22 +97,6 @@ def all_text(msg: dict) -> str:
     return json.dumps(msg, ensure_ascii=False)
 
 
-def mrkdwn_texts(node) -> list[str]:
-    """Every string Slack parses as mrkdwn: mrkdwn text objects and a message's top-level fallback text."""
-    found = []
-    if isinstance(node, dict):
-        if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
-            found.append(node["text"])
-        if isinstance(node.get("text"), str) and "blocks" in node:
-            found.append(node["text"])
-        for value in node.values():
-            found.extend(mrkdwn_texts(value))
-    elif isinstance(node, list):
-        for value in node:
-            found.extend(mrkdwn_texts(value))
-    return found
-
-
 def assert_no_raw_hostile(msg: dict) -> None:
     """No mention or link from user text survives in mrkdwn (plain_text is never parsed, so it may be raw)."""
     for text in mrkdwn_texts(msg):

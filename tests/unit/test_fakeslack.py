@@ -429,7 +429,7 @@ def test_wait_for_sees_calls_from_other_threads_and_times_out_helpfully(fake, cl
     threading.Timer(0.2, lambda: client.chat_postMessage(channel="C1", text="later")).start()
     (call,) = fake.wait_for("chat.postMessage", timeout=5, predicate=lambda c: c.args["text"] == "later")
     assert call.args["channel"] == "C1"
-    with pytest.raises(AssertionError, match="expected 2 accepted chat.postMessage"):
+    with pytest.raises(AssertionError, match=r"expected 2 accepted chat\.postMessage"):
         fake.wait_for("chat.postMessage", count=2, timeout=0.2)
 
 

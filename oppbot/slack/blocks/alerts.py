@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from oppbot.domain.money import minor_units
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services.alerts import OVERDUE, STALE, AlertItem
@@ -13,9 +15,6 @@ from oppbot.slack.ids import Action, Block, Callback, input_action
 from oppbot.slack.text import day, escape, money, truncate, user
 
 MAX_BLOCKS = 50
-from decimal import Decimal
-
-from oppbot.domain.money import minor_units
 
 
 def _section(text: str, accessory: dict | None = None) -> dict[str, Any]:

@@ -94,7 +94,8 @@ def build_billables_message(view: BillablesView, *, can_edit: bool = True) -> li
         "text": {
             "type": "mrkdwn",
             "text": truncate(
-                f"*{format_ref(opp.number)} {escape(truncate(opp.title, 150))}* · {escape(truncate(opp.customer_name, 100))}",
+                f"*{format_ref(opp.number)} {escape(truncate(opp.title, 150))}*"
+                f" · {escape(truncate(opp.customer_name, 100))}",
                 2900,
             ),
         },
@@ -207,7 +208,8 @@ def build_catalog(services: list[Service], *, is_manager: bool) -> list[dict[str
                 "text": {
                     "type": "mrkdwn",
                     "text": truncate(
-                        f"`{s.id}` {escape(truncate(s.name, 150))} — {money(from_minor(s.unit_price_minor, s.currency), s.currency)}",
+                        f"`{s.id}` {escape(truncate(s.name, 150))}"
+                        f" — {money(from_minor(s.unit_price_minor, s.currency), s.currency)}",
                         2900,
                     ),
                 },

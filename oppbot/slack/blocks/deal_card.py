@@ -216,7 +216,10 @@ def fallback(view: DealView) -> str:
 def deal_message(
     view: DealView, *, tz: str = "UTC", billables: list[dict] | None = None, note: str | None = None
 ) -> dict:
-    """The card as a message: {"text": fallback, "blocks": [...]}. `note` (already mrkdwn) goes on top, e.g. a warning."""
+    """The card as a message: {"text": fallback, "blocks": [...]}.
+
+    `note` (already mrkdwn) goes on top, e.g. a warning.
+    """
     blocks = deal_blocks(view, tz=tz, billables=billables)
     if note:
         blocks.insert(0, section(note))

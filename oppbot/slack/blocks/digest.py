@@ -102,7 +102,7 @@ def build_digest_message(digest: Digest, *, manual: bool = False) -> dict[str, A
             lines = changes.lines.get(kind)
             if lines:
                 more = changes.counts[kind] - len(lines)
-                text = f"*{title}*\n" + "\n".join(deal_line(l) for l in lines)
+                text = f"*{title}*\n" + "\n".join(deal_line(line) for line in lines)
                 if more > 0:
                     text += f"\n…and {more} more"
                 blocks.append(_section(text))
@@ -111,8 +111,8 @@ def build_digest_message(digest: Digest, *, manual: bool = False) -> dict[str, A
 
     if digest.closing_soon:
         lines = [
-            f"{deal_line(l)} · closes {day(l.expected_close)} · {user(l.assignee_id, nobody='unassigned')}"
-            for l in digest.closing_soon
+            f"{deal_line(deal)} · closes {day(deal.expected_close)} · {user(deal.assignee_id, nobody='unassigned')}"
+            for deal in digest.closing_soon
         ]
         blocks.append(_section("*Biggest deals closing soon*\n" + "\n".join(lines)))
     blocks.append(_context(f":hourglass: {digest.stale_count} stale · :warning: {digest.overdue_count} overdue"))

@@ -58,7 +58,8 @@ def pipeline_blocks(pipeline: Any) -> list[dict]:
         {
             "type": "section",
             "text": mrkdwn(
-                f"*Open pipeline* — {pipeline.open_count} deal{'s' if pipeline.open_count != 1 else ''}\n{_amounts(totals)}"
+                f"*Open pipeline* — {pipeline.open_count} deal{'s' if pipeline.open_count != 1 else ''}"
+                f"\n{_amounts(totals)}"
             ),
         }
     )

@@ -75,55 +75,89 @@ def _plural(count: int, one: str, many: str) -> str:
 
 def build_setting_change(change: SettingChange) -> str:
     """One or two sentences saying what changed (or that nothing did), in mrkdwn."""
+    say = _SETTING_SENTENCES.get(change.setting)
+    if say is None:
+        return "Settings updated." if change.changed else "Nothing changed."
+    return say(change, change.stage.label if change.stage else "")
+
+
+def _currency_change(change: SettingChange, _stage: str) -> str:
     before, after = change.before, change.after
-    stage = change.stage.label if change.stage else ""
-    if change.setting == "currency":
-        if not change.changed:
-            return f"New deals already start in *{escape(after)}*; nothing changed."
-        return f"New deals now start in *{escape(after)}* (was {escape(before)}). Existing deals keep their currency."
-    if change.setting == "reporting_currency":
-        if not change.changed:
-            return f"The reporting currency is already *{escape(after)}*; nothing changed."
-        lines = [f"Forecasts and totals now report in *{escape(after)}* (was {escape(before)})."]
-        lines += [escape(note) for note in change.notes]
-        return "\n".join(lines)
-    if change.setting == "timezone":
-        if not change.changed:
-            return f"The workspace time zone is already *{escape(after)}*; nothing changed."
-        return f"The workspace time zone is now *{escape(after)}* (was {escape(before)})."
-    if change.setting == "probability":
-        if not change.changed:
-            return f"{stage} already defaults to *{after}%*; nothing changed."
-        followed = (
-            f"{_plural(change.deals_updated, 'open deal', 'open deals')} in {stage} that followed the default "
-            f"now {'shows' if change.deals_updated == 1 else 'show'} {after}%"
-        )
-        return (
-            f"{stage} now defaults to *{after}%* (was {before}%). {followed}; "
-            "deals with a probability set by hand keep theirs."
-        )
-    if change.setting == "stale_days":
-        if not change.changed:
-            return f"{stage} deals already go stale after *{after} days*; nothing changed."
-        return (
-            f"{stage} deals now count as stale after *{_plural(int(after), 'day', 'days')}* "
-            f"without activity (was {before})."
-        )
-    if change.setting == "category":
-        if not change.changed:
-            return f"{stage} deals already forecast as *{after.label}*; nothing changed."
-        return (
-            f"{stage} deals now forecast as *{after.label}* (was {before.label}), "
-            "except those whose rep picked a category."
-        )
-    if change.setting == "archive_rooms":
-        state = "are archived" if after else "stay open"
-        return f"Deal rooms {state} when their deal is won or lost" + ("." if change.changed else "; nothing changed.")
-    if change.setting == "loss_reasons":
-        if not change.changed:
-            return f"The loss reasons are already: {_reasons(after)}. Nothing changed."
-        return f"Loss reasons are now: {_reasons(after)}."
-    return "Settings updated." if change.changed else "Nothing changed."
+    if not change.changed:
+        return f"New deals already start in *{escape(after)}*; nothing changed."
+    return f"New deals now start in *{escape(after)}* (was {escape(before)}). Existing deals keep their currency."
+
+
+def _reporting_currency_change(change: SettingChange, _stage: str) -> str:
+    before, after = change.before, change.after
+    if not change.changed:
+        return f"The reporting currency is already *{escape(after)}*; nothing changed."
+    lines = [f"Forecasts and totals now report in *{escape(after)}* (was {escape(before)})."]
+    lines += [escape(note) for note in change.notes]
+    return "\n".join(lines)
+
+
+def _timezone_change(change: SettingChange, _stage: str) -> str:
+    before, after = change.before, change.after
+    if not change.changed:
+        return f"The workspace time zone is already *{escape(after)}*; nothing changed."
+    return f"The workspace time zone is now *{escape(after)}* (was {escape(before)})."
+
+
+def _probability_change(change: SettingChange, stage: str) -> str:
+    before, after = change.before, change.after
+    if not change.changed:
+        return f"{stage} already defaults to *{after}%*; nothing changed."
+    followed = (
+        f"{_plural(change.deals_updated, 'open deal', 'open deals')} in {stage} that followed the default "
+        f"now {'shows' if change.deals_updated == 1 else 'show'} {after}%"
+    )
+    return (
+        f"{stage} now defaults to *{after}%* (was {before}%). {followed}; "
+        "deals with a probability set by hand keep theirs."
+    )
+
+
+def _stale_days_change(change: SettingChange, stage: str) -> str:
+    before, after = change.before, change.after
+    if not change.changed:
+        return f"{stage} deals already go stale after *{after} days*; nothing changed."
+    return (
+        f"{stage} deals now count as stale after *{_plural(int(after), 'day', 'days')}* "
+        f"without activity (was {before})."
+    )
+
+
+def _loss_reasons_change(change: SettingChange, _stage: str) -> str:
+    if not change.changed:
+        return f"The loss reasons are already: {_reasons(change.after)}. Nothing changed."
+    return f"Loss reasons are now: {_reasons(change.after)}."
+
+
+def _category_change(change: SettingChange, stage: str) -> str:
+    if not change.changed:
+        return f"{stage} deals already forecast as *{change.after.label}*; nothing changed."
+    return (
+        f"{stage} deals now forecast as *{change.after.label}* (was {change.before.label}), "
+        "except those whose rep picked a category."
+    )
+
+
+def _archive_rooms_change(change: SettingChange, _stage: str) -> str:
+    state = "are archived" if change.after else "stay open"
+    return f"Deal rooms {state} when their deal is won or lost" + ("." if change.changed else "; nothing changed.")
+
+
+_SETTING_SENTENCES = {
+    "currency": _currency_change,
+    "reporting_currency": _reporting_currency_change,
+    "timezone": _timezone_change,
+    "probability": _probability_change,
+    "stale_days": _stale_days_change,
+    "loss_reasons": _loss_reasons_change,
+    "category": _category_change,
+    "archive_rooms": _archive_rooms_change,
+}
 
 
 def build_manager_changes(action: str, changes: Sequence[ManagerChange]) -> str:

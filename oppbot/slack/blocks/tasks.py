@@ -99,7 +99,10 @@ def build_task_done(row: TaskRow) -> list[dict[str, Any]]:
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": f":white_check_mark: ~{escape(truncate(row.task.title, 150))}~ — done ({format_ref(row.deal_number)})",
+                "text": (
+                    f":white_check_mark: ~{escape(truncate(row.task.title, 150))}~"
+                    f" — done ({format_ref(row.deal_number)})"
+                ),
             },
         }
     ]
@@ -111,8 +114,10 @@ def build_task_snoozed(row: TaskRow, *, tz: str = "UTC") -> list[dict[str, Any]]
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": f":zzz: {escape(truncate(row.task.title, 150))} ({format_ref(row.deal_number)}) — snoozed until "
-                f"{when(row.task.due_at, tz)}; I'll remind you again then.",
+                "text": (
+                    f":zzz: {escape(truncate(row.task.title, 150))} ({format_ref(row.deal_number)})"
+                    f" — snoozed until {when(row.task.due_at, tz)}; I'll remind you again then."
+                ),
             },
         }
     ]
