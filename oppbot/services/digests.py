@@ -15,9 +15,9 @@ from oppbot.domain.money import minor_units
 from oppbot.domain.periods import month_of, quarter_of
 from oppbot.domain.stages import OPEN_STAGES
 from oppbot.services import alerts, workspaces
-from oppbot.services.events import Kind
 from oppbot.services.changes import Changes as WaterfallChanges
 from oppbot.services.changes import changes as pipeline_changes
+from oppbot.services.events import Kind
 from oppbot.services.forecast import Board, Forecast, category_board, forecast
 
 CLOSING_SOON_DAYS = 30
