@@ -2,7 +2,7 @@
 generated quarter of 3,000 deals in five currencies, to the minor unit, on SQLite and PostgreSQL."""
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -31,7 +31,7 @@ def deals(sessions):
     return generated
 
 
-def oracle(deals):
+def oracle(deals, rate_on=rate_on):
     """{assignee or 'total': {category: [count, value, weighted]}}: open deals in the period at today's rate,
     Closed: won in the period (Oslo dates) at the close date's rate. Deals with no rate are left out."""
     figures = defaultdict(lambda: defaultdict(lambda: [0, Decimal(0), Decimal(0)]))
@@ -55,7 +55,7 @@ def oracle(deals):
     return figures
 
 
-def quota_in_usd(who):
+def quota_in_usd(who, rate_on=rate_on):
     amount, currency = QUOTAS[who]
     return Decimal(amount) * rate_on(currency, min(TODAY, PERIOD.end))
 
@@ -92,16 +92,61 @@ def test_categories_quotas_attainment_coverage_and_gap_match(sessions, deals):
     assert reps["U_REP"].adjusted.amount == Decimal("1234567.89")
     assert reps["U_REP"].adjusted.note == "two deals look shaky"
     assert reps["U_OTHER"].adjusted is None
+    # (the checks below share the 3,000 deals loaded above: each load costs seconds)
+    check_one_reps_board(sessions, deals)
+    check_snapshot(sessions, deals)
+    check_a_quota_without_a_rate(sessions)
 
 
-def test_one_reps_board_holds_only_their_deals_and_quota(sessions, deals):
+def euro_rates() -> list[tuple[str, Decimal, date]]:
+    """The generated USD-based rates restated with EUR as the reporting currency, at each date either changes."""
+    from integration.pipeline_gen import RATES
+
+    rows = []
+    for currency in ("USD", "JPY", "NOK"):
+        days = sorted({d for c, _r, d in RATES if c in (currency, "EUR")})
+        for day in days:
+            mine, euro = rate_on(currency, day), rate_on("EUR", day)
+            if mine is not None and euro is not None:
+                rows.append((currency, (mine / euro).quantize(Decimal("0.0000000001")), day))
+    return rows
+
+
+def test_with_euros_as_the_reporting_currency_the_same_figures_hold(sessions, deals):
+    from sqlalchemy import update
+
+    from oppbot.db.models import FxRate, Workspace
+
+    rows = euro_rates()
+    with unit_of_work(sessions) as session:
+        session.execute(update(Workspace).where(Workspace.team_id == TEAM).values(reporting_currency="EUR"))
+        session.add_all(FxRate(team_id=TEAM, base="EUR", currency=c, rate=r, effective_date=d) for c, r, d in rows)
+
+    def in_euros(currency, day):
+        if currency == "EUR":
+            return Decimal(1)
+        found = [(d, r) for c, r, d in rows if c == currency and d <= day]
+        return max(found)[1] if found else None
+
+    with sessions() as s:
+        board = category_board(s, TEAM, PERIOD, today=TODAY)
+    assert board.reporting == "EUR"
+    expected = oracle(deals, in_euros)
+    check_line(board.total, expected["total"], quota_in_usd(None, in_euros))
+    reps = {line.assignee_id: line for line in board.reps}
+    check_line(reps["U_REP"], expected["U_REP"], quota_in_usd("U_REP", in_euros))  # set in USD
+    check_line(reps["U_OTHER"], expected["U_OTHER"], quota_in_usd("U_OTHER", in_euros))  # set in EUR: as is
+    assert reps["U_OTHER"].quota == Decimal("1800000")
+
+
+def check_one_reps_board(sessions, deals):
     with sessions() as s:
         board = category_board(s, TEAM, PERIOD, today=TODAY, assignee_id="U_OTHER")
     check_line(board.total, oracle(deals)["U_OTHER"], quota_in_usd("U_OTHER"))
     assert [line.assignee_id for line in board.reps] == ["U_OTHER"]
 
 
-def test_a_quota_in_a_currency_without_a_rate_is_left_out_and_said(sessions, deals):
+def check_a_quota_without_a_rate(sessions):
     with unit_of_work(sessions) as session:
         quotas.set_quota(session, MANAGER, "U_OTHER", PERIOD, "1000", "SEK")
     with sessions() as s:
@@ -110,7 +155,11 @@ def test_a_quota_in_a_currency_without_a_rate_is_left_out_and_said(sessions, dea
     assert {line.assignee_id: line for line in board.reps}["U_OTHER"].quota is None
 
 
-def test_members_can_not_set_quotas_or_adjust(sessions, deals):
+def test_members_can_not_set_quotas_or_adjust(sessions):
+    from integration.pipeline_gen import setup_workspace
+
+    with unit_of_work(sessions) as session:
+        setup_workspace(session)
     member = Actor(TEAM, "U_REP")
     with unit_of_work(sessions) as session, pytest.raises(PermissionDenied):
         quotas.set_quota(session, member, "U_REP", PERIOD, "1", None)
@@ -118,7 +167,7 @@ def test_members_can_not_set_quotas_or_adjust(sessions, deals):
         quotas.adjust(session, member, "U_REP", PERIOD, "1", "mine")
 
 
-def test_snapshots_keep_categories_reps_and_the_adjusted_figure(sessions, deals):
+def check_snapshot(sessions, deals):
     now = datetime(2026, 11, 20, 9, tzinfo=UTC)
     with unit_of_work(sessions) as session:
         snap = take_snapshot(session, TEAM, PERIOD, "manual", now=now).snapshot
