@@ -211,6 +211,7 @@ def changes(session: Session, team_id: str, period: Period, now: datetime, *, si
     if snapshot is not None:
         moment, source = snapshot.taken_at, "digest"
         start = _snapshot_states(snapshot)
+        _closed_then(session, team_id, start, moment, period)
     else:
         moment = local_midnight(since, rules.zone) if since is not None else now - WEEK
         source = "history"
@@ -234,6 +235,20 @@ def changes(session: Session, team_id: str, period: Period, now: datetime, *, si
 
     result = waterfall(start, end, period, rules.reporting_currency, start_rate, end_rate)
     return Changes(result, moment, source)
+
+
+def _closed_then(session: Session, team_id: str, start: dict[int, DealState], moment: datetime, period: Period) -> None:
+    """The weekly snapshot keeps open deals only: a deal in the period now that existed then but is not in it was
+    closed then (it was reopened since), not new."""
+    rows = session.execute(
+        select(*_COLUMNS).where(Opportunity.team_id == team_id, *_in_period(period), Opportunity.created_at <= moment)
+    ).all()
+    for row in rows:
+        if int(row[0]) not in start:
+            state = _state(*row)
+            start[state.number] = DealState(
+                state.number, Stage.CLOSED_LOST, state.amount, state.currency, 0, state.expected_close
+            )
 
 
 def push_count(session: Session, team_id: str, opportunity_id: int) -> int:

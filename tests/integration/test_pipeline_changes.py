@@ -57,6 +57,14 @@ def week(sessions):
     won, lost, slipped, up, down = (inside[i * 8 : i * 8 + 8] for i in range(5))
     forward = [d for d in inside[40:] if d["stage"] == "lead"][:8]
     pulled = later[:8]
+    lost_before = [
+        d
+        for d in deals
+        if d["stage"] == "closed_lost"
+        and d["currency"] != "SEK"
+        and d["expected_close"]
+        and d["expected_close"] in period
+    ][:3]
     expected = {s: Decimal(0) for s in STEPS}
     expected_weighted = {s: Decimal(0) for s in STEPS}
     with unit_of_work(sessions) as s:
@@ -83,6 +91,9 @@ def week(sessions):
             opportunities.edit(s, BOSS, d["number"], _draft(opp, value=str(new)))
             expected[step] += delta
             expected_weighted[step] += delta * d["probability"] / 100
+        for d in lost_before:  # lost before last week's digest, reopened since: not new
+            opportunities.move(s, BOSS, d["number"], opportunities.Stage.PROPOSAL)
+            expected[Step.REOPENED] += v(d)
         for d in forward:
             opportunities.move(s, BOSS, d["number"], opportunities.Stage.NEGOTIATION)
             expected_weighted[Step.MOVED_FORWARD] += v(d) * (PROB["negotiation"] - d["probability"]) / 100
@@ -111,7 +122,7 @@ def test_each_step_equals_the_scripted_changes_and_the_end_is_the_forecast(sessi
     for step in (Step.VALUE_UP, Step.VALUE_DOWN, Step.MOVED_FORWARD):
         assert cents(fall.steps[step].weighted) == cents(expected_weighted[step]), step
     assert fall.steps[Step.WON].count == fall.steps[Step.LOST].count == 8
-    assert fall.steps[Step.NEW].count == 5
+    assert fall.steps[Step.NEW].count == 5 and fall.steps[Step.REOPENED].count == 3
     start, shown, end = fall.shown()
     assert start + sum(a for _, a in shown) == end == fc.open.value
     assert cents(fall.end_weighted) == fc.open.weighted
