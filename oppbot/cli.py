@@ -145,6 +145,10 @@ COMMANDS: dict[str, tuple[str, object, object]] = {
 from oppbot.fx_cli import FX_COMMAND  # noqa: E402  (the forecast engineer's `oppbot fx import`)
 
 COMMANDS["fx"] = FX_COMMAND
+from oppbot.data_cli import EXPORT_COMMAND, IMPORT_COMMAND  # noqa: E402  (issue 15: deals in and out as CSV)
+
+COMMANDS["export"] = EXPORT_COMMAND
+COMMANDS["import"] = IMPORT_COMMAND
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,8 +21,10 @@ from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import NotFound
 from oppbot.domain.stages import Stage
 from oppbot.services import notifications, rooms
+from oppbot.services.deal_export import EXPORT_REQUESTED
 from oppbot.services.events import Kind
 from oppbot.slack.rooms import archive_room
+from workers.exports import deliver_export
 from workers.ratelimit import RateGate, gated_client, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -210,6 +212,8 @@ def process_event(runtime: Runtime, event_id: str) -> None:
         log.info("No Slack token for %s; event %s done without Slack effects", event.team_id, event_id)
         _mark_done(runtime, event_id)
         return
+    if event.kind == EXPORT_REQUESTED:  # issue 15: a large /opp export, with its progress message
+        once(runtime, event_id, "export", lambda: deliver_export(runtime.sessions, client, *_who(event)))
     for channel_id, ts in todo.cards:
         once(
             runtime,
@@ -239,6 +243,10 @@ def process_event(runtime: Runtime, event_id: str) -> None:
 
 
 # --- effects ---------------------------------------------------------------------------------------------------------
+
+
+def _who(event: EventInfo) -> tuple[str, str, dict]:
+    return event.team_id, event.actor_id, event.detail
 
 
 def _post_notification(client: WebClient, subject: notifications.DealEvent, channel_id: str) -> dict:

@@ -20,6 +20,7 @@ from oppbot.db.session import unit_of_work
 from oppbot.services import alerts, changes, digests, schedules
 from oppbot.slack.blocks.alerts import build_assignee_dm, build_channel_summary
 from oppbot.slack.blocks.digest import build_digest_message
+from oppbot.slack.chart_posts import post_digest_charts
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def deliver_digest(
     schedules.complete_claim(sessions, claim_id, ts, sub_id)
     with unit_of_work(sessions) as session:  # the start of the next digest's "what changed"
         changes.take_weekly_snapshot(session, team_id, now)
+    post_digest_charts(sessions, client, team_id, channel_id, now)  # after the claim: the text digest stands alone
     return ts
 
 
@@ -94,7 +96,9 @@ def post_digest_now(
         since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, "")
         digest = digests.build_digest(session, team_id, now, since=since)
     message = build_digest_message(digest, manual=True)
-    return client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"]).get("ts")
+    ts = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"]).get("ts")
+    post_digest_charts(sessions, client, team_id, channel_id, now)
+    return ts
 
 
 def deliver_alerts(

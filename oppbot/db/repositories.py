@@ -184,6 +184,11 @@ def _people_and_date_conditions(f: DealFilter) -> list:
     return conds
 
 
+def deal_conditions(team_id: str, f: DealFilter) -> list:
+    """The WHERE clauses of a filter: `/opp list`, its pages and `/opp export` select the same deals."""
+    return _conditions(team_id, f)
+
+
 def list_opportunities(session: Session, team_id: str, f: DealFilter, *, offset: int = 0, limit: int = 10) -> Page:
     """Newest activity first, one page, with the total count (two statements whatever the pipeline's size)."""
     conds = _conditions(team_id, f)

@@ -159,6 +159,11 @@ def _load_line(session: Session, actor: Actor, billable_id: int) -> tuple[Billab
     return line, opp
 
 
+def get_billable(session: Session, actor: Actor, billable_id: int) -> tuple[Billable, Opportunity]:
+    """A line to edit, with its deal: only for those who may change the deal's billables."""
+    return _load_line(session, actor, billable_id)
+
+
 def edit_billable(
     session: Session,
     actor: Actor,

@@ -296,6 +296,27 @@ def _edit_individual(
     return warnings
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerDetails:
+    """What the customer edit form shows."""
+
+    ref: CustomerRef
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    domain: str | None = None
+
+
+def customer_details(session: Session, actor: Actor, ref: CustomerRef) -> CustomerDetails:
+    from oppbot.db import repositories as repo
+
+    if ref.kind == CustomerKind.ORGANIZATION:
+        org = repo.get_organization(session, actor.team_id, ref.id)
+        return CustomerDetails(ref, org.name, domain=org.domain)
+    person = repo.get_individual(session, actor.team_id, ref.id)
+    return CustomerDetails(ref, person.name, email=person.email, phone=person.phone)
+
+
 def find_customer(session: Session, actor: Actor, text: str) -> CustomerRef:
     """One customer from what a person typed: an exact (any case) name, else the single partial match."""
     text = " ".join(clean_text(text).split())

@@ -81,12 +81,11 @@ class ListQuery:
     open_only: bool = False
 
 
-def list_deals(
-    session: Session, actor: Actor, query: ListQuery, *, offset: int = 0, limit: int = 10, now: datetime | None = None
-) -> repo.Page:
+def deal_filter(session: Session, actor: Actor, query: ListQuery, *, now: datetime | None = None) -> repo.DealFilter:
+    """The repository filter for a list query, resolved against the workspace's rules (today, stale cutoffs)."""
     now = now or utcnow()
     rules = workspaces.load_rules(session, actor.team_id)
-    deal_filter = repo.DealFilter(
+    return repo.DealFilter(
         stages=query.stages,
         assignee_id=actor.user_id if query.mine else query.assignee_id,
         unassigned=query.unassigned,
@@ -97,7 +96,13 @@ def list_deals(
         text=query.text,
         open_only=query.open_only,
     )
-    return repo.list_opportunities(session, actor.team_id, deal_filter, offset=max(0, offset), limit=limit)
+
+
+def list_deals(
+    session: Session, actor: Actor, query: ListQuery, *, offset: int = 0, limit: int = 10, now: datetime | None = None
+) -> repo.Page:
+    found = deal_filter(session, actor, query, now=now)
+    return repo.list_opportunities(session, actor.team_id, found, offset=max(0, offset), limit=limit)
 
 
 def search(session: Session, actor: Actor, text: str, *, offset: int = 0, limit: int = 10) -> repo.Page:

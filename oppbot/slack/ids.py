@@ -17,9 +17,12 @@ class Callback(StrEnum):
     LOSS_REASON = "deal_lost"
     NOTE = "deal_note"
     CUSTOMER_NEW = "customer_new"
+    CUSTOMER_EDIT = "customer_edit"
     MESSAGE_SHORTCUT = "create_opportunity_from_message"
     ALERT_CLOSE_DATE = "alert_close_date"
     DEAL_FOUND = "deal_found"  # read-only modal showing a deal picked in the App Home finder
+    IMPORT = "deal_import"  # /opp import: the file and its column map
+    IMPORT_CONFIRM = "deal_import_confirm"  # the dry-run preview; submitting it imports
 
 
 class Block(StrEnum):
@@ -47,6 +50,8 @@ class Block(StrEnum):
     CUSTOMER_ACTIONS = "customer_actions"  # the actions block holding the "New customer" button
     CONTEXT = "context"  # a modal's explanatory context block
     HOME_ACTIONS = "home_actions"
+    IMPORT_FILE = "import_file"
+    IMPORT_MAP = "import_map"
 
 
 class Action(StrEnum):
@@ -71,6 +76,7 @@ class Action(StrEnum):
     ALERT_LOST = "alert_lost"
     ALERT_CLAIM = "alert_claim"
     NEW_CUSTOMER = "customer_new_push"  # inside the deal modal: pushes the customer modal
+    EDIT_CUSTOMER = "customer_edit_open"  # the customer page, and beside the deal modal's picker
 
 
 def input_action(block: Block) -> str:
@@ -82,6 +88,7 @@ class BillingCallback(StrEnum):
     """callback_id of the billing and task modals (customers, catalog, billables, tasks)."""
 
     BILLABLE_ADD = "billable_add"
+    BILLABLE_EDIT = "billable_edit"
     TASK_ADD = "task_add"
     SERVICE_SAVE = "service_save"
 
@@ -100,6 +107,7 @@ class BillingBlock(StrEnum):
     SERVICE_NAME = "service_name"
     SERVICE_PRICE = "service_price"
     SERVICE_CURRENCY = "service_currency"
+    DELETE = "bill_delete"
 
 
 class BillingAction(StrEnum):
@@ -108,6 +116,7 @@ class BillingAction(StrEnum):
     ADD_SERVICE = "bill_add_service"
     ADD_LINE = "bill_add_line"
     REMOVE_LINE = "bill_remove_line"
+    EDIT_LINE = "bill_edit_line"
     GENERATE_INVOICE = "bill_generate_invoice"
     SET_VALUE = "bill_set_value"
     ADD_TASK = "task_add"

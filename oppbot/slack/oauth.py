@@ -30,6 +30,8 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "team:read",
+    "files:write",
+    "files:read",
 )
 _TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 _PREFIX = "enc:v1:"

@@ -347,6 +347,46 @@ def parse_bulk(args: str) -> BulkMove | BulkAssign:
     raise invalid(f"Bulk can move or assign, not '{action[:20] or '(nothing)'}'.", "/opp bulk move 12,13 prop")
 
 
+# --- charts, export --------------------------------------------------------------------------------------------------
+
+
+CHART_WORDS = ("chart", "graph", "png")
+
+
+def split_chart(args: str) -> tuple[str, bool]:
+    """`/opp forecast next-month chart`: the arguments without the chart word, and whether it was there."""
+    words = (args or "").split()
+    kept = [w for w in words if w.lower() not in CHART_WORDS]
+    return " ".join(kept), len(kept) != len(words)
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    chart: bool = False
+
+
+def parse_pipeline(args: str) -> Pipeline:
+    rest, chart = split_chart(args)
+    if rest:
+        raise invalid(
+            "`pipeline` takes only `chart` after it (for a period, use `/opp forecast`).", "/opp pipeline chart"
+        )
+    return Pipeline(chart=chart)
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    query: ListArgs
+
+
+def parse_export(args: str, today: date) -> Export:
+    """`/opp export [the filters of /opp list]`."""
+    try:
+        return Export(parse_list(args, today))
+    except InvalidInput as exc:
+        raise invalid(exc.message.replace("in a list", "in an export"), "/opp export won closing this-year") from None
+
+
 # --- list state carried by pagination and filter buttons (≤ 2,000 characters in a button value) ----------------------
 
 

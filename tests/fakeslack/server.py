@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import math
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 from .limits import check_message, check_view
 
 # Form fields slack_sdk and Bolt send as JSON strings inside application/x-www-form-urlencoded bodies.
-_JSON_FIELDS = {"blocks", "attachments", "view", "metadata", "unfurls", "user_auth_blocks"}
+_JSON_FIELDS = {"blocks", "attachments", "view", "metadata", "unfurls", "user_auth_blocks", "files"}
 
 RESPONSE_URL_MAX_POSTS = 5  # Slack: up to 5 posts per response_url (within 30 minutes)
 
@@ -45,6 +46,9 @@ _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "conversations.archive": (("channel",),),
     "pins.add": (("channel",), ("timestamp",)),
     "oauth.v2.access": (("code", "refresh_token"),),
+    "files.getUploadURLExternal": (("filename",), ("length",)),
+    "files.completeUploadExternal": (("files",),),
+    "files.info": (("file",),),
 }
 
 _MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update"}
@@ -196,6 +200,7 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], dict] = {}  # (channel, ts) -> latest message
         self.views: dict[str, dict] = {}  # view id -> latest view
         self.home_views: dict[str, dict] = {}  # user_id -> published Home view
+        self.files: dict[str, dict] = {}  # file id -> upload state, bytes and (for PNGs) what decoding found
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._last_post: dict[tuple[str, str], float] = {}
         self._response_posts: dict[str, int] = defaultdict(int)
@@ -256,6 +261,37 @@ class FakeSlack:
                     f"violations: {self.violations}"
                 )
             return matching()
+
+    def shared_files(self, channel: str | None = None) -> list[dict]:
+        """Files whose upload completed (files.completeUploadExternal), optionally only those shared to `channel`."""
+        with self._lock:
+            done = [f for f in self.files.values() if f["completed"]]
+        return [f for f in done if channel is None or channel in f["channels"]]
+
+    def wait_for_files(self, count: int = 1, channel: str | None = None, timeout: float = 60.0) -> list[dict]:
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.shared_files(channel)) >= count, timeout):
+                raise AssertionError(
+                    f"expected {count} shared file(s) in {channel}, got {len(self.shared_files(channel))}; "
+                    f"rejected: {[(c.method, c.error) for c in self.rejected]}; violations: {self.violations}"
+                )
+            return self.shared_files(channel)
+
+    def add_file(self, name: str, data: bytes, *, user: str = "U_REP") -> str:
+        """A file a user uploaded (e.g. through a file_input): files.info describes it, its private URL serves it."""
+        with self._lock:
+            file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+            self.files[file_id] = {
+                "id": file_id,
+                "name": name,
+                "title": name,
+                "length": len(data),
+                "data": data,
+                "completed": True,
+                "channels": [],
+                "user": user,
+            }
+            return file_id
 
     def assert_clean(self) -> None:
         """Fail if any call broke Slack's limits or the fake itself crashed."""
@@ -524,6 +560,8 @@ class FakeSlack:
         }
         profile = {"real_name": real_name, "display_name": real_name, "real_name_normalized": real_name}
         profile.update(override.pop("profile", {}))
+        if str(args.get("include_locale", "")).lower() in ("1", "true"):
+            user["locale"] = "en-US"  # Slack adds the user's locale only when asked
         user.update(override)
         user["profile"] = profile
         return {"ok": True, "user": user}
@@ -633,8 +671,113 @@ class FakeSlack:
             self.tokens[answer["access_token"]] = (answer.get("team") or {}).get("id", self.team_id)
         return answer
 
+    # --- files: files_upload_v2's three steps, and files.info + the private URL for reading an uploaded file -----
+
+    def _m_files_getUploadURLExternal(self, args: dict, team: str) -> dict:
+        try:
+            length = int(args["length"])
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+        self.files[file_id] = {
+            "id": file_id,
+            "name": str(args["filename"]),
+            "title": str(args["filename"]),
+            "length": length,
+            "data": None,
+            "completed": False,
+            "channels": [],
+            "alt_txt": args.get("alt_txt"),
+        }
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, args: dict, team: str) -> dict:
+        files = args["files"]
+        if not isinstance(files, list) or not files:
+            return self._invalid("files.completeUploadExternal", "invalid_arguments", ["[ERROR] files is not a list"])
+        channel = args.get("channel_id") or None
+        done = []
+        for item in files:
+            stored = self.files.get(str(item.get("id")))
+            if stored is None or stored["data"] is None:
+                self.violations.append(f"files.completeUploadExternal: {item.get('id')} was never uploaded")
+                return {"ok": False, "error": "file_not_found"}
+            if len(stored["data"]) != stored["length"]:
+                self.violations.append(
+                    f"files.completeUploadExternal: {stored['name']} declared {stored['length']} bytes, got "
+                    f"{len(stored['data'])}"
+                )
+            stored["title"] = item.get("title") or stored["name"]
+            stored["initial_comment"] = args.get("initial_comment")
+            stored["thread_ts"] = args.get("thread_ts")
+            if stored["name"].lower().endswith(".png"):
+                stored["png"] = _decode_png(stored["data"], self.violations)
+            stored["completed"] = True
+            if channel:
+                stored["channels"].append(str(channel))
+            done.append({"id": stored["id"], "title": stored["title"], "name": stored["name"]})
+        return {"ok": True, "files": done}
+
+    def _m_files_info(self, args: dict, team: str) -> dict:
+        stored = self.files.get(str(args["file"]))
+        if stored is None or not stored["completed"]:
+            return {"ok": False, "error": "file_not_found"}
+        url = f"{self.url}/files-pri/{stored['id']}/{stored['name']}"
+        return {
+            "ok": True,
+            "file": {
+                "id": stored["id"],
+                "name": stored["name"],
+                "title": stored["title"],
+                "size": stored["length"],
+                "filetype": stored["name"].rsplit(".", 1)[-1].lower(),
+                "user": stored.get("user"),
+                "url_private": url,
+                "url_private_download": url + "?download=1",
+            },
+        }
+
+    def _handle_upload(self, file_id: str, raw: bytes) -> _Answer:
+        with self._changed:
+            stored = self.files.get(file_id)
+            if stored is None:
+                return _Answer(404, "not_found")
+            stored["data"] = raw
+            self._changed.notify_all()
+        return _Answer(200, f"OK - {len(raw)}")
+
+    def _handle_download(self, file_id: str, headers: dict) -> _Answer:
+        with self._lock:
+            stored = self.files.get(file_id)
+            if not headers.get("authorization", "").startswith("Bearer xox"):
+                self.violations.append("file download without a bot token: Slack would answer with its login page")
+                return _Answer(302, "login")
+            if stored is None or stored["data"] is None:
+                return _Answer(404, "not_found")
+            return _Answer(200, stored["data"])
+
     def _m_apps_connections_open(self, args: dict, team: str) -> dict:
         return {"ok": True, "url": self.socket_url or f"ws://127.0.0.1:{self.port}/link/?ticket={uuid.uuid4()}"}
+
+
+def _decode_png(data: bytes, violations: list[str]) -> dict:
+    """What a viewer would see: size and number of colours, or a violation when the bytes are not a PNG."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+            return {
+                "format": image.format,
+                "width": image.width,
+                "height": image.height,
+                "colours": len(colours) if colours is not None else 1 << 20,
+                "bytes": len(data),
+            }
+    except Exception as exc:  # whatever PIL says, the upload was not a PNG
+        violations.append(f"files.completeUploadExternal: not a PNG ({exc})")
+        return {"format": None, "width": 0, "height": 0, "colours": 0, "bytes": len(data)}
 
 
 def _decode_body(raw: bytes, content_type: str) -> Any:
@@ -693,6 +836,10 @@ class _Handler(BaseHTTPRequestHandler):
                     if isinstance(body, dict):
                         args.update(body)
                     answer = fake._handle_api(method, args, headers)
+            elif parts.path.startswith("/upload/"):
+                answer = fake._handle_upload(parts.path[len("/upload/") :], raw)
+            elif parts.path.startswith("/files-pri/"):
+                answer = fake._handle_download(parts.path[len("/files-pri/") :].split("/")[0], headers)
             elif parts.path.startswith("/response/"):
                 try:
                     body = _decode_body(raw, content_type or "application/json")
@@ -707,6 +854,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(answer)
 
     def _send(self, answer: _Answer) -> None:
+        if isinstance(answer.body, bytes):
+            self.send_response(answer.status)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+            return
         if isinstance(answer.body, dict):
             data, content_type = json.dumps(answer.body).encode("utf-8"), "application/json; charset=utf-8"
         else:

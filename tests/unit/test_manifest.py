@@ -82,4 +82,5 @@ def test_all_request_urls_go_to_slack_events(manifest):
 def test_bot_scopes_cover_what_oppbot_calls(manifest):
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "chat:write.public", "im:write", "users:read"} <= scopes
+    assert {"files:write", "files:read"} <= scopes  # charts and exports uploaded; imports read
     assert "user" not in manifest["oauth_config"]["scopes"]  # oppbot acts only as its bot user

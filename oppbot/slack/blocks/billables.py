@@ -71,6 +71,18 @@ def build_billables_section(view: BillablesView, *, can_edit: bool = True) -> li
                     "elements": [
                         {
                             "type": "static_select",
+                            "action_id": BillingAction.EDIT_LINE.value,
+                            "placeholder": {"type": "plain_text", "text": "Edit or delete a line…"},
+                            "options": [
+                                {
+                                    "text": {"type": "plain_text", "text": plain(f"Edit: {line.description}", 75)},
+                                    "value": str(line.id),
+                                }
+                                for line in removable
+                            ],
+                        },
+                        {
+                            "type": "static_select",
                             "action_id": BillingAction.REMOVE_LINE.value,
                             "placeholder": {"type": "plain_text", "text": "Remove a line…"},
                             "options": [
@@ -80,7 +92,7 @@ def build_billables_section(view: BillablesView, *, can_edit: bool = True) -> li
                                 }
                                 for line in removable
                             ],
-                        }
+                        },
                     ],
                 }
             )
@@ -190,6 +202,48 @@ def build_add_line_modal(
         "submit": {"type": "plain_text", "text": "Add"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": _metadata(number=number, custom=custom),
+        "blocks": blocks,
+    }
+
+
+def build_edit_line_modal(line: Any, number: int, currency: str, *, channel: str | None = None) -> dict[str, Any]:
+    """Edit a billable line's description, quantity and unit price (in the deal's currency), or delete it."""
+
+    def field(block: BillingBlock, label: str, initial: str, max_length: int) -> dict[str, Any]:
+        return {
+            "type": "input",
+            "block_id": block.value,
+            "label": {"type": "plain_text", "text": label},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": input_id(block),
+                "initial_value": initial[:max_length],
+                "max_length": max_length,
+            },
+        }
+
+    delete = {"text": {"type": "plain_text", "text": "Delete this line"}, "value": "delete"}
+    blocks = [
+        field(BillingBlock.DESCRIPTION, "Description", line.description, 300),
+        field(BillingBlock.QUANTITY, "Quantity", format_quantity(Decimal(line.quantity)), 30),
+        field(
+            BillingBlock.UNIT_PRICE, f"Unit price ({currency})", str(from_minor(line.unit_price_minor, currency)), 30
+        ),
+        {
+            "type": "input",
+            "block_id": BillingBlock.DELETE.value,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Delete"},
+            "element": {"type": "checkboxes", "action_id": input_id(BillingBlock.DELETE), "options": [delete]},
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": BillingCallback.BILLABLE_EDIT.value,
+        "title": {"type": "plain_text", "text": plain(f"Billable {format_ref(number)}", 24)},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": _metadata(billable=line.id, number=number, channel=channel),
         "blocks": blocks,
     }
 

@@ -7,6 +7,7 @@ from typing import Any
 from oppbot.domain.billing import from_minor
 from oppbot.domain.refs import format_ref
 from oppbot.services.customers import CurrencyTotal, CustomerOverview
+from oppbot.slack.ids import Action
 from oppbot.slack.text import escape, money, truncate, user, when
 
 DEALS_PER_STATUS = 8  # three lists of 8 keep the page far below 50 blocks and 3,000 characters per section
@@ -81,6 +82,19 @@ def build_customer_page(page: CustomerOverview, *, tz: str = "UTC") -> list[dict
             )
     if page.deal_count == 0:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "_No deals with this customer yet._"}})
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": Action.EDIT_CUSTOMER.value,
+                    "text": {"type": "plain_text", "text": "Edit customer"},
+                    "value": page.ref.encode(),
+                }
+            ],
+        }
+    )
     if page.activity:
         blocks.append({"type": "divider"})
         text = "*Recent activity*\n" + "\n".join(_activity_line(e, n, tz) for e, n in page.activity)

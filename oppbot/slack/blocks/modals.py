@@ -256,7 +256,13 @@ def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice
                     "action_id": Action.NEW_CUSTOMER.value,
                     "text": text("New customer", 75),
                     "value": "new",
-                }
+                },
+                {
+                    "type": "button",
+                    "action_id": Action.EDIT_CUSTOMER.value,
+                    "text": text("Edit customer", 75),
+                    "value": "picker",  # the customer chosen in the picker above
+                },
             ],
         }
     )
@@ -447,6 +453,26 @@ def customer_modal(
         blocks,
         submit="Create",
         metadata={"t": team_id, "c": channel_id or None, "p": 1 if pushed else None},
+    )
+
+
+def customer_edit_modal(details: Any, *, team_id: str, channel_id: str | None = None, pushed: bool = False) -> dict:
+    """Edit a customer: name, and email and phone for an individual or the domain for an organization."""
+    blocks = [input_block(Block.CUSTOMER_NAME, "Name", text_input(details.name, max_length=200))]
+    if details.ref.kind.value == "individual":
+        blocks += [
+            input_block(Block.CUSTOMER_EMAIL, "Email", text_input(details.email, max_length=255), optional=True),
+            input_block(Block.CUSTOMER_PHONE, "Phone", text_input(details.phone, max_length=64), optional=True),
+        ]
+    else:
+        blocks.append(
+            input_block(Block.CUSTOMER_DOMAIN, "Domain", text_input(details.domain, max_length=255), optional=True)
+        )
+    return modal(
+        Callback.CUSTOMER_EDIT,
+        "Edit customer",
+        blocks,
+        metadata={"t": team_id, "r": details.ref.encode(), "c": channel_id or None, "p": 1 if pushed else None},
     )
 
 

@@ -18,7 +18,12 @@ from oppbot.services.context import Actor
 from oppbot.services.opportunities import may_edit
 from oppbot.slack.billing_flows import generate_and_post_invoice, viewer_tz
 from oppbot.slack.blocks import modals
-from oppbot.slack.blocks.billables import build_add_line_modal, build_billables_message, build_service_modal
+from oppbot.slack.blocks.billables import (
+    build_add_line_modal,
+    build_billables_message,
+    build_edit_line_modal,
+    build_service_modal,
+)
 from oppbot.slack.blocks.tasks import REMINDER_BLOCK_PREFIX, build_task_done, build_task_modal, build_task_snoozed
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import BillingAction
@@ -111,6 +116,17 @@ def register(app: App, deps: Deps) -> None:
             blocks,
         )
 
+    def edit_line(deps: Deps, unresolved: Actor, client: WebClient, body: dict, respond: Respond) -> None:
+        billable_id = int(_value(body))
+
+        def fill() -> dict:
+            actor = resolve_actor(deps, client, unresolved.team_id, unresolved.user_id)  # after the modal is open
+            with unit_of_work(deps.sessions) as session:
+                line, opp = billables.get_billable(session, actor, billable_id)
+                return build_edit_line_modal(line, opp.number, line.currency, channel=channel_of(body))
+
+        open_then_fill(client, body, "Billable line", fill)
+
     def generate(deps, actor, client, body, respond) -> None:
         _say(respond, generate_and_post_invoice(deps, client, actor, int(_value(body))))
 
@@ -168,6 +184,7 @@ def register(app: App, deps: Deps) -> None:
         (BillingAction.ADD_SERVICE, open_add_line(False), True),
         (BillingAction.ADD_LINE, open_add_line(True), True),
         (BillingAction.REMOVE_LINE, remove_line, False),
+        (BillingAction.EDIT_LINE, edit_line, True),
         (BillingAction.GENERATE_INVOICE, generate, False),
         (BillingAction.SET_VALUE, set_value, False),
         (BillingAction.ADD_TASK, add_task, True),

@@ -22,6 +22,7 @@ def subcommands() -> list[Subcommand]:
     from oppbot.slack.listeners.commands import (
         admin,
         customers,
+        data,
         deals,
         forecast,
         modals,
@@ -32,7 +33,7 @@ def subcommands() -> list[Subcommand]:
 
     found: list[Subcommand] = []
     # modals last: its `customer` hands uses other than "new" to the customers module's.
-    for module in (deals, forecast, planning, customers, notify, schedules, admin, modals):
+    for module in (deals, forecast, planning, customers, notify, schedules, admin, data, modals):
         found.extend(module.SUBCOMMANDS)
     return found
 

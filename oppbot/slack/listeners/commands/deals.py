@@ -105,7 +105,7 @@ HELP = """*oppbot* — your sales pipeline in Slack. Deals are `#42`, `42` or `O
 • `/opp list prop neg mine overdue` · `/opp list @maria stale` · `/opp list unassigned closing this-quarter`
   (closing: this-month, next-month, this-quarter, 2026-11, 2026-Q4, 2026-01-01..2026-03-31)
 • `/opp search acme licence` — title, customer and description
-• `/opp pipeline` — count, value and weighted value per stage
+• `/opp pipeline` — count, value and weighted value per stage (`/opp pipeline chart`: as a picture)
 *Managers*
 • `/opp bulk move 12,13 14-16 neg` · `/opp bulk move 12,13 lost price` · `/opp bulk assign 12-15 @maria`"""
 
@@ -227,11 +227,18 @@ def note(ctx: CommandContext) -> Reply:
 
 
 def pipeline(ctx: CommandContext) -> Reply:
-    if ctx.args:
-        raise parsing.invalid("`pipeline` takes nothing after it (for a period, use `/opp forecast`).", "/opp pipeline")
-    with unit_of_work(ctx.deps.sessions) as session:
-        msg = pipeline_message(queries.pipeline(session, ctx.actor))
-    return Reply(text=msg["text"], blocks=msg["blocks"])
+    cmd = parsing.parse_pipeline(ctx.args)
+
+    def text() -> Reply:
+        with unit_of_work(ctx.deps.sessions) as session:
+            msg = pipeline_message(queries.pipeline(session, ctx.actor))
+        return Reply(text=msg["text"], blocks=msg["blocks"])
+
+    if cmd.chart:
+        from oppbot.slack.listeners.commands.data import pipeline_chart
+
+        return pipeline_chart(ctx, text)
+    return text()
 
 
 def bulk_summary(done: str, result: BulkOutcome) -> str:
@@ -294,7 +301,12 @@ SUBCOMMANDS = [
     _sub(("assign",), assign, "/opp assign <ref> @user", "assign a deal, e.g. `/opp assign #42 @maria`"),
     _sub(("unassign",), unassign, "/opp unassign <ref>", "remove the assignee"),
     _sub(("note", "comment"), note, "/opp note <ref> <text>", "add a note, e.g. `/opp note #42 Sent the quote`"),
-    _sub(("pipeline", "pipe"), pipeline, "/opp pipeline", "per-stage counts, value and weighted value"),
+    _sub(
+        ("pipeline", "pipe"),
+        pipeline,
+        "/opp pipeline [chart]",
+        "per-stage counts, value and weighted value; `chart` posts the funnel",
+    ),
     _sub(
         ("bulk",),
         bulk,

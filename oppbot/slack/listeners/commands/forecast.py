@@ -16,7 +16,7 @@ from oppbot.services import fx, quotas, workspaces
 from oppbot.services import stats as statistics
 from oppbot.slack.blocks import forecast as blocks
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
-from oppbot.slack.parsing import parse_adjust
+from oppbot.slack.parsing import parse_adjust, split_chart
 from oppbot.slack.text import escape
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -60,13 +60,19 @@ def forecast_command(ctx: CommandContext) -> Reply:
         return snapshot_command(ctx)
     if first.lower() == "adjust":
         return adjust_command(ctx, rest.strip())
+    args, chart = split_chart(ctx.args)
     with unit_of_work(ctx.deps.sessions) as session:
         today = _today(session, ctx.team_id)
-        period, assignee, stages, by_currency = parse_forecast_args(ctx.args, ctx.user_id, today)
+        period, assignee, stages, by_currency = parse_forecast_args(args, ctx.user_id, today)
         result = forecasting.forecast(session, ctx.team_id, period, assignee_id=assignee, stages=stages, today=today)
         board = forecasting.category_board(session, ctx.team_id, period, today=today, assignee_id=assignee)
     built = blocks.build_forecast(result, show_currencies=by_currency, board=board)
-    return Reply(text=blocks.forecast_text(result), blocks=built)
+    reply = Reply(text=blocks.forecast_text(result), blocks=built)
+    if chart:
+        from oppbot.slack.listeners.commands.data import forecast_chart
+
+        return forecast_chart(ctx, period, lambda: reply, assignee_id=assignee, stages=stages)
+    return reply
 
 
 def adjust_command(ctx: CommandContext, args: str) -> Reply:
@@ -130,7 +136,7 @@ SUBCOMMANDS = [
     Subcommand(
         ("forecast",),
         forecast_command,
-        "/opp forecast [period] [@user|mine] [stage] [currencies] · accuracy [period] · snapshot · "
+        "/opp forecast [period] [@user|mine] [stage] [currencies] [chart] · accuracy [period] · snapshot · "
         'adjust @user <period> <amount> "reason"',
         "forecast by stage and category, quotas, Closed-Won and overdue, e.g. `/opp forecast 2026-Q4 mine`",
     ),

@@ -12,10 +12,12 @@ from oppbot.slack.ids import Action
 
 def register(app: App, deps: Deps) -> None:
     from oppbot.slack.blocks.modals import decode_metadata
-    from oppbot.slack.listeners.views import billing, open_views, submissions
+    from oppbot.slack.listeners.views import billing, customers, imports, open_views, submissions
 
     submissions.register(app, deps)
     billing.register(app, deps)
+    imports.register(app, deps)
+    customers.register(app, deps)
 
     def new_customer(ack: Ack, body: dict, client: WebClient) -> None:
         """The deal modal's "New customer" button: push the customer modal on top of it."""

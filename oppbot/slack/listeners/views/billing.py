@@ -45,6 +45,54 @@ def _errors(exc: OppbotError, view: dict, fields: dict[str, BillingBlock]) -> di
     return errors
 
 
+def billable_edit(deps: Deps, ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+    """The billable line form: save the edited fields, or delete the line when its box is ticked."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    state = _state(view)
+    fields = {
+        "quantity": BillingBlock.QUANTITY,
+        "unit_price": BillingBlock.UNIT_PRICE,
+        "description": BillingBlock.DESCRIPTION,
+    }
+    delete = bool((state.get(BillingBlock.DELETE.value) or {}).get("selected_options"))
+    try:
+        actor = resolve_actor(
+            deps, client, body["team"]["id"] if body.get("team") else body["user"]["team_id"], body["user"]["id"]
+        )
+        with unit_of_work(deps.sessions) as session:
+            if delete:
+                out = billables.remove_billable(session, actor, int(meta["billable"]))
+            else:
+                out = billables.edit_billable(
+                    session,
+                    actor,
+                    int(meta["billable"]),
+                    description=_get(state, BillingBlock.DESCRIPTION) or "",
+                    quantity=_get(state, BillingBlock.QUANTITY) or "",
+                    unit_price=_get(state, BillingBlock.UNIT_PRICE) or "",
+                )
+            total = billables.billables_for(session, actor, out.opportunity.number)
+    except OppbotError as exc:
+        ack(response_action="errors", errors=_errors(exc, view, fields))
+        return
+    ack()
+    done = "Deleted the line from" if delete else "Saved the line on"
+    _notify(
+        client,
+        meta.get("channel"),
+        actor.user_id,
+        f"{done} {format_ref(out.opportunity.number)}; billables total {money(total.total, total.currency)}.",
+    )
+
+
+def _notify(client: WebClient, channel: str | None, user_id: str, text: str) -> None:
+    try:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+    except Exception:  # the change is saved; a lost confirmation must not turn it into an error
+        log.warning("Could not confirm to %s", user_id, exc_info=True)
+
+
 def register(app: App, deps: Deps) -> None:
     def actor_of(body: dict, client: WebClient):
         return resolve_actor(
@@ -147,5 +195,8 @@ def register(app: App, deps: Deps) -> None:
         ack()
 
     app.view(BillingCallback.BILLABLE_ADD.value)(billable_add)
+    app.view(BillingCallback.BILLABLE_EDIT.value)(
+        lambda ack, body, view, client: billable_edit(deps, ack, body, view, client)
+    )
     app.view(BillingCallback.TASK_ADD.value)(task_add)
     app.view(BillingCallback.SERVICE_SAVE.value)(service_save)
