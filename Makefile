@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint clean
+.PHONY: run test install lint clean fuzz soak
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,15 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# 10,000 random and mutated signed requests through the real WSGI app (the suite runs 300); several minutes.
+fuzz: $(STAMP)
+	OPPBOT_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/slack/test_fuzz_requests.py -q -s -k sqlite -p no:cacheprovider --timeout=0
+
+# The fault tests repeated (default 20 times; `make soak SOAK_RUNS=5`), outside `make test`: bench/README.md.
+SOAK_RUNS ?= 20
+soak: $(STAMP)
+	PYTHON=$(BIN)/python bench/soak.sh $(SOAK_RUNS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

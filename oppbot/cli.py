@@ -1,63 +1,120 @@
-"""The `oppbot` console script: serve, socket, worker, scheduler, dev, db."""
+"""The `oppbot` console script: serve, socket, worker, scheduler, dev, db, doctor, fx.
+
+Every subcommand runs inside main(), which turns a misconfiguration (oppbot.startup) into one line on stderr and
+exit code 2; a traceback is printed only with --verbose.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from oppbot.config import Settings, get_settings
+from oppbot.startup import (
+    DatabaseError,
+    StartupError,
+    check_env_file,
+    check_redis,
+    check_slack,
+    database_error,
+    explain,
+    not_migrated,
+    safe_url,
+)
+
+log = logging.getLogger("oppbot.cli")
+
+
+# --- checks shared by the commands -----------------------------------------------------------------------------------
+
+
+def check_database(settings: Settings) -> None:
+    """The database answers (else a one-line DatabaseError); a schema behind head is said at start, not fatal:
+    /healthz answers 503 until `oppbot db upgrade` has run (a deploy may migrate after starting the new code)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from oppbot.db.migrate import schema_state
+    from oppbot.db.session import engine_for
+
+    try:
+        state = schema_state(engine_for(settings.database_url))
+    except DBAPIError as exc:
+        raise database_error(exc, settings.database_url) from exc
+    if not state.migrated:
+        error = not_migrated(settings.database_url, state.current and state.shown, ", ".join(state.heads))
+        log.warning("%s; /healthz answers 503 until then", error.line().removeprefix("oppbot: "))
+
+
+@contextmanager
+def _slack_quiet_while_starting() -> Iterator[None]:
+    """Bolt and slack_sdk log their own ERROR line before raising (a refused token, Slack unreachable); while a
+    command starts, the one line main() prints is the answer, so theirs is held back (shown with --verbose)."""
+    loggers = [logging.getLogger(name) for name in ("slack_bolt", "slack_sdk")]
+    if logging.getLogger().isEnabledFor(logging.DEBUG):
+        yield
+        return
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+# --- commands --------------------------------------------------------------------------------------------------------
 
 
 def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from oppbot.db.migrate import upgrade
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
 
-    upgrade(settings.database_url, args.revision)
-    print(f"Database at {_safe_url(settings.database_url)} is at revision {args.revision}.")
+    from oppbot.db.migrate import head_revisions, known_revision, schema_state, upgrade
+    from oppbot.db.session import make_engine
+
+    if not known_revision(args.revision):
+        raise DatabaseError(
+            f"there is no revision {args.revision!r} in migrations/versions",
+            f"run oppbot db upgrade without a revision (head: {', '.join(head_revisions())}) or name one that exists",
+        )
+    engine = make_engine(settings.database_url)
+    try:
+        before = schema_state(engine)
+        upgrade(settings.database_url, args.revision)
+        after = schema_state(engine)
+    except DBAPIError as exc:
+        raise database_error(exc, settings.database_url) from exc
+    except CommandError as exc:  # e.g. a revision behind the database's, or two heads not yet chained
+        raise DatabaseError(
+            f"alembic cannot upgrade to {args.revision!r}: {exc}",
+            "oppbot db upgrade only moves forward; run it without a revision to reach head",
+        ) from exc
+    finally:
+        engine.dispose()
+    where = safe_url(settings.database_url)
+    at = f"revision {after.shown}" + (" (head)" if after.migrated else "")
+    if before.current == after.current:
+        print(f"Database at {where} is at {at}; nothing to do.")
+    else:
+        print(f"Database at {where} upgraded from revision {before.shown} to {at}.")
     return 0
 
 
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _not_yet(name: str):
-    def run(_settings: Settings, _args: argparse.Namespace) -> int:
-        print(f"`oppbot {name}` is not available yet in this version.", file=sys.stderr)
-        return 2
-
-    return run
-
-
-MISSING_CREDENTIALS = """oppbot needs Slack credentials before it can start. Missing: {missing}.
-
-1. Create the Slack app from the manifest: https://api.slack.com/apps -> Create New App -> From an app manifest,
-   paste manifest.yml from this repository (for Socket Mode, set settings.socket_mode_enabled: true).
-2. Install it to your workspace, then put these in the environment or in a .env file here:
-     SLACK_BOT_TOKEN=xoxb-...        (OAuth & Permissions -> Bot User OAuth Token)
-     SLACK_SIGNING_SECRET=...        (Basic Information -> App Credentials)
-     SLACK_APP_TOKEN=xapp-...        (Basic Information -> App-Level Tokens, scope connections:write;
-                                      needed for Socket Mode: `oppbot socket` and `oppbot dev`)
-3. Run it again. See README.md for every variable."""
-
-
-def require(settings: Settings, *names: str) -> bool:
-    """True when every named setting is present; otherwise print what to do and return False."""
-    missing = [name for name in names if not getattr(settings, name)]
-    if missing and not (settings.oauth_enabled and set(missing) <= {"slack_bot_token"}):
-        print(MISSING_CREDENTIALS.format(missing=", ".join(n.upper() for n in missing)), file=sys.stderr)
-        return False
-    return True
-
-
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    if not require(settings, "slack_bot_token", "slack_signing_secret"):
-        return 2
-    from oppbot.slack.server import serve
+    check_slack(settings, "http")
+    check_database(settings)
+    from oppbot.slack.server import make_server
 
-    serve(settings, args.host, args.port, threads=args.threads)
+    with _slack_quiet_while_starting():
+        server = make_server(settings, args.host, args.port, threads=args.threads)
+    server.run()
     return 0
 
 
@@ -82,51 +139,85 @@ def _socket_handler(settings: Settings):
 
 
 def _socket(settings: Settings, _args: argparse.Namespace) -> int:
-    if not require(settings, "slack_bot_token", "slack_app_token"):
-        return 2
-    logging.getLogger(__name__).info("oppbot connecting to Slack over Socket Mode")
-    _socket_handler(settings).start()
+    check_slack(settings, "socket")
+    check_database(settings)
+    with _slack_quiet_while_starting():
+        handler = _socket_handler(settings)
+        handler.connect()
+    log.info("oppbot connected to Slack over Socket Mode")
+    _wait_forever()
     return 0
 
 
 def _dev(settings: Settings, args: argparse.Namespace) -> int:
-    """Everything in one process: Socket Mode by default, HTTP with --http; background work via the hook."""
-    if args.http:
-        if not require(settings, "slack_bot_token", "slack_signing_secret"):
-            return 2
-        _start_background(settings)
-        from oppbot.slack.server import serve
+    """Everything in one process, in the mode the settings describe: Socket Mode when SLACK_APP_TOKEN is set,
+    HTTP otherwise (or with --http); background work (worker threads, relay, scheduler) runs beside it."""
+    if settings.redis_url:  # optional for dev; when set it must answer
+        check_redis(settings.redis_url, "dev")
+    if args.http or settings.slack_mode == "http":
+        check_slack(settings, "http")
+        check_database(settings)
+        from oppbot.slack.server import make_server
 
-        serve(settings, args.host, args.port, threads=args.threads)
+        with _slack_quiet_while_starting():
+            server = make_server(settings, args.host, args.port, threads=args.threads)  # binds: a busy port fails here
+        _start_background(settings)
+        why = "--http" if args.http else "no SLACK_APP_TOKEN; set one for Socket Mode"
+        log.info("oppbot dev: HTTP mode on port %s (%s)", args.port, why)
+        server.run()
         return 0
-    if not require(settings, "slack_bot_token", "slack_app_token"):
-        return 2
+    check_slack(settings, "socket")
+    check_database(settings)
+    with _slack_quiet_while_starting():
+        handler = _socket_handler(settings)
+        handler.connect()  # Slack refusing the app token ends here, before any background thread exists
     _start_background(settings)
-    _socket_handler(settings).start()
+    log.info("oppbot dev: Socket Mode (SLACK_APP_TOKEN is set; --http for HTTP on port %s)", args.port)
+    _wait_forever()
     return 0
 
 
-def _dev_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--http", action="store_true", help="serve HTTP instead of Socket Mode")
-    _serve_args(parser)
-
-
-def _serve_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="0.0.0.0")
-    parser.add_argument("--port", type=int, default=3000)
-    parser.add_argument("--threads", type=int, default=16, help="request threads")
+def _wait_forever() -> None:
+    """What SocketModeHandler.start() does after connecting: the Socket Mode and background threads do the work."""
+    threading.Event().wait()
 
 
 def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    check_redis(settings.redis_url, "scheduler")
     from oppbot.scheduling import run_scheduler
 
     return run_scheduler(settings)
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    check_slack(settings, "api")
+    check_database(settings)
+    check_redis(settings.redis_url, "worker")
     from workers.run import run_worker
 
     return run_worker(settings, processes=args.processes, threads=args.threads)
+
+
+def _doctor(settings: Settings, _args: argparse.Namespace) -> int:
+    from oppbot.doctor import run_doctor
+
+    return run_doctor(settings)
+
+
+# --- arguments -------------------------------------------------------------------------------------------------------
+
+
+def _serve_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    parser.add_argument("--port", type=int, default=3000, help="port to listen on")
+    parser.add_argument("--threads", type=int, default=16, help="request threads")
+
+
+def _dev_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set (Socket Mode otherwise)"
+    )
+    _serve_args(parser)
 
 
 def _worker_args(parser: argparse.ArgumentParser) -> None:
@@ -134,13 +225,39 @@ def _worker_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
 
 
+def _db_args(parser: argparse.ArgumentParser) -> None:
+    db_sub = parser.add_subparsers(dest="db_command", metavar="ACTION")
+    up = db_sub.add_parser("upgrade", help="run Alembic migrations (to head by default) and print the revision")
+    up.add_argument("revision", nargs="?", default="head", help="revision id to upgrade to")
+    up.set_defaults(run=_db_upgrade)
+
+
+def _not_yet(name: str):
+    def run(_settings: Settings, _args: argparse.Namespace) -> int:
+        print(f"`oppbot {name}` is not available yet in this version.", file=sys.stderr)
+        return 2
+
+    return run
+
+
+def _needs_action(parser: argparse.ArgumentParser):
+    def run(_settings: Settings, _args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+
+    return run
+
+
 # Subcommands register here as their issues land: name -> (help, configure(parser), run(settings, args)).
+# run() may raise oppbot.startup's errors (or let a database/Redis/port error through): main() says them in one line.
 COMMANDS: dict[str, tuple[str, object, object]] = {
     "serve": ("HTTP mode: POST /slack/events, GET /healthz", _serve_args, _serve),
     "socket": ("Socket Mode (no public URL needed)", None, _socket),
     "worker": ("Dramatiq worker processes and the outbox relay (needs REDIS_URL)", _worker_args, _worker),
-    "scheduler": ("the APScheduler process", None, _scheduler),
-    "dev": ("everything in one process for a laptop (Socket Mode; --http for HTTP)", _dev_args, _dev),
+    "scheduler": ("the APScheduler process (needs REDIS_URL)", None, _scheduler),
+    "dev": ("everything in one process for a laptop, in the mode the settings describe", _dev_args, _dev),
+    "db": ("database migrations: `oppbot db upgrade [REVISION]`", _db_args, None),
+    "doctor": ("check settings, database, Redis, Slack token and scopes, signing secret", None, _doctor),
 }
 from oppbot.fx_cli import FX_COMMAND  # noqa: E402  (the forecast engineer's `oppbot fx import`)
 
@@ -150,41 +267,75 @@ from oppbot.data_cli import EXPORT_COMMAND, IMPORT_COMMAND  # noqa: E402  (issue
 COMMANDS["export"] = EXPORT_COMMAND
 COMMANDS["import"] = IMPORT_COMMAND
 
+from oppbot.outbox_cli import OUTBOX_COMMAND, STATUS_COMMAND  # noqa: E402  (issue 18's operator commands)
+
+COMMANDS["status"] = STATUS_COMMAND
+COMMANDS["outbox"] = OUTBOX_COMMAND
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oppbot", description="Sales opportunities in Slack.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging, and tracebacks with errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, configure, run) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text)
         if configure:
             configure(p)
-        p.set_defaults(run=run)
-    db = sub.add_parser("db", help="database migrations")
-    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
-    up = db_sub.add_parser("upgrade", help="run Alembic migrations to head")
-    up.add_argument("revision", nargs="?", default="head")
-    up.set_defaults(run=_db_upgrade)
+        p.set_defaults(run=run or _needs_action(p))
+    _show_defaults(parser)
     return parser
+
+
+def subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parser and every parser below it (`oppbot db upgrade`, `oppbot fx import`, …)."""
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found.extend(subparsers(child))
+    return found
+
+
+def _show_defaults(parser: argparse.ArgumentParser) -> None:
+    # Set after the subcommands configured themselves, so one added later shows its defaults too.
+    for p in subparsers(parser):
+        p.formatter_class = argparse.ArgumentDefaultsHelpFormatter
+
+
+def _configure_logging(verbose: bool) -> None:
+    from oppbot.logs import configure_logging
+
+    configure_logging(verbose=verbose)  # one line per record: no logged value can forge another
+    if not verbose:
+        # Alembic's "Context impl…" lines say nothing to a user; `oppbot db upgrade` prints what it did.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    _configure_logging(args.verbose)
     run = getattr(args, "run", None)
     if run is None:
         parser.print_help()
         return 2
+    settings = None
     try:
+        check_env_file(Path(".env"))
         settings = get_settings()
-    except Exception as exc:  # pydantic's ValidationError: say which variable is wrong, not a traceback.
-        print(f"oppbot: invalid configuration: {exc}", file=sys.stderr)
-        return 2
-    return int(run(settings, args) or 0)
+        return int(run(settings, args) or 0)
+    except Exception as exc:
+        error = explain(exc, settings)
+        if error is None:
+            raise  # a bug, not a misconfiguration: the traceback is the useful answer
+        return _say(error, verbose=args.verbose)
+
+
+def _say(error: StartupError, *, verbose: bool) -> int:
+    if verbose:
+        traceback.print_exc()
+    print(error.line(), file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

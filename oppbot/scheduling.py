@@ -10,6 +10,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from oppbot.config import Settings
+from workers.outage import Outage
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +20,20 @@ MISFIRE_GRACE_SECONDS = 300
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS}
 
 
+# Redis lost while the scheduler runs: one warning per back-off step and one when it is back, not an APScheduler
+# traceback per tick. A tick that could not be sent is simply skipped: the next one recomputes what is due.
+BROKER_OUTAGE = Outage("Redis (the scheduler's broker)", log)
+
+
 def _send(actor_name: str) -> None:
     import dramatiq
 
-    dramatiq.get_broker().get_actor(actor_name).send()
+    try:
+        dramatiq.get_broker().get_actor(actor_name).send()
+    except Exception as exc:  # redis' ConnectionError/TimeoutError, Dramatiq's BrokerConnectionError
+        BROKER_OUTAGE.failed(exc)
+        return
+    BROKER_OUTAGE.ok()
 
 
 def enqueue_tick() -> None:
@@ -49,16 +60,8 @@ def build_scheduler(*, background: bool = False) -> BaseScheduler:
     return scheduler
 
 
-REDIS_REQUIRED = """`oppbot scheduler` needs Redis so its jobs reach the workers: set REDIS_URL (the same for
-`oppbot worker`). Without Redis, `oppbot dev` runs the scheduler, the broker and the workers in one process."""
-
-
 def run_scheduler(settings: Settings) -> int:
-    if not settings.redis_url:
-        import sys
-
-        print(REDIS_REQUIRED, file=sys.stderr)
-        return 2
+    """`oppbot scheduler` (the CLI has checked that REDIS_URL is set and answers)."""
     # The broker (and the actors declared on it) come from workers/broker.py, the one place that picks it.
     from workers.broker import setup_broker
 

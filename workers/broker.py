@@ -20,6 +20,15 @@ TIME_LIMIT_MS = 2 * 60_000
 # An event older than this is not worth acting on any more (its card is refreshed by the next change anyway);
 # generous so a long Redis outage still delivers every notification once the relay catches up.
 MAX_AGE_MS = 7 * 24 * 3600_000
+# A dead worker's reserved (prefetched, unacked) messages run again within 10 s: every live worker process writes
+# its heartbeat on each Redis command, and its idle consumers poll at least once a second (the delay queue's
+# consumer keeps polling even while every worker thread is busy), so 5 s of silence means the process is gone.
+# Every command then checks for dead workers (a ZRANGEBYSCORE on a set with one entry per worker process: cheap),
+# so their messages are requeued by the next command after those 5 s instead of by a 0.1% roll a minute later.
+# A live worker wrongly taken for dead only causes a second delivery, which the claim ledger absorbs; and the
+# outbox lease re-dispatches anything Redis loses whatever these settings are.
+HEARTBEAT_TIMEOUT_MS = 5_000
+MAINTENANCE_CHANCE = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +42,8 @@ class BrokerOptions:
     time_limit_ms: int = TIME_LIMIT_MS
     # Redis only: how long a worker may stay silent before its unacked jobs go back to the queue, and how many
     # Redis commands in a million run that clean-up (Dramatiq's heartbeat_timeout / maintenance_chance).
-    heartbeat_timeout_ms: int = 60_000
-    maintenance_chance: int = 1_000
+    heartbeat_timeout_ms: int = HEARTBEAT_TIMEOUT_MS
+    maintenance_chance: int = MAINTENANCE_CHANCE
 
 
 def middleware(options: BrokerOptions) -> list:

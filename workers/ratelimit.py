@@ -31,6 +31,24 @@ class RateGate:
             time.sleep(delay)
 
 
+class ChannelPacer:
+    """At most one post per channel per `interval` from this process (Slack allows about one message a second per
+    channel), so a burst to one channel queues here instead of drawing 429s until the client's retries run out."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._next: dict[str, float] = {}
+
+    def wait(self, channel: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next.get(channel, 0.0))
+            self._next[channel] = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
 def retry_after_seconds(headers) -> int:
     for key, value in (headers or {}).items():
         if key.lower() == "retry-after":

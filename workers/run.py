@@ -7,18 +7,24 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 
 import dramatiq
 
 from oppbot.config import Settings
-from workers.relay import Relay
+from oppbot.startup import redis_location
+from workers.outage import Outage
+from workers.relay import Lease, Relay
 
 log = logging.getLogger(__name__)
 
-REDIS_REQUIRED = """`oppbot worker` needs Redis: set REDIS_URL (for example REDIS_URL=redis://localhost:6379/0) in the
-environment or in .env, and run the same REDIS_URL for `oppbot serve`/`oppbot socket`.
-Without Redis, run everything in one process with `oppbot dev` (an in-process broker and worker threads)."""
+# How often `oppbot worker` pings Redis while it answers; while it does not, Outage's back-off steps apply.
+WATCH_SECONDS = 5.0
+
+
+def lease_for(settings: Settings) -> Lease:
+    return Lease(seconds=settings.outbox_lease_seconds, max_redispatches=settings.outbox_max_redispatches)
 
 
 @dataclass
@@ -43,16 +49,43 @@ def start_in_process(settings: Settings, *, runtime=None, worker_threads: int = 
     broker = setup_broker(settings, options, runtime=runtime)
     worker = dramatiq.Worker(broker, worker_threads=worker_threads, worker_timeout=100)
     worker.start()
-    relay = Relay(runtime.sessions, broker).start()
+    relay = Relay(runtime.sessions, broker, lease=lease_for(settings)).start()
     return InProcess(broker, worker, relay)
+
+
+class RedisWatch:
+    """A thread that pings Redis: the worker's outage is reported (and its end said) even when nothing is queued."""
+
+    def __init__(self, url: str, outage: Outage, every: float = WATCH_SECONDS) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        self.outage = outage
+        self.every = every
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.client.ping()
+            except Exception as exc:  # redis' ConnectionError, TimeoutError, …
+                self._stop.wait(min(self.every, self.outage.failed(exc)))
+                continue
+            self.outage.ok()
+            self._stop.wait(self.every)
+
+    def start(self) -> RedisWatch:
+        threading.Thread(target=self.run, name="oppbot-redis-watch", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def run_worker(settings: Settings, *, processes: int, threads: int) -> int:
     """`oppbot worker`: Dramatiq's own CLI runs the worker processes (it restarts and signals them properly);
-    this process runs the outbox relay beside them and stops them when it is stopped."""
-    if not settings.redis_url:
-        print(REDIS_REQUIRED, file=sys.stderr)
-        return 2
+    this process runs the outbox relay beside them and stops them when it is stopped. The CLI has checked that
+    REDIS_URL is set and answers."""
     from workers.actors import default_runtime
     from workers.broker import build_broker
 
@@ -68,10 +101,13 @@ def run_worker(settings: Settings, *, processes: int, threads: int) -> int:
     ]
     child = subprocess.Popen(command, env=os.environ.copy())
     runtime = default_runtime(settings)
-    relay = Relay(runtime.sessions, build_broker(settings)).start()
+    outage = Outage(f"Redis at {redis_location(settings.redis_url)}", log)
+    watch = RedisWatch(settings.redis_url, outage).start()
+    relay = Relay(runtime.sessions, build_broker(settings), broker_outage=outage, lease=lease_for(settings)).start()
     log.info("Worker processes started (pid %s); outbox relay running", child.pid)
 
     def forward(signum, _frame):
+        watch.stop()
         relay.stop()
         if child.poll() is None:
             child.send_signal(signum)

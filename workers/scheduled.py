@@ -87,15 +87,23 @@ def _digest_message(
     return message
 
 
-def post_digest_now(
-    sessions: sessionmaker[Session], client: WebClient, team_id: str, channel_id: str, now: datetime | None = None
-) -> str | None:
-    """`/opp digest now`: an extra digest on request, not the period's scheduled one (no claim taken)."""
+def digest_now_message(
+    sessions: sessionmaker[Session], team_id: str, channel_id: str, now: datetime | None = None
+) -> dict:
+    """The digest `/opp digest now` shows: posted for a manager, an ephemeral preview for a member."""
     now = now or utcnow()
     with unit_of_work(sessions) as session:
         since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, "")
         digest = digests.build_digest(session, team_id, now, since=since)
-    message = build_digest_message(digest, manual=True)
+    return build_digest_message(digest, manual=True)
+
+
+def post_digest_now(
+    sessions: sessionmaker[Session], client: WebClient, team_id: str, channel_id: str, now: datetime | None = None
+) -> str | None:
+    """`/opp digest now` by a manager: an extra digest on request, not the period's scheduled one (no claim)."""
+    now = now or utcnow()
+    message = digest_now_message(sessions, team_id, channel_id, now)
     ts = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"]).get("ts")
     post_digest_charts(sessions, client, team_id, channel_id, now)
     return ts

@@ -5,7 +5,7 @@ A deal's own forecast category (NULL: it follows the workspace's stage mapping),
 deal (/opp room) with the workspace's choice to archive it when the deal closes.
 
 Revision ID: 20261202_forecast
-Revises: 0002_alert_channel
+Revises: 20261202_lost
 Create Date: 2026-12-02 14:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 EXACT_DECIMAL = sa.String(48).with_variant(sa.Numeric(28, 10), "postgresql")
 
 revision = "20261202_forecast"
-down_revision = "0002_alert_channel"
+down_revision = "20261202_lost"
 branch_labels = None
 depends_on = None
 

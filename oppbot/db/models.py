@@ -248,10 +248,14 @@ class Activity(Base):
 
 
 class OutboxEvent(Base):
-    """An event to hand to the workers, committed with the change; the relay marks it dispatched."""
+    """An event the workers owe, committed with the change; it stays unfinished until every effect is recorded.
+
+    The relay hands it to the broker when `due_at` has come (NULL: at once) and leases it for a while; an event
+    still unfinished when its lease runs out is handed over again, with a longer lease, until it is parked.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index(None, "dispatched_at", "id"),)
+    __table_args__ = (Index(None, "dispatched_at", "id"), Index(None, "finished_at", "parked_at", "id"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     team_id: Mapped[str] = team_fk()
@@ -262,8 +266,13 @@ class OutboxEvent(Base):
     # Small and id-only: workers load current state, they never trust a copy.
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last handed to the broker
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # sends the broker refused
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # (re)dispatch when unfinished by then
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # every effect recorded done or refused
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the relay gave up; `oppbot outbox retry`
+    redispatches: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # leases that ran out
+    last_error: Mapped[str | None] = mapped_column(String(300))
 
 
 class ProcessedEvent(Base):
@@ -275,6 +284,21 @@ class ProcessedEvent(Base):
     consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     result: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+
+class HandledRequest(Base):
+    """A Slack request already acted on (an event, a click, a command, a submission): a repeat does nothing.
+
+    `key` is a digest of what Slack gives for the request (oppbot.slack.pipeline.once_key); the row is written in
+    the same transaction as the request's change, so a failed request leaves no row and may be retried.
+    """
+
+    __tablename__ = "handled_requests"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
 
 
 class CardMessage(Base):

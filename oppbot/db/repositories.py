@@ -21,7 +21,7 @@ from oppbot.db.models import (
     Workspace,
 )
 from oppbot.domain.errors import NotFound
-from oppbot.domain.refs import format_ref
+from oppbot.domain.refs import MAX_ID, format_ref
 from oppbot.domain.stages import OPEN_STAGES, Stage
 
 OPEN_VALUES = tuple(stage.value for stage in OPEN_STAGES)
@@ -54,12 +54,17 @@ def manager_ids(session: Session, team_id: str) -> set[str]:
 
 
 def get_opportunity(session: Session, team_id: str, number: int) -> Opportunity:
-    """By per-workspace number; another workspace's deal is exactly as missing as a deal that never was."""
+    """By per-workspace number; another workspace's deal is exactly as missing as a deal that never was.
+
+    A number no deal can have (0, 10^30, a bool from forged metadata) is missing too, without asking the database
+    (a 64-digit integer would overflow the query)."""
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number <= MAX_ID:
+        raise NotFound(f"There is no deal {format_ref(number) if isinstance(number, int) else '(unknown)'}.")
     opp = session.scalar(
         _with_customer(select(Opportunity).where(Opportunity.team_id == team_id, Opportunity.number == number))
     )
     if opp is None:
-        raise NotFound(f"There is no deal {format_ref(number)}.")
+        raise NotFound(f"There is no deal {format_ref(number)}.", field="ref", number=number)
     return opp
 
 
@@ -87,7 +92,7 @@ def get_opportunities(session: Session, team_id: str, numbers: Sequence[int]) ->
 def get_individual(session: Session, team_id: str, individual_id: int) -> Individual:
     row = session.scalar(select(Individual).where(Individual.team_id == team_id, Individual.id == individual_id))
     if row is None:
-        raise NotFound("That customer does not exist.")
+        raise NotFound("That customer does not exist.", field="customer")
     return row
 
 
@@ -96,7 +101,7 @@ def get_organization(session: Session, team_id: str, organization_id: int) -> Or
         select(Organization).where(Organization.team_id == team_id, Organization.id == organization_id)
     )
     if row is None:
-        raise NotFound("That customer does not exist.")
+        raise NotFound("That customer does not exist.", field="customer")
     return row
 
 

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 
 class OppbotError(Exception):
-    """Base of every error meant for the user: `message` is a complete sentence."""
+    """Base of every error meant for the user: a complete sentence plus the data it is about, never markup.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    The sentence may name a user as `{user}` (with `user_id`): each surface renders it its own way, a mention in
+    Slack (oppbot.slack.text.error_text), the id in the CLI. `field` is the form field the error belongs beside,
+    `number` the deal it is about.
+    """
+
+    def __init__(
+        self, message: str, *, field: str | None = None, number: int | None = None, user_id: str | None = None
+    ) -> None:
+        self.template, self.field, self.number, self.user_id = message, field, number, user_id
+        super().__init__(self.render())
+
+    def render(self, user=lambda user_id: user_id) -> str:
+        """The sentence, with `user(user_id)` where it names the user."""
+        if self.user_id is None:
+            return self.template
+        return self.template.replace("{user}", user(self.user_id))
+
+    @property
+    def message(self) -> str:
+        return self.render()
 
 
 class InvalidInput(OppbotError):
@@ -16,7 +33,7 @@ class InvalidInput(OppbotError):
 
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = dict(errors)
-        super().__init__(" ".join(self.errors.values()))
+        super().__init__(" ".join(self.errors.values()), field=next(iter(self.errors), None))
 
     @classmethod
     def field(cls, name: str, message: str) -> InvalidInput:

@@ -17,6 +17,18 @@ def parse_ref(text: str) -> int:
     return int(match.group(1))
 
 
+# Ids and deal numbers are 32-bit integer columns: a larger number names nothing, and would overflow the query.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw: object, what: str = "item") -> int:
+    """A positive id from a button value or metadata (`"42"` or 42); anything else is InvalidInput, never a crash."""
+    text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) or not 0 < int(text) <= MAX_ID:
+        raise InvalidInput.field("id", f"That {what} reference is not valid; open it again from a fresh message.")
+    return int(text)
+
+
 def looks_like_ref(text: str) -> bool:
     return bool(_REF.match((text or "").strip()))
 

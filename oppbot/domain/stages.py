@@ -72,7 +72,7 @@ DEFAULT_PROBABILITIES: dict[Stage, int] = {
     Stage.CLOSED_LOST: 0,
 }
 
-# Stale-deal thresholds in days without activity (PRODUCT.md §5); closed deals are never stale.
+# Stale-deal thresholds in days without activity (a workspace can change them); closed deals are never stale.
 DEFAULT_STALE_DAYS: dict[Stage, int] = {
     Stage.LEAD: 14,
     Stage.QUALIFICATION: 7,

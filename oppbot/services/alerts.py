@@ -12,15 +12,17 @@ from sqlalchemy.orm import Session
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import AlertState, Opportunity
-from oppbot.domain.errors import InvalidInput, PermissionDenied
+from oppbot.domain.errors import InvalidInput
+from oppbot.domain.events import EventKind
 from oppbot.domain.opportunity import FieldChange
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import OPEN_STAGES, Stage
 from oppbot.domain.workspace import WorkspaceRules
-from oppbot.services import workspaces
+from oppbot.services import policy, workspaces
 from oppbot.services.context import Actor
-from oppbot.services.events import Kind, record
-from oppbot.services.opportunities import _conflicts_as_errors, require_edit
+from oppbot.services.events import record
+from oppbot.services.opportunities import _conflicts_as_errors
+from oppbot.services.policy import require_edit
 
 STALE = "stale"
 OVERDUE = "overdue"
@@ -204,9 +206,7 @@ def snooze(
     """Silence this deal's alerts for `days` (the assignee or a manager). Returns when they may come back."""
     now = now or utcnow()
     opp = repo.get_opportunity(session, actor.team_id, number)
-    if not (actor.is_manager or (opp.assignee_id is not None and opp.assignee_id == actor.user_id)):
-        who = f"<@{opp.assignee_id}>" if opp.assignee_id else "whoever claims it"
-        raise PermissionDenied(f"Only {who} or a manager can snooze alerts for deal {format_ref(number)}.")
+    policy.require_snooze(actor, opp)
     until = now + timedelta(days=days)
     for kind in (STALE, OVERDUE):
         key = state_key(kind, opp)
@@ -249,6 +249,6 @@ def set_expected_close(session: Session, actor: Actor, number: int, new_date: da
         before = opp.expected_close
         opp.expected_close = new_date
         opp.updated_at = utcnow()
-        record(session, actor, opp, Kind.EDITED, changes=[FieldChange("expected_close", before, new_date)])
+        record(session, actor, opp, EventKind.EDITED, changes=[FieldChange("expected_close", before, new_date)])
         session.flush()
     return opp

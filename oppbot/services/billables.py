@@ -20,20 +20,16 @@ from oppbot.db.base import utcnow
 from oppbot.db.models import Billable, Opportunity
 from oppbot.domain import billing
 from oppbot.domain.errors import FieldErrors, InvalidInput, NotFound
+from oppbot.domain.events import EventKind
 from oppbot.domain.opportunity import FieldChange
 from oppbot.domain.refs import format_ref
 from oppbot.services.catalog import get_service
 from oppbot.services.context import Actor
-from oppbot.services.events import Kind, record
-from oppbot.services.opportunities import _conflicts_as_errors, require_edit
+from oppbot.services.events import record
+from oppbot.services.opportunities import _conflicts_as_errors
+from oppbot.services.policy import require_edit
 
 BILLABLES_MAX = 40  # a deal card section shows every line; 40 keeps the card under Slack's 50 blocks
-
-
-class BillingKind:
-    ADDED = "billable_added"
-    EDITED = "billable_edited"
-    REMOVED = "billable_removed"
 
 
 @dataclass(slots=True)
@@ -135,7 +131,7 @@ def add_billable(
         )
         session.add(line)
         session.flush()
-        event = record(session, actor, opp, BillingKind.ADDED, detail=_detail(line))
+        event = record(session, actor, opp, EventKind.BILLABLE_ADDED, detail=_detail(line))
         session.flush()
     return BillableOutcome(opp, line, [event])
 
@@ -201,7 +197,7 @@ def edit_billable(
         return BillableOutcome(opp, line)
     with _conflicts_as_errors(opp.number):
         session.flush()
-        event = record(session, actor, opp, BillingKind.EDITED, changes=changes, detail=_detail(line))
+        event = record(session, actor, opp, EventKind.BILLABLE_EDITED, changes=changes, detail=_detail(line))
         session.flush()
     return BillableOutcome(opp, line, [event])
 
@@ -212,7 +208,7 @@ def remove_billable(session: Session, actor: Actor, billable_id: int) -> Billabl
     with _conflicts_as_errors(opp.number):
         session.delete(line)
         session.flush()
-        event = record(session, actor, opp, BillingKind.REMOVED, detail=detail)
+        event = record(session, actor, opp, EventKind.BILLABLE_REMOVED, detail=detail)
         session.flush()
     return BillableOutcome(opp, None, [event])
 
@@ -234,7 +230,7 @@ def set_value_to_total(session: Session, actor: Actor, number: int) -> BillableO
             session,
             actor,
             opp,
-            Kind.EDITED,
+            EventKind.EDITED,
             changes=[FieldChange("value", before, opp.amount)],
             detail={"source": "billables_total"},
         )

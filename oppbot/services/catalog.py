@@ -12,7 +12,7 @@ from oppbot.domain.money import normalise_currency
 from oppbot.domain.opportunity import FieldChange
 from oppbot.services.context import Actor
 from oppbot.services.events import record
-from oppbot.services.opportunities import require_manager
+from oppbot.services.policy import require_manager
 from oppbot.services.workspaces import ensure_workspace
 
 CATALOG_LIMIT = 100  # a select menu holds 100 options; a catalog bigger than that wants search, not a list

@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oppbot.db.models import Activity, ForecastSnapshot, Opportunity
+from oppbot.domain.events import EventKind
 from oppbot.domain.fx import to_major
 from oppbot.domain.periods import Period
 from oppbot.domain.stages import Stage
 from oppbot.domain.waterfall import DealState, Waterfall, waterfall
 from oppbot.services import fx, workspaces
-from oppbot.services.events import Kind
 from oppbot.services.forecast import OPEN_VALUES, local_midnight
 
 WEEKLY_KEY = "weekly"  # forecast_snapshots.period_key of the deal-state snapshots taken with each weekly digest
@@ -192,7 +192,7 @@ def states_at(session: Session, team_id: str, moment: datetime, period: Period) 
     states = _load(session, team_id, *_in_period(period))
     states.update(_load_numbers(session, team_id, touched - set(states)))
     for _id, kind, changes, number in later:  # newest first
-        if kind == Kind.CREATED:
+        if kind == EventKind.CREATED:
             states[int(number)] = None
         else:
             states[int(number)] = _undo(states.get(int(number)), list(changes or []))
@@ -257,7 +257,7 @@ def push_count(session: Session, team_id: str, opportunity_id: int) -> int:
         select(Activity.changes).where(
             Activity.team_id == team_id,
             Activity.opportunity_id == opportunity_id,
-            or_(Activity.kind == Kind.EDITED, Activity.kind == Kind.CREATED),
+            or_(Activity.kind == EventKind.EDITED, Activity.kind == EventKind.CREATED),
         )
     )
     pushes = 0

@@ -10,7 +10,3 @@ class Actor:
     team_id: str
     user_id: str
     is_manager: bool = False
-
-    @property
-    def mention(self) -> str:
-        return f"<@{self.user_id}>"

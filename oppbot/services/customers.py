@@ -331,7 +331,7 @@ def find_customer(session: Session, actor: Actor, text: str) -> CustomerRef:
     if len(matches) == 1:
         return matches[0].ref
     if not matches:
-        raise NotFound(f"No customer is called “{text[:60]}”.")
+        raise NotFound(f"No customer is called “{text[:60]}”.", field="customer")
     names = ", ".join(f"“{m.name}”" for m in (exact or matches)[:5])
     raise InvalidInput.field("customer", f"Several customers match “{text[:60]}”: {names}. Type more of the name.")
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from oppbot.db import repositories as repo
 from oppbot.db.models import Individual, Opportunity, Organization, StageChange
 from oppbot.domain.dealcsv import COLUMNS, ENTERED, neutralise
+from oppbot.domain.events import EventKind
 from oppbot.domain.fx import to_major
 from oppbot.domain.money import round_to_minor
 from oppbot.domain.stages import Stage
@@ -146,7 +147,7 @@ def export_bytes(session: Session, actor: Actor, query: ListQuery | None = None,
 
 # --- large exports: asked for here, run by a worker (workers/exports.py) ---------------------------------------------
 
-EXPORT_REQUESTED = "export_requested"
+EXPORT_REQUESTED = EventKind.EXPORT_REQUESTED
 INLINE_LIMIT = 2_000  # deals exported during the request itself; more go to a worker with a progress message
 
 

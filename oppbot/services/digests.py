@@ -11,19 +11,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from oppbot.db.models import Activity, FxRate, Opportunity
+from oppbot.domain.events import EventKind
 from oppbot.domain.money import minor_units
 from oppbot.domain.periods import month_of, quarter_of
 from oppbot.domain.stages import OPEN_STAGES
 from oppbot.services import alerts, workspaces
 from oppbot.services.changes import Changes as WaterfallChanges
 from oppbot.services.changes import changes as pipeline_changes
-from oppbot.services.events import Kind
 from oppbot.services.forecast import Board, Forecast, category_board, forecast
 
 CLOSING_SOON_DAYS = 30
 CLOSING_SOON_LIMIT = 5
 CHANGE_LINES = 5
-CHANGE_KINDS = (Kind.CREATED, Kind.STAGE_CHANGED, Kind.WON, Kind.LOST)
+CHANGE_KINDS = (EventKind.CREATED, EventKind.STAGE_CHANGED, EventKind.WON, EventKind.LOST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ def changes_since(session: Session, team_id: str, since: datetime | None, now: d
         bucket = changes.lines.setdefault(kind, [])
         if len(bucket) < CHANGE_LINES:
             detail = ""
-            if kind == Kind.STAGE_CHANGED:
+            if kind == EventKind.STAGE_CHANGED:
                 stage = next((c for c in activity.changes if c.get("field") == "stage"), None)
                 if stage:
                     detail = f"{stage.get('before')} → {stage.get('after')}"

@@ -4,37 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from oppbot.db.base import utcnow
 from oppbot.db.models import Activity, Opportunity, OutboxEvent
+from oppbot.domain.events import EventKind
 from oppbot.domain.opportunity import FieldChange, jsonable
 from oppbot.services.context import Actor
-
-
-class Kind:
-    """Activity and event kinds. Outbox kinds are the same names, so a worker can route on them."""
-
-    CREATED = "created"
-    EDITED = "edited"
-    STAGE_CHANGED = "stage_changed"
-    WON = "won"
-    LOST = "lost"
-    REOPENED = "reopened"
-    ASSIGNED = "assigned"
-    UNASSIGNED = "unassigned"
-    PROBABILITY_RESET = "probability_reset"
-    NOTE_ADDED = "note_added"
-    CATEGORY_CHANGED = "category_changed"
 
 
 def record(
     session: Session,
     actor: Actor,
     opp: Opportunity | None,
-    kind: str,
+    kind: EventKind,
     *,
     changes: Iterable[FieldChange] = (),
     detail: dict[str, Any] | None = None,
@@ -75,5 +63,23 @@ def record(
     if opp is not None and touch:
         # Activity is what "stale" measures. A new deal passes touch=False: it was just stamped, and a second
         # write would only cost an UPDATE (and a version).
-        opp.last_activity_at = now
+        touch_activity(session, opp, now)
     return event_id
+
+
+def touch_activity(session: Session, opp: Opportunity, now: datetime) -> None:
+    """Stamp the deal's last activity without making an addition a competitor of real changes.
+
+    A change to the deal's own fields (a move, an edit) is one versioned UPDATE and the stamp rides along. An
+    addition that owns nothing of the deal (a note, a task, a billable line) must not bump the version: ten people
+    noting at once would otherwise refuse each other, and a move opened before a note would be refused as stale.
+    So it stamps the time with a plain UPDATE outside the optimistic lock, which only ever moves the time forward.
+    """
+    if session.is_modified(opp, include_collections=False):
+        opp.last_activity_at = now
+        return
+    table = Opportunity.__table__
+    session.execute(
+        update(table).where(table.c.id == opp.id, table.c.last_activity_at < now).values(last_activity_at=now)
+    )
+    set_committed_value(opp, "last_activity_at", now)

@@ -27,7 +27,8 @@ from oppbot.domain.fx import Rate, RateTable, convert, rounded, to_major, weight
 from oppbot.domain.periods import Period
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import OPEN_STAGES, Stage
-from oppbot.services import fx, workspaces
+from oppbot.services import fx, policy, workspaces
+from oppbot.services.context import Actor
 
 OPEN_VALUES = tuple(s.value for s in OPEN_STAGES)
 MISSING_LIMIT = 50
@@ -426,6 +427,12 @@ def _snapshot_data(result: Forecast) -> dict:
 class SnapshotTaken:
     snapshot: ForecastSnapshot
     created: bool  # False: a "start" snapshot already existed and was left alone
+
+
+def take_manual_snapshot(session: Session, actor: Actor, period: Period, *, now: datetime) -> SnapshotTaken:
+    """A snapshot someone asked for (`/opp forecast snapshot`): managers only, kept beside the scheduled ones."""
+    policy.require_manager(actor, "take forecast snapshots")
+    return take_snapshot(session, actor.team_id, period, "manual", now=now, taken_by=actor.user_id)
 
 
 def take_snapshot(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from oppbot.db import repositories as repo
 from oppbot.db.models import FxRate
-from oppbot.domain.errors import InvalidInput, NotFound, PermissionDenied
+from oppbot.domain.errors import InvalidInput, NotFound
 from oppbot.domain.fx import Rate, RateTable, parse_rate, validate_rate_currency
+from oppbot.services import policy
 from oppbot.services.context import Actor
 from oppbot.services.events import record
 
@@ -41,10 +42,7 @@ def load_table(session: Session, team_id: str, reporting: str) -> RateTable:
 
 
 def _require_manager(actor: Actor) -> None:
-    if not actor.is_manager:
-        raise PermissionDenied(
-            "Only managers can change exchange rates. Ask a workspace admin or a manager named in /opp managers."
-        )
+    policy.require_manager(actor, "change exchange rates")
 
 
 def _upsert(session: Session, team_id: str, base: str, currency: str, rate: Decimal, day: date, by: str) -> str:
@@ -164,17 +162,3 @@ def _parse_line(cells: list[str], reporting: str) -> tuple[date, str, Decimal]:
     except ValueError:
         raise InvalidInput.field("date", f"'{cells[0][:20]}' is not a date; write YYYY-MM-DD.") from None
     return day, validate_rate_currency(cells[1], reporting), parse_rate(cells[2])
-
-
-def parse_rate_args(args: Iterable[str]) -> tuple[str, str, date | None]:
-    """`<CUR> <rate> [YYYY-MM-DD]` from `/opp fx set`, before validation of each part."""
-    parts = list(args)
-    if len(parts) not in (2, 3):
-        raise InvalidInput.field("fx", "Write `/opp fx set EUR 1.10` or `/opp fx set EUR 1.10 2026-11-01`.")
-    day = None
-    if len(parts) == 3:
-        try:
-            day = date.fromisoformat(parts[2])
-        except ValueError:
-            raise InvalidInput.field("date", f"'{parts[2][:20]}' is not a date; write YYYY-MM-DD.") from None
-    return parts[0], parts[1], day

@@ -18,7 +18,7 @@ from oppbot.domain.stages import Stage
 from oppbot.services.billables import BILLABLES_MAX, _lines, as_lines
 from oppbot.services.context import Actor
 from oppbot.services.events import record
-from oppbot.services.opportunities import require_edit
+from oppbot.services.policy import require_edit
 
 INVOICE_GENERATED = "invoice_generated"
 

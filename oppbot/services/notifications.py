@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import FxRate, NotificationSubscription, Opportunity
+from oppbot.domain.events import EventKind
 from oppbot.domain.money import normalise_currency, parse_amount
 from oppbot.domain.stages import Stage
 from oppbot.services import workspaces
 from oppbot.services.context import Actor
-from oppbot.services.events import Kind, record
-from oppbot.services.opportunities import require_manager
+from oppbot.services.events import record
+from oppbot.services.policy import require_manager
 
 SUBSCRIPTION_CHANGED = "notify_subscription"
 
@@ -143,9 +144,9 @@ def meets_minimum(
 
 def event_stage(kind: str, opp: Opportunity, detail: dict[str, Any]) -> Stage:
     """The stage the event is about: where a moved deal went, else where the deal is now."""
-    if kind in (Kind.STAGE_CHANGED, Kind.WON, Kind.LOST, Kind.REOPENED) and detail.get("to_stage"):
+    if kind in (EventKind.STAGE_CHANGED, EventKind.WON, EventKind.LOST, EventKind.REOPENED) and detail.get("to_stage"):
         return Stage(detail["to_stage"])
-    if kind == Kind.CREATED and detail.get("stage"):
+    if kind == EventKind.CREATED and detail.get("stage"):
         return Stage(detail["stage"])
     return opp.stage_enum
 
@@ -228,9 +229,9 @@ def subject(
         assignee_id=opp.assignee_id,
         actor_id=actor_id,
         from_stage=stage("from_stage"),
-        to_stage=stage("to_stage") or (stage("stage") if kind == Kind.CREATED else None),
+        to_stage=stage("to_stage") or (stage("stage") if kind == EventKind.CREATED else None),
         from_user=detail.get("from_user"),
-        to_user=detail.get("to_user") or (detail.get("assignee") if kind == Kind.CREATED else None),
+        to_user=detail.get("to_user") or (detail.get("assignee") if kind == EventKind.CREATED else None),
         loss_reason=detail.get("loss_reason"),
         note=detail.get("note"),
         from_category=detail.get("from_category"),

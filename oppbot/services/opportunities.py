@@ -14,7 +14,8 @@ from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import AssignmentChange, Note, Opportunity, StageChange
 from oppbot.domain.categories import Category, effective_category, validate_override
-from oppbot.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from oppbot.domain.errors import Conflict, InvalidInput, NotFound, OppbotError, PermissionDenied
+from oppbot.domain.events import EventKind
 from oppbot.domain.money import minor_units
 from oppbot.domain.opportunity import (
     LOSS_NOTE_MAX,
@@ -38,9 +39,9 @@ from oppbot.domain.probability import (
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage, plan_move
 from oppbot.domain.workspace import WorkspaceRules
-from oppbot.services import workspaces
+from oppbot.services import policy, workspaces
 from oppbot.services.context import Actor
-from oppbot.services.events import Kind, record
+from oppbot.services.events import record
 
 
 @dataclass(slots=True)
@@ -68,39 +69,23 @@ def _conflicts_as_errors(opp_number: int):
     except StaleDataError:
         raise Conflict(
             f"Someone else changed deal {format_ref(opp_number)} at the same moment. Nothing was saved; "
-            "look at the deal again and retry."
+            "look at the deal again and retry.",
+            number=opp_number,
         ) from None
 
 
-# --- permissions (PRODUCT.md §7): enforced here, whatever the UI offered -------------------------------------------
-
-
-def may_edit(actor: Actor, opp: Opportunity) -> bool:
-    if actor.is_manager or opp.assignee_id == actor.user_id:
-        return True
-    # An unassigned deal can be worked by whoever created it until someone claims it.
-    return opp.assignee_id is None and opp.created_by == actor.user_id
-
-
-def require_edit(actor: Actor, opp: Opportunity, doing: str = "change") -> None:
-    if may_edit(actor, opp):
-        return
-    ref = format_ref(opp.number)
-    if opp.assignee_id is None:
-        raise PermissionDenied(f"Deal {ref} is unassigned: claim it first (`/opp claim {opp.number}`) to {doing} it.")
-    raise PermissionDenied(f"Deal {ref} is assigned to <@{opp.assignee_id}>: only they or a manager can {doing} it.")
-
-
-def require_manager(actor: Actor, doing: str) -> None:
-    if not actor.is_manager:
-        raise PermissionDenied(f"Only managers can {doing}. Ask a workspace admin or a manager named in /opp managers.")
+# Permission rules live in oppbot.services.policy; these names stay importable for the card builders.
+may_edit = policy.may_edit
+require_edit = policy.require_edit
+require_manager = policy.require_manager
 
 
 def _check_version(opp: Opportunity, expected_version: int | None) -> None:
     if expected_version is not None and opp.version != expected_version:
         raise Conflict(
             f"Deal {format_ref(opp.number)} was changed by someone else since you opened it. "
-            "Nothing was saved; open it again to see the latest."
+            "Nothing was saved; open it again to see the latest.",
+            number=opp.number,
         )
 
 
@@ -136,9 +121,7 @@ def create(session: Session, actor: Actor, draft: Draft, *, default_currency: st
     if valid.stage == Stage.CLOSED_LOST:
         raise InvalidInput.field("stage", "A new deal can't start as Closed-Lost.")
     individual_id, organization_id, customer_name = _customer_columns(session, actor.team_id, valid.customer)
-    if valid.assignee and valid.assignee != actor.user_id and not actor.is_manager:
-        # Members hand work to themselves; assigning others is a manager's call (PRODUCT.md §7).
-        raise PermissionDenied("Only managers can assign a new deal to someone else; leave it to yourself or blank.")
+    policy.require_assign_new(actor, valid.assignee)
     probability = resolve_probability(None, valid.stage, valid.probability, rules.probabilities).probability
 
     workspace = repo.lock_workspace(session, actor.team_id)
@@ -187,7 +170,7 @@ def create(session: Session, actor: Actor, draft: Draft, *, default_currency: st
         session,
         actor,
         opp,
-        Kind.CREATED,
+        EventKind.CREATED,
         changes=[FieldChange(k, None, v) for k, v in _snapshot(opp).items() if v is not None],
         detail={"stage": opp.stage, "assignee": opp.assignee_id},
         touch=False,
@@ -270,7 +253,7 @@ def edit(session: Session, actor: Actor, number: int, draft: Draft, *, expected_
         if not changes:
             return Outcome(opp, warnings, events, changed=False)
         opp.updated_at = utcnow()
-        events.append(record(session, actor, opp, Kind.EDITED, changes=changes))
+        events.append(record(session, actor, opp, EventKind.EDITED, changes=changes))
         session.flush()
     return Outcome(opp, warnings, events)
 
@@ -340,9 +323,11 @@ def move(
         if to_stage == Stage.CLOSED_LOST:
             opp.lost_reason, opp.lost_note, opp.lost_at_stage = reason, note, from_stage.value
         opp.updated_at = utcnow()
-        kind = {Stage.CLOSED_WON: Kind.WON, Stage.CLOSED_LOST: Kind.LOST}.get(to_stage, Kind.STAGE_CHANGED)
+        kind = {Stage.CLOSED_WON: EventKind.WON, Stage.CLOSED_LOST: EventKind.LOST}.get(
+            to_stage, EventKind.STAGE_CHANGED
+        )
         if from_stage.is_closed and to_stage.is_open:
-            kind = Kind.REOPENED
+            kind = EventKind.REOPENED
         changes = [FieldChange("stage", from_stage.value, to_stage.value)]
         if before_probability != opp.probability:
             changes.append(FieldChange("probability", before_probability, opp.probability))
@@ -393,7 +378,7 @@ def reset_probability(session: Session, actor: Actor, number: int) -> Outcome:
         opp.probability, opp.probability_source = new.value, new.source.value
         opp.updated_at = utcnow()
         event = record(
-            session, actor, opp, Kind.PROBABILITY_RESET, changes=[FieldChange("probability", before, new.value)]
+            session, actor, opp, EventKind.PROBABILITY_RESET, changes=[FieldChange("probability", before, new.value)]
         )
         session.flush()
     return Outcome(opp, event_ids=[event])
@@ -427,7 +412,7 @@ def set_category(session: Session, actor: Actor, number: int, category: Category
             session,
             actor,
             opp,
-            Kind.CATEGORY_CHANGED,
+            EventKind.CATEGORY_CHANGED,
             changes=[FieldChange("category", before.value, after.value)],
             detail={"from_category": before.value, "to_category": after.value, "by_stage": category is None},
         )
@@ -441,12 +426,7 @@ def set_category(session: Session, actor: Actor, number: int, category: Category
 def _reassign(session: Session, actor: Actor, opp: Opportunity, to_user: str | None, kind: str | None) -> list[str]:
     """Set the assignee and keep its history; `kind` None means the caller records the change itself."""
     from_user = opp.assignee_id
-    if from_user and from_user != actor.user_id and not actor.is_manager:
-        raise PermissionDenied(
-            f"Deal {format_ref(opp.number)} is assigned to <@{from_user}>: only a manager can reassign it."
-        )
-    if to_user and to_user != actor.user_id and not actor.is_manager and not may_edit(actor, opp):
-        raise PermissionDenied("Only managers can assign deals they don't own.")
+    policy.require_assign(actor, opp, to_user)
     now = utcnow()
     opp.assignee_id = to_user
     opp.updated_at = now
@@ -478,13 +458,9 @@ def claim(session: Session, actor: Actor, number: int) -> Outcome:
     opp = repo.get_opportunity(session, actor.team_id, number)
     if opp.assignee_id == actor.user_id:
         return Outcome(opp, [f"Deal {format_ref(number)} is already yours."], changed=False)
-    if opp.assignee_id and not actor.is_manager:
-        raise PermissionDenied(
-            f"Deal {format_ref(number)} is already assigned to <@{opp.assignee_id}>. "
-            "Only unassigned deals can be claimed; ask a manager to reassign it."
-        )
+    policy.require_claim(actor, opp)
     with _conflicts_as_errors(number):
-        events = _reassign(session, actor, opp, actor.user_id, Kind.ASSIGNED)
+        events = _reassign(session, actor, opp, actor.user_id, EventKind.ASSIGNED)
         session.flush()
     return Outcome(opp, event_ids=events)
 
@@ -492,14 +468,10 @@ def claim(session: Session, actor: Actor, number: int) -> Outcome:
 def assign(session: Session, actor: Actor, number: int, user_id: str) -> Outcome:
     opp = repo.get_opportunity(session, actor.team_id, number)
     if opp.assignee_id == user_id:
-        return Outcome(opp, [f"Deal {format_ref(number)} is already assigned to <@{user_id}>."], changed=False)
-    if not actor.is_manager and not may_edit(actor, opp):
-        raise PermissionDenied(
-            f"Only managers can assign deal {format_ref(number)}: it isn't yours."
-            + (" Claim it first." if opp.assignee_id is None else "")
-        )
+        return Outcome(opp, [f"Deal {format_ref(number)} is already assigned to that person."], changed=False)
+    policy.require_assign(actor, opp, user_id)
     with _conflicts_as_errors(number):
-        events = _reassign(session, actor, opp, user_id, Kind.ASSIGNED)
+        events = _reassign(session, actor, opp, user_id, EventKind.ASSIGNED)
         session.flush()
     return Outcome(opp, event_ids=events)
 
@@ -508,12 +480,9 @@ def unassign(session: Session, actor: Actor, number: int) -> Outcome:
     opp = repo.get_opportunity(session, actor.team_id, number)
     if opp.assignee_id is None:
         return Outcome(opp, [f"Deal {format_ref(number)} is not assigned to anyone."], changed=False)
-    if opp.assignee_id != actor.user_id and not actor.is_manager:
-        raise PermissionDenied(
-            f"Deal {format_ref(number)} is assigned to <@{opp.assignee_id}>: only they or a manager can unassign it."
-        )
+    policy.require_assign(actor, opp, None)
     with _conflicts_as_errors(number):
-        events = _reassign(session, actor, opp, None, Kind.UNASSIGNED)
+        events = _reassign(session, actor, opp, None, EventKind.UNASSIGNED)
         session.flush()
     return Outcome(opp, event_ids=events)
 
@@ -527,7 +496,7 @@ def add_note(session: Session, actor: Actor, number: int, text: str) -> Outcome:
     opp = repo.get_opportunity(session, actor.team_id, number)
     with _conflicts_as_errors(number):
         session.add(Note(team_id=actor.team_id, opportunity_id=opp.id, author_id=actor.user_id, body=body))
-        event = record(session, actor, opp, Kind.NOTE_ADDED, detail={"note": body[:500]})
+        event = record(session, actor, opp, EventKind.NOTE_ADDED, detail={"note": body[:500]})
         session.flush()
     return Outcome(opp, event_ids=[event])
 
@@ -538,7 +507,7 @@ def add_note(session: Session, actor: Actor, number: int, text: str) -> Outcome:
 @dataclass(slots=True)
 class BulkOutcome:
     done: list[Outcome] = field(default_factory=list)
-    failed: dict[int, str] = field(default_factory=dict)  # number -> why
+    failed: dict[int, OppbotError] = field(default_factory=dict)  # number -> why
 
 
 def bulk_move(
@@ -552,7 +521,7 @@ def bulk_move(
             with session.begin_nested():
                 result.done.append(move(session, actor, number, to_stage, loss_reason=loss_reason))
         except (InvalidInput, PermissionDenied, Conflict, NotFound) as exc:
-            result.failed[number] = exc.message
+            result.failed[number] = exc
     return result
 
 
@@ -565,7 +534,7 @@ def bulk_assign(session: Session, actor: Actor, numbers: Sequence[int], user_id:
                 outcome = assign(session, actor, number, user_id) if user_id else unassign(session, actor, number)
                 result.done.append(outcome)
         except (PermissionDenied, Conflict, NotFound) as exc:
-            result.failed[number] = exc.message
+            result.failed[number] = exc
     return result
 
 

@@ -11,21 +11,16 @@ from sqlalchemy.orm import Session
 
 from oppbot.db.base import utcnow
 from oppbot.db.models import ForecastAdjustment, Quota
-from oppbot.domain.errors import PermissionDenied
+from oppbot.domain.events import EventKind
 from oppbot.domain.money import normalise_currency, parse_amount
 from oppbot.domain.periods import Period
-from oppbot.services import workspaces
+from oppbot.services import policy, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.events import record
 
-QUOTA_SET = "quota_set"
-FORECAST_ADJUSTED = "forecast_adjusted"
+QUOTA_SET = EventKind.QUOTA_SET
+FORECAST_ADJUSTED = EventKind.FORECAST_ADJUSTED
 TEAM = ""  # the user_id of the team's own quota
-
-
-def _require_manager(actor: Actor, doing: str) -> None:
-    if not actor.is_manager:
-        raise PermissionDenied(f"Only managers can {doing}. Ask a workspace admin or a manager named in /opp managers.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +46,7 @@ class QuotaEntry:
 def set_quota(
     session: Session, actor: Actor, user_id: str | None, period: Period, amount: str, currency: str | None
 ) -> QuotaSet:
-    _require_manager(actor, "set quotas")
+    policy.require_quota(actor)
     code = normalise_currency(currency or workspaces.load_rules(session, actor.team_id).reporting_currency)
     value = parse_amount(amount, code, field="amount")
     key = user_id or TEAM
@@ -107,7 +102,7 @@ class AdjustmentSet:
 
 def adjust(session: Session, actor: Actor, user_id: str, period: Period, amount: str, note: str) -> AdjustmentSet:
     """A manager's own number beside the rep's Closed + Commit, in the reporting currency, with the reason."""
-    _require_manager(actor, "adjust a rep's forecast")
+    policy.require_adjust_forecast(actor)
     code = workspaces.load_rules(session, actor.team_id).reporting_currency
     value = parse_amount(amount, code, field="amount")
     row = session.scalar(

@@ -18,7 +18,7 @@ from oppbot.domain.errors import Conflict
 from oppbot.domain.stages import Stage
 from oppbot.services import workspaces
 from oppbot.services.context import Actor
-from oppbot.services.opportunities import require_edit
+from oppbot.services.policy import require_edit
 
 NAME_MAX = 80  # Slack's channel name limit
 _LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ß": "ss", "þ": "th", "đ": "d", "ł": "l", "œ": "oe"})

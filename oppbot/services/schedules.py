@@ -13,7 +13,7 @@ from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import ScheduledSend, ScheduleSubscription
 from oppbot.db.session import unit_of_work
-from oppbot.domain.errors import InvalidInput, NotFound, PermissionDenied
+from oppbot.domain.errors import InvalidInput, NotFound
 from oppbot.domain.schedule import (
     DEFAULT_TIME,
     DEFAULT_WEEKDAY,
@@ -25,6 +25,7 @@ from oppbot.domain.schedule import (
     parse_time_of_day,
 )
 from oppbot.domain.workspace import parse_timezone
+from oppbot.services import policy
 from oppbot.services.context import Actor
 
 DIGEST = "digest"
@@ -36,9 +37,8 @@ DEFAULT_ALERTS_TIME = "08:00"
 CLAIM_LEASE = timedelta(minutes=15)
 
 
-def _require_manager(actor: Actor, doing: str) -> None:
-    if not actor.is_manager:
-        raise PermissionDenied(f"Only managers can {doing}. Ask a Slack admin or a named manager.")
+_require_manager = policy.require_manager
+may_post_in_channel = policy.may_post_in_channel
 
 
 def _check_kind(kind: str) -> str:

@@ -14,13 +14,13 @@ from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import Manager, Opportunity, Workspace
 from oppbot.domain.categories import OPEN_CATEGORIES, Category
-from oppbot.domain.errors import InvalidInput, PermissionDenied
+from oppbot.domain.errors import InvalidInput
 from oppbot.domain.money import normalise_currency
 from oppbot.domain.opportunity import FieldChange
 from oppbot.domain.probability import ProbabilitySource, parse_probability
 from oppbot.domain.stages import Stage
 from oppbot.domain.workspace import WorkspaceRules, parse_timezone
-from oppbot.services import events
+from oppbot.services import events, policy
 from oppbot.services.context import Actor
 from oppbot.services.workspaces import rules_for
 
@@ -67,9 +67,7 @@ class ManagerChange:
     changed: bool  # False: was already (or already not) a named manager
 
 
-def require_manager(actor: Actor, doing: str) -> None:
-    if not actor.is_manager:
-        raise PermissionDenied(f"Only managers can {doing}. Ask a workspace admin or a manager named in /opp managers.")
+require_manager = policy.require_manager
 
 
 # --- reading ---------------------------------------------------------------------------------------------------------

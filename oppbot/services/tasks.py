@@ -12,22 +12,18 @@ from sqlalchemy.orm import Session
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import Opportunity, Task
-from oppbot.domain.errors import InvalidInput, NotFound, PermissionDenied
+from oppbot.domain.errors import InvalidInput, NotFound
+from oppbot.domain.events import EventKind
 from oppbot.domain.opportunity import FieldChange, parse_date, validate_required
+from oppbot.services import policy
 from oppbot.services.context import Actor
 from oppbot.services.events import record
-from oppbot.services.opportunities import require_edit
+from oppbot.services.policy import require_edit
 
 TITLE_MAX = 200
 DEFAULT_DUE_TIME = time(9, 0)  # a task given only a date is due at 09:00 local: the start of a working day
 MY_TASKS_LIMIT = 50
 REMINDER_BATCH = 200
-
-
-class TaskKind:
-    ADDED = "task_added"
-    DONE = "task_done"
-    SNOOZED = "task_snoozed"
 
 
 def validate_title(raw: object) -> str:
@@ -123,7 +119,7 @@ def add_task(
         session,
         actor,
         opp,
-        TaskKind.ADDED,
+        EventKind.TASK_ADDED,
         detail={"task": task.id, "title": clean, "due_at": due.isoformat(), "assignee": assignee},
     )
     session.flush()
@@ -163,10 +159,7 @@ def _own(session: Session, actor: Actor, task_id: int, doing: str) -> tuple[Task
     task = session.scalar(select(Task).where(Task.team_id == actor.team_id, Task.id == task_id))
     if task is None:
         raise NotFound("That task does not exist any more.")
-    if actor.user_id not in (task.assignee_id, task.created_by) and not actor.is_manager:
-        raise PermissionDenied(
-            f"This task is <@{task.assignee_id}>'s: only they, its author or a manager can {doing} it."
-        )
+    policy.require_task_owner(actor, task.assignee_id, task.created_by, doing)
     return task, repo.get_opportunity_by_id(session, actor.team_id, task.opportunity_id)
 
 
@@ -174,7 +167,7 @@ def complete_task(session: Session, actor: Actor, task_id: int, *, now: datetime
     task, opp = _own(session, actor, task_id, "complete")
     if task.done_at is None:
         task.done_at = now or utcnow()
-        record(session, actor, opp, TaskKind.DONE, detail={"task": task.id, "title": task.title})
+        record(session, actor, opp, EventKind.TASK_DONE, detail={"task": task.id, "title": task.title})
         session.flush()
     return task
 
@@ -196,7 +189,7 @@ def snooze_task(
         session,
         actor,
         opp,
-        TaskKind.SNOOZED,
+        EventKind.TASK_SNOOZED,
         changes=[FieldChange("due_at", before, task.due_at)],
         detail={"task": task.id},
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -31,7 +33,8 @@ def listener_executor() -> ThreadPoolExecutor:
 
 
 def retry_handlers() -> list:
-    """429s wait for Retry-After; 5xx and dropped connections are retried with backoff (SLACK_NOTES.md)."""
+    """429s wait for Retry-After (Slack rate-limits per method and channel); 5xx and dropped connections are retried
+    with backoff."""
     return [
         ConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),
@@ -47,6 +50,29 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
         retry_handlers=retry_handlers(),
         timeout=10,
     )
+
+
+class _UnusedTokenWarning(logging.Filter):
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused." The token is not unused: the client
+    carries it. Bolt reads SLACK_BOT_TOKEN from the environment itself whenever no `token` argument is given (and
+    passing one with the client makes the same warning), so the variable oppbot already used looks like a second
+    token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+@contextmanager
+def _token_from_client_only() -> Iterator[None]:
+    bolt_log = logging.getLogger("slack_bolt.App")
+    quiet = _UnusedTokenWarning()
+    bolt_log.addFilter(quiet)
+    try:
+        yield
+    finally:
+        bolt_log.removeFilter(quiet)
 
 
 def build_app(settings: Settings, *, sessions: sessionmaker[Session] | None = None) -> App:
@@ -67,32 +93,24 @@ def build_app(settings: Settings, *, sessions: sessionmaker[Session] | None = No
         # app_uninstalled / tokens_revoked delete the stored tokens, so nothing uses them again.
         app.enable_token_revocation_listeners()
     else:
-        app = App(
-            # The client carries the bot token (and SLACK_API_URL); Bolt takes the token from it.
-            signing_secret=settings.slack_signing_secret,
-            client=web_client(settings),
-            # Explicitly off: with SLACK_CLIENT_ID/SECRET unset Bolt must not look for them.
-            oauth_settings=None,
-            process_before_response=False,
-            listener_executor=listener_executor(),
-        )
+        with _token_from_client_only():
+            app = App(
+                # The client carries the bot token (and SLACK_API_URL); Bolt takes the token from it.
+                signing_secret=settings.slack_signing_secret,
+                client=web_client(settings),
+                # Explicitly off: with SLACK_CLIENT_ID/SECRET unset Bolt must not look for them.
+                oauth_settings=None,
+                process_before_response=False,
+                listener_executor=listener_executor(),
+            )
+    from oppbot.slack import metadata
+    from oppbot.slack.error_handler import on_error
     from oppbot.slack.listeners import actions, commands, events, options, shortcuts, views
+    from oppbot.slack.pipeline import middleware
 
+    metadata.configure(settings.metadata_key, settings.slack_signing_secret)
+    app.use(middleware(deps))
     for package in (commands, actions, views, events, shortcuts, options):
         package.register(app, deps)
-    app.error(_on_error)
+    app.error(on_error)
     return app
-
-
-def _on_error(error: Exception, body: dict, logger: logging.Logger, respond=None) -> None:
-    """The one place an unexpected failure lands: logged with its stack, the user told in words."""
-    logger.exception("Unhandled error in a listener", exc_info=error)
-    if respond is not None and body.get("response_url"):
-        try:
-            respond(
-                text="Sorry, something went wrong on our side; nothing was changed. Please try again.",
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        except Exception:  # the reply itself failing must not hide the original error
-            logger.warning("Could not tell the user about the error", exc_info=True)

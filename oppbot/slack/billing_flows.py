@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk import WebClient
 from sqlalchemy import select
 
 from oppbot.db import repositories as repo
 from oppbot.db.models import CardMessage
 from oppbot.db.session import unit_of_work
 from oppbot.services import invoices
-from oppbot.services.context import Actor
+from oppbot.services.policy import may_post_in_channel
 from oppbot.slack.blocks.invoice import build_invoice, invoice_text
 from oppbot.slack.deps import Deps
+from oppbot.slack.pipeline import Request
 from oppbot.slack.roles import user_timezone
 
 log = logging.getLogger(__name__)
@@ -29,9 +29,10 @@ def viewer_tz(deps: Deps, team_id: str, user_id: str) -> str:
         return workspace.timezone if workspace is not None else "UTC"
 
 
-def generate_and_post_invoice(deps: Deps, client: WebClient, actor: Actor, number: int) -> str:
+def generate_and_post_invoice(req: Request, number: int) -> str:
     """Make (or find) the invoice, post a new one in the deal card's thread (or to the user); return words for them."""
-    with unit_of_work(deps.sessions) as session:
+    deps, client, actor = req.deps, req.client, req.actor
+    with req.unit_of_work() as session:
         outcome = invoices.generate_invoice(session, actor, number)
         card = session.execute(
             select(CardMessage.channel_id, CardMessage.ts)
@@ -46,8 +47,10 @@ def generate_and_post_invoice(deps: Deps, client: WebClient, actor: Actor, numbe
     tz = viewer_tz(deps, actor.team_id, actor.user_id)
     blocks = build_invoice(outcome.invoice, deal_number=number, deal_title=title, customer_name=customer, tz=tz)
     kwargs = {"text": invoice_text(outcome.invoice, customer), "blocks": blocks}
-    if card is not None:
+    if card is not None and may_post_in_channel(actor):
         client.chat_postMessage(channel=card.channel_id, thread_ts=card.ts, **kwargs)
         return f"Invoice {outcome.label} created and posted in the deal's thread."
     client.chat_postMessage(channel=actor.user_id, **kwargs)
+    if card is not None:
+        return f"Invoice {outcome.label} created; I sent it to you in a DM (only managers post invoices in a channel)."
     return f"Invoice {outcome.label} created; I sent it to you in a DM."

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from oppbot.services import billables, queries
 from oppbot.services.context import Actor
-from oppbot.services.opportunities import may_edit
+from oppbot.services.policy import may_edit
 from oppbot.slack.blocks.billables import build_billables_section
 from oppbot.slack.blocks.deal_card import deal_message
 

@@ -30,8 +30,13 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "team:read",
+    "channels:manage",
+    "pins:write",
     "files:write",
     "files:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
 _TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 _PREFIX = "enc:v1:"

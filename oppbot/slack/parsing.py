@@ -1,4 +1,11 @@
-"""The /opp grammar: slash-command text (as Slack sends it, mentions escaped) → typed commands. No I/O."""
+"""The /opp grammar: slash-command text, as Slack sends it, → typed commands. No I/O.
+
+How the text arrives is decided here once. With should_escape on (manifest.yml), Slack sends a mention as
+`<@U123|name>` (some clients `<@U123>`), a channel as `<#C123|name>` (the name may be empty), a link as
+`<https://x|label>`, and `&`, `<`, `>` the person typed as `&amp;`, `&lt;`, `&gt;`. `words()` is the one tokenizer
+(an entity stays one token, whatever its label holds); `USER` and `CHANNEL` are the one mention and channel rule;
+`decode_entities()` turns Slack's three entities back into what was typed.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +19,15 @@ from oppbot.domain.periods import Period, parse_period
 from oppbot.domain.refs import parse_ref
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
 from oppbot.services.queries import ListQuery
+from oppbot.slack import entities
 
 MAX_BULK = 50  # a bulk change touches at most this many deals: one reply must be able to list them all
 
-_USER = re.compile(r"<@([UW][A-Z0-9_]{1,20})(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#(C[A-Z0-9]{1,20})(?:\|[^>]*)?>")
+USER = re.compile(r"<@([UW][A-Z0-9_]{1,20})(?:\|[^>]*)?>")
+CHANNEL = re.compile(r"<#([CG][A-Z0-9_]{1,20})(?:\|[^>]*)?>")
+# An entity is a token of its own only where a word starts (Slack puts mentions and links between spaces); a `<`
+# inside a word is something the person typed, and stays part of that word.
+_TOKEN = re.compile(r"(?<!\S)<[^<>\s][^<>]*>|\S+")
 _RANGE = re.compile(r"^(?:#|opp-?)?(\d{1,9})\s*-\s*(?:#|opp-?)?(\d{1,9})$", re.IGNORECASE)
 
 
@@ -28,9 +39,37 @@ def invalid(message: str, example: str, name: str = "args") -> InvalidInput:
 # --- tokens ----------------------------------------------------------------------------------------------------------
 
 
+def words(text: str) -> list[str]:
+    """Command text split on whitespace, each `<…>` entity one token even when its label has spaces."""
+    return _TOKEN.findall(text or "")
+
+
+def decode_entities(text: str) -> str:
+    """Slack's three entities back to what the person typed (escaped again, once, on the way out)."""
+    return entities.decode(text)
+
+
+def find_users(text: str) -> list[str]:
+    """Every user mentioned in `text`, in order, without repeats."""
+    return list(dict.fromkeys(USER.findall(text or "")))
+
+
+def _leading_words(text: str, count: int) -> tuple[list[str], str]:
+    """The first `count` tokens as `words()` splits them, and the rest of the text as typed."""
+    rest = (text or "").strip()
+    found: list[str] = []
+    while rest and len(found) < count:
+        match = _TOKEN.match(rest)
+        if match is None:
+            break
+        found.append(match.group(0))
+        rest = rest[match.end() :].lstrip()
+    return found, rest
+
+
 def parse_user(token: str) -> str:
     """A user id from a mention as Slack sends it: `<@U123|name>` or `<@U123>`."""
-    match = _USER.fullmatch((token or "").strip())
+    match = USER.fullmatch((token or "").strip())
     if match:
         return match.group(1)
     shown = (token or "").strip()[:30] or "(nothing)"
@@ -40,11 +79,15 @@ def parse_user(token: str) -> str:
 
 
 def is_user(token: str) -> bool:
-    return bool(_USER.fullmatch((token or "").strip()))
+    return bool(USER.fullmatch((token or "").strip()))
+
+
+def is_channel(token: str) -> bool:
+    return bool(CHANNEL.fullmatch((token or "").strip()))
 
 
 def parse_channel(token: str) -> str:
-    match = _CHANNEL.fullmatch((token or "").strip())
+    match = CHANNEL.fullmatch((token or "").strip())
     if match:
         return match.group(1)
     shown = (token or "").strip()[:30] or "(nothing)"
@@ -247,10 +290,36 @@ def parse_search(args: str) -> Search:
     return Search(text[:200])
 
 
+_LIST_FLAGS = {
+    **dict.fromkeys(("mine", "my", "me"), "mine"),
+    **dict.fromkeys(("unassigned", "nobody", "free"), "unassigned"),
+    **dict.fromkeys(("overdue", "late"), "overdue"),
+    **dict.fromkeys(("stale", "idle"), "stale"),
+}
+_RELATIVE = ("this", "current", "next", "last", "previous", "prev")
+
+
+def _closing_period(tokens: list[str], i: int, today: date) -> tuple[object, int]:
+    """The period after `closing` (tokens[i]…), and the index after it. Relative and quarter-first forms may
+    arrive as two words ("this month", "q4 2026"), a range as three ("2026-01-01 to 2026-03-31")."""
+    if i >= len(tokens):
+        raise invalid("Closing when?", "/opp list closing this-month", "period")
+    text, i = tokens[i], i + 1
+    if i < len(tokens) and text.lower() in _RELATIVE:
+        text, i = f"{text} {tokens[i]}", i + 1
+    elif i < len(tokens) and re.fullmatch(r"q[1-4]", text, re.I) and re.fullmatch(r"\d{4}", tokens[i]):
+        text, i = f"{text}-{tokens[i]}", i + 1
+    elif i + 1 < len(tokens) and tokens[i].lower() in ("..", "to"):
+        text, i = f"{text}..{tokens[i + 1]}", i + 2
+    try:
+        return parse_period(text, today), i
+    except InvalidInput as exc:
+        raise invalid(exc.message, "/opp list closing 2026-Q4", "period") from None
+
+
 def parse_list(args: str, today: date) -> ListArgs:
     """`[stage…] [mine|@user|unassigned] [overdue|stale] [closing <period>]`, in any order."""
-    example = "/opp list prop mine overdue closing this-quarter"
-    tokens = (args or "").split()
+    tokens = words(args)
     stages: list[Stage] = []
     flags: dict[str, object] = {}
     i = 0
@@ -258,37 +327,14 @@ def parse_list(args: str, today: date) -> ListArgs:
         token = tokens[i]
         word = token.lower().strip(",")
         i += 1
-        if word in ("mine", "my", "me"):
-            flags["mine"] = True
-        elif word in ("unassigned", "nobody", "free"):
-            flags["unassigned"] = True
-        elif word in ("overdue", "late"):
-            flags["overdue"] = True
-        elif word in ("stale", "idle"):
-            flags["stale"] = True
+        if word in _LIST_FLAGS:
+            flags[_LIST_FLAGS[word]] = True
         elif word in ("open", "all"):
             continue
         elif is_user(token):
             flags["assignee_id"] = parse_user(token)
         elif word in ("closing", "close", "closes"):
-            if i >= len(tokens):
-                raise invalid("Closing when?", "/opp list closing this-month", "period")
-            text = tokens[i]
-            i += 1
-            # "this month", "q4 2026": relative and quarter-first forms may arrive as two words
-            if i < len(tokens) and text.lower() in ("this", "current", "next", "last", "previous", "prev"):
-                text = f"{text} {tokens[i]}"
-                i += 1
-            elif i < len(tokens) and re.fullmatch(r"q[1-4]", text, re.I) and re.fullmatch(r"\d{4}", tokens[i]):
-                text = f"{text}-{tokens[i]}"
-                i += 1
-            elif i + 1 < len(tokens) and tokens[i].lower() in ("..", "to"):
-                text = f"{text}..{tokens[i + 1]}"
-                i += 2
-            try:
-                flags["period"] = parse_period(text, today)
-            except InvalidInput as exc:
-                raise invalid(exc.message, "/opp list closing 2026-Q4", "period") from None
+            flags["period"], i = _closing_period(tokens, i, today)
         elif word == "closed" and i < len(tokens) and is_stage_word("closed" + tokens[i]):
             stages.append(parse_stage("closed" + tokens[i]))
             i += 1
@@ -298,7 +344,7 @@ def parse_list(args: str, today: date) -> ListArgs:
             raise invalid(
                 f"I don't understand '{token[:30]}' in a list. Filters are a stage, mine, @someone, unassigned, "
                 "overdue, stale and closing <period>.",
-                example,
+                "/opp list prop mine overdue closing this-quarter",
             )
     if sum(bool(flags.get(k)) for k in ("mine", "unassigned", "assignee_id")) > 1:
         raise invalid("Pick one of mine, @someone or unassigned.", "/opp list mine")
@@ -310,41 +356,70 @@ def parse_bulk(args: str) -> BulkMove | BulkAssign:
     action, rest = _split_first(args)
     action = action.lower()
     if action == "move":
-        example = "/opp bulk move 12,13 14-16 prop"
-        tokens = rest.split()
-        # refs come first; the first token that is a stage word (and not a number) ends them
-        split = next((n for n, t in enumerate(tokens) if not re.match(r"^[#\d]|^opp-", t, re.I)), None)
-        if split is None or split == 0:
-            raise invalid("Give the deals, then the stage.", example)
-        numbers = parse_refs(" ".join(tokens[:split]))
-        stage_word = tokens[split]
-        reason_tokens = tokens[split + 1 :]
-        if stage_word.lower() == "closed" and reason_tokens:
-            stage_word, reason_tokens = "closed" + reason_tokens[0], reason_tokens[1:]
-        try:
-            stage = parse_stage(stage_word)
-        except InvalidInput as exc:
-            raise invalid(exc.message, example, "stage") from None
-        reason = " ".join(reason_tokens) or None
-        if stage == Stage.CLOSED_LOST and not reason:
-            raise invalid("Losing deals in bulk needs a reason.", "/opp bulk move 12,13 lost price", "loss_reason")
-        if reason and stage != Stage.CLOSED_LOST:
-            raise invalid(f"Only a move to lost takes a reason; '{reason[:30]}' was left over.", example)
-        return BulkMove(tuple(numbers), stage, reason)
+        return _parse_bulk_move(rest)
     if action == "assign":
-        example = "/opp bulk assign 12,13 14-16 @maria"
-        tokens = rest.split()
-        if len(tokens) < 2:
-            raise invalid("Give the deals, then who gets them.", example)
-        who = tokens[-1]
-        numbers = parse_refs(" ".join(tokens[:-1]))
-        if who.lower() in ("nobody", "none", "unassigned"):
-            return BulkAssign(tuple(numbers), None)
-        try:
-            return BulkAssign(tuple(numbers), parse_user(who))
-        except InvalidInput as exc:
-            raise invalid(exc.message, example, "user") from None
+        return _parse_bulk_assign(rest)
     raise invalid(f"Bulk can move or assign, not '{action[:20] or '(nothing)'}'.", "/opp bulk move 12,13 prop")
+
+
+def _parse_bulk_move(rest: str) -> BulkMove:
+    example = "/opp bulk move 12,13 14-16 prop"
+    tokens = words(rest)
+    # refs come first; the first token that is a stage word (and not a number) ends them
+    split = next((n for n, t in enumerate(tokens) if not re.match(r"^[#\d]|^opp-", t, re.I)), None)
+    if split is None or split == 0:
+        raise invalid("Give the deals, then the stage.", example)
+    numbers = parse_refs(" ".join(tokens[:split]))
+    stage_word = tokens[split]
+    reason_tokens = tokens[split + 1 :]
+    if stage_word.lower() == "closed" and reason_tokens:
+        stage_word, reason_tokens = "closed" + reason_tokens[0], reason_tokens[1:]
+    try:
+        stage = parse_stage(stage_word)
+    except InvalidInput as exc:
+        raise invalid(exc.message, example, "stage") from None
+    reason = " ".join(reason_tokens) or None
+    if stage == Stage.CLOSED_LOST and not reason:
+        raise invalid("Losing deals in bulk needs a reason.", "/opp bulk move 12,13 lost price", "loss_reason")
+    if reason and stage != Stage.CLOSED_LOST:
+        raise invalid(f"Only a move to lost takes a reason; '{reason[:30]}' was left over.", example)
+    return BulkMove(tuple(numbers), stage, reason)
+
+
+def _parse_bulk_assign(rest: str) -> BulkAssign:
+    example = "/opp bulk assign 12,13 14-16 @maria"
+    tokens = words(rest)
+    if len(tokens) < 2:
+        raise invalid("Give the deals, then who gets them.", example)
+    who = tokens[-1]
+    numbers = parse_refs(" ".join(tokens[:-1]))
+    if who.lower() in ("nobody", "none", "unassigned"):
+        return BulkAssign(tuple(numbers), None)
+    try:
+        return BulkAssign(tuple(numbers), parse_user(who))
+    except InvalidInput as exc:
+        raise invalid(exc.message, example, "user") from None
+
+
+@dataclass(frozen=True, slots=True)
+class FxSet:
+    currency: str
+    rate: str
+    day: date | None
+
+
+def parse_fx_set(args: str) -> FxSet:
+    """`<CUR> <rate> [YYYY-MM-DD]` from `/opp fx set`; the currency and rate are validated by the service."""
+    parts = words(args)
+    if len(parts) not in (2, 3):
+        raise InvalidInput.field("fx", "Write `/opp fx set EUR 1.10` or `/opp fx set EUR 1.10 2026-11-01`.")
+    day = None
+    if len(parts) == 3:
+        try:
+            day = date.fromisoformat(parts[2])
+        except ValueError:
+            raise InvalidInput.field("date", f"'{parts[2][:20]}' is not a date; write YYYY-MM-DD.") from None
+    return FxSet(parts[0], parts[1], day)
 
 
 # --- charts, export --------------------------------------------------------------------------------------------------
@@ -355,9 +430,9 @@ CHART_WORDS = ("chart", "graph", "png")
 
 def split_chart(args: str) -> tuple[str, bool]:
     """`/opp forecast next-month chart`: the arguments without the chart word, and whether it was there."""
-    words = (args or "").split()
-    kept = [w for w in words if w.lower() not in CHART_WORDS]
-    return " ".join(kept), len(kept) != len(words)
+    tokens = words(args)
+    kept = [w for w in tokens if w.lower() not in CHART_WORDS]
+    return " ".join(kept), len(kept) != len(tokens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,7 +574,7 @@ def _period(token: str, today: date, example: str) -> Period:
 def parse_quota(args: str, today: date) -> SetQuota | ListQuotas:
     """`quota [period]` lists; `quota @user|team <period> <amount> [CUR]` sets."""
     example = "/opp quota @maria 2027-Q1 250000 EUR"
-    tokens = (args or "").split()
+    tokens = words(args)
     if not tokens or (len(tokens) == 1 and not is_user(tokens[0]) and tokens[0].lower() != "team"):
         return ListQuotas(_period(tokens[0], today, "/opp quota 2027-Q1") if tokens else None)
     who = tokens[0]
@@ -520,7 +595,9 @@ def parse_quota(args: str, today: date) -> SetQuota | ListQuotas:
 def parse_adjust(args: str, today: date) -> Adjust:
     """`forecast adjust @user <period> <amount> "reason"` (the reason may be unquoted)."""
     example = '/opp forecast adjust @maria 2027-Q1 180000 "two deals slip to Q2"'
-    tokens = (args or "").split(maxsplit=3)
+    tokens, rest = _leading_words(args, 3)
+    if rest:
+        tokens.append(rest)
     if len(tokens) < 3:
         raise invalid("Give the rep, the period and your figure, then why.", example)
     try:

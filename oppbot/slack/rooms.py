@@ -10,9 +10,8 @@ from slack_sdk.errors import SlackApiError
 from oppbot.db.base import utcnow
 from oppbot.db.session import unit_of_work
 from oppbot.services import cards, rooms
-from oppbot.services.context import Actor
 from oppbot.slack.cards import deal_card_message
-from oppbot.slack.deps import Deps
+from oppbot.slack.pipeline import Request
 
 NAME_ATTEMPTS = 5
 
@@ -24,8 +23,10 @@ class RoomOpened:
     created: bool  # False: the room existed; the reply links to it
 
 
-def open_room(deps: Deps, client: WebClient, actor: Actor, number: int) -> RoomOpened:
-    with unit_of_work(deps.sessions) as session:
+def open_room(req: Request, number: int) -> RoomOpened:
+    """The claim goes through the request's transaction (recorded as handled with it); the rest follows Slack."""
+    deps, client, actor = req.deps, req.client, req.actor
+    with req.unit_of_work() as session:
         claim = rooms.claim_room(session, actor, number)
     if claim.channel_id:
         return RoomOpened(number, claim.channel_id, created=False)

@@ -57,3 +57,8 @@ def when(moment: datetime, tz: str | ZoneInfo = "UTC") -> str:
 
 def percent(value: int) -> str:
     return f"{value}%"
+
+
+def error_text(error) -> str:
+    """An OppbotError's sentence for Slack: the user it names as a mention, the rest as the service wrote it."""
+    return error.render(lambda user_id: f"<@{user_id}>")

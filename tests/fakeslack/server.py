@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import json
@@ -16,9 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
+
+import yaml
 
 from .limits import check_message, check_view
 
@@ -45,11 +49,22 @@ _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "conversations.invite": (("channel",), ("users",)),
     "conversations.archive": (("channel",),),
     "pins.add": (("channel",), ("timestamp",)),
+    "conversations.history": (("channel",),),
     "oauth.v2.access": (("code", "refresh_token"),),
     "files.getUploadURLExternal": (("filename",), ("length",)),
     "files.completeUploadExternal": (("files",),),
     "files.info": (("file",),),
 }
+
+
+# What auth.test's x-oauth-scopes header lists by default: the bot scopes of oppbot's manifest.yml, read from it so
+# the fake grants what a fresh install grants (set FakeSlack.scopes to try a token installed with fewer).
+def _manifest_bot_scopes() -> tuple[str, ...]:
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yml").read_text())
+    return tuple(manifest["oauth_config"]["scopes"]["bot"])
+
+
+DEFAULT_SCOPES = _manifest_bot_scopes()
 
 _MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update"}
 _VIEW_METHODS = {"views.open", "views.push", "views.update", "views.publish"}
@@ -94,6 +109,20 @@ class _Fault:
 
 
 @dataclass
+class Hold:
+    """A call held by the fake (FakeSlack.hold): `arrived` is set when it comes in; release() lets it finish."""
+
+    method: str
+    after: bool  # True: the call takes effect, then its answer is held; False: held before it takes effect
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    call: Call | None = None
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class _Answer:
     status: int
     body: dict | str
@@ -114,6 +143,7 @@ class FakeSlack:
         self.socket_url: str | None = None  # apps.connections.open url
         self.rate_limit_per_channel: float | None = None  # chat.postMessage per second per channel
         self.single_use_triggers = True  # a trigger_id opens one view, once
+        self.scopes: list[str] = list(DEFAULT_SCOPES)  # granted, as auth.test's x-oauth-scopes header says
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -186,6 +216,30 @@ class FakeSlack:
         with self._lock:
             self._faults[method].extend([fault] * count)
 
+    def fail_every(
+        self, method: str, every: int = 2, status: int = 429, retry_after: int | None = 1, count: int | None = None
+    ) -> None:
+        """Every `every`-th call to `method` fails with HTTP `status`, counted per channel (`count` failures at most,
+        None: no end). "429 on every other post in a channel" is fail_every("chat.postMessage")."""
+        error = {429: "ratelimited", 500: "fatal_error", 503: "service_unavailable"}.get(status, "request_failed")
+        with self._lock:
+            self._periodic[method] = (every, _Fault(status, retry_after if status == 429 else None, error), count)
+
+    def hold(self, method: str, *, after: bool) -> Hold:
+        """Hold the next call to `method`: before it takes effect (after=False: it is then refused with a 503 and
+        leaves no trace) or after (after=True: the message is posted, only the answer waits). Fault tests kill the
+        caller while it waits, then release() the hold."""
+        hold = Hold(method, after)
+        with self._lock:
+            self._holds[method].append(hold)
+        return hold
+
+    def history(self, channel: str) -> list[dict]:
+        """The channel's messages as conversations.history returns them: newest first."""
+        with self._lock:
+            found = [m for (c, _), m in self.messages.items() if c == channel]
+        return sorted(found, key=lambda m: tuple(int(p) for p in m["ts"].split(".")), reverse=True)
+
     def reset(self) -> None:
         """Forget recorded calls, state and pending faults; configuration (tokens, users, limits) stays."""
         with self._lock:
@@ -206,6 +260,9 @@ class FakeSlack:
         self._response_posts: dict[str, int] = defaultdict(int)
         self._used_triggers: set[str] = set()
         self._ts = itertools.count(1)
+        self._holds: dict[str, deque[Hold]] = defaultdict(deque)
+        self._periodic: dict[str, tuple[int, _Fault, int | None]] = {}
+        self._periodic_seen: dict[tuple[str, str], int] = defaultdict(int)
         self._view_ids = itertools.count(1)
         self.created: dict[str, dict] = {}  # channel id -> channel made by conversations.create (members, pins…)
         self._channel_ids = itertools.count(1)
@@ -302,10 +359,31 @@ class FakeSlack:
     # ----- request handling (called from server threads) -------------------------------------------------------
 
     def _handle_api(self, method: str, args: dict, headers: dict) -> _Answer:
+        with self._lock:
+            hold = self._holds[method].popleft() if self._holds.get(method) else None
+        if hold is None:
+            return self._handle_api_now(method, args, headers)
+        hold.call = Call(method, args, headers, time.time())
+        if not hold.after:
+            hold.arrived.set()
+            hold.released.wait(120)
+            with self._changed:
+                self.rejected.append(Call(method, args, headers, time.time(), 503, "held"))
+                self._changed.notify_all()
+            return _Answer(503, {"ok": False, "error": "service_unavailable"})
+        answer = self._handle_api_now(method, args, headers)
+        hold.arrived.set()
+        hold.released.wait(120)
+        return answer
+
+    def _handle_api_now(self, method: str, args: dict, headers: dict) -> _Answer:
         now = time.time()
         with self._changed:
             call = Call(method, args, headers, now)
             answer = self._answer_api(call)
+            if method == "auth.test" and answer.status == 200:
+                # Slack names the token's scopes in a header (on every Web API answer; oppbot reads auth.test's).
+                answer.headers.setdefault("x-oauth-scopes", ",".join(self.scopes))
             if answer.status == 200 and isinstance(answer.body, dict) and answer.body.get("ok"):
                 self.calls.append(call)
             else:
@@ -314,9 +392,9 @@ class FakeSlack:
             self._changed.notify_all()
             return answer
 
-    def _answer_api(self, call: Call) -> _Answer:
+    def _answer_api(self, call: Call) -> _Answer:  # noqa: C901 -- one branch per Slack answer kind, read top down
         method, args = call.method, call.args
-        fault = self._faults[method].popleft() if self._faults.get(method) else None
+        fault = self._faults[method].popleft() if self._faults.get(method) else self._periodic_fault(method, args)
         if fault is not None:
             return self._fault_answer(fault)
 
@@ -366,6 +444,18 @@ class FakeSlack:
             self.rejected.append(Call(method, args, headers, time.time(), 200, "invalid_json"))
             self._changed.notify_all()
         return _Answer(200, {"ok": False, "error": "invalid_json"})
+
+    def _periodic_fault(self, method: str, args: dict) -> _Fault | None:
+        if method not in self._periodic:
+            return None
+        every, fault, left = self._periodic[method]
+        key = (method, str(args.get("channel", "")))
+        self._periodic_seen[key] += 1
+        if self._periodic_seen[key] % every or left == 0:
+            return None
+        if left is not None:
+            self._periodic[method] = (every, fault, left - 1)
+        return fault
 
     def _fault_answer(self, fault: _Fault) -> _Answer:
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
@@ -649,6 +739,22 @@ class FakeSlack:
         channel["pins"].append(ts)
         return {"ok": True}
 
+    def _m_conversations_history(self, args: dict, team: str) -> dict:
+        # Newest first, `limit` a page (Slack's default 100), an opaque cursor; metadata only on request.
+        messages = self.history(str(args["channel"]))
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        page = messages[start : start + limit]
+        if str(args.get("include_all_metadata", "")).lower() not in ("1", "true"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(messages)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def _m_oauth_v2_access(self, args: dict, team: str) -> dict:
         answer = (
             dict(self.oauth_response)
@@ -657,7 +763,8 @@ class FakeSlack:
                 "ok": True,
                 "app_id": "A111",
                 "authed_user": {"id": "W111"},
-                "scope": "commands,chat:write,chat:write.public,im:write,users:read,channels:read,groups:read,team:read",
+                "scope": "commands,chat:write,chat:write.public,im:write,"
+                "users:read,channels:read,groups:read,team:read",
                 "token_type": "bot",
                 "access_token": f"xoxb-{self.team_id}-installed",
                 "bot_user_id": "UBOT",
@@ -788,10 +895,8 @@ def _decode_body(raw: bytes, content_type: str) -> Any:
     if "x-www-form-urlencoded" in content_type:
         args: dict[str, Any] = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         for key in _JSON_FIELDS & args.keys():
-            try:
+            with contextlib.suppress(ValueError):  # left as the string Slack would also reject
                 args[key] = json.loads(args[key])
-            except ValueError:
-                pass  # left as the string Slack would also reject
         if set(args) == {"payload"}:
             # A form with a single payload=<json> field (interactivity shape) carries its object inside.
             try:

@@ -8,13 +8,11 @@ import dramatiq
 import pytest
 from fakeslack import FakeSlack
 from integration.helpers import make_customer, make_deal
-from integration.workers_support import processed_count, runtime_for, settings_for
+from integration.workers_support import deliver_all, processed_count, runtime_for, settings_for
 
 from oppbot.db.session import unit_of_work
 from oppbot.services import notifications
-from workers.actors import QUEUE
 from workers.broker import BrokerOptions, setup_broker
-from workers.relay import relay_once
 
 CHANNEL = "C_RATE"
 
@@ -39,8 +37,7 @@ def test_notifications_rate_limited_by_slack_are_delivered_once_and_no_sooner_th
             for title in ("First", "Second", "Third"):
                 make_deal(sessions, rep, customer, title=title)
             fake.fail_next("chat.postMessage", count=5, status=429, retry_after=1)
-            relay_once(sessions, broker)
-            broker.join(QUEUE, timeout=60_000)
+            deliver_all(sessions, broker)
         finally:
             worker.stop()
 

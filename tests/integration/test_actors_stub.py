@@ -9,7 +9,7 @@ import dramatiq
 import pytest
 from fakeslack import FakeSlack
 from integration.helpers import make_customer, make_deal
-from integration.workers_support import processed_count, runtime_for, settings_for
+from integration.workers_support import deliver_all, processed_count, runtime_for, settings_for
 from sqlalchemy import select
 
 from oppbot.db.models import CardMessage, FxRate, OutboxEvent, ProcessedEvent
@@ -18,7 +18,7 @@ from oppbot.domain.stages import Stage
 from oppbot.services import notifications, opportunities
 from workers.actors import QUEUE
 from workers.broker import BrokerOptions, setup_broker
-from workers.relay import event_message, relay_once
+from workers.relay import event_message
 
 CHANNEL = "C_SALES"
 
@@ -43,9 +43,7 @@ def stub(db_url, sessions, fake):
 
 def deliver(sessions, broker) -> None:
     """Relay everything in the outbox, then wait until the workers have handled it."""
-    while relay_once(sessions, broker).more:
-        pass
-    broker.join(QUEUE, timeout=20_000)
+    deliver_all(sessions, broker)
 
 
 def subscribe(sessions, manager, channel=CHANNEL, stages=(), minimum=None, currency=None):

@@ -151,5 +151,5 @@ def test_a_bulk_move_reports_bad_input_per_deal_and_writes_nothing_for_it(sessio
     before = counts(sessions)
     with unit_of_work(sessions) as s:
         out = opportunities.bulk_move(s, manager, [number], Stage.CLOSED_LOST, loss_reason="aliens")
-    assert "'aliens' is not a loss reason" in out.failed[number]
+    assert "'aliens' is not a loss reason" in out.failed[number].message
     assert counts(sessions) == before

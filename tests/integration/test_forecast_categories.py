@@ -12,11 +12,11 @@ from oppbot.db.models import Activity, Opportunity, OutboxEvent
 from oppbot.db.session import unit_of_work
 from oppbot.domain.categories import Category
 from oppbot.domain.errors import InvalidInput, NotFound, PermissionDenied
+from oppbot.domain.events import EventKind as Kind
 from oppbot.domain.opportunity import Draft
 from oppbot.domain.periods import parse_period
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities, quotas, settings
-from oppbot.services.events import Kind
 
 Q = parse_period("2027-Q1", date(2026, 12, 1))
 

@@ -111,3 +111,24 @@ def test_the_schema_refuses_a_deal_with_both_an_individual_and_an_organization(f
             assert conn.execute(text("SELECT count(*) FROM opportunities")).scalar_one() == 1
     finally:
         engine.dispose()
+
+
+def test_the_migrations_have_exactly_one_head():
+    """Branches add migrations in parallel; merged, they must be chained again into one line (one head)."""
+    from alembic.script import ScriptDirectory
+
+    from oppbot.db.migrate import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, f"more than one Alembic head: {heads}; chain the newest migration's down_revision"
+
+
+def test_every_migration_file_is_named_after_its_day_and_revision_history():
+    """Files are date-prefixed (YYYYMMDD_…), as the file template makes them."""
+    from pathlib import Path
+
+    import migrations
+
+    names = [p.name for p in Path(next(iter(migrations.__path__)), "versions").glob("*.py")]
+    assert names and all(n[:8].isdigit() and n[8] == "_" for n in names), names
+    assert not [n for n in names if "bench" in n]

@@ -16,8 +16,9 @@ from oppbot.db import repositories as repo
 from oppbot.db.models import Individual, Note, Opportunity, Organization
 from oppbot.db.session import unit_of_work
 from oppbot.slack.app import build_app
-from oppbot.slack.blocks.modals import decode_metadata
 from oppbot.slack.ids import Action, Block, Callback, input_action
+from oppbot.slack.metadata import decode as decode_metadata
+from oppbot.slack.pipeline import Request
 from tests.integration.helpers import bulk_deals, form_values, make_customer, make_deal
 
 SECRET = "test-signing-secret"
@@ -176,12 +177,14 @@ def test_a_stale_edit_is_refused_and_does_not_overwrite(app, fake, sessions, rep
     from oppbot.slack.listeners.views.open_views import open_edit
 
     client = WebClient(token="xoxb-test", base_url=fake.base_url)
-    open_edit(client, new_trigger_id(), Deps(app_settings(fake), sessions), rep, number)
+    deps = Deps(app_settings(fake), sessions)
+    body = {"trigger_id": new_trigger_id()}
+    open_edit(Request.for_test(deps, client, body, team_id=rep.team_id, user_id=rep.user_id), number)
     edit_view = fake.wait_for("views.update")[-1].args["view"]
     assert edit_view["callback_id"] == Callback.EDIT_DEAL
     with unit_of_work(sessions) as session:
         current_version = repo.get_opportunity(session, rep.team_id, number).version
-    assert decode_metadata(edit_view["private_metadata"])["v"] == current_version
+    assert decode_metadata(edit_view["private_metadata"]).version == current_version
     with unit_of_work(sessions) as session:  # someone else changes the deal meanwhile
         from oppbot.services import opportunities
 
@@ -212,7 +215,9 @@ def test_the_loss_modal_closes_the_deal_lost_with_reason_and_stage(app, fake, se
     with unit_of_work(sessions) as session:
         opportunities.move(session, rep, number, Stage.PROPOSAL)
     client = WebClient(token="xoxb-test", base_url=fake.base_url)
-    open_loss(client, new_trigger_id(), Deps(app_settings(fake), sessions), rep, number, {"channel": "C9", "ts": "1.5"})
+    deps = Deps(app_settings(fake), sessions)
+    req = Request.for_test(deps, client, {"trigger_id": new_trigger_id()}, team_id=rep.team_id, user_id=rep.user_id)
+    open_loss(req, number, {"channel": "C9", "ts": "1.5"})
     loss_view = fake.wait_for("views.update")[-1].args["view"]
     assert loss_view["callback_id"] == Callback.LOSS_REASON
     response = interactive(app, submission(loss_view, values(loss_reason="Competitor", loss_note="Went with X")))
@@ -313,7 +318,7 @@ def test_the_message_shortcut_opens_a_prefilled_create_modal(app, fake):
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert blocks[Block.TITLE]["element"]["initial_value"] == "Acme wants 50 seats"
     assert blocks[Block.DESCRIPTION]["element"]["initial_value"] == "Acme wants 50 seats\nBudget approved"
-    assert decode_metadata(view["private_metadata"])["c"] == "C7"
+    assert decode_metadata(view["private_metadata"]).channel_id == "C7"
 
 
 def test_the_new_customer_button_pushes_the_customer_modal(app, fake):

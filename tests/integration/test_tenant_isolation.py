@@ -46,5 +46,6 @@ def test_bulk_operations_of_another_workspace_reach_none_of_this_one_s_deals(ses
     with unit_of_work(sessions) as s:
         moved = opportunities.bulk_move(s, outsider, [number], Stage.PROPOSAL)
         assigned = opportunities.bulk_assign(s, outsider, [number], outsider.user_id)
-    assert moved.failed == assigned.failed == {number: f"There is no deal #{number}."}
+    why = {number: f"There is no deal #{number}."}
+    assert {n: e.message for n, e in moved.failed.items()} == {n: e.message for n, e in assigned.failed.items()} == why
     assert counts(sessions) == before

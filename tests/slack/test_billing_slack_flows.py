@@ -173,6 +173,7 @@ def test_the_task_modal_reports_a_missing_title_inline(app, sessions, me):
 
 
 def test_the_invoice_button_clicked_twice_posts_one_invoice_in_the_cards_thread(app, fake, sessions, me):
+    fake.users[USER] = {"is_admin": True}  # a manager: members get their invoice in a DM (next test)
     number = won_deal_with_lines(sessions, me)
     with unit_of_work(sessions) as s:
         opp_id = opportunities.repo.get_opportunity(s, TEAM, number).id
@@ -189,6 +190,19 @@ def test_the_invoice_button_clicked_twice_posts_one_invoice_in_the_cards_thread(
     assert "<!channel>" not in shown and "<@U999>" not in shown and "&lt;!channel&gt;" in shown
     with unit_of_work(sessions) as s:
         assert s.scalar(select(func.count()).select_from(Invoice)) == 1
+    fake.assert_clean()
+
+
+def test_a_members_invoice_goes_to_their_dm_even_when_the_card_is_in_a_channel(app, fake, sessions, me):
+    number = won_deal_with_lines(sessions, me)
+    with unit_of_work(sessions) as s:
+        opp_id = opportunities.repo.get_opportunity(s, TEAM, number).id
+        s.add(CardMessage(team_id=TEAM, opportunity_id=opp_id, channel_id="C1", ts="123.456"))
+    click(app, fake, BillingAction.GENERATE_INVOICE, str(number), "member")
+    [reply] = fake.wait_for_responses(1, key="member")
+    assert "sent it to you in a DM (only managers post invoices in a channel)" in reply.body["text"]
+    [post] = fake.calls_to("chat.postMessage")
+    assert post.args["channel"] == USER and "thread_ts" not in post.args
     fake.assert_clean()
 
 

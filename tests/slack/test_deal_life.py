@@ -121,7 +121,7 @@ def test_the_lost_button_and_move_to_lost_open_the_loss_modal(slack):
     slack.fake.wait_for("views.open")
     assert slack.fake.calls[before].method == "views.open"
     slack.ask(f"move {number} closed lost") if False else None
-    result, _ = slack.command(f"move {number} lost")
+    _result, _ = slack.command(f"move {number} lost")
     slack.fake.wait_for("views.open", count=2)
     assert _deal(slack).stage == "lead"
 
@@ -147,7 +147,7 @@ def test_a_card_shared_in_a_channel_is_remembered_so_workers_can_keep_it_current
     from oppbot.db.models import CardMessage
 
     number = make_deal(slack.sessions, slack.actor("U_REP"), title="<!channel> Shared & live")
-    reply = slack.ask(f"show #{number} here")
+    reply = slack.ask(f"show #{number} here", user=slack.make_manager())  # managers post in channels
     assert "stays up to date" in reply["text"]
     (post,) = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == slack.channel_id]
     from unit.blockkit import mrkdwn_texts
@@ -164,5 +164,5 @@ def test_a_card_shared_in_a_channel_is_remembered_so_workers_can_keep_it_current
 def test_sharing_in_a_channel_the_bot_cannot_post_to_says_how_to_fix_it(slack):
     number = make_deal(slack.sessions, slack.actor("U_REP"))
     slack.fake.fail_next("chat.postMessage", 1, status=200, error="not_in_channel")
-    reply = slack.ask(f"show #{number} here")
+    reply = slack.ask(f"show #{number} here", user=slack.make_manager())
     assert "not_in_channel" in reply["text"] and "/invite" in reply["text"]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from oppbot.db.models import Activity, Billable, Organization
 from oppbot.db.session import unit_of_work
 from oppbot.services import billables
+from oppbot.slack import metadata
 from oppbot.slack.ids import Action, BillingAction, BillingBlock, BillingCallback, Block, Callback, input_action
 
 
@@ -166,4 +167,4 @@ def test_the_customer_chosen_in_the_deal_modals_picker_can_be_edited_on_top_of_i
     slack.interact(payload)
     slack.fake.wait_for("views.push")
     form = wait_view(slack, Callback.CUSTOMER_EDIT)
-    assert json.loads(form["private_metadata"])["r"] == acme.encode()
+    assert metadata.decode(form["private_metadata"]).customer == acme.encode()

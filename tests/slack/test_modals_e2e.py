@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from unit.blockkit import HOSTILE, assert_escaped
 
 from oppbot.db.models import Opportunity
-from oppbot.slack.blocks.modals import decode_metadata
 from oppbot.slack.ids import Action, Block, Callback, input_action
+from oppbot.slack.metadata import decode as decode_metadata
 
 
 def _deal(slack, number=1) -> Opportunity | None:
@@ -121,12 +121,29 @@ def test_a_stale_edit_is_refused_inline_and_does_not_overwrite(slack):
         {"action_id": Action.EDIT.value, "type": "button", "value": element["value"]}, block_id=block["block_id"]
     )
     edit_view = slack.opened_view(Callback.EDIT_DEAL)
-    assert decode_metadata(edit_view["private_metadata"])["v"] == _deal(slack).version
-    slack.ask(f"note {number} bump")  # someone changes the deal meanwhile
-    result, ack = slack.submit(edit_view, _deal_values(customer, title="My stale edit"))
+    assert decode_metadata(edit_view["private_metadata"]).version == _deal(slack).version
+    slack.ask(f"move {number} qual")  # someone changes the deal meanwhile (a note would not: it owns nothing)
+    _, ack = slack.submit(edit_view, _deal_values(customer, title="My stale edit"))
     assert ack["response_action"] == "errors"
     assert "changed by someone else" in ack["errors"][Block.TITLE.value]
     assert _deal(slack).title == "Acme Corp - Software licence"
+
+
+def test_a_note_added_while_the_edit_form_is_open_does_not_make_it_stale(slack):
+    customer = make_customer(slack.sessions, slack.actor())
+    number = make_deal(slack.sessions, slack.actor(), customer)
+    card = slack.ask(f"show {number}")
+    block, element = next(
+        (b, e) for b in card["blocks"] for e in b.get("elements", []) if e.get("action_id") == Action.EDIT
+    )
+    slack.click(
+        {"action_id": Action.EDIT.value, "type": "button", "value": element["value"]}, block_id=block["block_id"]
+    )
+    edit_view = slack.opened_view(Callback.EDIT_DEAL)
+    slack.ask(f"note {number} called them", user="U_OTHER")
+    _, ack = slack.submit(edit_view, _deal_values(customer, title="My edit", stage="qual"))
+    assert ack == {}
+    assert _deal(slack).title == "My edit"
 
 
 # --- loss reason -----------------------------------------------------------------------------------------------------
@@ -143,7 +160,7 @@ def test_the_loss_modal_from_the_command_closes_the_deal_lost_with_its_reason(sl
     slack.ask(f"move {number} prop")
     slack.command(f"lost {number}")
     view = slack.opened_view(Callback.LOSS_REASON)
-    missing, ack = slack.submit(view, form_values(loss_reason=None))
+    _, ack = slack.submit(view, form_values(loss_reason=None))
     assert ack["response_action"] == "errors" and list(ack["errors"]) == [Block.LOSS_REASON.value]
     assert _deal(slack).stage == "proposal"
     reason, values = _loss_values(view)
@@ -195,7 +212,7 @@ def test_the_message_shortcut_opens_the_create_modal_prefilled_from_the_message(
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert blocks[Block.TITLE]["element"]["initial_value"] == "Acme wants 50 seats"
     assert blocks[Block.DESCRIPTION]["element"]["initial_value"] == "Acme wants 50 seats\nBudget approved"
-    assert decode_metadata(view["private_metadata"])["c"] == slack.channel_id
+    assert decode_metadata(view["private_metadata"]).channel_id == slack.channel_id
 
 
 def test_the_customer_picker_suggests_matching_customers_of_this_workspace_only(slack):

@@ -1,4 +1,4 @@
-"""End to end: `/opp move` over HTTP, then `oppbot worker` on Redis posts the channel notification and refreshes the card."""
+"""End to end: `/opp move` over HTTP, then `oppbot worker` on Redis posts the notification and refreshes the card."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import update
-from wsgi import fake_slack, inproc, single_token_settings  # noqa: F401  (fixtures)
+from wsgi import single_token_settings
 
 from oppbot.db.models import SlackUser
 from oppbot.db.session import unit_of_work

@@ -8,7 +8,7 @@ import time
 import pytest
 from fakeslack import event_body, interactive_body, sign, slash_command_body
 from sqlalchemy import func, select
-from wsgi import SECRET, call, fake_slack, inproc, single_token_settings  # noqa: F401  (fixtures)
+from wsgi import SECRET, call, single_token_settings
 
 from oppbot.db.models import Activity, Manager, Workspace
 from oppbot.db.session import make_engine, session_factory
@@ -130,6 +130,10 @@ STATUS_WORDS = {"ok", "unavailable", "ok (in-process)"}
 
 def assert_reveals_nothing(body: bytes, *secrets: str) -> None:
     data = json.loads(body)
+    outbox = data.pop("outbox", "unavailable")  # counts only: what the workers owe (README "Background work")
+    assert outbox == "unavailable" or (
+        set(outbox) == set(NOTHING_OWED) and all(v is None or isinstance(v, int) for v in outbox.values())
+    )
     assert set(data) <= {"status", "database", "broker"}
     assert set(data.values()) <= STATUS_WORDS
     text = body.decode().lower()
@@ -150,10 +154,14 @@ def assert_reveals_nothing(body: bytes, *secrets: str) -> None:
         assert leak not in text, leak
 
 
+# The outbox line is detail (what the workers owe), never part of the status.
+NOTHING_OWED = {"backlog": 0, "oldest_unfinished_seconds": None, "parked": 0}
+
+
 def test_healthz_answers_200_with_status_words_only(inproc, db_url):
     status, headers, body = call(inproc.server, "GET", "/healthz")
     assert status == 200
-    assert json.loads(body) == {"status": "ok", "database": "ok", "broker": "ok (in-process)"}
+    assert json.loads(body) == {"status": "ok", "database": "ok", "broker": "ok (in-process)", "outbox": NOTHING_OWED}
     assert_reveals_nothing(body, db_url, SECRET)
     assert {name.lower() for name, _ in headers} <= {"content-type", "content-length"}
     assert inproc.fake.calls == [], "a health check never calls Slack"
@@ -184,7 +192,12 @@ def test_healthz_answers_503_when_the_broker_is_down(fake_slack, db_url, session
     server = wsgi_app(build_app(settings, sessions=sessions), settings, sessions)
     status, _headers, body = call(server, "GET", "/healthz")
     assert status == 503
-    assert json.loads(body) == {"status": "unavailable", "database": "ok", "broker": "unavailable"}
+    assert json.loads(body) == {
+        "status": "unavailable",
+        "database": "ok",
+        "broker": "unavailable",
+        "outbox": NOTHING_OWED,
+    }
     assert_reveals_nothing(body, "hunter2")
 
 

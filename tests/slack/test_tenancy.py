@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from integration.helpers import make_customer, make_deal
 from sqlalchemy import func, select, update
-from wsgi import dumps, fake_slack, inproc  # noqa: F401  (fixtures)
+from wsgi import dumps
 
 from oppbot.db.base import Base, utcnow
 from oppbot.db.models import Activity, Manager, Note, Opportunity, Workspace

@@ -21,7 +21,7 @@ from fakeslack import interactive_body
 from fakeslack.signing import new_trigger_id
 from integration.helpers import make_customer, make_deal
 from sqlalchemy import select, update
-from wsgi import InProcessSlack, dumps, fake_slack, single_token_settings  # noqa: F401  (fixture)
+from wsgi import InProcessSlack, dumps, single_token_settings
 
 from oppbot.db.base import Base
 from oppbot.db.models import Individual, Organization, Workspace
@@ -30,8 +30,10 @@ from oppbot.domain.opportunity import CustomerKind, CustomerRef
 from oppbot.services import billables, catalog, fx, notifications, opportunities, schedules, tasks
 from oppbot.services.context import Actor
 from oppbot.services.workspaces import ensure_workspace
+from oppbot.slack import metadata
 from oppbot.slack.app import build_app
 from oppbot.slack.ids import Action, BillingAction, BillingBlock, BillingCallback, Block, Callback, input_action
+from oppbot.slack.metadata import ViewMeta
 from oppbot.slack.server import wsgi_app
 
 TEAM_A, TEAM_B = "T111", "T222"
@@ -335,11 +337,16 @@ def deal_values(customer: str) -> dict:
     }
 
 
+def signed(t: str, n: int | None = None, v: int | None = None, c: str | None = None) -> str:
+    """private_metadata as the server signs it: these forgeries pass the signature and meet the tenant checks."""
+    return metadata.encode(ViewMeta(team_id=t, number=n, version=v, channel_id=c))
+
+
 def submissions(ids: dict) -> list[tuple[str, dict]]:
     """(what, payload) for every callback_id, private_metadata or a picked option pointing into A."""
     a_org = CustomerRef(CustomerKind.ORGANIZATION, ids["org"]).encode()
     loss = {**select_value(Block.LOSS_REASON, "Price"), **text_value(Block.LOSS_NOTE, None)}
-    meta = lambda **data: json.dumps(data)  # noqa: E731
+    meta = signed
     return [
         ("create claiming team A", view_submission(Callback.CREATE_DEAL, meta(t=TEAM_A), deal_values(a_org))),
         ("create with A's customer picked", view_submission(Callback.CREATE_DEAL, meta(t=TEAM_B), deal_values(a_org))),
@@ -370,7 +377,7 @@ def submissions(ids: dict) -> list[tuple[str, dict]]:
             "close date of A's deal",
             view_submission(
                 Callback.ALERT_CLOSE_DATE,
-                f"{N}|{CHANNEL}",
+                signed(t=TEAM_B, n=N, c=CHANNEL),
                 {
                     Block.EXPECTED_CLOSE.value: {
                         input_action(Block.EXPECTED_CLOSE): {"type": "datepicker", "selected_date": "2031-02-03"}
@@ -382,7 +389,7 @@ def submissions(ids: dict) -> list[tuple[str, dict]]:
             "billable on A's deal",
             view_submission(
                 BillingCallback.BILLABLE_ADD,
-                meta(number=N, channel=CHANNEL),
+                signed(t=TEAM_B, n=N, c=CHANNEL),
                 {
                     **text_value(BillingBlock.DESCRIPTION, "Forged"),
                     **text_value(BillingBlock.QUANTITY, "1"),
@@ -394,7 +401,7 @@ def submissions(ids: dict) -> list[tuple[str, dict]]:
             "A's catalog service on B's deal",
             view_submission(
                 BillingCallback.BILLABLE_ADD,
-                meta(number=1, channel=CHANNEL),
+                signed(t=TEAM_B, n=1, c=CHANNEL),
                 {
                     **select_value(BillingBlock.SERVICE, str(ids["service"])),
                     **text_value(BillingBlock.QUANTITY, "1"),
@@ -407,7 +414,7 @@ def submissions(ids: dict) -> list[tuple[str, dict]]:
             "task on A's deal",
             view_submission(
                 BillingCallback.TASK_ADD,
-                meta(number=N),
+                signed(t=TEAM_B, n=N),
                 {
                     **text_value(BillingBlock.TASK_TITLE, "Forged"),
                     BillingBlock.TASK_DUE_DATE.value: {"d": {"type": "datepicker", "selected_date": "2030-01-01"}},
@@ -418,7 +425,7 @@ def submissions(ids: dict) -> list[tuple[str, dict]]:
             "edit of A's catalog service",
             view_submission(
                 BillingCallback.SERVICE_SAVE,
-                meta(service_id=ids["service"]),
+                metadata.encode(ViewMeta(team_id=TEAM_B, service_id=ids["service"])),
                 {
                     **text_value(BillingBlock.SERVICE_NAME, "Forged"),
                     **text_value(BillingBlock.SERVICE_PRICE, "1"),
@@ -449,7 +456,7 @@ def test_every_modal_submission_of_b_pointing_into_a_is_refused_and_changes_noth
 
 def test_a_submission_about_a_s_deal_reads_like_one_about_a_missing_deal(sync, a):
     def answer(number: int) -> str:
-        payload = view_submission(Callback.NOTE, json.dumps({"t": TEAM_B, "n": number}), text_value(Block.NOTE, "hi"))
+        payload = view_submission(Callback.NOTE, signed(t=TEAM_B, n=number), text_value(Block.NOTE, "hi"))
         return send(sync, payload)[1].decode().replace(str(number), "{n}")
 
     assert answer(N) == answer(7373)
@@ -470,7 +477,7 @@ def test_private_metadata_naming_a_never_makes_a_submission_act_in_a(sync, a):
 
 def test_the_same_forms_from_b_about_b_s_own_rows_do_work(sync, a):
     """The refusals above are about the tenant, not broken payloads: B's own deal takes the same note form."""
-    payload = view_submission(Callback.NOTE, json.dumps({"t": TEAM_B, "n": 1}), text_value(Block.NOTE, "B's note"))
+    payload = view_submission(Callback.NOTE, signed(t=TEAM_B, n=1), text_value(Block.NOTE, "B's note"))
     _, body = send(sync, payload)
     assert not body.strip(b"{} \n") or json.loads(body).get("response_action") != "errors", body
     with sync.sessions() as session:
@@ -497,7 +504,7 @@ def suggestion(action_id: str, value: str, block_id: str, *, team: str = TEAM_B)
             "id": "V1",
             "team_id": team,
             "type": "modal",
-            "private_metadata": json.dumps({"t": TEAM_A}),
+            "private_metadata": signed(t=TEAM_A),
             "callback_id": Callback.CREATE_DEAL.value,
             "blocks": [],
             "state": {"values": {}},
@@ -566,4 +573,4 @@ def test_the_message_shortcut_from_b_opens_a_form_bound_to_b(sync, a):
     }
     assert send(sync, payload)[0] == 200
     opened = [c.args["view"] for c in sync.fake.calls if c.method in ("views.open", "views.update")]
-    assert opened and all(json.loads(view["private_metadata"])["t"] == TEAM_B for view in opened)
+    assert opened and all(metadata.decode(view["private_metadata"]).team_id == TEAM_B for view in opened)

@@ -109,3 +109,11 @@ def test_long_text_stays_within_slack_limits():
     for block in msg["blocks"]:
         if block["type"] == "section" and "text" in block:
             assert len(block["text"]["text"]) <= 3000
+
+
+def test_the_card_has_words_for_every_deal_event_kind():
+    from oppbot.domain.events import EventKind
+    from oppbot.slack.blocks.deal_card import _KIND_WORDS
+
+    deal_kinds = {k for k in EventKind if not k.value.startswith(("billable_", "task_", "export_"))}
+    assert deal_kinds == set(_KIND_WORDS)

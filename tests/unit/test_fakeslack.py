@@ -500,3 +500,62 @@ def test_bolt_app_against_the_fake(fake, monkeypatch):
     assert fake.wait_for_responses(key="bolt")[0].body["text"] == "got new Deal"
     assert fake.calls_to("auth.test") and fake.calls_to("views.open")
     fake.assert_clean()
+
+
+# --- fault tests' tools (issue 18): history with metadata, every n-th post failing, held calls ---------------------
+
+
+def test_history_is_newest_first_in_pages_and_carries_metadata_only_when_asked(fake, client):
+    marker = {"event_type": "oppbot_effect", "event_payload": {"effect": "e1/notify:C1"}}
+    client.chat_postMessage(channel="C1", text="first", metadata=marker)
+    for n in range(3):
+        client.chat_postMessage(channel="C1", text=f"later {n}")
+    client.chat_postMessage(channel="C2", text="elsewhere")
+
+    page = client.conversations_history(channel="C1", limit=2)
+    assert [m["text"] for m in page["messages"]] == ["later 2", "later 1"] and page["has_more"]
+    rest = client.conversations_history(channel="C1", limit=2, cursor=page["response_metadata"]["next_cursor"])
+    assert [m["text"] for m in rest["messages"]] == ["later 0", "first"] and not rest["has_more"]
+    assert "metadata" not in rest["messages"][1]
+    with_metadata = client.conversations_history(channel="C1", include_all_metadata=True)
+    assert with_metadata["messages"][-1]["metadata"] == marker
+
+
+def test_fail_every_fails_each_channels_every_other_post(fake, client):
+    fake.fail_every("chat.postMessage", 2, status=429, retry_after=1)
+    outcomes = []
+    for channel in ("C1", "C1", "C2", "C1", "C2"):
+        try:
+            client.chat_postMessage(channel=channel, text="x")
+            outcomes.append("ok")
+        except SlackApiError as exc:
+            outcomes.append(exc.response.status_code)
+    assert outcomes == ["ok", 429, "ok", "ok", 429]
+
+
+def test_a_held_call_waits_and_before_release_either_posted_or_left_no_trace(fake, client):
+    after = fake.hold("chat.postMessage", after=True)
+    answers = []
+    thread = threading.Thread(target=lambda: answers.append(client.chat_postMessage(channel="C1", text="held")))
+    thread.start()
+    assert after.arrived.wait(10)
+    assert [m["text"] for m in fake.history("C1")] == ["held"] and answers == []  # posted; the answer waits
+    after.release()
+    thread.join(10)
+    assert answers[0]["ok"]
+
+    before = fake.hold("chat.postMessage", after=False)
+    failures = []
+
+    def post() -> None:
+        try:
+            WebClient(base_url=fake.base_url, token=TOKEN).chat_postMessage(channel="C1", text="never")
+        except SlackApiError as exc:
+            failures.append(exc.response.status_code)
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    assert before.arrived.wait(10)
+    before.release()
+    thread.join(10)
+    assert failures == [503] and [m["text"] for m in fake.history("C1")] == ["held"]

@@ -84,3 +84,10 @@ def test_bot_scopes_cover_what_oppbot_calls(manifest):
     assert {"commands", "chat:write", "chat:write.public", "im:write", "users:read"} <= scopes
     assert {"files:write", "files:read"} <= scopes  # charts and exports uploaded; imports read
     assert "user" not in manifest["oauth_config"]["scopes"]  # oppbot acts only as its bot user
+
+
+def test_ci_points_the_schema_test_at_shared():
+    """CI must let nothing skip: .ci/run exports OPPBOT_SHARED_DIR as ../shared from the repository root."""
+    script = (REPO / ".ci" / "run").read_text()
+    assert 'export OPPBOT_SHARED_DIR="${OPPBOT_SHARED_DIR:-$(cd .. && pwd)/shared}"' in script
+    assert script.index("OPPBOT_SHARED_DIR") < script.rindex("make test")

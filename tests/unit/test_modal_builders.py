@@ -11,8 +11,10 @@ from slack_sdk.models.views import View
 
 from oppbot.domain.stages import Stage
 from oppbot.services.queries import CurrencyAmounts, Pipeline, PipelineStage
+from oppbot.slack import metadata
 from oppbot.slack.blocks import home, modals
 from oppbot.slack.ids import Action, Block, Callback, input_action
+from oppbot.slack.metadata import ViewMeta
 
 HOSTILE = "<!channel> <@U999> <http://x|y> & co"
 
@@ -103,7 +105,7 @@ def test_the_edit_modal_prefills_current_values_and_carries_the_version():
     assert element(view, Block.EXPECTED_CLOSE)["initial_date"] == "2026-12-31"
     assert element(view, Block.ASSIGNEE)["initial_user"] == "U_REP"
     assert element(view, Block.CATEGORY)["initial_option"]["value"] == "commit"
-    assert modals.decode_metadata(view["private_metadata"]) == {"t": "T1", "n": 42, "v": 7}
+    assert metadata.decode(view["private_metadata"]) == ViewMeta(team_id="T1", number=42, version=7)
 
 
 def test_a_stage_sourced_probability_is_left_empty_so_it_keeps_following_the_stage():
@@ -162,7 +164,9 @@ def test_the_loss_modal_lists_the_workspace_reasons_and_remembers_where_to_refre
     )
     assert [o["value"] for o in element(view, Block.LOSS_REASON)["options"]] == ["Price", "Budget cut"]
     assert block(view, Block.LOSS_NOTE)["optional"] is True
-    assert modals.decode_metadata(view["private_metadata"]) == {"t": "T1", "n": 5, "v": 2, "c": "C1", "ts": "123.4"}
+    assert metadata.decode(view["private_metadata"]) == ViewMeta(
+        team_id="T1", number=5, version=2, channel_id="C1", ts="123.4"
+    )
 
 
 def test_the_customer_modal_asks_for_type_with_radio_buttons():
@@ -183,7 +187,7 @@ def test_currency_options_put_the_workspace_currency_first_and_find_any_iso_code
 
 def test_metadata_over_3000_characters_is_refused_rather_than_truncated():
     with pytest.raises(ValueError):
-        modals.encode_metadata({"x": "a" * 3000})
+        metadata.encode(ViewMeta(response_url="https://hooks.slack.com/" + "a" * 3000))
 
 
 def _pipeline():

@@ -153,3 +153,46 @@ def test_any_text_parses_or_gives_a_helpful_invalid_input(text):
             parse(text)
         except InvalidInput as exc:
             assert exc.message and len(exc.message) < 600
+
+
+# --- the one tokenizer: command text as Slack sends it ----------------------------------------------------------
+
+
+def test_an_entity_is_one_token_even_when_its_label_has_spaces():
+    assert p.words("assign 12 <@U1|Maria Olsen>  now") == ["assign", "12", "<@U1|Maria Olsen>", "now"]
+    assert p.words("notify <#C9|> prop") == ["notify", "<#C9|>", "prop"]
+    assert p.words("x <https://x.example|our tool> y") == ["x", "<https://x.example|our tool>", "y"]
+
+
+@pytest.mark.parametrize("mention", ["<@U12AB>", "<@U12AB|maria>", "<@W12AB|Maria Olsen>", "<@U12AB|>"])
+def test_every_form_slack_sends_a_mention_in_is_one_user(mention):
+    assert p.parse_user(mention) == mention[2:7]
+    assert p.parse_assign(f"42 {mention}").user_id == mention[2:7]
+    assert p.parse_list(f"prop {mention}", date(2026, 11, 15)).assignee_id == mention[2:7]
+
+
+@pytest.mark.parametrize("channel", ["<#C12AB>", "<#C12AB|sales>", "<#G12AB|private-deals>", "<#C12AB|>"])
+def test_every_form_slack_sends_a_channel_in_is_one_channel(channel):
+    assert p.parse_channel(channel) == channel[2:7]
+
+
+def test_plain_names_are_not_mentions_or_channels():
+    for token in ("@maria", "maria", "#sales", "<@maria>", "<#sales>"):
+        assert not p.is_user(token) and not p.is_channel(token)
+
+
+def test_slacks_three_entities_decode_to_what_was_typed():
+    assert p.decode_entities("R&amp;D &lt;b&gt; &amp;lt;") == "R&D <b> &lt;"
+
+
+def test_the_users_mentioned_in_a_text_come_once_each_in_order():
+    assert p.find_users("add <@U2|b> <@U1> and <@U2|b again>") == ["U2", "U1"]
+
+
+def test_fx_set_takes_a_currency_a_rate_and_maybe_a_date():
+    assert p.parse_fx_set("EUR 1.10") == p.FxSet("EUR", "1.10", None)
+    assert p.parse_fx_set("EUR 1.10 2026-11-01").day == date(2026, 11, 1)
+    with pytest.raises(InvalidInput):
+        p.parse_fx_set("EUR")
+    with pytest.raises(InvalidInput):
+        p.parse_fx_set("EUR 1.10 someday")

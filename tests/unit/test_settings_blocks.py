@@ -11,7 +11,7 @@ from oppbot.domain.stages import Stage
 from oppbot.domain.workspace import WorkspaceRules
 from oppbot.services.settings import ManagerChange, ManagerEntry, SettingChange, SettingsView
 from oppbot.slack.blocks.settings import build_manager_changes, build_managers, build_setting_change, build_settings
-from oppbot.slack.listeners.commands.admin import MENTION, unescape
+from oppbot.slack.parsing import decode_entities, find_users
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 
@@ -75,6 +75,6 @@ def test_manager_changes_name_each_person():
 
 
 def test_mentions_parse_in_both_forms_and_slack_escapes_are_undone():
-    assert MENTION.findall("<@U123|ana> and <@W456>") == ["U123", "W456"]
-    assert MENTION.findall("@ana") == []
-    assert unescape("Price &amp; terms &lt;3") == "Price & terms <3"
+    assert find_users("<@U123|ana> and <@W456>") == ["U123", "W456"]
+    assert find_users("@ana") == []
+    assert decode_entities("Price &amp; terms &lt;3") == "Price & terms <3"

@@ -11,7 +11,9 @@ from oppbot.domain.money import minor_units
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services.alerts import OVERDUE, STALE, AlertItem
+from oppbot.slack import metadata
 from oppbot.slack.ids import Action, Block, Callback, input_action
+from oppbot.slack.metadata import ViewMeta
 from oppbot.slack.text import day, escape, money, truncate, user
 
 MAX_BLOCKS = 50
@@ -123,14 +125,16 @@ def build_assignee_dm(items: Sequence[AlertItem], today: date) -> dict[str, Any]
     return {"text": f"{len(deals)} of your deals need attention", "blocks": blocks}
 
 
-def build_close_date_modal(number: int, title: str, current: date | None, origin: str = "") -> dict[str, Any]:
+def build_close_date_modal(
+    number: int, title: str, current: date | None, origin: str = "", *, team_id: str | None = None
+) -> dict[str, Any]:
     datepicker: dict[str, Any] = {"type": "datepicker", "action_id": input_action(Block.EXPECTED_CLOSE)}
     if current:
         datepicker["initial_date"] = current.isoformat()
     return {
         "type": "modal",
         "callback_id": Callback.ALERT_CLOSE_DATE.value,
-        "private_metadata": f"{number}|{origin}"[:3000],
+        "private_metadata": metadata.encode(ViewMeta(team_id=team_id, number=number, channel_id=origin or None)),
         "title": {"type": "plain_text", "text": "Update close date"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +10,9 @@ from oppbot.domain.billing import format_quantity, from_minor
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services.billables import BillablesView
+from oppbot.slack import metadata
 from oppbot.slack.ids import BillingAction, BillingBlock, BillingCallback
+from oppbot.slack.metadata import ViewMeta
 from oppbot.slack.text import escape, money, plain, truncate
 
 
@@ -115,12 +116,14 @@ def build_billables_message(view: BillablesView, *, can_edit: bool = True) -> li
     return [header, *build_billables_section(view, can_edit=can_edit)]
 
 
-def _metadata(**values: Any) -> str:
-    return json.dumps(values)
-
-
 def build_add_line_modal(
-    number: int, currency: str, services: list[Service] | None = None, *, custom: bool = True
+    number: int,
+    currency: str,
+    services: list[Service] | None = None,
+    *,
+    custom: bool = True,
+    team_id: str | None = None,
+    channel_id: str | None = None,
 ) -> dict[str, Any]:
     """Add a billable: a catalog select (services given) or a custom description and unit price; quantity always."""
     blocks: list[dict[str, Any]] = []
@@ -201,12 +204,16 @@ def build_add_line_modal(
         "title": {"type": "plain_text", "text": plain(f"Billable {format_ref(number)}", 24)},
         "submit": {"type": "plain_text", "text": "Add"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": _metadata(number=number, custom=custom),
+        "private_metadata": metadata.encode(
+            ViewMeta(team_id=team_id, number=number, custom=custom, channel_id=channel_id)
+        ),
         "blocks": blocks,
     }
 
 
-def build_edit_line_modal(line: Any, number: int, currency: str, *, channel: str | None = None) -> dict[str, Any]:
+def build_edit_line_modal(
+    line: Any, number: int, currency: str, *, channel: str | None = None, team_id: str | None = None
+) -> dict[str, Any]:
     """Edit a billable line's description, quantity and unit price (in the deal's currency), or delete it."""
 
     def field(block: BillingBlock, label: str, initial: str, max_length: int) -> dict[str, Any]:
@@ -243,7 +250,9 @@ def build_edit_line_modal(line: Any, number: int, currency: str, *, channel: str
         "title": {"type": "plain_text", "text": plain(f"Billable {format_ref(number)}", 24)},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": _metadata(billable=line.id, number=number, channel=channel),
+        "private_metadata": metadata.encode(
+            ViewMeta(team_id=team_id, billable_id=line.id, number=number, channel_id=channel)
+        ),
         "blocks": blocks,
     }
 
@@ -276,7 +285,9 @@ def build_catalog(services: list[Service], *, is_manager: bool) -> list[dict[str
     return blocks[:50]
 
 
-def build_service_modal(service: Service | None = None, *, default_currency: str = "USD") -> dict[str, Any]:
+def build_service_modal(
+    service: Service | None = None, *, default_currency: str = "USD", team_id: str | None = None
+) -> dict[str, Any]:
     price = ""
     if service is not None:
         price = format(from_minor(service.unit_price_minor, service.currency), "f")
@@ -298,7 +309,7 @@ def build_service_modal(service: Service | None = None, *, default_currency: str
         "title": {"type": "plain_text", "text": "Edit service" if service else "New service"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": _metadata(service_id=service.id if service else None),
+        "private_metadata": metadata.encode(ViewMeta(team_id=team_id, service_id=service.id if service else None)),
         "blocks": [
             text_input(BillingBlock.SERVICE_NAME, "Name", service.name if service else "", 200),
             text_input(BillingBlock.SERVICE_PRICE, "Unit price", price, 30),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from oppbot.domain.errors import InvalidInput
+from oppbot.domain.refs import parse_id
 from oppbot.slack.text import plain, truncate
 
 SECTION_MAX = 3000
@@ -77,7 +79,10 @@ def deal_value(number: int, version: int, extra: str | None = None) -> str:
 def parse_deal_value(value: str) -> tuple[int, int | None, str | None]:
     """(number, version or None, extra or None) from a button/option value made by deal_value()."""
     parts = (value or "").split(":", 2)
-    number = int(parts[0])
-    version = int(parts[1]) if len(parts) > 1 and parts[1] else None
+    try:
+        number = parse_id(parts[0], "deal")
+        version = parse_id(parts[1], "version") if len(parts) > 1 and parts[1] else None
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
     extra = parts[2] if len(parts) > 2 else None
     return number, version, extra

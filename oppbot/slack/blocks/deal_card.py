@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from oppbot.domain.categories import OPEN_CATEGORIES, Category
+from oppbot.domain.events import EventKind
 from oppbot.domain.money import weighted_value
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import STAGES, Stage
@@ -29,17 +30,20 @@ ACTIVITY_VALUE_MAX = 60
 BLOCK_ID_PREFIX = "deal"  # actions block_id "deal:42:3": users_select carries no value, so the block does
 
 _KIND_WORDS = {
-    "created": "created the deal",
-    "edited": "edited",
-    "stage_changed": "moved it",
-    "won": "closed it as won",
-    "lost": "closed it as lost",
-    "reopened": "reopened it",
-    "assigned": "assigned it",
-    "unassigned": "unassigned it",
-    "probability_reset": "reset the probability",
-    "note_added": "added a note",
-    "category_changed": "changed the forecast category",
+    EventKind.CREATED: "created the deal",
+    EventKind.EDITED: "edited",
+    EventKind.STAGE_CHANGED: "moved it",
+    EventKind.WON: "closed it as won",
+    EventKind.LOST: "closed it as lost",
+    EventKind.REOPENED: "reopened it",
+    EventKind.ASSIGNED: "assigned it",
+    EventKind.UNASSIGNED: "unassigned it",
+    EventKind.PROBABILITY_RESET: "reset the probability",
+    EventKind.NOTE_ADDED: "added a note",
+    EventKind.CATEGORY_CHANGED: "changed the forecast category",
+    # Workspace-level kinds (no deal): words for completeness, never on a card's activity.
+    EventKind.QUOTA_SET: "set a quota",
+    EventKind.FORECAST_ADJUSTED: "adjusted a forecast",
 }
 _FIELD_LABELS = {
     "title": "title",
@@ -89,7 +93,7 @@ def activity_line(entry: Any, tz: str) -> str:
         return f"{line}: “{escape(truncate(' '.join(note.split()), 200))}”"
     if entry.kind == "lost" and (entry.detail or {}).get("loss_reason"):
         line += f" ({escape(entry.detail['loss_reason'])})"
-    changes = [c for c in (entry.changes or []) if entry.kind != "created"]
+    changes = [c for c in (entry.changes or []) if entry.kind != EventKind.CREATED]
     parts = [
         f"{_FIELD_LABELS.get(c.get('field'), escape(str(c.get('field'))))} "
         f"{_shown_value(c.get('field'), c.get('before'))} → {_shown_value(c.get('field'), c.get('after'))}"

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from oppbot.domain.events import EventKind
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services.digests import DealLine, Digest
-from oppbot.services.events import Kind
 from oppbot.services.forecast import Forecast
 from oppbot.slack.blocks.forecast import build_board, build_changes
 from oppbot.slack.text import day, escape, money, truncate, user
 
 MAX_BLOCKS = 50
-CHANGE_TITLES = {Kind.CREATED: "New", Kind.STAGE_CHANGED: "Moved", Kind.WON: "Won", Kind.LOST: "Lost"}
+CHANGE_TITLES = {
+    EventKind.CREATED: "New",
+    EventKind.STAGE_CHANGED: "Moved",
+    EventKind.WON: "Won",
+    EventKind.LOST: "Lost",
+}
 
 
 def _section(text: str) -> dict[str, Any]:

@@ -206,10 +206,11 @@ def build_accuracy(result: Accuracy) -> list[dict[str, Any]]:
             )
         ]
     ratio = "–" if result.ratio is None else analytics.as_percent(result.ratio)
+    deals = f"{result.actual_count} deal" + ("" if result.actual_count == 1 else "s")
     text = (
         f"*Forecast vs actual · {result.period.label}*\n"
         f"Forecast (weighted, {result.snapshot.label} snapshot): {money(result.forecast_weighted, r)}\n"
-        f"Actual Closed-Won: {money(result.actual_won, r)} ({result.actual_count} deals) · {ratio} of forecast"
+        f"Actual Closed-Won: {money(result.actual_won, r)} ({deals}) · {ratio} of forecast"
     )
     blocks = [_section(text)]
     if result.missing:

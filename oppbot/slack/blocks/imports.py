@@ -6,6 +6,7 @@ from __future__ import annotations
 from oppbot.services.deal_import import ImportReport
 from oppbot.slack.blocks.modals import context, input_block, modal, mrkdwn, option
 from oppbot.slack.ids import Block, Callback
+from oppbot.slack.metadata import ViewMeta
 from oppbot.slack.text import escape
 
 TITLE = "Import deals"
@@ -30,7 +31,7 @@ def import_modal(*, team_id: str) -> dict:
         ),
         input_block(Block.IMPORT_MAP, "Columns", {"type": "static_select", "options": maps, "initial_option": maps[0]}),
     ]
-    return modal(Callback.IMPORT, TITLE, blocks, submit="Preview", metadata={"t": team_id})
+    return modal(Callback.IMPORT, TITLE, blocks, submit="Preview", metadata=ViewMeta(team_id=team_id))
 
 
 def working_view(message: str) -> dict:
@@ -70,7 +71,9 @@ def _details(report: ImportReport) -> list[dict]:
     return blocks
 
 
-def preview_view(report: ImportReport, *, file_id: str, map_name: str, channel_id: str | None) -> dict:
+def preview_view(
+    report: ImportReport, *, file_id: str, map_name: str, channel_id: str | None, team_id: str | None = None
+) -> dict:
     """The dry run. Submitting it imports; with nothing to create or update there is no submit button."""
     blocks = [{"type": "section", "text": mrkdwn(_counts(report))}, *_details(report)]
     todo = report.created + report.updated
@@ -81,7 +84,7 @@ def preview_view(report: ImportReport, *, file_id: str, map_name: str, channel_i
         TITLE,
         blocks,
         submit=f"Import {todo:,}" if todo else None,
-        metadata={"f": file_id, "m": map_name, "c": channel_id},
+        metadata=ViewMeta(team_id=team_id, file_id=file_id, map_name=map_name, channel_id=channel_id),
         close="Cancel" if todo else "Close",
     )
 

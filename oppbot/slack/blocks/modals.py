@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,10 +11,11 @@ from oppbot.domain.categories import OPEN_CATEGORIES
 from oppbot.domain.opportunity import DESCRIPTION_MAX, EXTERNAL_REF_MAX, LOSS_NOTE_MAX, NOTE_MAX, TITLE_MAX
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import STAGES, Stage
+from oppbot.slack import metadata as meta_codec
 from oppbot.slack.ids import Action, Block, Callback, input_action
+from oppbot.slack.metadata import ViewMeta
 from oppbot.slack.text import escape, plain, truncate
 
-METADATA_MAX = 3000
 TITLE_TEXT_MAX = 24
 OPTION_TEXT_MAX = 75
 OPTION_VALUE_MAX = 150
@@ -93,7 +93,7 @@ def modal(
     blocks: list[dict],
     *,
     submit: str | None = "Save",
-    metadata: dict | None = None,
+    metadata: ViewMeta | None = None,
     close: str = "Cancel",
 ) -> dict:
     view: dict[str, Any] = {
@@ -106,27 +106,8 @@ def modal(
     if submit:
         view["submit"] = text(submit, TITLE_TEXT_MAX)
     if metadata is not None:
-        view["private_metadata"] = encode_metadata(metadata)
+        view["private_metadata"] = meta_codec.encode(metadata)
     return view
-
-
-# --- private_metadata ------------------------------------------------------------------------------------------------
-
-
-def encode_metadata(data: dict) -> str:
-    """Compact JSON; keys are short because Slack allows 3,000 characters. Values are ids, never user text."""
-    encoded = json.dumps({k: v for k, v in data.items() if v is not None}, separators=(",", ":"))
-    if len(encoded) > METADATA_MAX:
-        raise ValueError(f"private_metadata is {len(encoded)} characters; Slack allows {METADATA_MAX}")
-    return encoded
-
-
-def decode_metadata(raw: str | None) -> dict:
-    try:
-        data = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 # --- the deal form ---------------------------------------------------------------------------------------------------
@@ -354,7 +335,7 @@ def create_deal_modal(
         "New deal",
         deal_blocks(form or DealForm(), workspace_currency=workspace_currency),
         submit="Create",
-        metadata={"t": team_id, "c": channel_id or None},
+        metadata=ViewMeta(team_id=team_id, channel_id=channel_id or None),
     )
 
 
@@ -365,7 +346,7 @@ def edit_deal_modal(form: DealForm, *, team_id: str, number: int, version: int, 
         f"Edit deal {format_ref(number)}",
         deal_blocks(form),
         submit="Save",
-        metadata={"t": team_id, "n": number, "v": version, "c": channel_id or None},
+        metadata=ViewMeta(team_id=team_id, number=number, version=version, channel_id=channel_id or None),
     )
 
 
@@ -383,15 +364,15 @@ def loss_reason_modal(
 ) -> dict:
     """Asks why a deal was lost. `origin` (channel/ts or response_url) says which card to refresh afterwards."""
     origin = origin or {}
-    metadata = {
-        "t": team_id,
-        "n": number,
-        "v": version,
-        "c": origin.get("channel"),
-        "ts": origin.get("ts"),
-        "r": origin.get("response_url"),
-        "vid": origin.get("view_id"),
-    }
+    metadata = ViewMeta(
+        team_id=team_id,
+        number=number,
+        version=version,
+        channel_id=origin.get("channel"),
+        ts=origin.get("ts"),
+        response_url=origin.get("response_url"),
+        view_id=origin.get("view_id"),
+    )
     reason_select = {
         "type": "static_select",
         "placeholder": text("Choose a reason", 150),
@@ -416,7 +397,7 @@ def note_modal(*, team_id: str, number: int, deal_title: str | None = None, chan
         "Add a note",
         blocks,
         submit="Add note",
-        metadata={"t": team_id, "n": number, "c": channel_id or None},
+        metadata=ViewMeta(team_id=team_id, number=number, channel_id=channel_id or None),
     )
 
 
@@ -452,7 +433,7 @@ def customer_modal(
         "New customer",
         blocks,
         submit="Create",
-        metadata={"t": team_id, "c": channel_id or None, "p": 1 if pushed else None},
+        metadata=ViewMeta(team_id=team_id, channel_id=channel_id or None, pushed=pushed),
     )
 
 
@@ -472,7 +453,7 @@ def customer_edit_modal(details: Any, *, team_id: str, channel_id: str | None = 
         Callback.CUSTOMER_EDIT,
         "Edit customer",
         blocks,
-        metadata={"t": team_id, "r": details.ref.encode(), "c": channel_id or None, "p": 1 if pushed else None},
+        metadata=ViewMeta(team_id=team_id, customer=details.ref.encode(), channel_id=channel_id or None, pushed=pushed),
     )
 
 

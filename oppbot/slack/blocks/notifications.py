@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from oppbot.domain.categories import Category
+from oppbot.domain.events import EventKind
 from oppbot.domain.refs import format_ref
-from oppbot.services.events import Kind
 from oppbot.services.notifications import DealEvent
 from oppbot.slack.text import escape, money, truncate, user
 
@@ -26,28 +26,28 @@ def _deal_line(event: DealEvent) -> str:
 def headline(event: DealEvent) -> str:
     """What happened, in one mrkdwn line."""
     who = user(event.actor_id, nobody="someone")
-    if event.kind == Kind.CREATED:
+    if event.kind == EventKind.CREATED:
         return f":new: New deal in {(event.to_stage or event.stage).label} by {who}"
-    if event.kind == Kind.WON:
+    if event.kind == EventKind.WON:
         return f":trophy: Deal won! Closed by {who}"
-    if event.kind == Kind.LOST:
+    if event.kind == EventKind.LOST:
         reason = f" ({escape(event.loss_reason)})" if event.loss_reason else ""
         return f":x: Deal lost{reason}, marked by {who}"
-    if event.kind in (Kind.STAGE_CHANGED, Kind.REOPENED):
+    if event.kind in (EventKind.STAGE_CHANGED, EventKind.REOPENED):
         before = event.from_stage.label if event.from_stage else "?"
         after = (event.to_stage or event.stage).label
-        verb = "reopened" if event.kind == Kind.REOPENED else "moved"
+        verb = "reopened" if event.kind == EventKind.REOPENED else "moved"
         return f":arrow_right: Deal {verb} {before} → {after} by {who}"
-    if event.kind == Kind.ASSIGNED:
+    if event.kind == EventKind.ASSIGNED:
         return f":bust_in_silhouette: Deal reassigned {user(event.from_user)} → {user(event.to_user)} by {who}"
-    if event.kind == Kind.UNASSIGNED:
+    if event.kind == EventKind.UNASSIGNED:
         return f":bust_in_silhouette: Deal unassigned from {user(event.from_user)} by {who}"
-    if event.kind == Kind.NOTE_ADDED and event.note:
+    if event.kind == EventKind.NOTE_ADDED and event.note:
         return f":memo: Note by {who}: “{escape(truncate(' '.join(event.note.split()), 500))}”"
-    if event.kind == Kind.CATEGORY_CHANGED and event.to_category:
+    if event.kind == EventKind.CATEGORY_CHANGED and event.to_category:
         change = f"{_category(event.from_category)} → {_category(event.to_category)}"
         return f":crystal_ball: Forecast category {change} by {who}"
-    if event.kind == Kind.EDITED:
+    if event.kind == EventKind.EDITED:
         return f":pencil2: Deal edited by {who}"
     return f"Deal updated by {who}"
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from oppbot.domain.refs import format_ref
 from oppbot.services.tasks import TaskRow
+from oppbot.slack import metadata
 from oppbot.slack.ids import BillingAction, BillingBlock, BillingCallback
+from oppbot.slack.metadata import ViewMeta
 from oppbot.slack.text import escape, plain, truncate, user, when
 
 TASKS_SHOWN = 24  # two blocks per task: 48 of Slack's 50
@@ -123,7 +124,29 @@ def build_task_snoozed(row: TaskRow, *, tz: str = "UTC") -> list[dict[str, Any]]
     ]
 
 
-def build_task_modal(number: int, *, initial_assignee: str | None = None) -> dict[str, Any]:
+def build_task_added(
+    title: str, number: int, due_at: datetime, assignee_id: str, *, by: str, tz: str = "UTC"
+) -> dict[str, Any]:
+    """What the task modal turns into once saved: the task as stored, so the submit is visibly confirmed."""
+    whom = "" if assignee_id == by else f" for {user(assignee_id)}"
+    shown = escape(truncate(title, 150))
+    text = f":white_check_mark: Added *{shown}* to {format_ref(number)}{whom}, due {when(due_at, tz)}."
+    return {
+        "type": "modal",
+        "callback_id": BillingCallback.TASK_ADD.value,
+        "title": {"type": "plain_text", "text": "Task added"},
+        "close": {"type": "plain_text", "text": "Done"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
+
+
+def build_task_modal(
+    number: int,
+    *,
+    initial_assignee: str | None = None,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+) -> dict[str, Any]:
     assignee: dict[str, Any] = {"type": "users_select", "action_id": f"{BillingBlock.TASK_ASSIGNEE.value}_input"}
     if initial_assignee:
         assignee["initial_user"] = initial_assignee
@@ -133,7 +156,7 @@ def build_task_modal(number: int, *, initial_assignee: str | None = None) -> dic
         "title": {"type": "plain_text", "text": plain(f"Task on {format_ref(number)}", 24)},
         "submit": {"type": "plain_text", "text": "Add task"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"number": number}),
+        "private_metadata": metadata.encode(ViewMeta(team_id=team_id, number=number, channel_id=channel_id)),
         "blocks": [
             {
                 "type": "input",

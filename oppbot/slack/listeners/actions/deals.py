@@ -6,36 +6,23 @@ import logging
 import re
 from collections.abc import Callable
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_bolt import App, Respond
 
-from oppbot.db.session import unit_of_work
 from oppbot.domain.categories import parse_category
-from oppbot.domain.errors import InvalidInput, OppbotError
+from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities
-from oppbot.services.context import Actor
 from oppbot.slack import parsing
 from oppbot.slack.blocks.common import parse_deal_value
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Action
 from oppbot.slack.listeners.commands.base import Reply
 from oppbot.slack.listeners.commands.deals import card_reply, list_reply, outcome_note, workspace_today
-from oppbot.slack.listeners.surfaces import in_modal, responder
-from oppbot.slack.roles import resolve_actor
-from oppbot.slack.text import escape
+from oppbot.slack.listeners.views import open_views
+from oppbot.slack.pipeline import Request, ack_first
 
 log = logging.getLogger(__name__)
-
-
-def _team(body: dict) -> str:
-    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
-
-
-def _user(body: dict) -> str:
-    return (body.get("user") or {}).get("id") or ""
 
 
 def _deal(action: dict) -> tuple[int, int | None, str | None]:
@@ -56,217 +43,136 @@ def _send(respond: Respond, reply: Reply, *, replace: bool) -> None:
     respond(**kwargs)
 
 
-def _tell(respond: Respond, text: str) -> None:
-    respond(text=text, replace_original=False, response_type="ephemeral")
-
-
-class Context:
-    """One click: who, which deal, and how to answer."""
-
-    def __init__(self, deps: Deps, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
-        self.deps, self.body, self.action, self.client, self.respond = deps, body, action, client, respond
-        self.team_id, self.user_id = _team(body), _user(body)
-
-    @property
-    def unresolved(self) -> Actor:
-        # For modal openers: no users.info before views.open (trigger_id lives 3 s); the save re-checks the role.
-        return Actor(self.team_id, self.user_id)
-
-    def actor(self) -> Actor:
-        return resolve_actor(self.deps, self.client, self.team_id, self.user_id)
-
-    @property
-    def channel_id(self) -> str | None:
-        return (self.body.get("channel") or {}).get("id") or (self.body.get("container") or {}).get("channel_id")
-
-    @property
-    def origin(self) -> dict | None:
-        url = self.body.get("response_url")
-        if url:
-            return {"response_url": url}
-        if in_modal(self.body):
-            return {"view_id": self.body["view"]["id"]}
-        return None
-
-    @property
-    def push(self) -> bool:
-        """Inside a modal a new form is pushed on top of it; elsewhere it is opened."""
-        return in_modal(self.body)
-
-
-def _guarded(deps: Deps, run: Callable[[Context], None]):
-    """ack() first; typed errors become a sentence to the clicker, and the card is refreshed when it was stale."""
-
-    def listener(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond | None = None) -> None:
-        ack()
-        # A card opened in a modal (App Home finder) has no response_url: answer through the view or a DM.
-        respond = responder(body, client, respond)
-        ctx = Context(deps, body, action, client, respond)
-        try:
-            run(ctx)
-        except InvalidInput as exc:
-            _tell(respond, escape(exc.message))
-        except OppbotError as exc:
-            _tell(respond, exc.message)
-        except SlackApiError as exc:
-            log.warning("Slack refused during %s: %s", action.get("action_id"), exc.response.get("error"))
-            _tell(respond, "Slack didn't accept that in time (the form may have expired). Please try again.")
-
-    return listener
-
-
-def _change_and_refresh(ctx: Context, number: int, done: str, change: Callable, *, replace: bool = True) -> None:
-    actor = ctx.actor()
-    with unit_of_work(ctx.deps.sessions) as session:
+def _change_and_refresh(req: Request, number: int, done: str, change: Callable, *, replace: bool = True) -> None:
+    actor = req.actor
+    with req.unit_of_work() as session:
         outcome = change(session, actor)
-    _send(ctx.respond, card_reply(ctx.deps, actor, number, outcome_note(done, outcome)), replace=replace)
+    _send(req.respond, card_reply(req, number, outcome_note(done, outcome)), replace=replace)
 
 
-def _stale_guard(fn: Callable[[Context], None]) -> Callable[[Context], None]:
-    """A Conflict from an old card: say so and show the deal as it is now."""
-    from oppbot.domain.errors import Conflict
-
-    def run(ctx: Context) -> None:
-        try:
-            fn(ctx)
-        except Conflict as exc:
-            number = _deal(ctx.action)[0]
-            try:
-                _send(
-                    ctx.respond, card_reply(ctx.deps, ctx.unresolved, number, f":warning: {exc.message}"), replace=True
-                )
-            except OppbotError:
-                _tell(ctx.respond, exc.message)
-
-    return run
+def _origin(req: Request) -> dict | None:
+    """Which card a form opened from this click refreshes when saved: the ephemeral one, or the modal it is in."""
+    url = req.body.get("response_url")
+    if url:
+        return {"response_url": url}
+    if req.in_modal:
+        return {"view_id": req.view["id"]}
+    return None
 
 
 # --- card actions ----------------------------------------------------------------------------------------------------
 
 
-def claim(ctx: Context) -> None:
-    number, _, _ = _deal(ctx.action)
+def claim(req: Request) -> None:
+    number, _, _ = _deal(req.action)
     _change_and_refresh(
-        ctx, number, f"{format_ref(number)} is yours now.", lambda s, a: opportunities.claim(s, a, number)
+        req, number, f"{format_ref(number)} is yours now.", lambda s, a: opportunities.claim(s, a, number)
     )
 
 
-def assign(ctx: Context) -> None:
-    number, _, _ = _deal(ctx.action)
-    user_id = ctx.action.get("selected_user")
+def assign(req: Request) -> None:
+    number, _, _ = _deal(req.action)
+    req.deal_number = number  # a Conflict shows the card as it is now
+    user_id = req.action.get("selected_user")
     if not user_id:
         raise InvalidInput.field("user", "Pick someone to assign the deal to.")
     _change_and_refresh(
-        ctx,
+        req,
         number,
         f"Assigned {format_ref(number)} to <@{user_id}>.",
         lambda s, a: opportunities.assign(s, a, number, user_id),
     )
 
 
-def move(ctx: Context) -> None:
-    number, version, stage_value = _deal(ctx.action)
+def move(req: Request) -> None:
+    number, version, stage_value = _deal(req.action)
+    req.deal_number = number
     try:
         stage = Stage(stage_value or "")
     except ValueError:
         raise InvalidInput.field("stage", "Pick a stage from the list.") from None
     if stage == Stage.CLOSED_LOST:
-        _open_loss(ctx, number)
+        _open_loss(req, number)
         return
     _change_and_refresh(
-        ctx,
+        req,
         number,
         f"Moved {format_ref(number)} to {stage.label}.",
         lambda s, a: opportunities.move(s, a, number, stage, expected_version=version),
     )
 
 
-def category(ctx: Context) -> None:
-    number, _version, value = _deal(ctx.action)
+def category(req: Request) -> None:
+    number, _version, value = _deal(req.action)
+    req.deal_number = number
     chosen = None if value == "stage" else parse_category(value or "")
     label = "its stage's category" if chosen is None else chosen.label
     _change_and_refresh(
-        ctx,
+        req,
         number,
         f"{format_ref(number)} now forecasts as {label}.",
         lambda s, a: opportunities.set_category(s, a, number, chosen),
     )
 
 
-def won(ctx: Context) -> None:
-    number, version, _ = _deal(ctx.action)
+def won(req: Request) -> None:
+    number, version, _ = _deal(req.action)
+    req.deal_number = number
     _change_and_refresh(
-        ctx,
+        req,
         number,
         f"{format_ref(number)} is Closed-Won. :tada:",
         lambda s, a: opportunities.close_won(s, a, number, expected_version=version),
     )
 
 
-def reset_probability(ctx: Context) -> None:
-    number, _, _ = _deal(ctx.action)
+def reset_probability(req: Request) -> None:
+    number, _, _ = _deal(req.action)
     _change_and_refresh(
-        ctx,
+        req,
         number,
         f"Probability of {format_ref(number)} reset to its stage default.",
         lambda s, a: opportunities.reset_probability(s, a, number),
     )
 
 
-def _open_loss(ctx: Context, number: int) -> None:
-    from oppbot.slack.listeners.views import open_views
-
-    open_views.open_loss(
-        ctx.client, ctx.body["trigger_id"], ctx.deps, ctx.unresolved, number, ctx.origin, push=ctx.push
-    )
+def _open_loss(req: Request, number: int) -> None:
+    open_views.open_loss(req, number, _origin(req), push=req.in_modal)
 
 
-def lost(ctx: Context) -> None:
-    _open_loss(ctx, _deal(ctx.action)[0])
+def _open_edit(req: Request, number: int) -> None:
+    open_views.open_edit(req, number, channel_id=req.channel_id, push=req.in_modal)
 
 
-def edit(ctx: Context) -> None:
-    from oppbot.slack.listeners.views import open_views
-
-    open_views.open_edit(
-        ctx.client,
-        ctx.body["trigger_id"],
-        ctx.deps,
-        ctx.unresolved,
-        _deal(ctx.action)[0],
-        channel_id=ctx.channel_id,
-        push=ctx.push,
-    )
+def _open_note(req: Request, number: int) -> None:
+    open_views.open_note(req, number, channel_id=req.channel_id, push=req.in_modal)
 
 
-def note(ctx: Context) -> None:
-    from oppbot.slack.listeners.views import open_views
+def lost(req: Request) -> None:
+    _open_loss(req, _deal(req.action)[0])
 
-    open_views.open_note(
-        ctx.client,
-        ctx.body["trigger_id"],
-        ctx.deps,
-        ctx.unresolved,
-        _deal(ctx.action)[0],
-        channel_id=ctx.channel_id,
-        push=ctx.push,
-    )
+
+def edit(req: Request) -> None:
+    _open_edit(req, _deal(req.action)[0])
+
+
+def note(req: Request) -> None:
+    _open_note(req, _deal(req.action)[0])
 
 
 # --- list rows and pages ---------------------------------------------------------------------------------------------
 
 
-def row_menu(ctx: Context) -> None:
+def row_menu(req: Request) -> None:
     """A row's overflow: 'verb:number:version'. The list stays; the deal's card comes as a new message."""
-    value = (ctx.action.get("selected_option") or {}).get("value") or ""
+    value = (req.action.get("selected_option") or {}).get("value") or ""
     verb, _, rest = value.partition(":")
-    ctx.action = {**ctx.action, "value": rest, "selected_option": None}
-    number, version, _ = _deal(ctx.action)
+    number, version, _ = _deal({"value": rest})
     if verb == "show":
-        _send(ctx.respond, card_reply(ctx.deps, ctx.actor(), number), replace=False)
+        _send(req.respond, card_reply(req, number), replace=False)
     elif verb == "claim":
         _change_and_refresh(
-            ctx,
+            req,
             number,
             f"{format_ref(number)} is yours now.",
             lambda s, a: opportunities.claim(s, a, number),
@@ -274,43 +180,43 @@ def row_menu(ctx: Context) -> None:
         )
     elif verb == "won":
         _change_and_refresh(
-            ctx,
+            req,
             number,
             f"{format_ref(number)} is Closed-Won. :tada:",
             lambda s, a: opportunities.close_won(s, a, number, expected_version=version),
             replace=False,
         )
     elif verb == "lost":
-        lost(ctx)
+        _open_loss(req, number)
     elif verb == "edit":
-        edit(ctx)
+        _open_edit(req, number)
     elif verb == "note":
-        note(ctx)
+        _open_note(req, number)
     else:
         raise InvalidInput.field("action", "That menu is out of date; run `/opp list` again.")
 
 
-def list_page(ctx: Context) -> None:
-    actor = ctx.actor()
-    args, offset = parsing.parse_list_state(ctx.action.get("value") or "", workspace_today(ctx.deps, actor.team_id))
-    _send(
-        ctx.respond, list_reply(ctx.deps, actor, args, offset, title="Search" if args.text else "Deals"), replace=True
-    )
+def list_page(req: Request) -> None:
+    args, offset = parsing.parse_list_state(req.action.get("value") or "", workspace_today(req))
+    _send(req.respond, list_reply(req, args, offset, title="Search" if args.text else "Deals"), replace=True)
+
+
+HANDLERS = {
+    Action.CLAIM: claim,
+    Action.ASSIGN: assign,
+    Action.MOVE: move,
+    Action.WON: won,
+    Action.LOST: lost,
+    Action.EDIT: edit,
+    Action.NOTE: note,
+    Action.RESET_PROBABILITY: reset_probability,
+    Action.CATEGORY: category,
+    Action.ROW_MENU: row_menu,
+}
 
 
 def register(app: App, deps: Deps) -> None:
-    for action_id, run in (
-        (Action.CLAIM, claim),
-        (Action.ASSIGN, _stale_guard(assign)),
-        (Action.MOVE, _stale_guard(move)),
-        (Action.WON, _stale_guard(won)),
-        (Action.LOST, lost),
-        (Action.EDIT, edit),
-        (Action.NOTE, note),
-        (Action.RESET_PROBABILITY, reset_probability),
-        (Action.CATEGORY, _stale_guard(category)),
-        (Action.ROW_MENU, row_menu),
-    ):
-        app.action(action_id.value)(_guarded(deps, run))
+    for action_id, handler in HANDLERS.items():
+        app.action(action_id.value)(ack_first(handler))
     # Pager and stage filter buttons share one block each, so their action_ids carry a suffix (":next", ":lead").
-    app.action(re.compile(rf"^(?:{Action.LIST_PAGE.value}|{Action.LIST_STAGE.value}):"))(_guarded(deps, list_page))
+    app.action(re.compile(rf"^(?:{Action.LIST_PAGE.value}|{Action.LIST_STAGE.value}):"))(ack_first(list_page))

@@ -1,24 +1,24 @@
-"""/opp: ack at once, split off the subcommand, run its handler, reply in words whatever happens."""
+"""/opp: ack at once, split off the subcommand, run its handler from the table; errors go to the one handler."""
 
 from __future__ import annotations
 
 import logging
+from functools import cache
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
-from oppbot.domain.errors import OppbotError
+from oppbot.slack import entities
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Command
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
-from oppbot.slack.roles import resolve_actor
+from oppbot.slack.pipeline import ack_first
 from oppbot.slack.text import escape
 
 log = logging.getLogger(__name__)
 
 
-def subcommands() -> list[Subcommand]:
-    """Every subcommand, from the modules that define them (each exports SUBCOMMANDS)."""
+def sections() -> list[tuple[str, list[Subcommand]]]:
+    """The table, in the order /opp help shows it: (heading, subcommands) from the modules that define them."""
     from oppbot.slack.listeners.commands import (
         admin,
         customers,
@@ -31,60 +31,81 @@ def subcommands() -> list[Subcommand]:
         schedules,
     )
 
-    found: list[Subcommand] = []
-    # modals last: its `customer` hands uses other than "new" to the customers module's.
-    for module in (deals, forecast, planning, customers, notify, schedules, admin, data, modals):
-        found.extend(module.SUBCOMMANDS)
-    return found
+    return [
+        ("Deals", [HELP, *modals.SUBCOMMANDS, *deals.SUBCOMMANDS]),
+        ("Forecast and figures", forecast.SUBCOMMANDS + planning.SUBCOMMANDS),
+        ("Customers, billing and tasks", customers.SUBCOMMANDS),
+        ("Channels", notify.SUBCOMMANDS + schedules.SUBCOMMANDS),
+        ("Import and export", data.SUBCOMMANDS),
+        ("Workspace", admin.SUBCOMMANDS),
+    ]
 
 
+def help_(ctx: CommandContext) -> Reply:
+    return Reply(text=help_text())
+
+
+HELP = Subcommand(("help", "?", "h"), help_, "/opp help", "this list, with examples")
+
+
+def subcommands() -> list[Subcommand]:
+    """Every subcommand (each module exports SUBCOMMANDS)."""
+    return [sub for _, subs in sections() for sub in subs]
+
+
+INTRO = (
+    "*oppbot* — your sales pipeline in Slack. Deals are `#42`, `42` or `OPP-42`; stages are lead, qual, prop, neg, "
+    "won, lost (Norwegian names work too)."
+)
+
+
+# Slack takes up to 40,000 characters of message text and recommends at most 4,000 (one plain-text message, no
+# blocks, so the section limit of 3,000 does not apply). A list that reached this would lose its last lines:
+# tests/unit/test_help_lists_every_subcommand.py fails first.
+HELP_MAX = 4000
+
+
+def help_text() -> str:
+    """/opp help, generated from the same table the dispatcher uses: a subcommand in it is in the help, and so is
+    every sub-form its handler dispatches on itself (`forecast accuracy`, `forecast snapshot`)."""
+    lines = [INTRO]
+    for heading, subs in sections():
+        lines.append(f"*{heading}*")
+        for sub in subs:
+            lines.append(f"• `{sub.usage}` — {sub.summary}")
+            lines += [f"• `{usage}` — {summary}" for usage, summary in sub.forms]
+    return "\n".join(lines)[:HELP_MAX]
+
+
+@cache
 def registry() -> dict[str, Subcommand]:
     table: dict[str, Subcommand] = {}
     for sub in subcommands():
         for name in sub.names:
+            if name in table:
+                raise ValueError(f"/opp {name} is registered twice")
             table[name] = sub
     return table
 
 
+def opp(ctx: CommandContext) -> None:
+    """The /opp handler: the subcommand's handler from the table, its reply sent ephemeral (or in the channel)."""
+    # Slack sends the user's own & < > escaped: decode once here, so every field stores what was typed.
+    name, _, rest = entities.decode(ctx.body.get("text") or "").strip().partition(" ")
+    ctx.name, ctx.args = name.lower() or "help", rest.strip()
+    sub = registry().get(ctx.name)
+    if sub is None:
+        reply = unknown(ctx.name)
+    else:
+        ctx.usage = sub.usage
+        reply = sub.handler(ctx)
+    if reply is not None:
+        send(ctx, reply)
+
+
 def register(app: App, deps: Deps) -> None:
-    table = registry()
-
-    def handle_opp(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
-        ack()
-        text = (command.get("text") or "").strip()
-        name, _, rest = text.partition(" ")
-        name = name.lower() or "help"
-        team_id, user_id = command["team_id"], command["user_id"]
-        ctx = CommandContext(
-            deps=deps,
-            client=client,
-            respond=respond,
-            team_id=team_id,
-            user_id=user_id,
-            channel_id=command.get("channel_id", ""),
-            trigger_id=command.get("trigger_id", ""),
-            name=name,
-            args=rest.strip(),
-            resolve_actor=lambda: resolve_actor(deps, client, team_id, user_id),
-        )
-        sub = table.get(name)
-        if sub is None:
-            reply = unknown(name)
-        else:
-            try:
-                reply = sub.handler(ctx)
-            except OppbotError as exc:
-                reply = Reply(text=exc.message + (f"\nUsage: `{sub.usage}`" if _is_usage_error(exc) else ""))
-        if reply is not None:
-            send(respond, reply)
-
-    app.command(Command.OPP.value)(handle_opp)
-
-
-def _is_usage_error(exc: OppbotError) -> bool:
-    from oppbot.domain.errors import InvalidInput
-
-    return isinstance(exc, InvalidInput)
+    registry()  # a name registered twice fails at start, not on first use
+    app.command(Command.OPP.value)(ack_first(opp))
 
 
 def unknown(name: str) -> Reply:
@@ -92,8 +113,8 @@ def unknown(name: str) -> Reply:
     return Reply(text=f"I don't know `/opp {shown}`. Try `/opp help` for the list, e.g. `/opp show #42`.")
 
 
-def send(respond: Respond, reply: Reply) -> None:
+def send(ctx: CommandContext, reply: Reply) -> None:
     kwargs = {"text": reply.text, "response_type": "in_channel" if reply.in_channel else "ephemeral"}
     if reply.blocks is not None:
         kwargs["blocks"] = reply.blocks
-    respond(**kwargs)
+    ctx.respond(**kwargs)

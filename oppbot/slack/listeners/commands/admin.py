@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
-from oppbot.db.session import unit_of_work
 from oppbot.domain.categories import parse_category
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.stages import parse_stage
 from oppbot.services import settings as service
+from oppbot.slack import parsing
 from oppbot.slack.blocks.settings import build_manager_changes, build_managers, build_setting_change, build_settings
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
-
-# With should_escape on, Slack sends a mention as <@U123|name> (or <@U123> from some clients).
-MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
 
 SETTINGS_USAGE = (
     "/opp settings [currency <CUR> | reporting <CUR> | tz <Area/City> | probability <stage> <0-100> | "
     "stale <stage> <days> | reasons <a, b, c> | category <stage> <category> | rooms archive on|off]"
 )
 MANAGERS_USAGE = "/opp managers [add @user | remove @user]"
-
-
-def unescape(text: str) -> str:
-    """Slack escapes &, < and > in command text; store what the person typed (it is escaped again on display)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _stage_and_value(args: str, what: str, example: str) -> tuple[str, str]:
@@ -36,7 +26,7 @@ def _stage_and_value(args: str, what: str, example: str) -> tuple[str, str]:
 
 def _apply(ctx: CommandContext, key: str, args: str):
     actor = ctx.actor
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         if key == "currency":
             return service.set_currency(session, actor, args)
         if key == "reporting":
@@ -54,7 +44,7 @@ def _apply(ctx: CommandContext, key: str, args: str):
             return service.set_stage_category(session, actor, parse_stage(stage), parse_category(value))
         if key == "rooms":
             return service.set_archive_rooms(session, actor, args.removeprefix("archive").strip())
-        return service.set_loss_reasons(session, actor, unescape(args).split(","))
+        return service.set_loss_reasons(session, actor, args.split(","))
 
 
 SETTING_WORDS = {
@@ -78,13 +68,13 @@ SETTING_WORDS = {
 def settings_(ctx: CommandContext) -> Reply:
     word, _, rest = ctx.args.partition(" ")
     if not word:
-        with unit_of_work(ctx.deps.sessions) as session:
+        with ctx.unit_of_work() as session:
             view = service.show_settings(session, ctx.actor)
         built = build_settings(view)
         return Reply(text=built["text"], blocks=built["blocks"])
     key = SETTING_WORDS.get(word.lower())
     if key is None:
-        shown = unescape(word)[:30]
+        shown = word[:30]
         raise InvalidInput.field(
             "setting",
             f"'{shown}' is not a setting. Use currency, reporting, tz, probability, stale, reasons, category or rooms.",
@@ -97,7 +87,7 @@ def managers_(ctx: CommandContext) -> Reply:
     word, _, rest = ctx.args.partition(" ")
     action = word.lower()
     if action in ("", "list"):
-        with unit_of_work(ctx.deps.sessions) as session:
+        with ctx.unit_of_work() as session:
             entries = service.list_managers(session, ctx.actor)
         built = build_managers(entries)
         return Reply(text=built["text"], blocks=built["blocks"])
@@ -105,14 +95,14 @@ def managers_(ctx: CommandContext) -> Reply:
         action = "remove"
     if action not in ("add", "remove"):
         raise InvalidInput.field("action", "Use `/opp managers add @user` or `/opp managers remove @user`.")
-    user_ids = list(dict.fromkeys(MENTION.findall(rest)))
+    user_ids = parsing.find_users(rest)
     if not user_ids:
         raise InvalidInput.field(
             "user", f"Mention the person with @, e.g. `/opp managers {action} @ana` (pick them from the list)."
         )
     actor = ctx.actor
     change_one = service.add_manager if action == "add" else service.remove_manager
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         changes = [change_one(session, actor, user_id) for user_id in user_ids]
     return Reply(text=build_manager_changes(action, changes))
 

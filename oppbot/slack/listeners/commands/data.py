@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from oppbot.charts import ChartError
 from oppbot.db.base import utcnow
-from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput
 from oppbot.services import charts as figures
 from oppbot.services import deal_export, workspaces
@@ -37,7 +36,7 @@ def post_chart(ctx: CommandContext, draw: Draw, fallback: Callable[[], Reply]) -
     drawn falls back to the same figures as text."""
     actor = ctx.actor
     locale = user_locale(ctx.client, ctx.user_id)
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         here = figures.may_post_in_channel(session, actor, ctx.channel_id)
         render = draw(session, workspaces.load_rules(session, ctx.team_id).today(utcnow()))
     try:
@@ -93,7 +92,7 @@ def export(ctx: CommandContext) -> Reply:
 
 def _export(ctx: CommandContext) -> Reply:
     actor = ctx.actor
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         today = workspaces.load_rules(session, ctx.team_id).today(utcnow())
         cmd = parsing.parse_export(ctx.args, today)
         total = deal_export.count_deals(session, actor, cmd.query)
@@ -103,7 +102,7 @@ def _export(ctx: CommandContext) -> Reply:
         return Reply(text="No deals match that, so there is nothing to export.")
     if total > deal_export.INLINE_LIMIT:
         return Reply(text=f"Exporting {total:,} deals: follow the progress in your DM; the CSV arrives there.")
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         data, count = deal_export.export_bytes(session, actor, cmd.query)
     name = deal_export.export_filename(today)
     upload(ctx.client, dm_channel(ctx.client, ctx.user_id), [Upload(name, data, f"{count:,} deals")])
@@ -131,6 +130,5 @@ SUBCOMMANDS = [
         import_,
         "/opp import",
         "managers: deals from a CSV (HubSpot, Pipedrive, Salesforce, oppbot), previewed first",
-        opens_modal=True,
     ),
 ]

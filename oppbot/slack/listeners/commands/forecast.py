@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from oppbot.db.base import utcnow
-from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.fx import format_rate
 from oppbot.domain.periods import PERIOD_EXAMPLE, Period, is_period_word, month_of, parse_period
@@ -14,12 +12,11 @@ from oppbot.domain.stages import Stage, is_stage_word, parse_stage
 from oppbot.services import forecast as forecasting
 from oppbot.services import fx, quotas, workspaces
 from oppbot.services import stats as statistics
+from oppbot.slack import parsing
 from oppbot.slack.blocks import forecast as blocks
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.parsing import parse_adjust, split_chart
 from oppbot.slack.text import escape
-
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 def _today(session, team_id: str) -> date:
@@ -32,9 +29,9 @@ def parse_forecast_args(args: str, user_id: str, today: date):
     assignee = None
     stages: list[Stage] = []
     by_currency = False
-    for word in args.split():
-        if mention := _MENTION.match(word):
-            assignee = mention.group(1)
+    for word in parsing.words(args):
+        if parsing.is_user(word):
+            assignee = parsing.parse_user(word)
         elif word.lower() in ("mine", "me"):
             assignee = user_id
         elif word.lower() in ("currencies", "currency", "by-currency"):
@@ -61,7 +58,7 @@ def forecast_command(ctx: CommandContext) -> Reply:
     if first.lower() == "adjust":
         return adjust_command(ctx, rest.strip())
     args, chart = split_chart(ctx.args)
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         today = _today(session, ctx.team_id)
         period, assignee, stages, by_currency = parse_forecast_args(args, ctx.user_id, today)
         result = forecasting.forecast(session, ctx.team_id, period, assignee_id=assignee, stages=stages, today=today)
@@ -76,16 +73,16 @@ def forecast_command(ctx: CommandContext) -> Reply:
 
 
 def adjust_command(ctx: CommandContext, args: str) -> Reply:
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         command = parse_adjust(args, _today(session, ctx.team_id))
     actor = ctx.actor  # resolved before the transaction: it may write the users cache
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         done = quotas.adjust(session, actor, command.user_id, command.period, command.amount, command.note)
     return Reply(text=blocks.adjustment_text(done))
 
 
 def accuracy_command(ctx: CommandContext, args: str) -> Reply:
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         today = _today(session, ctx.team_id)
         period = parse_period(args, today) if args else month_of(today)
         result = forecasting.forecast_accuracy(session, ctx.team_id, period)
@@ -96,18 +93,16 @@ def accuracy_command(ctx: CommandContext, args: str) -> Reply:
 
 def snapshot_command(ctx: CommandContext) -> Reply:
     actor = ctx.actor
-    if not actor.is_manager:
-        return Reply(text="Only managers can take forecast snapshots.")
     now = utcnow()
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         period = month_of(_today(session, ctx.team_id))
-        taken = forecasting.take_snapshot(session, ctx.team_id, period, "manual", now=now, taken_by=actor.user_id)
+        taken = forecasting.take_manual_snapshot(session, actor, period, now=now)
     return Reply(text=f"Snapshot of the {period.label} forecast saved ({taken.snapshot.label}).")
 
 
 def stats_command(ctx: CommandContext) -> Reply:
     now = utcnow()
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         today = _today(session, ctx.team_id)
         period = parse_period(ctx.args, today) if ctx.args else None
         result = statistics.stats(session, ctx.team_id, period, today=today, now=now)
@@ -115,19 +110,19 @@ def stats_command(ctx: CommandContext) -> Reply:
 
 
 def fx_command(ctx: CommandContext) -> Reply:
-    words = ctx.args.split()
+    words = parsing.words(ctx.args)
     if words and words[0].lower() == "set":
-        currency, rate, day = fx.parse_rate_args(words[1:])
+        cmd = parsing.parse_fx_set(" ".join(words[1:]))
+        currency, rate, day = cmd.currency, cmd.rate, cmd.day
         actor = ctx.actor
-        with unit_of_work(ctx.deps.sessions) as session:
+        with ctx.unit_of_work() as session:
             done = fx.set_rate(session, actor, currency, rate, day, today=_today(session, ctx.team_id))
         r = done.rate
-        return Reply(
-            text=f"1 {r.currency} = {format_rate(r.rate)} {done.reporting} from {r.effective_date.isoformat()} ({done.outcome})."
-        )
+        since = r.effective_date.isoformat()
+        return Reply(text=f"1 {r.currency} = {format_rate(r.rate)} {done.reporting} from {since} ({done.outcome}).")
     if words:
         raise InvalidInput.field("fx", "Use `/opp fx` to list rates or `/opp fx set EUR 1.10 [YYYY-MM-DD]`.")
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         table = fx.list_rates(session, ctx.team_id)
     return Reply(text=f"Exchange rates into {table.reporting}", blocks=blocks.build_fx_list(table))
 
@@ -136,9 +131,13 @@ SUBCOMMANDS = [
     Subcommand(
         ("forecast",),
         forecast_command,
-        "/opp forecast [period] [@user|mine] [stage] [currencies] [chart] · accuracy [period] · snapshot · "
-        'adjust @user <period> <amount> "reason"',
+        "/opp forecast [period] [@user|mine] [stage] [currencies] [chart]",
         "forecast by stage and category, quotas, Closed-Won and overdue, e.g. `/opp forecast 2026-Q4 mine`",
+        forms=(
+            ("/opp forecast accuracy [period]", "the period's start snapshot against what actually closed"),
+            ("/opp forecast snapshot", "managers: snapshot this month's and quarter's forecast now"),
+            ('/opp forecast adjust @user <period> <amount> "reason"', "managers: your own figure beside a rep's"),
+        ),
     ),
     Subcommand(
         ("stats",),

@@ -6,17 +6,15 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.money import format_amount, normalise_currency
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
 from oppbot.services import notifications
+from oppbot.slack import parsing
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 
 USAGE = "/opp notify #channel [stage…] [min value] · /opp notify off · /opp notify"
 
-# Slack escapes a channel typed in a slash command (should_escape: true) as <#C123|name> (the name may be empty).
-_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
 
@@ -29,13 +27,12 @@ class NotifyRequest:
 
 
 def parse_channel(token: str) -> str | None:
-    match = _CHANNEL.match(token.strip())
-    return match.group(1) if match else None
+    return parsing.parse_channel(token) if parsing.is_channel(token) else None
 
 
 def parse_subscribe(args: str) -> NotifyRequest:
     """`<#C1|sales> proposal negotiation 10000 EUR` → channel, stages and minimum (amount checked by the service)."""
-    tokens = args.split()
+    tokens = parsing.words(args)
     channel = parse_channel(tokens[0]) if tokens else None
     if channel is None:
         raise InvalidInput.field(
@@ -79,7 +76,7 @@ def describe(sub: notifications.Subscription) -> str:
 def notify(ctx: CommandContext) -> Reply:
     args = ctx.args.strip()
     if not args:
-        with unit_of_work(ctx.deps.sessions) as session:
+        with ctx.unit_of_work() as session:
             subs = notifications.list_subscriptions(session, ctx.actor)
         if not subs:
             return Reply(
@@ -87,19 +84,19 @@ def notify(ctx: CommandContext) -> Reply:
                 "`/opp notify #channel [stage…] [min value]`."
             )
         return Reply(text="*Deal notifications*\n" + "\n".join(f"• {describe(s)}" for s in subs))
-    first = args.split()[0].lower()
+    first = parsing.words(args)[0].lower()
     if first in ("off", "stop"):
-        rest = args.split()[1:]
+        rest = parsing.words(args)[1:]
         channel = parse_channel(rest[0]) if rest else ctx.channel_id
         if not channel:
             raise InvalidInput.field("channel", "Use `/opp notify off` in the channel, or `/opp notify off #channel`.")
-        with unit_of_work(ctx.deps.sessions) as session:
+        with ctx.unit_of_work() as session:
             stopped = notifications.unsubscribe(session, ctx.actor, channel)
         if stopped:
             return Reply(text=f"<#{channel}> will no longer get deal notifications.")
         return Reply(text=f"<#{channel}> wasn't getting deal notifications; nothing changed.")
     request = parse_subscribe(args)
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         sub = notifications.subscribe(
             session,
             ctx.actor,

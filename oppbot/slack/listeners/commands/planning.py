@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from oppbot.db.base import utcnow
-from oppbot.db.session import unit_of_work
 from oppbot.domain.periods import quarter_of
 from oppbot.services import changes as changes_service
 from oppbot.services import opportunities, quotas, workspaces
@@ -16,32 +15,32 @@ from oppbot.slack.rooms import open_room
 def category_command(ctx: CommandContext) -> Reply:
     command = parsing.parse_category_command(ctx.args)
     actor = ctx.actor
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         done = opportunities.set_category(session, actor, command.number, command.category)
         after = opportunities.category_of(session, done.opportunity)
     return Reply(text=blocks.category_text(command.number, None, after, command.category is None, done.changed))
 
 
 def _today(ctx: CommandContext):
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         return workspaces.load_rules(session, ctx.team_id).today(utcnow())
 
 
 def quota_command(ctx: CommandContext) -> Reply:
     command = parsing.parse_quota(ctx.args, _today(ctx))
     if isinstance(command, parsing.ListQuotas):
-        with unit_of_work(ctx.deps.sessions) as session:
+        with ctx.unit_of_work() as session:
             entries = quotas.list_quotas(session, ctx.team_id, command.period)
         return Reply(text="Quotas", blocks=blocks.build_quota_list(entries))
     actor = ctx.actor  # resolved before the transaction: it may write the users cache
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         done = quotas.set_quota(session, actor, command.user_id, command.period, command.amount, command.currency)
     return Reply(text=blocks.quota_set_text(done))
 
 
 def changes_command(ctx: CommandContext) -> Reply:
     now = utcnow()
-    with unit_of_work(ctx.deps.sessions) as session:
+    with ctx.unit_of_work() as session:
         today = workspaces.load_rules(session, ctx.team_id).today(now)
         command = parsing.parse_changes(ctx.args, today)
         period = command.period or quarter_of(today)
@@ -51,7 +50,7 @@ def changes_command(ctx: CommandContext) -> Reply:
 
 def room_command(ctx: CommandContext) -> Reply:
     command = parsing.parse_room(ctx.args)
-    opened = open_room(ctx.deps, ctx.client, ctx.actor, command.number)
+    opened = open_room(ctx, command.number)
     return Reply(text=blocks.room_text(opened.number, opened.channel_id, opened.created))
 
 

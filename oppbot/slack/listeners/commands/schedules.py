@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from oppbot.db.base import utcnow
-from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.schedule import next_run, parse_weekday
-from oppbot.services import schedules
+from oppbot.services import policy, schedules
 from oppbot.services.schedules import SubscriptionView
+from oppbot.slack import parsing
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.text import escape, when
 
@@ -50,31 +50,43 @@ def describe(view: SubscriptionView) -> str:
 
 def _subscription_command(kind: str, usage: str):
     def handle(ctx: CommandContext) -> Reply:
-        words = ctx.args.split()
+        words = parsing.words(ctx.args)
         action = words[0].lower() if words else "show"
         if action == "here":
             options = parse_options(words[1:], kind)
-            with unit_of_work(ctx.deps.sessions) as session:
+            with ctx.unit_of_work() as session:
                 view = schedules.subscribe(session, ctx.actor, ctx.channel_id, kind, **options)
             return Reply(text=f"Done. {describe(view)}", in_channel=True)
         if action == "off":
-            with unit_of_work(ctx.deps.sessions) as session:
+            with ctx.unit_of_work() as session:
                 stopped = schedules.unsubscribe(session, ctx.actor, ctx.channel_id, kind)
             return Reply(text=f"This channel no longer gets the {kind}." if stopped else f"This channel had no {kind}.")
         if action == "show":
-            with unit_of_work(ctx.deps.sessions) as session:
+            with ctx.unit_of_work() as session:
                 view = schedules.show(session, ctx.actor, ctx.channel_id, kind)
             if view is None:
                 return Reply(text=f"This channel gets no {kind}. A manager can start it with `/opp {kind} here`.")
             return Reply(text=describe(view))
         if action == "now" and kind == schedules.DIGEST:
-            from workers.scheduled import post_digest_now
-
-            post_digest_now(ctx.deps.sessions, ctx.client, ctx.team_id, ctx.channel_id)
-            return None  # the digest itself is the answer
+            return digest_now(ctx)
         raise InvalidInput.field("action", f"Unknown `/opp {kind} {escape(action[:20])}`.")
 
     return handle
+
+
+PREVIEW_NOTE = "Only managers post the digest in a channel. Here it is just for you:"
+
+
+def digest_now(ctx: CommandContext) -> Reply | None:
+    """A manager's digest goes to the channel; a member's stays a preview only they see (the scheduled rule)."""
+    from workers.scheduled import digest_now_message, post_digest_now
+
+    if policy.may_post_in_channel(ctx.actor):
+        post_digest_now(ctx.deps.sessions, ctx.client, ctx.team_id, ctx.channel_id)
+        return None  # the digest itself is the answer
+    message = digest_now_message(ctx.deps.sessions, ctx.team_id, ctx.channel_id)
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": PREVIEW_NOTE}]}
+    return Reply(text=f"{PREVIEW_NOTE} {message['text']}"[:3000], blocks=[note, *message["blocks"]][:50])
 
 
 SUBCOMMANDS = [

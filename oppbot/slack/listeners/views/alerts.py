@@ -2,45 +2,39 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
-from slack_sdk import WebClient
+from collections.abc import Callable
 
-from oppbot.db.session import unit_of_work
-from oppbot.domain.errors import OppbotError
+from slack_bolt import App
+
+from oppbot.domain.errors import InvalidInput
 from oppbot.domain.opportunity import parse_date
 from oppbot.domain.refs import format_ref
 from oppbot.services import alerts
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Block, Callback, input_action
-from oppbot.slack.roles import resolve_actor
+from oppbot.slack.pipeline import Request, ack_after
 from oppbot.slack.text import day
 
 
-def register(app: App, deps: Deps) -> None:
-    def submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        number_text, _, origin = (view.get("private_metadata") or "").partition("|")
-        state = view["state"]["values"].get(Block.EXPECTED_CLOSE.value, {})
-        raw = (state.get(input_action(Block.EXPECTED_CLOSE)) or {}).get("selected_date")
-        team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id")
-        try:
-            number = int(number_text)
-            new_date = parse_date(raw)
-            if new_date is None:
-                raise OppbotError("Pick a date.")
-            # Fast checks and the write happen before ack so a refusal can show inline on the date field.
-            actor = resolve_actor(deps, client, team_id, body["user"]["id"])
-            with unit_of_work(deps.sessions) as session:
-                alerts.set_expected_close(session, actor, number, new_date)
-        except (OppbotError, ValueError) as exc:
-            message = getattr(exc, "message", None) or "That date could not be saved."
-            ack(response_action="errors", errors={Block.EXPECTED_CLOSE.value: message[:150]})
-            return
-        ack()
-        if origin:
-            client.chat_postEphemeral(
-                channel=origin,
-                user=body["user"]["id"],
-                text=f"{format_ref(number)} now expected to close {day(new_date)}.",
-            )
+def close_date(req: Request) -> Callable[[], None] | None:
+    req.refusal_field = lambda exc: Block.EXPECTED_CLOSE.value
+    number = req.meta.number
+    state = req.view["state"]["values"].get(Block.EXPECTED_CLOSE.value, {})
+    raw = (state.get(input_action(Block.EXPECTED_CLOSE)) or {}).get("selected_date")
+    if not isinstance(number, int):
+        raise InvalidInput.field(Block.EXPECTED_CLOSE.value, "This form lost track of its deal; open it again.")
+    new_date = parse_date(raw)
+    if new_date is None:
+        raise InvalidInput.field(Block.EXPECTED_CLOSE.value, "Pick a date.")
+    # The write happens before the ack so a refusal can show inline on the date field.
+    with req.unit_of_work() as session:
+        alerts.set_expected_close(session, req.actor, number, new_date)
+    channel = req.meta.channel_id
+    if not channel:
+        return None
+    text = f"{format_ref(number)} now expected to close {day(new_date)}."
+    return lambda: req.client.chat_postEphemeral(channel=channel, user=req.user_id, text=text)
 
-    app.view(Callback.ALERT_CLOSE_DATE.value)(submit)
+
+def register(app: App, deps: Deps) -> None:
+    app.view(Callback.ALERT_CLOSE_DATE.value)(ack_after(close_date))

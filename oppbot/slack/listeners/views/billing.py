@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import logging
+from collections.abc import Callable
 
-from slack_bolt import Ack, App
-from slack_sdk import WebClient
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
-from oppbot.db.session import unit_of_work
-from oppbot.domain.errors import InvalidInput, OppbotError
+from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import format_ref
 from oppbot.services import billables, catalog, tasks
 from oppbot.slack.billing_flows import viewer_tz
+from oppbot.slack.blocks.tasks import build_task_added
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import BillingBlock, BillingCallback
-from oppbot.slack.roles import resolve_actor
+from oppbot.slack.pipeline import Request, ack_after
 from oppbot.slack.text import escape, money
 
 log = logging.getLogger(__name__)
+After = Callable[[], None] | None
 
 
 def _state(view: dict) -> dict[str, dict]:
@@ -33,170 +34,158 @@ def _get(state: dict, block: BillingBlock, key: str = "value"):
     return element.get(key)
 
 
-def _errors(exc: OppbotError, view: dict, fields: dict[str, BillingBlock]) -> dict[str, str]:
-    """Typed errors keyed by the block beside which they show; anything else goes on the first input."""
-    present = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
-    errors: dict[str, str] = {}
-    items = exc.errors.items() if isinstance(exc, InvalidInput) else [("", exc.message)]
-    for field, message in items:
-        block = fields.get(field)
-        target = block.value if block is not None and block.value in present else (present[0] if present else field)
-        errors[target] = (errors[target] + " " + message) if target in errors else message
-    return errors
+def _deal_number(req: Request) -> int:
+    number = req.meta.number
+    if not isinstance(number, int):
+        raise InvalidInput.field("quantity", "This form lost track of its deal; open it again.")
+    return number
 
 
-def billable_edit(deps: Deps, ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+def _confirm(req: Request, text: str) -> None:
+    """Ephemeral in the channel the form came from; the change is saved, so a lost confirmation is only logged."""
+    channel = req.meta.channel_id
+    if not channel:
+        return
+    try:
+        req.client.chat_postEphemeral(channel=channel, user=req.user_id, text=text)
+    except SlackApiError:
+        log.warning("Could not confirm to %s", req.user_id, exc_info=True)
+
+
+def _renamed(exc: InvalidInput, fields: dict[str, BillingBlock]) -> InvalidInput:
+    """The service's field names as this form's block ids, so each message shows beside its field."""
+    return InvalidInput({(fields[k].value if k in fields else k): v for k, v in exc.errors.items()})
+
+
+def billable_add(req: Request) -> After:
+    state = _state(req.view)
+    service = _get(state, BillingBlock.SERVICE, "selected_option")
+    fields = {
+        "quantity": BillingBlock.QUANTITY,
+        "unit_price": BillingBlock.UNIT_PRICE,
+        "description": BillingBlock.DESCRIPTION,
+        "service": BillingBlock.SERVICE,
+    }
+    number = _deal_number(req)
+    try:
+        with req.unit_of_work() as session:
+            out = billables.add_billable(
+                session,
+                req.actor,
+                number,
+                service_id=int(service) if service and service.isdigit() else None,
+                description=_get(state, BillingBlock.DESCRIPTION),
+                quantity=_get(state, BillingBlock.QUANTITY),
+                unit_price=_get(state, BillingBlock.UNIT_PRICE),
+            )
+            total = billables.billables_for(session, req.actor, out.opportunity.number)
+    except InvalidInput as exc:
+        raise _renamed(exc, fields) from None
+    text = (
+        f"Added “{escape(out.billable.description)}” to {format_ref(out.opportunity.number)}; "
+        f"billables total {money(total.total, total.currency)}."
+    )
+    return lambda: _confirm(req, text)
+
+
+def task_add(req: Request) -> After:
+    state = _state(req.view)
+    fields = {
+        "title": BillingBlock.TASK_TITLE,
+        "due_date": BillingBlock.TASK_DUE_DATE,
+        "due_time": BillingBlock.TASK_DUE_TIME,
+    }
+    number = _deal_number(req)
+    actor = req.actor
+    tz = viewer_tz(req.deps, actor.team_id, actor.user_id)
+    try:
+        with req.unit_of_work() as session:
+            task = tasks.add_task(
+                session,
+                actor,
+                number,
+                _get(state, BillingBlock.TASK_TITLE),
+                _get(state, BillingBlock.TASK_DUE_DATE, "selected_date"),
+                _get(state, BillingBlock.TASK_DUE_TIME, "selected_time"),
+                _get(state, BillingBlock.TASK_ASSIGNEE, "selected_user"),
+                tz=tz,
+            )
+    except InvalidInput as exc:
+        raise _renamed(exc, fields) from None
+    # The modal becomes the confirmation: a submit that just closed left the user guessing.
+    req.ack_with = {
+        "response_action": "update",
+        "view": build_task_added(task.title, number, task.due_at, task.assignee_id, by=actor.user_id, tz=tz or "UTC"),
+    }
+    return None
+
+
+def service_save(req: Request) -> After:
+    state = _state(req.view)
+    fields = {
+        "name": BillingBlock.SERVICE_NAME,
+        "unit_price": BillingBlock.SERVICE_PRICE,
+        "currency": BillingBlock.SERVICE_CURRENCY,
+    }
+    name = _get(state, BillingBlock.SERVICE_NAME)
+    price = _get(state, BillingBlock.SERVICE_PRICE)
+    currency = _get(state, BillingBlock.SERVICE_CURRENCY)
+    service_id = req.meta.service_id
+    try:
+        with req.unit_of_work() as session:
+            if service_id:
+                catalog.edit_service(session, req.actor, service_id, name=name, unit_price=price, currency=currency)
+            else:
+                catalog.add_service(
+                    session, req.actor, name, price, currency, default_currency=req.deps.settings.default_currency
+                )
+    except InvalidInput as exc:
+        raise _renamed(exc, fields) from None
+    return None
+
+
+def billable_edit(req: Request) -> After:
     """The billable line form: save the edited fields, or delete the line when its box is ticked."""
-    meta = json.loads(view.get("private_metadata") or "{}")
-    state = _state(view)
+    state = _state(req.view)
     fields = {
         "quantity": BillingBlock.QUANTITY,
         "unit_price": BillingBlock.UNIT_PRICE,
         "description": BillingBlock.DESCRIPTION,
     }
+    billable_id = req.meta.billable_id
+    if not isinstance(billable_id, int):
+        raise InvalidInput.field(BillingBlock.QUANTITY.value, "This form lost track of its line; open it again.")
     delete = bool((state.get(BillingBlock.DELETE.value) or {}).get("selected_options"))
+    actor = req.actor
     try:
-        actor = resolve_actor(
-            deps, client, body["team"]["id"] if body.get("team") else body["user"]["team_id"], body["user"]["id"]
-        )
-        with unit_of_work(deps.sessions) as session:
+        with req.unit_of_work() as session:
             if delete:
-                out = billables.remove_billable(session, actor, int(meta["billable"]))
+                out = billables.remove_billable(session, actor, billable_id)
             else:
                 out = billables.edit_billable(
                     session,
                     actor,
-                    int(meta["billable"]),
+                    billable_id,
                     description=_get(state, BillingBlock.DESCRIPTION) or "",
                     quantity=_get(state, BillingBlock.QUANTITY) or "",
                     unit_price=_get(state, BillingBlock.UNIT_PRICE) or "",
                 )
             total = billables.billables_for(session, actor, out.opportunity.number)
-    except OppbotError as exc:
-        ack(response_action="errors", errors=_errors(exc, view, fields))
-        return
-    ack()
+    except InvalidInput as exc:
+        raise _renamed(exc, fields) from None
     done = "Deleted the line from" if delete else "Saved the line on"
-    _notify(
-        client,
-        meta.get("channel"),
-        actor.user_id,
-        f"{done} {format_ref(out.opportunity.number)}; billables total {money(total.total, total.currency)}.",
-    )
+    text = f"{done} {format_ref(out.opportunity.number)}; billables total {money(total.total, total.currency)}."
+    return lambda: _confirm(req, text)
 
 
-def _notify(client: WebClient, channel: str | None, user_id: str, text: str) -> None:
-    try:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-    except Exception:  # the change is saved; a lost confirmation must not turn it into an error
-        log.warning("Could not confirm to %s", user_id, exc_info=True)
+HANDLERS = {
+    BillingCallback.BILLABLE_ADD: billable_add,
+    BillingCallback.TASK_ADD: task_add,
+    BillingCallback.SERVICE_SAVE: service_save,
+    BillingCallback.BILLABLE_EDIT: billable_edit,
+}
 
 
 def register(app: App, deps: Deps) -> None:
-    def actor_of(body: dict, client: WebClient):
-        return resolve_actor(
-            deps, client, body["team"]["id"] if body.get("team") else body["user"]["team_id"], body["user"]["id"]
-        )
-
-    def notify(client: WebClient, channel: str | None, user_id: str, text: str) -> None:
-        try:
-            if channel:
-                client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-        except Exception:  # the change is saved; a lost confirmation must not turn it into an error
-            log.warning("Could not confirm to %s", user_id, exc_info=True)
-
-    def billable_add(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        state = _state(view)
-        service = _get(state, BillingBlock.SERVICE, "selected_option")
-        fields = {
-            "quantity": BillingBlock.QUANTITY,
-            "unit_price": BillingBlock.UNIT_PRICE,
-            "description": BillingBlock.DESCRIPTION,
-            "service": BillingBlock.SERVICE,
-        }
-        try:
-            actor = actor_of(body, client)
-            with unit_of_work(deps.sessions) as session:
-                out = billables.add_billable(
-                    session,
-                    actor,
-                    int(meta["number"]),
-                    service_id=int(service) if service else None,
-                    description=_get(state, BillingBlock.DESCRIPTION),
-                    quantity=_get(state, BillingBlock.QUANTITY),
-                    unit_price=_get(state, BillingBlock.UNIT_PRICE),
-                )
-                total = billables.billables_for(session, actor, out.opportunity.number)
-        except OppbotError as exc:
-            ack(response_action="errors", errors=_errors(exc, view, fields))
-            return
-        ack()
-        notify(
-            client,
-            meta.get("channel"),
-            actor.user_id,
-            f"Added “{escape(out.billable.description)}” to {format_ref(out.opportunity.number)}; "
-            f"billables total {money(total.total, total.currency)}.",
-        )
-
-    def task_add(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        state = _state(view)
-        fields = {
-            "title": BillingBlock.TASK_TITLE,
-            "due_date": BillingBlock.TASK_DUE_DATE,
-            "due_time": BillingBlock.TASK_DUE_TIME,
-        }
-        try:
-            actor = actor_of(body, client)
-            with unit_of_work(deps.sessions) as session:
-                tasks.add_task(
-                    session,
-                    actor,
-                    int(meta["number"]),
-                    _get(state, BillingBlock.TASK_TITLE),
-                    _get(state, BillingBlock.TASK_DUE_DATE, "selected_date"),
-                    _get(state, BillingBlock.TASK_DUE_TIME, "selected_time"),
-                    _get(state, BillingBlock.TASK_ASSIGNEE, "selected_user"),
-                    tz=viewer_tz(deps, actor.team_id, actor.user_id),
-                )
-        except OppbotError as exc:
-            ack(response_action="errors", errors=_errors(exc, view, fields))
-            return
-        ack()
-
-    def service_save(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        state = _state(view)
-        fields = {
-            "name": BillingBlock.SERVICE_NAME,
-            "unit_price": BillingBlock.SERVICE_PRICE,
-            "currency": BillingBlock.SERVICE_CURRENCY,
-        }
-        name = _get(state, BillingBlock.SERVICE_NAME)
-        price = _get(state, BillingBlock.SERVICE_PRICE)
-        currency = _get(state, BillingBlock.SERVICE_CURRENCY)
-        try:
-            actor = actor_of(body, client)
-            with unit_of_work(deps.sessions) as session:
-                if meta.get("service_id"):
-                    catalog.edit_service(
-                        session, actor, int(meta["service_id"]), name=name, unit_price=price, currency=currency
-                    )
-                else:
-                    catalog.add_service(
-                        session, actor, name, price, currency, default_currency=deps.settings.default_currency
-                    )
-        except OppbotError as exc:
-            ack(response_action="errors", errors=_errors(exc, view, fields))
-            return
-        ack()
-
-    app.view(BillingCallback.BILLABLE_ADD.value)(billable_add)
-    app.view(BillingCallback.BILLABLE_EDIT.value)(
-        lambda ack, body, view, client: billable_edit(deps, ack, body, view, client)
-    )
-    app.view(BillingCallback.TASK_ADD.value)(task_add)
-    app.view(BillingCallback.SERVICE_SAVE.value)(service_save)
+    for callback_id, handler in HANDLERS.items():
+        app.view(callback_id.value)(ack_after(handler))

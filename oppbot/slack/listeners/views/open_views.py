@@ -8,16 +8,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from oppbot.db import repositories as repo
-from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import OppbotError
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services import workspaces
-from oppbot.services.context import Actor
 from oppbot.slack.blocks import modals
-from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Callback
-from oppbot.slack.text import escape
+from oppbot.slack.pipeline import Request
+from oppbot.slack.text import error_text
 
 log = logging.getLogger(__name__)
 
@@ -37,87 +35,70 @@ def _update(client: WebClient, view_id: str | None, view_hash: str | None, view:
         log.info("views.update skipped: %s", exc.response.get("error"))
 
 
-def workspace_currency(deps: Deps, team_id: str) -> str:
-    with unit_of_work(deps.sessions) as session:
-        workspace = repo.get_workspace(session, team_id)
-        return workspace.currency if workspace is not None else deps.settings.default_currency
+def workspace_currency(req: Request) -> str:
+    with req.unit_of_work() as session:
+        workspace = repo.get_workspace(session, req.team_id)
+        return workspace.currency if workspace is not None else req.deps.settings.default_currency
+
+
+def _opener(req: Request, push: bool):
+    # From inside a modal (a card opened from App Home) a form is pushed on top; elsewhere it is opened.
+    return req.client.views_push if push else req.client.views_open
+
+
+# Every opener sees only the unresolved actor (req.unresolved): no users.info before views.open, because the
+# trigger_id dies after 3 s; the submission resolves the role and checks the permission.
 
 
 def open_create(
-    client: WebClient,
-    trigger_id: str,
-    deps: Deps,
-    actor: Actor,
-    title: str | None = None,
-    description: str | None = None,
-    channel_id: str | None = None,
+    req: Request, title: str | None = None, description: str | None = None, channel_id: str | None = None
 ) -> str | None:
     """The create modal, prefilled with `title`/`description`. Returns the view id (None if Slack refused)."""
     form = modals.DealForm(title=(title or "").strip()[:200] or None, description=(description or "")[:3000] or None)
-    view = modals.create_deal_modal(form, team_id=actor.team_id, channel_id=channel_id)
-    response = client.views_open(trigger_id=trigger_id, view=view)
-    view_id, view_hash = _opened_view(response)
+    view = modals.create_deal_modal(form, team_id=req.team_id, channel_id=channel_id)
+    view_id, view_hash = _opened_view(req.client.views_open(trigger_id=req.trigger_id, view=view))
     # The workspace currency comes from the database: shown after the modal is already open.
-    currency = workspace_currency(deps, actor.team_id)
-    _update(
-        client,
-        view_id,
-        view_hash,
-        modals.create_deal_modal(form, team_id=actor.team_id, channel_id=channel_id, workspace_currency=currency),
-    )
+    currency = workspace_currency(req)
+    full = modals.create_deal_modal(form, team_id=req.team_id, channel_id=channel_id, workspace_currency=currency)
+    _update(req.client, view_id, view_hash, full)
     return view_id
 
 
-def _opener(client: WebClient, push: bool):
-    # From inside a modal (a card opened from App Home) a form is pushed on top; elsewhere it is opened.
-    return client.views_push if push else client.views_open
-
-
-def open_edit(
-    client: WebClient,
-    trigger_id: str,
-    deps: Deps,
-    actor: Actor,
-    number: int,
-    channel_id: str | None = None,
-    push: bool = False,
-) -> str | None:
-    """Edit modal for deal `number`. Permission is checked on submit (the actor may not have a resolved role yet)."""
-    response = _opener(client, push)(
-        trigger_id=trigger_id, view=modals.loading_modal(f"Edit deal {format_ref(number)}")
+def open_edit(req: Request, number: int, channel_id: str | None = None, push: bool = False) -> str | None:
+    """Edit modal for deal `number`."""
+    response = _opener(req, push)(
+        trigger_id=req.trigger_id, view=modals.loading_modal(f"Edit deal {format_ref(number)}")
     )
     view_id, view_hash = _opened_view(response)
     try:
-        with unit_of_work(deps.sessions) as session:
-            opp = repo.get_opportunity(session, actor.team_id, number)
-            rules = workspaces.load_rules(session, actor.team_id)
+        with req.unit_of_work() as session:
+            opp = repo.get_opportunity(session, req.team_id, number)
+            rules = workspaces.load_rules(session, req.team_id)
             form = modals.deal_form_from_opportunity(opp, rules.probabilities[Stage(opp.stage)])
             view = modals.edit_deal_modal(
-                form, team_id=actor.team_id, number=number, version=opp.version, channel_id=channel_id
+                form, team_id=req.team_id, number=number, version=opp.version, channel_id=channel_id
             )
     except OppbotError as exc:
-        view = modals.message_modal(f"Edit deal {format_ref(number)}", exc.message)
-    _update(client, view_id, view_hash, view)
+        view = modals.message_modal(f"Edit deal {format_ref(number)}", error_text(exc))
+    _update(req.client, view_id, view_hash, view)
     return view_id
 
 
-def open_loss(
-    client: WebClient, trigger_id: str, deps: Deps, actor: Actor, number: int, origin: dict | None, push: bool = False
-) -> str | None:
+def open_loss(req: Request, number: int, origin: dict | None, push: bool = False) -> str | None:
     """Loss-reason modal; `origin` {channel, ts}, {response_url} or {view_id} names the card to refresh after."""
-    response = _opener(client, push)(
-        trigger_id=trigger_id, view=modals.loading_modal("Close as lost", Callback.LOSS_REASON)
+    response = _opener(req, push)(
+        trigger_id=req.trigger_id, view=modals.loading_modal("Close as lost", Callback.LOSS_REASON)
     )
     view_id, view_hash = _opened_view(response)
     try:
-        with unit_of_work(deps.sessions) as session:
-            opp = repo.get_opportunity(session, actor.team_id, number)
+        with req.unit_of_work() as session:
+            opp = repo.get_opportunity(session, req.team_id, number)
             if opp.stage == Stage.CLOSED_LOST.value:
                 view = modals.message_modal("Close as lost", f"Deal {format_ref(number)} is already Closed-Lost.")
             else:
-                rules = workspaces.load_rules(session, actor.team_id)
+                rules = workspaces.load_rules(session, req.team_id)
                 view = modals.loss_reason_modal(
-                    team_id=actor.team_id,
+                    team_id=req.team_id,
                     number=number,
                     version=opp.version,
                     deal_title=opp.title,
@@ -125,43 +106,25 @@ def open_loss(
                     origin=origin,
                 )
     except OppbotError as exc:
-        view = modals.message_modal("Close as lost", exc.message)
-    _update(client, view_id, view_hash, view)
+        view = modals.message_modal("Close as lost", error_text(exc))
+    _update(req.client, view_id, view_hash, view)
     return view_id
 
 
-def open_note(
-    client: WebClient,
-    trigger_id: str,
-    deps: Deps,
-    actor: Actor,
-    number: int,
-    channel_id: str | None = None,
-    push: bool = False,
-) -> str | None:
-    response = _opener(client, push)(
-        trigger_id=trigger_id, view=modals.note_modal(team_id=actor.team_id, number=number, channel_id=channel_id)
-    )
-    view_id, view_hash = _opened_view(response)
+def open_note(req: Request, number: int, channel_id: str | None = None, push: bool = False) -> str | None:
+    first = modals.note_modal(team_id=req.team_id, number=number, channel_id=channel_id)
+    view_id, view_hash = _opened_view(_opener(req, push)(trigger_id=req.trigger_id, view=first))
     try:
-        with unit_of_work(deps.sessions) as session:
-            opp = repo.get_opportunity(session, actor.team_id, number)
-            view = modals.note_modal(team_id=actor.team_id, number=number, deal_title=opp.title, channel_id=channel_id)
+        with req.unit_of_work() as session:
+            opp = repo.get_opportunity(session, req.team_id, number)
+            view = modals.note_modal(team_id=req.team_id, number=number, deal_title=opp.title, channel_id=channel_id)
     except OppbotError as exc:
-        view = modals.message_modal("Add a note", exc.message)
-    _update(client, view_id, view_hash, view)
+        view = modals.message_modal("Add a note", error_text(exc))
+    _update(req.client, view_id, view_hash, view)
     return view_id
 
 
-def open_customer(
-    client: WebClient, trigger_id: str, deps: Deps, actor: Actor, push: bool = False, channel_id: str | None = None
-) -> str | None:
+def open_customer(req: Request, push: bool = False, channel_id: str | None = None) -> str | None:
     """The customer modal; `push` stacks it on the open deal modal (from its "New customer" button)."""
-    view = modals.customer_modal(team_id=actor.team_id, channel_id=channel_id, pushed=push)
-    response = (client.views_push if push else client.views_open)(trigger_id=trigger_id, view=view)
-    return _opened_view(response)[0]
-
-
-def open_message(client: WebClient, trigger_id: str, title: str, message: str) -> None:
-    """A modal that just says something; `message` is user text and gets escaped here."""
-    client.views_open(trigger_id=trigger_id, view=modals.message_modal(title, escape(message)))
+    view = modals.customer_modal(team_id=req.team_id, channel_id=channel_id, pushed=push)
+    return _opened_view(_opener(req, push)(trigger_id=req.trigger_id, view=view))[0]

@@ -7,23 +7,27 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
+from sqlalchemy import select
 
-from oppbot.db.session import unit_of_work
+from oppbot.db import repositories as repo
+from oppbot.db.models import CardMessage
 from oppbot.domain.errors import OppbotError
 from oppbot.services.context import Actor
-from oppbot.slack.deps import Deps
+from oppbot.slack.pipeline import Request
+from oppbot.slack.response_urls import is_slack_response_url
 
 log = logging.getLogger(__name__)
 
 
-def deal_card(deps: Deps, actor: Actor, number: int) -> tuple[str, list[dict]] | None:
+def deal_card(req: Request, number: int, actor: Actor | None = None) -> tuple[str, list[dict]] | None:
     """(fallback text, blocks) of the deal card from the card builder, or None when it isn't available."""
     from oppbot.slack.cards import deal_card_message
     from oppbot.slack.roles import user_timezone
 
+    actor = actor or req.actor
     try:
-        tz = user_timezone(deps, actor.team_id, actor.user_id)
-        with unit_of_work(deps.sessions) as session:
+        tz = user_timezone(req.deps, actor.team_id, actor.user_id)
+        with req.unit_of_work() as session:
             message = deal_card_message(session, actor, number, tz=tz)
     except OppbotError:
         return None
@@ -51,25 +55,50 @@ def tell_user(
         log.warning("Could not tell %s: %s", actor.user_id, exc.response.get("error"))
 
 
-def refresh_origin(client: WebClient, deps: Deps, actor: Actor, number: int, meta: dict) -> bool:
-    """Re-render the card a modal was opened from (chat.update by channel/ts, or its response_url)."""
-    card = deal_card(deps, actor, number)
+def _recorded_card(req: Request, number: int, channel_id: str, ts: str) -> bool:
+    """Whether channel/ts is one of the deal's own posted cards (card_messages): never chat.update another message."""
+    with req.unit_of_work() as session:
+        opp = repo.get_opportunity(session, req.team_id, number)
+        found = session.execute(
+            select(CardMessage.id).where(
+                CardMessage.team_id == req.team_id,
+                CardMessage.opportunity_id == opp.id,
+                CardMessage.channel_id == channel_id,
+                CardMessage.ts == ts,
+            )
+        ).first()
+    return found is not None
+
+
+def refresh_origin(req: Request, number: int) -> bool:
+    """Re-render the card a modal was opened from: a posted card of the deal's (chat.update), the ephemeral one
+    (its response_url) or the modal it lives in. The metadata naming it is signed; a channel/ts must also be one
+    of the deal's recorded messages."""
+    meta = req.meta
+    card = deal_card(req, number)
     if card is None:
         return False
     text, blocks = card
     try:
-        if meta.get("c") and meta.get("ts"):
-            client.chat_update(channel=meta["c"], ts=meta["ts"], text=text, blocks=blocks)
+        if meta.channel_id and meta.ts:
+            if not _recorded_card(req, number, meta.channel_id, meta.ts):
+                log.warning("A form named a message that is not deal %s's card; not updating it", number)
+                return False
+            req.client.chat_update(channel=meta.channel_id, ts=meta.ts, text=text, blocks=blocks)
             return True
-        if meta.get("r"):
-            WebhookClient(meta["r"]).send(text=text, blocks=blocks, replace_original=True)
+        if meta.response_url:
+            if not is_slack_response_url(meta.response_url, req.deps.settings.slack_api_url):
+                # Never post a deal card to a host the metadata names: only Slack's own response URLs.
+                log.warning("refused to refresh a card through a response_url that is not Slack's")
+                return False
+            WebhookClient(meta.response_url).send(text=text, blocks=blocks, replace_original=True)
             return True
-        if meta.get("vid"):
+        if meta.view_id:
             # The card lives in a modal (App Home finder) under the form just submitted: refresh it there.
             from oppbot.domain.refs import format_ref
             from oppbot.slack.blocks.modals import blocks_modal
 
-            client.views_update(view_id=meta["vid"], view=blocks_modal(f"Deal {format_ref(number)}", blocks[:100]))
+            req.client.views_update(view_id=meta.view_id, view=blocks_modal(f"Deal {format_ref(number)}", blocks[:100]))
             return True
     except SlackApiError as exc:
         log.info("Could not refresh the card: %s", exc.response.get("error"))

@@ -4,6 +4,8 @@
 to count the matches (about 0.3 s at 100,000 deals). A pg_trgm GIN index serves LIKE '%…%' directly. SQLite has no
 trigram index; its LIKE stays a scan (fine at the sizes SQLite is used for).
 
+The revision id keeps the name it was first released under (bench_1), so databases that ran it upgrade on.
+
 Revision ID: bench_1
 Revises: 0001
 Create Date: 2026-11-29 12:00:00
