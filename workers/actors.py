@@ -22,8 +22,10 @@ from oppbot.db.models import CardMessage, OutboxEvent, ProcessedEvent
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import NotFound
 from oppbot.domain.events import EventKind as Kind
-from oppbot.services import notifications
+from oppbot.domain.stages import Stage
+from oppbot.services import notifications, rooms
 from oppbot.services.deal_export import EXPORT_REQUESTED
+from oppbot.slack.rooms import archive_room
 from workers.exports import deliver_export
 from workers.ratelimit import ChannelPacer, RateGate, gated_client, retry_after_seconds
 
@@ -375,8 +377,10 @@ class Plan:
     channels: list[str] = field(default_factory=list)
     dm_user: str | None = None
     subject: notifications.DealEvent | None = None
+    archive: list[str] = field(default_factory=list)  # the deal's room, once it is won or lost (a workspace setting)
 
 
+ROOM_CLOSES = {Kind.WON: Stage.CLOSED_WON, Kind.LOST: Stage.CLOSED_LOST}
 NOTIFY_KINDS = {Kind.CREATED, Kind.STAGE_CHANGED, Kind.WON, Kind.LOST, Kind.REOPENED, Kind.ASSIGNED, Kind.UNASSIGNED}
 
 
@@ -395,6 +399,8 @@ def plan(session: Session, event: EventInfo) -> Plan:
     )
     if event.kind in NOTIFY_KINDS:
         result.channels = notifications.channels_for(session, event.team_id, event.kind, opp, event.detail)
+    result.channels += [c for c in rooms.room_channels(session, opp.id) if c not in result.channels]
+    result.archive = rooms.rooms_to_archive(session, event.team_id, ROOM_CLOSES.get(event.kind), opp.id)
     to_user = {Kind.ASSIGNED: event.detail.get("to_user"), Kind.CREATED: event.detail.get("assignee")}.get(event.kind)
     if to_user and to_user != event.actor_id:
         result.dm_user = to_user
@@ -494,6 +500,13 @@ def _effects(runtime: Runtime, client: WebClient, event: EventInfo, todo: Plan) 
             consumer,
             lambda: _dm_assignee(client, todo.subject, todo.dm_user, marker),
             find=lambda _since: find_post(client, _open_dm(client, todo.dm_user), marker),
+        )
+    for channel_id in todo.archive:  # after the room heard the news; archiving twice is harmless
+        yield once(
+            runtime,
+            event_id,
+            f"archive:{channel_id}",
+            lambda channel_id=channel_id: archive_room(client, runtime.sessions, channel_id),
         )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oppbot.db.base import utcnow
 from oppbot.db.session import unit_of_work
-from oppbot.services import alerts, digests, schedules
+from oppbot.services import alerts, changes, digests, schedules
 from oppbot.slack.blocks.alerts import build_assignee_dm, build_channel_summary
 from oppbot.slack.blocks.digest import build_digest_message
 from oppbot.slack.chart_posts import post_digest_charts
@@ -55,6 +55,8 @@ def deliver_digest(
         raise
     ts = response.get("ts")
     schedules.complete_claim(sessions, claim_id, ts, sub_id)
+    with unit_of_work(sessions) as session:  # the start of the next digest's "what changed"
+        changes.take_weekly_snapshot(session, team_id, now)
     post_digest_charts(sessions, client, team_id, channel_id, now)  # after the claim: the text digest stands alone
     return ts
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,6 +48,9 @@ class Workspace(Base):
     stage_probabilities: Mapped[dict[str, int]] = mapped_column(JSON, nullable=False, default=dict)
     stale_days: Mapped[dict[str, int]] = mapped_column(JSON, nullable=False, default=dict)
     loss_reasons: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # Overrides of the stage → forecast category defaults (open stages only); keys are Stage values.
+    stage_categories: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
+    archive_rooms: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     # Per-workspace counters, bumped under a row lock so numbers never repeat.
     next_deal_number: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     next_invoice_number: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -158,6 +162,8 @@ class Opportunity(Base):
     lost_reason: Mapped[str | None] = mapped_column(String(100))
     lost_note: Mapped[str | None] = mapped_column(Text)
     lost_at_stage: Mapped[str | None] = mapped_column(String(20))
+    # The rep's own forecast category; None: it follows the stage (oppbot.domain.categories).
+    forecast_category: Mapped[str | None] = mapped_column(String(12))
     # Optimistic lock: every change bumps it; a write carrying an older version is refused.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -412,6 +418,57 @@ class ForecastSnapshot(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     taken_by: Mapped[str | None] = mapped_column(USER)
+
+
+class Quota(Base):
+    """A rep's (user_id '' : the team's) quota for a month or quarter, in the currency it was set in."""
+
+    __tablename__ = "quotas"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", "period_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = team_fk()
+    user_id: Mapped[str] = mapped_column(USER, nullable=False)
+    period_key: Mapped[str] = mapped_column(String(40), nullable=False)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    set_by: Mapped[str] = mapped_column(USER, nullable=False)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ForecastAdjustment(Base):
+    """A manager's own figure beside a rep's Closed + Commit for a period, in the reporting currency, with why."""
+
+    __tablename__ = "forecast_adjustments"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", "period_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = team_fk()
+    user_id: Mapped[str] = mapped_column(USER, nullable=False)
+    period_key: Mapped[str] = mapped_column(String(40), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False)
+    set_by: Mapped[str] = mapped_column(USER, nullable=False)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class DealRoom(Base):
+    """The channel made for one deal by /opp room; channel_id is None while the room is being made."""
+
+    __tablename__ = "deal_rooms"
+    __table_args__ = (UniqueConstraint("opportunity_id"), Index(None, "channel_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = team_fk()
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False)
+    channel_id: Mapped[str | None] = mapped_column(CHANNEL)
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+    created_by: Mapped[str] = mapped_column(USER, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Service(Base):

@@ -73,3 +73,27 @@ class Calibration:
 
 def seconds_to_days(seconds: Sequence[float]) -> list[Decimal]:
     return [Decimal(str(s)) / Decimal(86400) for s in seconds]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorStats:
+    """A forecast measured against what happened, over several periods.
+
+    error % = (forecast - actual) / actual per period whose actual is above zero; bias is their mean (positive:
+    forecasts ran high), MAPE the mean of their sizes. Periods with no actual are kept apart, never divided by.
+    """
+
+    errors: tuple[tuple[str, Decimal], ...]  # (period key, error as a fraction)
+    no_actual: tuple[str, ...]
+    bias: Decimal | None
+    mape: Decimal | None
+
+
+def error_stats(points: Sequence[tuple[str, Decimal, Decimal]]) -> ErrorStats:
+    """`points`: (period key, forecast, actual)."""
+    errors = tuple((key, (forecast - actual) / actual) for key, forecast, actual in points if actual > 0)
+    no_actual = tuple(key for key, _forecast, actual in points if actual <= 0)
+    n = len(errors)
+    bias = sum((e for _, e in errors), Decimal(0)) / n if n else None
+    mape = sum((abs(e) for _, e in errors), Decimal(0)) / n if n else None
+    return ErrorStats(errors, no_actual, bias, mape)

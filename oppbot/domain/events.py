@@ -26,6 +26,9 @@ class EventKind(StrEnum):
     TASK_DONE = "task_done"
     TASK_SNOOZED = "task_snoozed"
     EXPORT_REQUESTED = "export_requested"  # a large /opp export, built by a worker
+    CATEGORY_CHANGED = "category_changed"  # a deal's own forecast category set or cleared
+    QUOTA_SET = "quota_set"  # a rep's or the team's quota for a period (no deal)
+    FORECAST_ADJUSTED = "forecast_adjusted"  # a manager's figure beside a rep's forecast (no deal)
 
 
 # A deal's channel notification is posted for these (stage moves, closes, hand-overs), not for edits or notes.

@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from oppbot.domain.categories import parse_category
 from oppbot.domain.errors import FieldErrors, InvalidInput
 from oppbot.domain.money import normalise_currency, parse_amount
 from oppbot.domain.probability import parse_probability
@@ -164,6 +165,7 @@ class Draft:
     description: object = None
     external_ref: object = None
     assignee: str | None = None
+    category: object = None  # None: not given (kept as it is); "stage": follow the stage; else a category
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +180,15 @@ class ValidDraft:
     description: str | None
     external_ref: str | None
     assignee: str | None
+    category: str | None = None  # None: not given; "stage": follow the stage; else a Category value
+
+
+def _category(raw: object) -> str | None:
+    if raw in (None, ""):
+        return None
+    if str(raw).strip().lower() in ("stage", "default"):
+        return "stage"
+    return parse_category(str(raw)).value
 
 
 def validate_draft(draft: Draft, *, default_currency: str) -> ValidDraft:
@@ -199,6 +210,7 @@ def validate_draft(draft: Draft, *, default_currency: str) -> ValidDraft:
     expected_close = check(parse_date, draft.expected_close)
     description = check(validate_description, draft.description)
     external_ref = check(validate_external_ref, draft.external_ref)
+    category = check(_category, draft.category)
     fields.raise_any()
     return ValidDraft(
         title=title,
@@ -211,4 +223,5 @@ def validate_draft(draft: Draft, *, default_currency: str) -> ValidDraft:
         description=description,
         external_ref=external_ref,
         assignee=draft.assignee or None,
+        category=category,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from oppbot.domain.categories import DEFAULT_STAGE_CATEGORIES, Category, stage_map
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.opportunity import DEFAULT_LOSS_REASONS
 from oppbot.domain.stages import DEFAULT_PROBABILITIES, DEFAULT_STALE_DAYS, OPEN_STAGES, Stage
@@ -31,6 +32,8 @@ class WorkspaceRules:
     probabilities: Mapping[Stage, int] = field(default_factory=lambda: dict(DEFAULT_PROBABILITIES))
     stale_days: Mapping[Stage, int] = field(default_factory=lambda: dict(DEFAULT_STALE_DAYS))
     loss_reasons: tuple[str, ...] = DEFAULT_LOSS_REASONS
+    categories: Mapping[Stage, Category] = field(default_factory=lambda: dict(DEFAULT_STAGE_CATEGORIES))
+    archive_rooms: bool = False
 
     @classmethod
     def from_stored(
@@ -42,6 +45,8 @@ class WorkspaceRules:
         probabilities: Mapping[str, int] | None,
         stale_days: Mapping[str, int] | None,
         loss_reasons: list[str] | None,
+        categories: Mapping[str, str] | None = None,
+        archive_rooms: bool = False,
     ) -> WorkspaceRules:
         probs = dict(DEFAULT_PROBABILITIES)
         probs.update({Stage(k): int(v) for k, v in (probabilities or {}).items() if k in _STAGE_VALUES})
@@ -54,6 +59,8 @@ class WorkspaceRules:
             probabilities=probs,
             stale_days=stale,
             loss_reasons=tuple(loss_reasons) if loss_reasons else DEFAULT_LOSS_REASONS,
+            categories=stage_map(categories),
+            archive_rooms=bool(archive_rooms),
         )
 
     @property

@@ -16,7 +16,9 @@ from oppbot.domain.money import minor_units
 from oppbot.domain.periods import month_of, quarter_of
 from oppbot.domain.stages import OPEN_STAGES
 from oppbot.services import alerts, workspaces
-from oppbot.services.forecast import Forecast, forecast
+from oppbot.services.changes import Changes as WaterfallChanges
+from oppbot.services.changes import changes as pipeline_changes
+from oppbot.services.forecast import Board, Forecast, category_board, forecast
 
 CLOSING_SOON_DAYS = 30
 CLOSING_SOON_LIMIT = 5
@@ -54,6 +56,8 @@ class Digest:
     closing_soon: list[DealLine]
     stale_count: int
     overdue_count: int
+    board: Board | None = None  # this quarter by forecast category, per rep with quotas
+    waterfall: WaterfallChanges | None = None  # this quarter's pipeline since the last weekly digest's snapshot
 
 
 def period_forecasts(session: Session, team_id: str, today: date) -> list[Forecast]:
@@ -149,6 +153,7 @@ def build_digest(session: Session, team_id: str, now: datetime, *, since: dateti
     today = rules.today(now)
     forecasts = period_forecasts(session, team_id, today)
     stale, overdue = alerts.counts(session, team_id, now)
+    quarter = quarter_of(today)
     return Digest(
         team_id=team_id,
         today=today,
@@ -159,6 +164,8 @@ def build_digest(session: Session, team_id: str, now: datetime, *, since: dateti
         closing_soon=closing_soon(session, team_id, today, rules.reporting_currency),
         stale_count=stale,
         overdue_count=overdue,
+        board=category_board(session, team_id, quarter, today=today),
+        waterfall=pipeline_changes(session, team_id, quarter, now),
     )
 
 

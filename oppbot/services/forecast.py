@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, false, func, literal, or_, select
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 from oppbot.db import repositories as repo
 from oppbot.db.base import UTCDateTime
 from oppbot.db.models import ForecastSnapshot, Opportunity
+from oppbot.domain import analytics
+from oppbot.domain.categories import CATEGORIES, OPEN_CATEGORIES, Category
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.fx import Rate, RateTable, convert, rounded, to_major, weighted_major
 from oppbot.domain.periods import Period
@@ -89,6 +92,8 @@ class WonSection:
     exact_value: Decimal = Decimal(0)
     by_currency: list[CurrencyLine] = field(default_factory=list)
     missing_count: int = 0
+    # assignee → (count, exact value in the reporting currency); None is unassigned
+    by_assignee: dict[str | None, tuple[int, Decimal]] = field(default_factory=dict)
 
     @property
     def value(self) -> Decimal:
@@ -214,14 +219,15 @@ def _won(
             bucket.label("bucket"),
             func.count(),
             func.coalesce(func.sum(Opportunity.amount_minor), 0),
+            Opportunity.assignee_id,
         )
         .where(*where)
-        .group_by(Opportunity.currency, bucket)
+        .group_by(Opportunity.currency, bucket, Opportunity.assignee_id)
     ).all()
     won = WonSection(table.reporting)
     by_currency: dict[str, CurrencyLine] = {}
     missing_ranges = []
-    for currency, index, count, amount_minor in rows:
+    for currency, index, count, amount_minor, assignee in rows:
         index, count = int(index), int(count)
         day = points[index - 1] if index else (start or date.min)
         value = to_major(int(amount_minor), currency)
@@ -247,6 +253,8 @@ def _won(
             used[(currency, rate.effective_date)] = rate
         won.count += count
         won.exact_value += convert(value, rate)
+        seen_count, seen_value = won.by_assignee.get(assignee, (0, Decimal(0)))
+        won.by_assignee[assignee] = (seen_count + count, seen_value + convert(value, rate))
         if sub.converted_value is not None:
             sub.converted_value += convert(value, rate)
             sub.converted_weighted += convert(value, rate)
@@ -446,6 +454,7 @@ def take_snapshot(
         return SnapshotTaken(existing, False)
     today = workspaces.load_rules(session, team_id).today(now)
     result = forecast(session, team_id, period, today=today)
+    data = {**_snapshot_data(result), **board_snapshot_data(category_board(session, team_id, period, today=today))}
     row = ForecastSnapshot(
         team_id=team_id,
         period_key=period.key,
@@ -454,7 +463,7 @@ def take_snapshot(
         period_end=period.end,
         reporting_currency=result.reporting,
         weighted_total=result.open.weighted,
-        data=_snapshot_data(result),
+        data=data,
         taken_at=now,
         taken_by=taken_by,
     )
@@ -511,4 +520,333 @@ def forecast_accuracy(session: Session, team_id: str, period: Period) -> Accurac
         actual_won=won.value,
         actual_count=won.count,
         missing=won.missing_count,
+    )
+
+
+# --- forecast categories, quotas and adjustments (the manager's weekly call) -----------------------------------------
+
+
+@dataclass(slots=True)
+class CategoryLine:
+    category: Category
+    count: int = 0
+    value: Decimal = Decimal(0)  # exact, reporting currency
+    weighted: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Adjusted:
+    amount: Decimal  # the manager's figure, in the reporting currency (exact)
+    note: str
+    set_by: str
+    set_at: datetime
+
+
+@dataclass(slots=True)
+class RepLine:
+    """One rep's (or, with assignee_id None and is_total, everyone's) figures for the period, all exact."""
+
+    assignee_id: str | None
+    categories: dict[Category, CategoryLine]
+    quota: Decimal | None = None  # converted to the reporting currency
+    adjusted: Adjusted | None = None
+    is_total: bool = False
+
+    def value(self, category: Category) -> Decimal:
+        return self.categories[category].value
+
+    @property
+    def closed(self) -> Decimal:
+        return self.value(Category.CLOSED)
+
+    @property
+    def commit(self) -> Decimal:
+        return self.value(Category.COMMIT)
+
+    @property
+    def closed_commit(self) -> Decimal:
+        return self.closed + self.commit
+
+    @property
+    def closed_commit_best(self) -> Decimal:
+        return self.closed_commit + self.value(Category.BEST_CASE)
+
+    @property
+    def open_pipeline(self) -> Decimal:
+        """Open deals expected to close in the period, unweighted, leaving out those the rep omitted."""
+        return sum((self.value(c) for c in OPEN_CATEGORIES if c != Category.OMITTED), Decimal(0))
+
+    @property
+    def attainment(self) -> Decimal | None:
+        return self.closed / self.quota if self.quota else None
+
+    @property
+    def coverage(self) -> Decimal | None:
+        """Open pipeline over what is left of the quota; None when there is no quota or it is met."""
+        if self.quota is None or self.quota - self.closed <= 0:
+            return None
+        return self.open_pipeline / (self.quota - self.closed)
+
+    @property
+    def gap(self) -> Decimal | None:
+        return None if self.quota is None else self.quota - self.closed - self.commit
+
+
+@dataclass(slots=True)
+class Board:
+    """/opp forecast by category: the period's open deals by forecast category (Closed: won in the period), per rep
+    and in total, with quotas, attainment, coverage, gap and the managers' adjustments."""
+
+    period: Period
+    reporting: str
+    today: date
+    total: RepLine
+    reps: list[RepLine]
+    quota_rate_day: date
+    missing_quota_rates: list[str] = field(default_factory=list)  # currencies of quotas left out for want of a rate
+
+    @property
+    def categories(self) -> list[CategoryLine]:
+        return [self.total.categories[c] for c in CATEGORIES]
+
+
+def _empty_categories() -> dict[Category, CategoryLine]:
+    return {c: CategoryLine(c) for c in CATEGORIES}
+
+
+def board_snapshot_data(board: Board) -> dict:
+    """What a snapshot keeps of the board: per category, and per rep the figures accuracy is measured on."""
+    r = board.reporting
+
+    def money_text(amount: Decimal | None) -> str | None:
+        return None if amount is None else str(rounded(amount, r))
+
+    reps = {}
+    for line in [*board.reps, board.total]:
+        key = "total" if line.is_total else (line.assignee_id or "")
+        reps[key] = {
+            "closed": money_text(line.closed),
+            "commit": money_text(line.commit),
+            "closed_commit": money_text(line.closed_commit),
+            "closed_commit_best": money_text(line.closed_commit_best),
+            "weighted": money_text(sum((c.weighted for c in line.categories.values()), Decimal(0))),
+            "quota": money_text(line.quota),
+            "adjusted": money_text(line.adjusted.amount if line.adjusted else None),
+        }
+    return {
+        "categories": {
+            line.category.value: {
+                "count": line.count,
+                "value": money_text(line.value),
+                "weighted": money_text(line.weighted),
+            }
+            for line in board.categories
+        },
+        "reps": reps,
+    }
+
+
+def category_expression(mapping) -> Any:
+    """SQL for an open deal's effective category: its own, else its stage's through the workspace mapping."""
+    by_stage = case(*[(Opportunity.stage == s.value, literal(mapping[s].value)) for s in OPEN_STAGES], else_=None)
+    return func.coalesce(Opportunity.forecast_category, by_stage)
+
+
+def quota_rate_day(period: Period, today: date) -> date:
+    """The day whose rates convert a quota: today's, as for the open deals, or the period's last day once it is over."""
+    return min(today, period.end)
+
+
+def category_board(
+    session: Session, team_id: str, period: Period, *, today: date, assignee_id: str | None = None
+) -> Board:
+    rules = workspaces.load_rules(session, team_id)
+    reporting = rules.reporting_currency
+    table = fx.load_table(session, team_id, reporting)
+    conds = _base_conditions(team_id, assignee_id)
+    category = category_expression(rules.categories).label("category")
+    rows = session.execute(
+        select(
+            Opportunity.assignee_id,
+            category,
+            Opportunity.currency,
+            func.count(),
+            func.coalesce(func.sum(Opportunity.amount_minor), 0),
+            func.coalesce(func.sum(Opportunity.amount_minor * Opportunity.probability), 0),
+        )
+        .where(
+            *conds,
+            Opportunity.stage.in_(OPEN_VALUES),
+            Opportunity.expected_close >= period.start,
+            Opportunity.expected_close <= period.end,
+        )
+        .group_by(Opportunity.assignee_id, category, Opportunity.currency)
+    ).all()
+    total = RepLine(None, _empty_categories(), is_total=True)
+    reps: dict[str | None, RepLine] = {}
+
+    def rep(who: str | None) -> RepLine:
+        return reps.setdefault(who, RepLine(who, _empty_categories()))
+
+    for who, cat, currency, count, amount_minor, weighted_x100 in rows:
+        rate = table.rate_on(currency, today)
+        if rate is None:
+            continue  # listed apart by forecast(); never guessed
+        value = convert(to_major(int(amount_minor), currency), rate)
+        weighted = convert(weighted_major(int(weighted_x100), currency), rate)
+        for line in (total.categories[Category(cat)], rep(who).categories[Category(cat)]):
+            line.count += int(count)
+            line.value += value
+            line.weighted += weighted
+    won, _ = _won(session, conds, table, rules.zone, period.start, period.end, {})
+    for who, (count, value) in won.by_assignee.items():
+        for line in (total.categories[Category.CLOSED], rep(who).categories[Category.CLOSED]):
+            line.count += count
+            line.value += value
+            line.weighted += value
+    board = Board(period, reporting, today, total, [], quota_rate_day(period, today))
+    _apply_quotas(session, team_id, board, table, reps, rep, assignee_id)
+    board.reps = sorted(
+        (r for r in reps.values() if r.assignee_id is not None), key=lambda r: (-r.closed_commit, r.assignee_id)
+    )
+    if None in reps:
+        board.reps.append(reps[None])
+    return board
+
+
+def _apply_quotas(session: Session, team_id: str, board: Board, table: RateTable, reps, rep, assignee_id) -> None:
+    from oppbot.db.models import ForecastAdjustment, Quota
+
+    quotas = session.scalars(
+        select(Quota).where(Quota.team_id == team_id, Quota.period_key == board.period.key).order_by(Quota.user_id)
+    ).all()
+    rep_sum, team_quota = None, None
+    for quota in quotas:
+        if assignee_id is not None and quota.user_id not in ("", assignee_id):
+            continue
+        rate = table.rate_on(quota.currency, board.quota_rate_day)
+        if rate is None:
+            board.missing_quota_rates.append(quota.currency)
+            continue
+        converted = convert(Decimal(quota.amount), rate)
+        if quota.user_id == "":
+            team_quota = converted
+        else:
+            rep(quota.user_id).quota = converted
+            rep_sum = (rep_sum or Decimal(0)) + converted
+    board.total.quota = team_quota if team_quota is not None and assignee_id is None else rep_sum
+    for adj in session.scalars(
+        select(ForecastAdjustment).where(
+            ForecastAdjustment.team_id == team_id, ForecastAdjustment.period_key == board.period.key
+        )
+    ):
+        if assignee_id is not None and adj.user_id != assignee_id:
+            continue
+        rate = table.rate_on(adj.currency, board.quota_rate_day)
+        if rate is not None:
+            rep(adj.user_id).adjusted = Adjusted(convert(Decimal(adj.amount), rate), adj.note, adj.set_by, adj.set_at)
+
+
+# --- accuracy over several periods, per measure and per rep ----------------------------------------------------------
+
+ACCURACY_PERIODS = 4
+TEAM_MEASURES = (  # (name, key in a snapshot's reps.total)
+    ("Weighted", "weighted"),
+    ("Closed + Commit", "closed_commit"),
+    ("Closed + Commit + Best case", "closed_commit_best"),
+    ("Adjusted", "adjusted"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureAccuracy:
+    name: str  # "Closed + Commit", or a rep's id for per-rep lines
+    points: tuple[tuple[str, Decimal, Decimal], ...]  # (period key, forecast, actual)
+    stats: analytics.ErrorStats
+    assignee_id: str | None = None
+    adjusted: bool = False  # the manager's figure rather than the rep's
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracyHistory:
+    periods: tuple[Period, ...]  # oldest first, the asked-for period last
+    reporting: str
+    measures: tuple[MeasureAccuracy, ...]
+    reps: tuple[MeasureAccuracy, ...]
+    without_snapshot: tuple[str, ...]
+
+
+def _period_snapshot(session: Session, team_id: str, period: Period) -> ForecastSnapshot | None:
+    snaps = session.scalars(
+        select(ForecastSnapshot)
+        .where(ForecastSnapshot.team_id == team_id, ForecastSnapshot.period_key == period.key)
+        .order_by(ForecastSnapshot.taken_at, ForecastSnapshot.id)
+    ).all()
+    return next((s for s in snaps if s.label == "start"), snaps[0] if snaps else None)
+
+
+def accuracy_history(
+    session: Session, team_id: str, period: Period, *, count: int = ACCURACY_PERIODS
+) -> AccuracyHistory:
+    """Each measure the snapshots kept (team and per rep, the rep's and the manager's figure) against Closed-Won,
+    over the `count` periods ending with `period`, as error %, bias and MAPE."""
+    rules = workspaces.load_rules(session, team_id)
+    table = fx.load_table(session, team_id, rules.reporting_currency)
+    periods = [period]
+    while len(periods) < count:
+        periods.insert(0, periods[0].previous())
+    team: dict[str, list] = {key: [] for _name, key in TEAM_MEASURES}
+    reps: dict[tuple[str, str], list] = {}
+    missing = []
+    for p in periods:
+        snapshot = _period_snapshot(session, team_id, p)
+        if snapshot is None or "reps" not in snapshot.data:
+            missing.append(p.key)
+            continue
+        won, _ = _won(session, [Opportunity.team_id == team_id], table, rules.zone, p.start, p.end, {})
+        _collect(p, snapshot.data["reps"], won, team, reps)
+    return AccuracyHistory(
+        periods=tuple(periods),
+        reporting=rules.reporting_currency,
+        measures=tuple(
+            MeasureAccuracy(name, tuple(team[key]), analytics.error_stats(team[key]), adjusted=key == "adjusted")
+            for name, key in TEAM_MEASURES
+            if team[key]
+        ),
+        reps=tuple(
+            MeasureAccuracy(who, tuple(points), analytics.error_stats(points), who, adjusted=key == "adjusted")
+            for (who, key), points in sorted(reps.items())
+        ),
+        without_snapshot=tuple(missing),
+    )
+
+
+def _collect(p: Period, figures: dict, won: WonSection, team: dict, reps: dict) -> None:
+    """One period's snapshot figures beside its actual Closed-Won, for the team and for each rep."""
+    for _name, key in TEAM_MEASURES:
+        value = _adjusted_total(figures) if key == "adjusted" else figures.get("total", {}).get(key)
+        if value is not None:
+            team[key].append((p.key, Decimal(value), won.value))
+    for who, entry in figures.items():
+        if who == "total" or not who:
+            continue
+        actual = rounded(won.by_assignee.get(who, (0, Decimal(0)))[1], won.reporting)
+        for key in ("closed_commit", "adjusted"):
+            if entry.get(key) is not None:
+                reps.setdefault((who, key), []).append((p.key, Decimal(entry[key]), actual))
+
+
+def _adjusted_total(figures: dict) -> str | None:
+    """The manager's view of the team: each rep's adjusted figure where one was set, their Closed + Commit else."""
+    if not any(e.get("adjusted") is not None for who, e in figures.items() if who != "total"):
+        return None
+    return str(
+        sum(
+            (
+                Decimal(e["adjusted"] if e.get("adjusted") is not None else e["closed_commit"])
+                for who, e in figures.items()
+                if who != "total"
+            ),
+            Decimal(0),
+        )
     )

@@ -199,6 +199,9 @@ class DealEvent:
     from_user: str | None = None
     to_user: str | None = None
     loss_reason: str | None = None
+    note: str | None = None  # a note's text (note_added)
+    from_category: str | None = None  # category_changed
+    to_category: str | None = None
 
 
 def subject(
@@ -230,4 +233,7 @@ def subject(
         from_user=detail.get("from_user"),
         to_user=detail.get("to_user") or (detail.get("assignee") if kind == EventKind.CREATED else None),
         loss_reason=detail.get("loss_reason"),
+        note=detail.get("note"),
+        from_category=detail.get("from_category"),
+        to_category=detail.get("to_category"),
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import AssignmentChange, Note, Opportunity, StageChange
+from oppbot.domain.categories import Category, effective_category, validate_override
 from oppbot.domain.errors import Conflict, InvalidInput, NotFound, OppbotError, PermissionDenied
 from oppbot.domain.events import EventKind
 from oppbot.domain.money import minor_units
@@ -148,6 +149,7 @@ def create(session: Session, actor: Actor, draft: Draft, *, default_currency: st
         stage_entered_at=now,
         last_activity_at=now,
         closed_at=now if valid.stage.is_closed else None,
+        forecast_category=_override(valid.stage, valid.category, None),
         search_text=repo.build_search_text(valid.title, customer_name, valid.description),
     )
     session.add(opp)
@@ -193,7 +195,19 @@ def _snapshot(opp: Opportunity) -> dict:
         "description": opp.description,
         "external_ref": opp.external_ref,
         "assignee": opp.assignee_id,
+        "category": opp.forecast_category,
     }
+
+
+def _override(stage: Stage, submitted: str | None, current: str | None) -> str | None:
+    """The deal's own category after a form: kept when the form gave none, cleared by "stage" or by closing."""
+    if stage.is_closed or submitted == "stage":
+        return None
+    if submitted is None:
+        return current
+    category = Category(submitted)
+    validate_override(stage, category)
+    return category.value
 
 
 def edit(session: Session, actor: Actor, number: int, draft: Draft, *, expected_version: int | None = None) -> Outcome:
@@ -233,6 +247,7 @@ def edit(session: Session, actor: Actor, number: int, draft: Draft, *, expected_
             opp.probability = outcome.probability.value
             opp.probability_source = outcome.probability.source.value
 
+        opp.forecast_category = _override(opp.stage_enum, valid.category, opp.forecast_category)
         after = _snapshot(opp)
         changes = diff_fields(before, after)
         if not changes:
@@ -364,6 +379,42 @@ def reset_probability(session: Session, actor: Actor, number: int) -> Outcome:
         opp.updated_at = utcnow()
         event = record(
             session, actor, opp, EventKind.PROBABILITY_RESET, changes=[FieldChange("probability", before, new.value)]
+        )
+        session.flush()
+    return Outcome(opp, event_ids=[event])
+
+
+def category_of(session: Session, opp: Opportunity) -> Category:
+    """The deal's forecast category as it counts now (its own, else its stage's)."""
+    return effective_category(
+        opp.stage_enum, opp.forecast_category, workspaces.load_rules(session, opp.team_id).categories
+    )
+
+
+def set_category(session: Session, actor: Actor, number: int, category: Category | None) -> Outcome:
+    """The rep's forecast category for an open deal; None hands it back to the stage's default."""
+    opp = repo.get_opportunity(session, actor.team_id, number)
+    rules = workspaces.load_rules(session, actor.team_id)
+    require_edit(actor, opp, "change the forecast category of")
+    if category is not None:
+        validate_override(opp.stage_enum, category)
+    elif opp.stage_enum.is_closed:
+        validate_override(opp.stage_enum, Category.PIPELINE)
+    before = effective_category(opp.stage_enum, opp.forecast_category, rules.categories)
+    new_override = category.value if category is not None else None
+    if new_override == opp.forecast_category:
+        return Outcome(opp, changed=False)
+    with _conflicts_as_errors(number):
+        opp.forecast_category = new_override
+        after = effective_category(opp.stage_enum, opp.forecast_category, rules.categories)
+        opp.updated_at = utcnow()
+        event = record(
+            session,
+            actor,
+            opp,
+            EventKind.CATEGORY_CHANGED,
+            changes=[FieldChange("category", before.value, after.value)],
+            detail={"from_category": before.value, "to_category": after.value, "by_stage": category is None},
         )
         session.flush()
     return Outcome(opp, event_ids=[event])

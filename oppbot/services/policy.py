@@ -114,3 +114,16 @@ def require_task_owner(actor: Actor, assignee_id: str | None, created_by: str | 
         raise PermissionDenied(
             f"This task is {{user}}'s: only they, its author or a manager can {doing} it.", user_id=assignee_id
         )
+
+
+# --- forecast: quotas and managers' adjusted figures ---------------------------------------------------------------
+
+
+def require_quota(actor: Actor) -> None:
+    """Quotas are set by managers and read by everyone."""
+    require_manager(actor, "set quotas")
+
+
+def require_adjust_forecast(actor: Actor) -> None:
+    """A manager's own figure beside a rep's Closed + Commit."""
+    require_manager(actor, "adjust a rep's forecast")

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import Activity, AssignmentChange, Note, Opportunity, StageChange
+from oppbot.domain.categories import Category, effective_category
 from oppbot.domain.money import minor_units
 from oppbot.domain.periods import Period
 from oppbot.domain.stages import OPEN_STAGES, STAGES, Stage
 from oppbot.domain.workspace import WorkspaceRules
 from oppbot.services import workspaces
+from oppbot.services.changes import push_count
 from oppbot.services.context import Actor
 
 
@@ -30,6 +32,8 @@ class DealView:
     rules: WorkspaceRules
     is_overdue: bool
     is_stale: bool
+    category: Category | None = None  # the forecast category it counts in now
+    pushes: int = 0  # times its expected close date was moved later
 
 
 def deal_flags(opp: Opportunity, rules: WorkspaceRules, now: datetime) -> tuple[bool, bool]:
@@ -54,6 +58,8 @@ def show(session: Session, actor: Actor, number: int, *, now: datetime | None = 
         rules=rules,
         is_overdue=overdue,
         is_stale=stale,
+        category=effective_category(opp.stage_enum, opp.forecast_category, rules.categories),
+        pushes=push_count(session, actor.team_id, opp.id),
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import Manager, Opportunity, Workspace
+from oppbot.domain.categories import OPEN_CATEGORIES, Category
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.money import normalise_currency
 from oppbot.domain.opportunity import FieldChange
@@ -150,7 +151,12 @@ def set_timezone(session: Session, actor: Actor, name: str) -> SettingChange:
 def _open_stage(stage: Stage, what: str) -> Stage:
     if stage.is_closed:
         fixed = {Stage.CLOSED_WON: "Closed-Won is always 100%", Stage.CLOSED_LOST: "Closed-Lost is always 0%"}
-        reason = fixed[stage] if what == "probability" else f"{stage.label} deals are never stale"
+        if what == "category":
+            fixed = {
+                Stage.CLOSED_WON: "Closed-Won is always Closed",
+                Stage.CLOSED_LOST: "Closed-Lost is always Omitted",
+            }
+        reason = fixed[stage] if what in ("probability", "category") else f"{stage.label} deals are never stale"
         raise InvalidInput.field("stage", f"{reason}; only open stages (Lead to Negotiation) can be set.")
     return stage
 
@@ -203,6 +209,35 @@ def set_stale_days(session: Session, actor: Actor, stage: Stage, days: int | str
     workspace.stale_days = {**(workspace.stale_days or {}), stage.value: new}
     _record(session, actor, f"stale_days.{stage.value}", before, new, stage=stage.value)
     return SettingChange("stale_days", before, new, changed=True, stage=stage)
+
+
+def set_stage_category(session: Session, actor: Actor, stage: Stage, category: Category) -> SettingChange:
+    """Which forecast category an open stage's deals fall in unless their rep picked one."""
+    workspace = _locked(session, actor, "change the forecast categories")
+    stage = _open_stage(stage, "category")
+    if category not in OPEN_CATEGORIES:
+        raise InvalidInput.field("category", "Closed is for won deals only; map an open stage to another category.")
+    before = rules_for(workspace).categories[stage]
+    if category == before:
+        return SettingChange("category", before, category, changed=False, stage=stage)
+    workspace.stage_categories = {**(workspace.stage_categories or {}), stage.value: category.value}
+    _record(session, actor, f"stage_categories.{stage.value}", before.value, category.value, stage=stage.value)
+    return SettingChange("category", before, category, changed=True, stage=stage)
+
+
+def set_archive_rooms(session: Session, actor: Actor, value: str) -> SettingChange:
+    """Whether a deal room is archived when its deal is won or lost."""
+    workspace = _locked(session, actor, "change how deal rooms end")
+    word = (value or "").strip().lower()
+    if word not in ("on", "off", "yes", "no", "true", "false"):
+        raise InvalidInput.field("rooms", "Say `on` or `off`: archive a deal's room when it is won or lost.")
+    new = word in ("on", "yes", "true")
+    before = bool(workspace.archive_rooms)
+    if new == before:
+        return SettingChange("archive_rooms", before, new, changed=False)
+    workspace.archive_rooms = new
+    _record(session, actor, "archive_rooms", before, new)
+    return SettingChange("archive_rooms", before, new, changed=True)
 
 
 def clean_loss_reasons(reasons: Sequence[str]) -> list[str]:

@@ -38,6 +38,8 @@ def rules_for(workspace: Workspace) -> WorkspaceRules:
         probabilities=workspace.stage_probabilities,
         stale_days=workspace.stale_days,
         loss_reasons=workspace.loss_reasons,
+        categories=workspace.stage_categories,
+        archive_rooms=workspace.archive_rooms,
     )
 
 

@@ -30,6 +30,8 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "team:read",
+    "channels:manage",
+    "pins:write",
     "files:write",
     "files:read",
     "channels:history",

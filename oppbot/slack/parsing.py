@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from oppbot.domain.categories import CATEGORY_EXAMPLE, Category, parse_category
 from oppbot.domain.errors import InvalidInput
-from oppbot.domain.periods import parse_period
+from oppbot.domain.periods import Period, parse_period
 from oppbot.domain.refs import parse_ref
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
 from oppbot.services.queries import ListQuery
@@ -51,6 +52,19 @@ def decode_entities(text: str) -> str:
 def find_users(text: str) -> list[str]:
     """Every user mentioned in `text`, in order, without repeats."""
     return list(dict.fromkeys(USER.findall(text or "")))
+
+
+def _leading_words(text: str, count: int) -> tuple[list[str], str]:
+    """The first `count` tokens as `words()` splits them, and the rest of the text as typed."""
+    rest = (text or "").strip()
+    found: list[str] = []
+    while rest and len(found) < count:
+        match = _TOKEN.match(rest)
+        if match is None:
+            break
+        found.append(match.group(0))
+        rest = rest[match.end() :].lstrip()
+    return found, rest
 
 
 def parse_user(token: str) -> str:
@@ -494,3 +508,140 @@ def with_stages(args: ListArgs, stages: tuple[Stage, ...]) -> ListArgs:
     from dataclasses import replace
 
     return replace(args, stages=stages)
+
+
+# --- forecasting: categories, quotas, adjustments, changes, deal rooms -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SetCategory:
+    number: int
+    category: Category | None  # None: follow the stage again
+
+
+@dataclass(frozen=True, slots=True)
+class SetQuota:
+    user_id: str | None  # None: the team's quota
+    period: Period
+    amount: str  # validated against the currency by the service
+    currency: str | None  # None: the reporting currency
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuotas:
+    period: Period | None
+
+
+@dataclass(frozen=True, slots=True)
+class Adjust:
+    user_id: str
+    period: Period
+    amount: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowChanges:
+    since: date | None  # None: since the last weekly digest's snapshot
+    period: Period | None  # None: this quarter
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    number: int
+
+
+def parse_category_command(args: str) -> SetCategory:
+    example = "/opp category #42 commit"
+    number, rest = _ref(args, example)
+    if not rest:
+        raise invalid(f"Which category for deal #{number}? Use {CATEGORY_EXAMPLE}, or `stage`.", example, "category")
+    if rest.lower() in ("stage", "default", "auto", "reset"):
+        return SetCategory(number, None)
+    try:
+        return SetCategory(number, parse_category(rest))
+    except InvalidInput as exc:
+        raise invalid(exc.message, example, "category") from None
+
+
+def _period(token: str, today: date, example: str) -> Period:
+    try:
+        return parse_period(token, today)
+    except InvalidInput as exc:
+        raise invalid(exc.message, example, "period") from None
+
+
+def parse_quota(args: str, today: date) -> SetQuota | ListQuotas:
+    """`quota [period]` lists; `quota @user|team <period> <amount> [CUR]` sets."""
+    example = "/opp quota @maria 2027-Q1 250000 EUR"
+    tokens = words(args)
+    if not tokens or (len(tokens) == 1 and not is_user(tokens[0]) and tokens[0].lower() != "team"):
+        return ListQuotas(_period(tokens[0], today, "/opp quota 2027-Q1") if tokens else None)
+    who = tokens[0]
+    user_id = None
+    if who.lower() not in ("team", "all", "everyone"):
+        try:
+            user_id = parse_user(who)
+        except InvalidInput as exc:
+            raise invalid(exc.message, example, "user") from None
+    if len(tokens) not in (3, 4):
+        raise invalid("Give who, the period, the amount and (if not the reporting currency) the currency.", example)
+    period = _period(tokens[1], today, example)
+    if period.kind not in ("month", "quarter"):
+        raise invalid("A quota is for a month or a quarter.", example, "period")
+    return SetQuota(user_id, period, tokens[2], tokens[3] if len(tokens) == 4 else None)
+
+
+def parse_adjust(args: str, today: date) -> Adjust:
+    """`forecast adjust @user <period> <amount> "reason"` (the reason may be unquoted)."""
+    example = '/opp forecast adjust @maria 2027-Q1 180000 "two deals slip to Q2"'
+    tokens, rest = _leading_words(args, 3)
+    if rest:
+        tokens.append(rest)
+    if len(tokens) < 3:
+        raise invalid("Give the rep, the period and your figure, then why.", example)
+    try:
+        user_id = parse_user(tokens[0])
+    except InvalidInput as exc:
+        raise invalid(exc.message, example, "user") from None
+    period = _period(tokens[1], today, example)
+    note = (tokens[3] if len(tokens) > 3 else "").strip()
+    for left, right in (('"', '"'), ("“", "”"), ("'", "'")):
+        if len(note) >= 2 and note.startswith(left) and note.endswith(right):
+            note = note[1:-1].strip()
+    if not note:
+        raise invalid("Say why, after the figure.", example, "note")
+    return Adjust(user_id, period, tokens[2], note[:500])
+
+
+def parse_changes(args: str, today: date) -> ShowChanges:
+    """`changes [since <YYYY-MM-DD>|last-week] [period]`."""
+    example = "/opp changes since 2026-11-02 2026-Q4"
+    tokens = (args or "").split()
+    since: date | None = None
+    period: Period | None = None
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].lower()
+        i += 1
+        if word in ("last-week", "lastweek", "week"):
+            since = today - timedelta(days=7)
+        elif word == "last" and i < len(tokens) and tokens[i].lower() == "week":
+            since, i = today - timedelta(days=7), i + 1
+        elif word == "since":
+            if i >= len(tokens):
+                raise invalid("Since when?", example, "since")
+            try:
+                since = date.fromisoformat(tokens[i])
+            except ValueError:
+                raise invalid(f"'{tokens[i][:20]}' is not a date (YYYY-MM-DD).", example, "since") from None
+            i += 1
+            if since > today:
+                raise invalid("That date is in the future.", example, "since")
+        else:
+            period = _period(tokens[i - 1], today, example)
+    return ShowChanges(since, period)
+
+
+def parse_room(args: str) -> Room:
+    return Room(_only_ref(args, "room"))

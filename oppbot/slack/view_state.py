@@ -48,6 +48,7 @@ def deal_draft(values: Mapping[str, Any]) -> Draft:
         description=value_of(values, Block.DESCRIPTION),
         external_ref=value_of(values, Block.EXTERNAL_REF),
         assignee=value_of(values, Block.ASSIGNEE),
+        category=value_of(values, Block.CATEGORY),
     )
 
 

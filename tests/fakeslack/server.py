@@ -45,6 +45,10 @@ _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "users.info": (("user",),),
     "conversations.open": (("users", "channel"),),
     "conversations.info": (("channel",),),
+    "conversations.create": (("name",),),
+    "conversations.invite": (("channel",), ("users",)),
+    "conversations.archive": (("channel",),),
+    "pins.add": (("channel",), ("timestamp",)),
     "conversations.history": (("channel",),),
     "oauth.v2.access": (("code", "refresh_token"),),
     "files.getUploadURLExternal": (("filename",), ("length",)),
@@ -260,6 +264,8 @@ class FakeSlack:
         self._periodic: dict[str, tuple[int, _Fault, int | None]] = {}
         self._periodic_seen: dict[tuple[str, str], int] = defaultdict(int)
         self._view_ids = itertools.count(1)
+        self.created: dict[str, dict] = {}  # channel id -> channel made by conversations.create (members, pins…)
+        self._channel_ids = itertools.count(1)
 
     # ----- inspection ------------------------------------------------------------------------------------------
 
@@ -672,6 +678,66 @@ class FakeSlack:
         }
         channel.update(self.channels.get(channel_id, {}))
         return {"ok": True, "channel": channel}
+
+    # Channels the bot makes (deal rooms): names as Slack checks them, members, pins, archiving.
+
+    def _m_conversations_create(self, args: dict, team: str) -> dict:
+        name = str(args["name"])
+        if len(name) > 80:
+            return {"ok": False, "error": "invalid_name_maxlength"}
+        if not all(ch.islower() or ch.isdigit() or ch in "-_" for ch in name):
+            return {"ok": False, "error": "invalid_name_specials"}
+        if any(c["name"] == name for c in self.created.values()):
+            return {"ok": False, "error": "name_taken"}
+        channel_id = f"CROOM{next(self._channel_ids):04d}"
+        channel = {
+            "id": channel_id,
+            "name": name,
+            "is_channel": True,
+            "is_private": bool(args.get("is_private")),
+            "is_archived": False,
+            "is_member": True,
+            "creator": "UBOT",
+            "context_team_id": team,
+            "members": ["UBOT"],
+            "pins": [],
+        }
+        self.created[channel_id] = channel
+        return {"ok": True, "channel": {k: v for k, v in channel.items() if k not in ("members", "pins")}}
+
+    def _m_conversations_invite(self, args: dict, team: str) -> dict:
+        channel = self.created.get(str(args["channel"]))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel["is_archived"]:
+            return {"ok": False, "error": "is_archived"}
+        users = [u.strip() for u in str(args["users"]).split(",") if u.strip()]
+        if "UBOT" in users:
+            return {"ok": False, "error": "cant_invite_self"}
+        new = [u for u in users if u not in channel["members"]]
+        if not new:
+            return {"ok": False, "error": "already_in_channel"}
+        channel["members"].extend(new)
+        return {"ok": True, "channel": {"id": channel["id"], "name": channel["name"]}}
+
+    def _m_conversations_archive(self, args: dict, team: str) -> dict:
+        channel = self.created.get(str(args["channel"]))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel["is_archived"]:
+            return {"ok": False, "error": "already_archived"}
+        channel["is_archived"] = True
+        return {"ok": True}
+
+    def _m_pins_add(self, args: dict, team: str) -> dict:
+        channel_id, ts = str(args["channel"]), str(args["timestamp"])
+        if (channel_id, ts) not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        channel = self.created.setdefault(channel_id, {"id": channel_id, "name": channel_id.lower(), "pins": []})
+        if ts in channel.setdefault("pins", []):
+            return {"ok": False, "error": "already_pinned"}
+        channel["pins"].append(ts)
+        return {"ok": True}
 
     def _m_conversations_history(self, args: dict, team: str) -> dict:
         # Newest first, `limit` a page (Slack's default 100), an opaque cursor; metadata only on request.

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, text
 
 from oppbot.db.models import FxRate, Opportunity, Organization, StageChange, Workspace
 
@@ -56,6 +56,8 @@ def setup_workspace(session) -> int:
 
 def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
     rnd = random.Random(seed)
+    # Reps' own forecast categories come from a second generator, so the deals the other tests see stay the same.
+    picks = random.Random(seed * 31 + 1)
     deals, history = [], []
     for number in range(1, count + 1):
         currency = rnd.choices(["USD", "EUR", "JPY", "NOK", "SEK"], weights=[30, 30, 20, 17, 3])[0]
@@ -95,6 +97,9 @@ def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[d
                 "closed_at": closed,
                 "lost_reason": rnd.choice(["Price", "Competitor", "Timing"]) if stage == "closed_lost" else None,
                 "lost_at_stage": rnd.choice(OPEN) if stage == "closed_lost" else None,
+                "forecast_category": picks.choice([None, None, None, "pipeline", "best_case", "commit", "omitted"])
+                if stage in OPEN
+                else None,
                 "version": 1,
             }
         )
@@ -132,10 +137,22 @@ def load(sessions, count: int, seed: int = 7) -> list[dict]:
         session.execute(
             Workspace.__table__.update().where(Workspace.team_id == TEAM).values(next_deal_number=count + 1)
         )
+        if session.get_bind().dialect.name == "postgresql":  # ids were given: move the sequence past them
+            session.execute(text("SELECT setval(pg_get_serial_sequence('opportunities', 'id'), :n)"), {"n": count})
     return deals
 
 
 # --- the oracle: plain Python, written apart from the SQL ------------------------------------------------------------
+
+STAGE_CATEGORY = {"lead": "pipeline", "qualification": "pipeline", "proposal": "best_case", "negotiation": "commit"}
+
+
+def category(deal: dict) -> str:
+    if deal["stage"] == "closed_won":
+        return "closed"
+    if deal["stage"] == "closed_lost":
+        return "omitted"
+    return deal.get("forecast_category") or STAGE_CATEGORY[deal["stage"]]
 
 
 def rate_on(currency: str, day: date) -> Decimal | None:

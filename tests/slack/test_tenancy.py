@@ -14,10 +14,11 @@ from integration.helpers import make_customer, make_deal
 from sqlalchemy import func, select, update
 from wsgi import dumps
 
-from oppbot.db.base import Base
+from oppbot.db.base import Base, utcnow
 from oppbot.db.models import Activity, Manager, Note, Opportunity, Workspace
 from oppbot.db.session import unit_of_work
-from oppbot.services import billables, catalog, fx, notifications, schedules, tasks
+from oppbot.domain.periods import parse_period
+from oppbot.services import billables, catalog, changes, fx, notifications, quotas, schedules, tasks
 from oppbot.services.context import Actor
 from oppbot.services.workspaces import ensure_workspace
 
@@ -55,6 +56,9 @@ COMMANDS = [
     "search {word}",
     "list {word}",
     "catalog retire {sid}",
+    "category {ref} commit",
+    "category {ref} stage",
+    "room {ref}",
 ]
 
 # Commands that name no deal of A's: B's answer must carry none of A's titles, names, numbers or amounts.
@@ -83,6 +87,12 @@ OVERVIEWS = [
     "tasks",
     "managers",
     "help",
+    "quota",
+    "quota 2020-Q1",
+    "changes",
+    "changes last-week",
+    "changes since 2020-01-01 2020-Q1",
+    "forecast accuracy",
 ]
 A_MARKERS = ("secret", str(DEAL_NUMBER), WORD.lower(), "987,654", "987654", "987.654", "1.2345", "c_a_sales")
 
@@ -126,6 +136,10 @@ def all_of_a(inproc, deal_in_a) -> dict:
         notifications.subscribe(session, boss, "C_A_SALES")
         schedules.subscribe(session, boss, "C111", schedules.DIGEST)
         schedules.subscribe(session, boss, "C111", schedules.ALERTS)
+        quarter = parse_period("2020-Q1", date(2020, 1, 1))
+        quotas.set_quota(session, boss, "U_A_REP", quarter, "987654", "USD")
+        quotas.adjust(session, boss, "U_A_REP", quarter, "987654", f"{WORD} feeling")
+        changes.take_weekly_snapshot(session, TEAM_A, utcnow())
         service_id = service.id
     return {"sid": service_id, "missing_sid": service_id + 100_000}
 

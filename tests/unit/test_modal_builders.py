@@ -52,6 +52,7 @@ def opportunity(**overrides):
         description="Two years",
         external_ref="CRM-1",
         assignee_id="U_REP",
+        forecast_category="commit",
         version=7,
         amount=Decimal("50000.50"),
     )
@@ -103,6 +104,7 @@ def test_the_edit_modal_prefills_current_values_and_carries_the_version():
     assert element(view, Block.PROBABILITY)["initial_value"] == "60"
     assert element(view, Block.EXPECTED_CLOSE)["initial_date"] == "2026-12-31"
     assert element(view, Block.ASSIGNEE)["initial_user"] == "U_REP"
+    assert element(view, Block.CATEGORY)["initial_option"]["value"] == "commit"
     assert metadata.decode(view["private_metadata"]) == ViewMeta(team_id="T1", number=42, version=7)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oppbot.domain.categories import OPEN_CATEGORIES, Category
 from oppbot.domain.events import EventKind
 from oppbot.domain.money import weighted_value
 from oppbot.domain.refs import format_ref
@@ -39,6 +40,10 @@ _KIND_WORDS = {
     EventKind.UNASSIGNED: "unassigned it",
     EventKind.PROBABILITY_RESET: "reset the probability",
     EventKind.NOTE_ADDED: "added a note",
+    EventKind.CATEGORY_CHANGED: "changed the forecast category",
+    # Workspace-level kinds (no deal): words for completeness, never on a card's activity.
+    EventKind.QUOTA_SET: "set a quota",
+    EventKind.FORECAST_ADJUSTED: "adjusted a forecast",
 }
 _FIELD_LABELS = {
     "title": "title",
@@ -51,6 +56,7 @@ _FIELD_LABELS = {
     "description": "description",
     "external_ref": "external ref",
     "assignee": "assignee",
+    "category": "forecast category",
 }
 
 
@@ -70,6 +76,11 @@ def _shown_value(field: str, value: Any) -> str:
             pass
     if field == "probability":
         return f"{value}%"
+    if field == "category":
+        try:
+            return Category(value).label
+        except ValueError:
+            pass
     return escape(truncate(" ".join(str(value).split()), ACTIVITY_VALUE_MAX))
 
 
@@ -111,8 +122,12 @@ def _fields(view: DealView) -> list[dict]:
         f"*Weighted value*\n{money(weighted_value(opp.amount, opp.probability), opp.currency)}",
         f"*Assignee*\n{user(opp.assignee_id)}",
         f"*Customer*\n{customer} ({kind})",
-        f"*Expected close*\n{close}",
+        f"*Expected close*\n{close}" + (f" · pushed {view.pushes}×" if view.pushes else ""),
     ]
+    if view.category is not None:
+        fields.append(
+            f"*Forecast category*\n{view.category.label}" + (" (set by rep)" if opp.forecast_category else "")
+        )
     if opp.external_ref:
         fields.append(f"*External ref*\n{escape(truncate(opp.external_ref, 200))}")
     if opp.stage_enum == Stage.CLOSED_LOST and opp.lost_reason:
@@ -153,7 +168,21 @@ def actions(view: DealView) -> dict:
         elements.append(button("Lost", Action.LOST.value, value, style="danger"))
     if opp.probability_source == "manual" and opp.stage_enum.is_open:
         elements.append(button("Reset probability", Action.RESET_PROBABILITY.value, value))
+    if opp.stage_enum.is_open:
+        elements.append(category_menu(opp.number, opp.version))
     return {"type": "actions", "block_id": block_id(opp.number, opp.version), "elements": elements}
+
+
+def category_menu(number: int, version: int) -> dict:
+    """The rep's forecast category for the deal; "Follow stage" hands it back to the stage's default."""
+    choices = [option(c.label, deal_value(number, version, c.value)) for c in OPEN_CATEGORIES]
+    choices.append(option("Follow stage", deal_value(number, version, "stage")))
+    return {
+        "type": "static_select",
+        "action_id": Action.CATEGORY.value,
+        "placeholder": plain_text("Forecast category…"),
+        "options": choices,
+    }
 
 
 def deal_blocks(view: DealView, *, tz: str = "UTC", billables: list[dict] | None = None) -> list[dict]:

@@ -9,6 +9,7 @@ from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services.digests import DealLine, Digest
 from oppbot.services.forecast import Forecast
+from oppbot.slack.blocks.forecast import build_board, build_changes
 from oppbot.slack.text import day, escape, money, truncate, user
 
 MAX_BLOCKS = 50
@@ -90,6 +91,10 @@ def build_digest_message(digest: Digest, *, manual: bool = False) -> dict[str, A
     rates = rates_text(digest.forecasts)
     if rates:
         blocks.append(_context(rates))
+    if digest.board is not None:
+        blocks.extend(build_board(digest.board))
+    if digest.waterfall is not None:
+        blocks.extend(build_changes(digest.waterfall, title="What changed since the last weekly digest"))
     blocks.append({"type": "divider"})
 
     changes = digest.changes

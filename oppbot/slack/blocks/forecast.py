@@ -6,8 +6,20 @@ from decimal import Decimal
 from typing import Any
 
 from oppbot.domain import analytics
+from oppbot.domain.categories import Category
 from oppbot.domain.fx import RateTable, format_rate, rounded
-from oppbot.services.forecast import Accuracy, Forecast, Section
+from oppbot.domain.waterfall import Step
+from oppbot.services.changes import Changes
+from oppbot.services.forecast import (
+    Accuracy,
+    AccuracyHistory,
+    Board,
+    Forecast,
+    MeasureAccuracy,
+    RepLine,
+    Section,
+)
+from oppbot.services.quotas import AdjustmentSet, QuotaEntry, QuotaSet
 from oppbot.services.stats import Stats
 from oppbot.slack.text import escape, money, truncate, user
 
@@ -63,7 +75,9 @@ def _rates_and_missing(result: Forecast) -> list[dict[str, Any]]:
     return blocks
 
 
-def build_forecast(result: Forecast, *, show_currencies: bool = False) -> list[dict[str, Any]]:
+def build_forecast(
+    result: Forecast, *, show_currencies: bool = False, board: Board | None = None
+) -> list[dict[str, Any]]:
     r = result.reporting
     who = f" for {user(result.assignee_id)}" if result.assignee_id else ""
     if result.period is None:
@@ -84,6 +98,8 @@ def build_forecast(result: Forecast, *, show_currencies: bool = False) -> list[d
                 f"{money(result.overdue.weighted, r)}"
             ),
         ]
+        if board is not None:
+            blocks.extend(build_board(board))
     if show_currencies and result.open.by_currency:
         blocks.append(
             _section(
@@ -199,4 +215,173 @@ def build_accuracy(result: Accuracy) -> list[dict[str, Any]]:
     blocks = [_section(text)]
     if result.missing:
         blocks.append(_context(f"{result.missing} won deal(s) without an exchange rate are not included."))
+    return blocks
+
+
+# --- forecast categories, quotas, adjustments, what changed ----------------------------------------------------------
+
+STEP_LABELS = {
+    Step.NEW: "New deals",
+    Step.REOPENED: "Reopened",
+    Step.PULLED_IN: "Close date pulled in",
+    Step.VALUE_UP: "Value up",
+    Step.VALUE_DOWN: "Value down",
+    Step.MOVED_FORWARD: "Moved forward",
+    Step.MOVED_BACK: "Moved back",
+    Step.WON: "Won",
+    Step.LOST: "Lost",
+    Step.SLIPPED: "Slipped (close date pushed out)",
+    Step.FX: "Exchange rates",
+    Step.REMOVED: "Removed",
+}
+MAX_REPS = 25
+
+
+def _r(amount: Decimal | None, currency: str) -> str:
+    return "–" if amount is None else money(rounded(amount, currency), currency)
+
+
+def category_lines(board: Board) -> str:
+    r = board.reporting
+    lines = [
+        f"*{line.category.label}* · {line.count} · {_r(line.value, r)} · weighted {_r(line.weighted, r)}"
+        for line in board.categories
+    ]
+    total = board.total
+    lines.append(f"*Closed + Commit* · {_r(total.closed_commit, r)}")
+    lines.append(f"*Closed + Commit + Best case* · {_r(total.closed_commit_best, r)}")
+    return "\n".join(lines)
+
+
+def rep_line(line: RepLine, reporting: str) -> str:
+    r = reporting
+    who = "*Total*" if line.is_total else user(line.assignee_id, nobody="unassigned")
+    text = f"{who} · closed {_r(line.closed, r)} · commit {_r(line.commit, r)} · C+C {_r(line.closed_commit, r)}"
+    if line.adjusted is not None:
+        text += f" · adjusted *{_r(line.adjusted.amount, r)}* _({escape(truncate(line.adjusted.note, 80))})_"
+    if line.quota is not None:
+        coverage = "met" if line.coverage is None else f"{line.coverage.quantize(Decimal('0.01'))}×"
+        gap = line.gap
+        gap_text = f"gap {_r(gap, r)}" if gap > 0 else f"ahead by {_r(-gap, r)}"
+        text += (
+            f"\n   quota {_r(line.quota, r)} · attainment {analytics.as_percent(line.attainment)}"
+            f" · coverage {coverage} · {gap_text}"
+        )
+    return text
+
+
+def build_board(board: Board) -> list[dict[str, Any]]:
+    """Per category, then per rep with quota, attainment, coverage and gap; beside build_forecast's stage view."""
+    blocks = [_section(f"*By forecast category · {board.period.label}*\n{category_lines(board)}")]
+    reps = [rep_line(line, board.reporting) for line in board.reps[:MAX_REPS]]
+    reps.append(rep_line(board.total, board.reporting))
+    blocks.append(_section("*Per rep*\n" + "\n".join(reps)))
+    notes = []
+    if len(board.reps) > MAX_REPS:
+        notes.append(f"…and {len(board.reps) - MAX_REPS} more reps")
+    if board.missing_quota_rates:
+        currencies = ", ".join(sorted(set(board.missing_quota_rates)))
+        notes.append(f"Quotas in {currencies} left out: no exchange rate on {board.quota_rate_day.isoformat()}")
+    if notes:
+        blocks.append(_context(" · ".join(notes)))
+    return blocks
+
+
+def build_changes(result: Changes, *, title: str | None = None) -> list[dict[str, Any]]:
+    fall = result.waterfall
+    r = fall.reporting
+    since = result.since.strftime("%-d %b %Y %H:%M UTC")
+    origin = "the last weekly digest" if result.source == "digest" else "the history"
+    start, steps, end = fall.shown()
+    lines = [f"*Start* ({since}) · {fall.start_count} deals · {money(start, r)}"]
+    for step, amount in steps:
+        total = fall.steps[step]
+        if total.count or amount:
+            refs = ", ".join(f"#{n}" for n in total.numbers[:8]) + ("…" if len(total.numbers) > 8 else "")
+            lines.append(
+                f"{STEP_LABELS[step]} · {total.count} · {'+' if amount >= 0 else '-'}{money(abs(amount), r)} _{refs}_"
+            )
+    lines.append(f"*Now* · {fall.end_count} deals · {money(end, r)}")
+    head = title or f"What changed · {fall.period.label}"
+    return [_section(f"*{head}* (open pipeline expected to close in the period, from {origin})\n" + "\n".join(lines))]
+
+
+def changes_text(result: Changes) -> str:
+    start, _, end = result.waterfall.shown()
+    r = result.waterfall.reporting
+    return f"What changed {result.waterfall.period.label}: {money(start, r)} → {money(end, r)}"
+
+
+def build_quota_list(entries: list[QuotaEntry]) -> list[dict[str, Any]]:
+    if not entries:
+        return [_section("No quotas yet. Managers set them with `/opp quota @user 2027-Q1 250000 [CUR]`.")]
+    lines = [
+        f"{e.period_key} · {user(e.user_id) if e.user_id else '*Team*'} · {money(e.amount, e.currency)}"
+        for e in entries[:80]
+    ]
+    return [_header("Quotas"), _section("\n".join(lines))]
+
+
+def quota_set_text(done: QuotaSet) -> str:
+    who = user(done.user_id) if done.user_id else "The team"
+    was = f" (was {money(*done.before)})" if done.before else ""
+    return f"{who}'s quota for {done.period.label} is now {money(done.amount, done.currency)}{was}."
+
+
+def adjustment_text(done: AdjustmentSet) -> str:
+    was = f" (was {money(done.before, done.currency)})" if done.before is not None else ""
+    return (
+        f"Adjusted forecast for {user(done.user_id)} in {done.period.label}: {money(done.amount, done.currency)}{was}"
+        f" — _{escape(truncate(done.note, 200))}_. It is shown beside their Closed + Commit and kept in snapshots."
+    )
+
+
+def category_text(number: int, before: Category | None, after: Category, by_stage: bool, changed: bool) -> str:
+    ref = f"#{number}"
+    if not changed:
+        return f"Deal {ref} is already in *{after.label}*; nothing changed."
+    how = " (following its stage again)" if by_stage else ""
+    return f"Deal {ref} now forecasts as *{after.label}*{how}."
+
+
+def room_text(number: int, channel_id: str, created: bool) -> str:
+    if created:
+        return (
+            f"Made <#{channel_id}> for deal #{number}: its live card is pinned there, and its changes and notes follow."
+        )
+    return f"Deal #{number} already has a room: <#{channel_id}>."
+
+
+def _signed_pct(value: Decimal | None) -> str:
+    if value is None:
+        return "–"
+    text = analytics.as_percent(value, 1)
+    return f"+{text}" if value > 0 else text
+
+
+def _accuracy_line(m: MeasureAccuracy, reporting: str) -> str:
+    who = user(m.assignee_id) if m.assignee_id else f"*{m.name}*"
+    if m.assignee_id and m.adjusted:
+        who += " (adjusted)"
+    periods = " · ".join(f"{key} {_signed_pct(error)}" for key, error in m.stats.errors)
+    line = f"{who}: bias {_signed_pct(m.stats.bias)} · MAPE {analytics.as_percent(m.stats.mape, 1)}"
+    if periods:
+        line += f"\n   {periods}"
+    if m.stats.no_actual:
+        line += f"\n   _no Closed-Won in {', '.join(m.stats.no_actual)}: not counted_"
+    return line
+
+
+def build_accuracy_history(history: AccuracyHistory) -> list[dict[str, Any]]:
+    """Error % per period ((forecast - actual) / actual), bias and MAPE per measure and per rep."""
+    span = f"{history.periods[0].label} – {history.periods[-1].label}"
+    blocks = []
+    if history.measures:
+        lines = [_accuracy_line(m, history.reporting) for m in history.measures]
+        blocks.append(_section(f"*Accuracy by measure · {span}*\n" + "\n".join(lines)))
+    if history.reps:
+        lines = [_accuracy_line(m, history.reporting) for m in history.reps[:MAX_REPS]]
+        blocks.append(_section("*Accuracy per rep* (Closed + Commit at the period's start)\n" + "\n".join(lines)))
+    if history.without_snapshot:
+        blocks.append(_context(f"No snapshot with categories for {', '.join(history.without_snapshot)}."))
     return blocks

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from oppbot.domain.categories import OPEN_CATEGORIES
 from oppbot.domain.opportunity import DESCRIPTION_MAX, EXTERNAL_REF_MAX, LOSS_NOTE_MAX, NOTE_MAX, TITLE_MAX
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import STAGES, Stage
@@ -133,6 +134,7 @@ class DealForm:
     description: str | None = None
     external_ref: str | None = None
     assignee: str | None = None
+    category: str | None = None  # the rep's forecast category; None: follows the stage
 
 
 def amount_text(amount: Decimal) -> str:
@@ -159,6 +161,7 @@ def deal_form_from_opportunity(opp: Any, stage_probability: int | None = None) -
         description=opp.description,
         external_ref=opp.external_ref,
         assignee=opp.assignee_id,
+        category=opp.forecast_category,
     )
 
 
@@ -312,7 +315,16 @@ def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice
     if form.assignee:
         assignee["initial_user"] = form.assignee
     blocks.append(input_block(Block.ASSIGNEE, "Assign to", assignee, optional=True))
+    blocks.append(input_block(Block.CATEGORY, "Forecast category", category_select(form.category), optional=True))
     return blocks
+
+
+def category_select(current: str | None) -> dict:
+    """Follow the stage (the default) or the rep's own category; Closed comes with winning, not from here."""
+    follow = option("Follow the stage", "stage")
+    choices = [follow] + [option(c.label, c.value) for c in OPEN_CATEGORIES]
+    chosen = next((o for o in choices if o["value"] == current), follow)
+    return {"type": "static_select", "options": choices, "initial_option": chosen}
 
 
 def create_deal_modal(

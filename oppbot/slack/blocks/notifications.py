@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oppbot.domain.categories import Category
 from oppbot.domain.events import EventKind
 from oppbot.domain.refs import format_ref
 from oppbot.services.notifications import DealEvent
@@ -41,7 +42,21 @@ def headline(event: DealEvent) -> str:
         return f":bust_in_silhouette: Deal reassigned {user(event.from_user)} → {user(event.to_user)} by {who}"
     if event.kind == EventKind.UNASSIGNED:
         return f":bust_in_silhouette: Deal unassigned from {user(event.from_user)} by {who}"
+    if event.kind == EventKind.NOTE_ADDED and event.note:
+        return f":memo: Note by {who}: “{escape(truncate(' '.join(event.note.split()), 500))}”"
+    if event.kind == EventKind.CATEGORY_CHANGED and event.to_category:
+        change = f"{_category(event.from_category)} → {_category(event.to_category)}"
+        return f":crystal_ball: Forecast category {change} by {who}"
+    if event.kind == EventKind.EDITED:
+        return f":pencil2: Deal edited by {who}"
     return f"Deal updated by {who}"
+
+
+def _category(value: str | None) -> str:
+    try:
+        return Category(value or "").label
+    except ValueError:
+        return "?"
 
 
 def _facts(event: DealEvent) -> str:

@@ -15,7 +15,7 @@ LIST_LIMIT = 2800
 
 SETTINGS_HELP = (
     "Managers change these with `/opp settings currency EUR`, `reporting EUR`, `tz Europe/Oslo`, "
-    "`probability prop 60`, `stale neg 5`, `reasons Price, Timing, Other`."
+    "`probability prop 60`, `stale neg 5`, `reasons Price, Timing, Other`, `category prop commit`, `rooms archive on`."
 )
 
 
@@ -53,6 +53,12 @@ def build_settings(view: SettingsView) -> dict[str, Any]:
         _section(f"*Stage probabilities*\n{probabilities}"),
         _section(f"*Stale after (days without activity)*\n{stale}"),
         _section(f"*Loss reasons*\n{_reasons(rules.loss_reasons)}"),
+        _section(
+            "*Forecast categories*\n"
+            + " · ".join(f"{stage.label} → {rules.categories[stage].label}" for stage in OPEN_STAGES)
+            + f" · {Stage.CLOSED_WON.label} → Closed · {Stage.CLOSED_LOST.label} → Omitted (fixed)"
+            + f"\n*Deal rooms* archived when the deal closes: {'on' if rules.archive_rooms else 'off'}"
+        ),
         _section(f"*Managers*\n{managers_line(view.managers)}"),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": SETTINGS_HELP}]},
     ]
@@ -128,6 +134,20 @@ def _loss_reasons_change(change: SettingChange, _stage: str) -> str:
     return f"Loss reasons are now: {_reasons(change.after)}."
 
 
+def _category_change(change: SettingChange, stage: str) -> str:
+    if not change.changed:
+        return f"{stage} deals already forecast as *{change.after.label}*; nothing changed."
+    return (
+        f"{stage} deals now forecast as *{change.after.label}* (was {change.before.label}), "
+        "except those whose rep picked a category."
+    )
+
+
+def _archive_rooms_change(change: SettingChange, _stage: str) -> str:
+    state = "are archived" if change.after else "stay open"
+    return f"Deal rooms {state} when their deal is won or lost" + ("." if change.changed else "; nothing changed.")
+
+
 _SETTING_SENTENCES = {
     "currency": _currency_change,
     "reporting_currency": _reporting_currency_change,
@@ -135,6 +155,8 @@ _SETTING_SENTENCES = {
     "probability": _probability_change,
     "stale_days": _stale_days_change,
     "loss_reasons": _loss_reasons_change,
+    "category": _category_change,
+    "archive_rooms": _archive_rooms_change,
 }
 
 

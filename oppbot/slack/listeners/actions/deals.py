@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, Respond
 
+from oppbot.domain.categories import parse_category
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
@@ -98,6 +99,19 @@ def move(req: Request) -> None:
         number,
         f"Moved {format_ref(number)} to {stage.label}.",
         lambda s, a: opportunities.move(s, a, number, stage, expected_version=version),
+    )
+
+
+def category(req: Request) -> None:
+    number, _version, value = _deal(req.action)
+    req.deal_number = number
+    chosen = None if value == "stage" else parse_category(value or "")
+    label = "its stage's category" if chosen is None else chosen.label
+    _change_and_refresh(
+        req,
+        number,
+        f"{format_ref(number)} now forecasts as {label}.",
+        lambda s, a: opportunities.set_category(s, a, number, chosen),
     )
 
 
@@ -196,6 +210,7 @@ HANDLERS = {
     Action.EDIT: edit,
     Action.NOTE: note,
     Action.RESET_PROBABILITY: reset_probability,
+    Action.CATEGORY: category,
     Action.ROW_MENU: row_menu,
 }
 

@@ -19,11 +19,21 @@ log = logging.getLogger(__name__)
 
 def sections() -> list[tuple[str, list[Subcommand]]]:
     """The table, in the order /opp help shows it: (heading, subcommands) from the modules that define them."""
-    from oppbot.slack.listeners.commands import admin, customers, data, deals, forecast, modals, notify, schedules
+    from oppbot.slack.listeners.commands import (
+        admin,
+        customers,
+        data,
+        deals,
+        forecast,
+        modals,
+        notify,
+        planning,
+        schedules,
+    )
 
     return [
         ("Deals", [HELP, *modals.SUBCOMMANDS, *deals.SUBCOMMANDS]),
-        ("Forecast and figures", forecast.SUBCOMMANDS),
+        ("Forecast and figures", forecast.SUBCOMMANDS + planning.SUBCOMMANDS),
         ("Customers, billing and tasks", customers.SUBCOMMANDS),
         ("Channels", notify.SUBCOMMANDS + schedules.SUBCOMMANDS),
         ("Import and export", data.SUBCOMMANDS),

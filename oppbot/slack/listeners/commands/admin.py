@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from oppbot.domain.categories import parse_category
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.stages import parse_stage
 from oppbot.services import settings as service
@@ -11,7 +12,7 @@ from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcomma
 
 SETTINGS_USAGE = (
     "/opp settings [currency <CUR> | reporting <CUR> | tz <Area/City> | probability <stage> <0-100> | "
-    "stale <stage> <days> | reasons <a, b, c>]"
+    "stale <stage> <days> | reasons <a, b, c> | category <stage> <category> | rooms archive on|off]"
 )
 MANAGERS_USAGE = "/opp managers [add @user | remove @user]"
 
@@ -38,6 +39,11 @@ def _apply(ctx: CommandContext, key: str, args: str):
         if key == "stale":
             stage, value = _stage_and_value(args, "days", "/opp settings stale neg 5")
             return service.set_stale_days(session, actor, parse_stage(stage), value)
+        if key == "category":
+            stage, value = _stage_and_value(args, "category", "/opp settings category prop commit")
+            return service.set_stage_category(session, actor, parse_stage(stage), parse_category(value))
+        if key == "rooms":
+            return service.set_archive_rooms(session, actor, args.removeprefix("archive").strip())
         return service.set_loss_reasons(session, actor, args.split(","))
 
 
@@ -53,6 +59,9 @@ SETTING_WORDS = {
     "stale": "stale",
     "reasons": "reasons",
     "loss-reasons": "reasons",
+    "category": "category",
+    "categories": "category",
+    "rooms": "rooms",
 }
 
 
@@ -67,7 +76,8 @@ def settings_(ctx: CommandContext) -> Reply:
     if key is None:
         shown = word[:30]
         raise InvalidInput.field(
-            "setting", f"'{shown}' is not a setting. Use currency, reporting, tz, probability, stale or reasons."
+            "setting",
+            f"'{shown}' is not a setting. Use currency, reporting, tz, probability, stale, reasons, category or rooms.",
         )
     change = _apply(ctx, key, rest.strip())
     return Reply(text=build_setting_change(change))

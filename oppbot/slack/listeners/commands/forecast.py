@@ -10,12 +10,12 @@ from oppbot.domain.fx import format_rate
 from oppbot.domain.periods import PERIOD_EXAMPLE, Period, is_period_word, month_of, parse_period
 from oppbot.domain.stages import Stage, is_stage_word, parse_stage
 from oppbot.services import forecast as forecasting
-from oppbot.services import fx, workspaces
+from oppbot.services import fx, quotas, workspaces
 from oppbot.services import stats as statistics
 from oppbot.slack import parsing
 from oppbot.slack.blocks import forecast as blocks
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
-from oppbot.slack.parsing import split_chart
+from oppbot.slack.parsing import parse_adjust, split_chart
 from oppbot.slack.text import escape
 
 
@@ -55,12 +55,16 @@ def forecast_command(ctx: CommandContext) -> Reply:
         return accuracy_command(ctx, rest.strip())
     if first.lower() == "snapshot":
         return snapshot_command(ctx)
+    if first.lower() == "adjust":
+        return adjust_command(ctx, rest.strip())
     args, chart = split_chart(ctx.args)
     with ctx.unit_of_work() as session:
         today = _today(session, ctx.team_id)
         period, assignee, stages, by_currency = parse_forecast_args(args, ctx.user_id, today)
         result = forecasting.forecast(session, ctx.team_id, period, assignee_id=assignee, stages=stages, today=today)
-    reply = Reply(text=blocks.forecast_text(result), blocks=blocks.build_forecast(result, show_currencies=by_currency))
+        board = forecasting.category_board(session, ctx.team_id, period, today=today, assignee_id=assignee)
+    built = blocks.build_forecast(result, show_currencies=by_currency, board=board)
+    reply = Reply(text=blocks.forecast_text(result), blocks=built)
     if chart:
         from oppbot.slack.listeners.commands.data import forecast_chart
 
@@ -68,12 +72,23 @@ def forecast_command(ctx: CommandContext) -> Reply:
     return reply
 
 
+def adjust_command(ctx: CommandContext, args: str) -> Reply:
+    with ctx.unit_of_work() as session:
+        command = parse_adjust(args, _today(session, ctx.team_id))
+    actor = ctx.actor  # resolved before the transaction: it may write the users cache
+    with ctx.unit_of_work() as session:
+        done = quotas.adjust(session, actor, command.user_id, command.period, command.amount, command.note)
+    return Reply(text=blocks.adjustment_text(done))
+
+
 def accuracy_command(ctx: CommandContext, args: str) -> Reply:
     with ctx.unit_of_work() as session:
         today = _today(session, ctx.team_id)
         period = parse_period(args, today) if args else month_of(today)
         result = forecasting.forecast_accuracy(session, ctx.team_id, period)
-    return Reply(text=f"Forecast accuracy {period.label}", blocks=blocks.build_accuracy(result))
+        history = forecasting.accuracy_history(session, ctx.team_id, period)
+    built = blocks.build_accuracy(result) + blocks.build_accuracy_history(history)
+    return Reply(text=f"Forecast accuracy {period.label}", blocks=built)
 
 
 def snapshot_command(ctx: CommandContext) -> Reply:
@@ -117,10 +132,11 @@ SUBCOMMANDS = [
         ("forecast",),
         forecast_command,
         "/opp forecast [period] [@user|mine] [stage] [currencies] [chart]",
-        "weighted forecast, Closed-Won and overdue for a period, e.g. `/opp forecast 2026-Q4 mine`",
+        "forecast by stage and category, quotas, Closed-Won and overdue, e.g. `/opp forecast 2026-Q4 mine`",
         forms=(
             ("/opp forecast accuracy [period]", "the period's start snapshot against what actually closed"),
             ("/opp forecast snapshot", "managers: snapshot this month's and quarter's forecast now"),
+            ('/opp forecast adjust @user <period> <amount> "reason"', "managers: your own figure beside a rep's"),
         ),
     ),
     Subcommand(
