@@ -5,15 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oppbot.charts import FunnelStage, PeriodFigures
-from oppbot.db.models import ScheduleSubscription
 from oppbot.domain.fx import rounded
 from oppbot.domain.periods import Period
 from oppbot.services import digests, workspaces
-from oppbot.services.context import Actor
 from oppbot.services.forecast import Forecast, forecast, pipeline_summary
 
 
@@ -66,21 +63,3 @@ def digest_charts(session: Session, team_id: str, now: datetime) -> DigestCharts
     """What the weekly digest's two charts show: the open pipeline, and this month's and quarter's forecast vs won."""
     today = workspaces.load_rules(session, team_id).today(now)
     return DigestCharts(funnel(session, team_id, today), figures_of(digests.period_forecasts(session, team_id, today)))
-
-
-def may_post_in_channel(session: Session, actor: Actor, channel_id: str) -> bool:
-    """The digest's rule: a channel gets forecast posts a manager chose for it. Managers may post a chart anywhere;
-    others into a channel that has the weekly digest. Everyone else's chart goes to their DM."""
-    if actor.is_manager:
-        return True
-    return (
-        session.scalar(
-            select(ScheduleSubscription.id).where(
-                ScheduleSubscription.team_id == actor.team_id,
-                ScheduleSubscription.channel_id == channel_id,
-                ScheduleSubscription.kind == "digest",
-                ScheduleSubscription.active.is_(True),
-            )
-        )
-        is not None
-    )

@@ -38,7 +38,6 @@ CLAIM_LEASE = timedelta(minutes=15)
 
 
 _require_manager = policy.require_manager
-may_post_in_channel = policy.may_post_in_channel
 
 
 def _check_kind(kind: str) -> str:

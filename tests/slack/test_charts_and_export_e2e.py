@@ -72,7 +72,8 @@ def test_pipeline_chart_posts_the_funnel_in_the_channel_for_a_manager(slack):
     assert_good_png(file)
 
 
-def test_a_members_chart_goes_to_their_dm_unless_the_channel_has_the_digest(slack):
+def test_a_members_chart_goes_to_their_dm_even_where_the_channel_has_the_digest(slack):
+    """One channel-posting rule (policy.may_post_in_channel): managers post workspace figures; a member's go to them."""
     seed(slack)
     reply = slack.ask("pipeline chart", user="U_REP")
     assert "your DM" in reply["text"]
@@ -80,8 +81,9 @@ def test_a_members_chart_goes_to_their_dm_unless_the_channel_has_the_digest(slac
     assert slack.fake.shared_files(slack.channel_id) == []
     with unit_of_work(slack.sessions) as session:
         schedules.subscribe(session, slack.actor("U_BOSS", is_manager=True), slack.channel_id, schedules.DIGEST)
-    assert "Posted" in slack.ask("pipeline chart", user="U_REP")["text"]
-    assert slack.fake.wait_for_files(1, channel=slack.channel_id)
+    assert "your DM" in slack.ask("pipeline chart", user="U_REP")["text"]
+    assert slack.fake.wait_for_files(2, channel="DU_REP")
+    assert slack.fake.shared_files(slack.channel_id) == []
 
 
 def test_forecast_chart_shows_the_period_in_the_users_locale(slack):

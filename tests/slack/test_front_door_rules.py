@@ -1,6 +1,6 @@
 """Through `oppbot serve`: who may post workspace data in a channel, tampered reply targets, and honest replies.
 
-The channel rule is services.schedules.may_post_in_channel, the scheduled digests' rule: managers post, a member
+The channel rule is services.policy.may_post_in_channel, the scheduled digests' rule: managers post, a member
 gets the same content privately.
 """
 

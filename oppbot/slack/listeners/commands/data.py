@@ -12,7 +12,7 @@ from oppbot.charts import ChartError
 from oppbot.db.base import utcnow
 from oppbot.domain.errors import InvalidInput
 from oppbot.services import charts as figures
-from oppbot.services import deal_export, workspaces
+from oppbot.services import deal_export, policy, workspaces
 from oppbot.slack import parsing
 from oppbot.slack.chart_posts import forecast_upload, funnel_upload, user_locale
 from oppbot.slack.files import Upload, dm_channel, upload
@@ -32,12 +32,12 @@ Draw = Callable[[Session, object], Callable[[str | None], Upload]]
 
 
 def post_chart(ctx: CommandContext, draw: Draw, fallback: Callable[[], Reply]) -> Reply:
-    """Draw a chart and share it here when the digest's rule allows, else in the user's DM. A chart that can't be
+    """Draw a chart and share it here when the channel-posting rule allows (policy.may_post_in_channel, the
+    scheduled digests' rule), else in the user's DM. A chart that can't be
     drawn falls back to the same figures as text."""
     actor = ctx.actor
     locale = user_locale(ctx.client, ctx.user_id)
     with ctx.unit_of_work() as session:
-        here = figures.may_post_in_channel(session, actor, ctx.channel_id)
         render = draw(session, workspaces.load_rules(session, ctx.team_id).today(utcnow()))
     try:
         chart = render(locale)
@@ -45,6 +45,7 @@ def post_chart(ctx: CommandContext, draw: Draw, fallback: Callable[[], Reply]) -
         log.exception("chart for %s could not be drawn", ctx.team_id)
         reply = fallback()
         return Reply(text="I couldn't draw the chart; here are the figures.\n" + reply.text, blocks=reply.blocks)
+    here = policy.may_post_in_channel(actor)
     channel = ctx.channel_id if here else dm_channel(ctx.client, ctx.user_id)
     try:
         upload(ctx.client, channel, [chart], comment=f"<@{ctx.user_id}> asked for this chart.")
