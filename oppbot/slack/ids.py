@@ -79,7 +79,7 @@ class Action(StrEnum):
     EDIT_CUSTOMER = "customer_edit_open"  # the customer page, and beside the deal modal's picker
 
 
-def input_action(block: Block) -> str:
+def input_action(block: Block | BillingBlock) -> str:
     """The action_id of the input element inside `block` (one element per input block)."""
     return f"{block.value}_input"
 

@@ -12,7 +12,7 @@ from slack_sdk.models.views import View
 from oppbot.domain.stages import Stage
 from oppbot.services.queries import CurrencyAmounts, Pipeline, PipelineStage
 from oppbot.slack import metadata
-from oppbot.slack.blocks import home, modals
+from oppbot.slack.blocks import common, home, modals
 from oppbot.slack.ids import Action, Block, Callback, input_action
 from oppbot.slack.metadata import ViewMeta
 
@@ -147,7 +147,7 @@ def test_hostile_text_is_escaped_in_mrkdwn_and_left_alone_in_plain_text():
 
 
 def test_option_text_and_values_are_cut_to_slacks_limits():
-    opt = modals.option("x" * 500, "v" * 500)
+    opt = common.option("x" * 500, "v" * 500)
     assert len(opt["text"]["text"]) <= 75 and len(opt["value"]) <= 150
 
 

@@ -1,11 +1,17 @@
-"""Small Block Kit pieces shared by the builders: text objects, buttons, options, and the deal action value."""
+"""The one set of Block Kit pieces every builder uses: text objects, blocks, buttons, selects' options, inputs, the
+modal view, and the deal action value. Builders compose these; none writes a section, button or context dict by hand.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import parse_id
+from oppbot.slack import metadata as meta_codec
+from oppbot.slack.ids import Callback, input_action
+from oppbot.slack.metadata import ViewMeta
 from oppbot.slack.text import plain, truncate
 
 SECTION_MAX = 3000
@@ -15,11 +21,15 @@ OPTION_MAX = 75
 OPTION_VALUE_MAX = 150
 MESSAGE_BLOCKS_MAX = 50
 CONTEXT_ELEMENTS_MAX = 10
+TITLE_MAX = 24
+LABEL_MAX = 2000
+PLACEHOLDER_MAX = 150
+MODAL_BLOCKS_MAX = 100
 
 
-def mrkdwn(text: str) -> dict[str, Any]:
-    """Already-escaped mrkdwn, cut to Slack's section limit."""
-    return {"type": "mrkdwn", "text": truncate(text, SECTION_MAX) or " "}
+def mrkdwn(text: str, limit: int = SECTION_MAX) -> dict[str, Any]:
+    """Already-escaped mrkdwn, cut to `limit` (Slack's section limit unless a builder keeps a margin)."""
+    return {"type": "mrkdwn", "text": truncate(text, limit) or " "}
 
 
 def plain_text(text: str, limit: int = BUTTON_MAX) -> dict[str, Any]:
@@ -30,20 +40,31 @@ def header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": plain_text(text, HEADER_MAX)}
 
 
-def section(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "section", "text": mrkdwn(text), **extra}
+def section(text: str, *, limit: int = SECTION_MAX, **extra: Any) -> dict[str, Any]:
+    """A mrkdwn section; `extra` adds keys such as accessory or block_id (None values are left out)."""
+    return {"type": "section", "text": mrkdwn(text, limit), **{k: v for k, v in extra.items() if v is not None}}
 
 
-def context(*texts: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [mrkdwn(t) for t in texts[:CONTEXT_ELEMENTS_MAX]]}
+def context(*texts: str, block_id: str | None = None, limit: int = SECTION_MAX) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "context", "elements": [mrkdwn(t, limit) for t in texts[:CONTEXT_ELEMENTS_MAX]]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
 
 
 def divider() -> dict[str, Any]:
     return {"type": "divider"}
 
 
+def actions(*elements: dict, block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
 def button(text: str, action_id: str, value: str, style: str | None = None, confirm: dict | None = None) -> dict:
-    element: dict[str, Any] = {"type": "button", "text": plain_text(text), "action_id": action_id, "value": value}
+    element: dict[str, Any] = {"type": "button", "text": plain_text(text), "action_id": str(action_id), "value": value}
     if style:
         element["style"] = style
     if confirm:
@@ -62,6 +83,64 @@ def confirm(title: str, text: str, yes: str, no: str = "Cancel") -> dict[str, An
         "confirm": plain_text(yes, 30),
         "deny": plain_text(no, 30),
     }
+
+
+def static_select(options: list[dict], *, placeholder: str | None = None, action_id: str | None = None) -> dict:
+    element: dict[str, Any] = {"type": "static_select", "options": options}
+    if action_id:
+        element["action_id"] = str(action_id)
+    if placeholder:
+        element["placeholder"] = plain_text(placeholder, PLACEHOLDER_MAX)
+    return element
+
+
+def input_block(block: StrEnum, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
+    """An input block whose one element answers to `input_action(block)`."""
+    element = {**element, "action_id": input_action(block)}
+    out = {
+        "type": "input",
+        "block_id": block.value,
+        "label": plain_text(label, LABEL_MAX),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        out["hint"] = plain_text(hint, LABEL_MAX)
+    return out
+
+
+def text_input(
+    initial: str | None = None, *, max_length: int, multiline: bool = False, placeholder: str | None = None
+) -> dict:
+    element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length, "multiline": multiline}
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain_text(placeholder, PLACEHOLDER_MAX)
+    return element
+
+
+def modal(
+    callback: Callback | StrEnum,
+    title: str,
+    blocks: list[dict],
+    *,
+    submit: str | None = "Save",
+    metadata: ViewMeta | None = None,
+    close: str = "Cancel",
+) -> dict:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback.value,
+        "title": plain_text(title, TITLE_MAX),
+        "close": plain_text(close, TITLE_MAX),
+        "blocks": blocks[:MODAL_BLOCKS_MAX],
+    }
+    if submit:
+        view["submit"] = plain_text(submit, TITLE_MAX)
+    if metadata is not None:
+        view["private_metadata"] = meta_codec.encode(metadata)
+    return view
 
 
 def message(text: str, blocks: list[dict]) -> dict[str, Any]:

@@ -7,10 +7,13 @@ from typing import Any
 from oppbot.domain.billing import from_minor
 from oppbot.domain.refs import format_ref
 from oppbot.services.customers import CurrencyTotal, CustomerOverview
+from oppbot.slack.blocks.common import actions, button, context, divider, section
 from oppbot.slack.ids import Action
 from oppbot.slack.text import escape, money, truncate, user, when
 
 DEALS_PER_STATUS = 8  # three lists of 8 keep the page far below 50 blocks and 3,000 characters per section
+
+TEXT_MAX = 2900
 
 
 def _totals(label: str, totals: list[CurrencyTotal]) -> str:
@@ -51,54 +54,29 @@ def build_customer_page(page: CustomerOverview, *, tz: str = "UTC") -> list[dict
         if value:
             facts.append(f"{label}: {escape(truncate(value, 200))}")
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(facts)}},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": truncate(
-                        f"{page.deal_count} deal(s) · "
-                        + " · ".join(
-                            (
-                                _totals("Won", page.won_totals),
-                                _totals("Lost", page.lost_totals),
-                                _totals("Open", page.open_totals),
-                            )
-                        ),
-                        2900,
-                    ),
-                }
-            ],
-        },
+        section("\n".join(facts)),
+        context(
+            f"{page.deal_count} deal(s) · "
+            + " · ".join(
+                (
+                    _totals("Won", page.won_totals),
+                    _totals("Lost", page.lost_totals),
+                    _totals("Open", page.open_totals),
+                )
+            ),
+            limit=TEXT_MAX,
+        ),
     ]
     for label, deals in (("Open", page.open_deals), ("Won", page.won_deals), ("Lost", page.lost_deals)):
         if deals:
-            blocks.append(
-                {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": truncate(f"*{label}*\n" + _deal_lines(deals, tz), 2900)},
-                }
-            )
+            blocks.append(section(f"*{label}*\n" + _deal_lines(deals, tz), limit=TEXT_MAX))
     if page.deal_count == 0:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "_No deals with this customer yet._"}})
-    blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": Action.EDIT_CUSTOMER.value,
-                    "text": {"type": "plain_text", "text": "Edit customer"},
-                    "value": page.ref.encode(),
-                }
-            ],
-        }
-    )
+        blocks.append(section("_No deals with this customer yet._"))
+    blocks.append(actions(button("Edit customer", Action.EDIT_CUSTOMER.value, page.ref.encode())))
     if page.activity:
-        blocks.append({"type": "divider"})
+        blocks.append(divider())
         text = "*Recent activity*\n" + "\n".join(_activity_line(e, n, tz) for e, n in page.activity)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 2900)}})
+        blocks.append(section(text, limit=TEXT_MAX))
     return blocks
 
 

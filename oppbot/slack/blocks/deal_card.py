@@ -11,6 +11,9 @@ from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import STAGES, Stage
 from oppbot.services.queries import DealView
 from oppbot.slack.blocks.common import (
+    actions as actions_block,
+)
+from oppbot.slack.blocks.common import (
     button,
     confirm,
     context,
@@ -18,6 +21,7 @@ from oppbot.slack.blocks.common import (
     divider,
     header,
     message,
+    mrkdwn,
     option,
     plain_text,
     section,
@@ -133,7 +137,7 @@ def _fields(view: DealView) -> list[dict]:
     if opp.stage_enum == Stage.CLOSED_LOST and opp.lost_reason:
         at = f" at {Stage(opp.lost_at_stage).label}" if opp.lost_at_stage else ""
         fields.append(f"*Lost{at}*\n{escape(opp.lost_reason)}")
-    return [{"type": "mrkdwn", "text": text} for text in fields[:10]]
+    return [mrkdwn(text) for text in fields[:10]]
 
 
 def actions(view: DealView) -> dict:
@@ -170,7 +174,7 @@ def actions(view: DealView) -> dict:
         elements.append(button("Reset probability", Action.RESET_PROBABILITY.value, value))
     if opp.stage_enum.is_open:
         elements.append(category_menu(opp.number, opp.version))
-    return {"type": "actions", "block_id": block_id(opp.number, opp.version), "elements": elements}
+    return actions_block(*elements, block_id=block_id(opp.number, opp.version))
 
 
 def category_menu(number: int, version: int) -> dict:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from oppbot.db.models import Opportunity
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import STAGES, Stage
-from oppbot.slack.blocks.common import button, context, deal_value, header, message, option, section
+from oppbot.slack.blocks.common import actions, button, context, deal_value, header, message, option, section
 from oppbot.slack.ids import Action
 from oppbot.slack.parsing import ListArgs, list_state, with_stages
 from oppbot.slack.text import day, escape, money, truncate, user
@@ -67,7 +67,7 @@ def stage_buttons(args: ListArgs) -> dict:
                 style="primary" if chosen else None,
             )
         )
-    return {"type": "actions", "block_id": STAGES_BLOCK, "elements": elements}
+    return actions(*elements, block_id=STAGES_BLOCK)
 
 
 def describe(args: ListArgs) -> str:
@@ -105,20 +105,13 @@ def deal_list_message(
     if not items:
         blocks.append(section("_No deals match._ Try fewer filters, or `/opp new` to add one."))
     for opp in items[:limit]:
-        blocks.append(
-            {
-                "type": "section",
-                "block_id": f"{ROW_PREFIX}:{opp.number}",
-                "text": {"type": "mrkdwn", "text": row_text(opp)},
-                "accessory": row_menu(opp),
-            }
-        )
+        blocks.append(section(row_text(opp), block_id=f"{ROW_PREFIX}:{opp.number}", accessory=row_menu(opp)))
     pager = []
     if offset > 0:
         pager.append(button("◀ Prev", page_action("prev"), list_state(args, max(0, offset - limit))))
     if offset + len(items) < total:
         pager.append(button("Next ▶", page_action("next"), list_state(args, offset + limit)))
     if pager:
-        blocks.append({"type": "actions", "block_id": PAGER_BLOCK, "elements": pager})
+        blocks.append(actions(*pager, block_id=PAGER_BLOCK))
     text = f"{title}: {total} deal{'s' if total != 1 else ''} ({described})"
     return message(text, blocks)

@@ -9,6 +9,7 @@ from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services.digests import DealLine, Digest
 from oppbot.services.forecast import Forecast
+from oppbot.slack.blocks.common import context, divider, header, section
 from oppbot.slack.blocks.forecast import build_board, build_changes
 from oppbot.slack.text import day, escape, money, truncate, user
 
@@ -19,14 +20,6 @@ CHANGE_TITLES = {
     EventKind.WON: "Won",
     EventKind.LOST: "Lost",
 }
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 3000)}]}
 
 
 def _stage_label(value: str) -> str:
@@ -80,29 +73,29 @@ def rates_text(forecasts: list[Forecast]) -> str:
 
 def build_digest_message(digest: Digest, *, manual: bool = False) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Weekly pipeline digest"}},
-        _context(
+        header("Weekly pipeline digest"),
+        context(
             f"{day(digest.today)} · amounts in {digest.reporting_currency} ({escape(digest.timezone)})"
             + (" · sent on request" if manual else "")
         ),
     ]
     for result in digest.forecasts:
-        blocks.append(_section(forecast_text(result)))
+        blocks.append(section(forecast_text(result)))
     rates = rates_text(digest.forecasts)
     if rates:
-        blocks.append(_context(rates))
+        blocks.append(context(rates))
     if digest.board is not None:
         blocks.extend(build_board(digest.board))
     if digest.waterfall is not None:
         blocks.extend(build_changes(digest.waterfall, title="What changed since the last weekly digest"))
-    blocks.append({"type": "divider"})
+    blocks.append(divider())
 
     changes = digest.changes
     if changes.counts:
         summary = ", ".join(
             f"{changes.counts[k]} {CHANGE_TITLES[k].lower()}" for k in CHANGE_TITLES if k in changes.counts
         )
-        blocks.append(_section(f"*Since the last digest:* {summary}"))
+        blocks.append(section(f"*Since the last digest:* {summary}"))
         for kind, title in CHANGE_TITLES.items():
             lines = changes.lines.get(kind)
             if lines:
@@ -110,15 +103,15 @@ def build_digest_message(digest: Digest, *, manual: bool = False) -> dict[str, A
                 text = f"*{title}*\n" + "\n".join(deal_line(line) for line in lines)
                 if more > 0:
                     text += f"\n…and {more} more"
-                blocks.append(_section(text))
+                blocks.append(section(text))
     else:
-        blocks.append(_section("*Since the last digest:* no new, moved, won or lost deals."))
+        blocks.append(section("*Since the last digest:* no new, moved, won or lost deals."))
 
     if digest.closing_soon:
         lines = [
             f"{deal_line(deal)} · closes {day(deal.expected_close)} · {user(deal.assignee_id, nobody='unassigned')}"
             for deal in digest.closing_soon
         ]
-        blocks.append(_section("*Biggest deals closing soon*\n" + "\n".join(lines)))
-    blocks.append(_context(f":hourglass: {digest.stale_count} stale · :warning: {digest.overdue_count} overdue"))
+        blocks.append(section("*Biggest deals closing soon*\n" + "\n".join(lines)))
+    blocks.append(context(f":hourglass: {digest.stale_count} stale · :warning: {digest.overdue_count} overdue"))
     return {"text": f"Weekly pipeline digest for {day(digest.today)}", "blocks": blocks[:MAX_BLOCKS]}

@@ -21,22 +21,11 @@ from oppbot.services.forecast import (
 )
 from oppbot.services.quotas import AdjustmentSet, QuotaEntry, QuotaSet
 from oppbot.services.stats import Stats
+from oppbot.slack.blocks.common import context, header, section
 from oppbot.slack.text import escape, money, truncate, user
 
 MAX_BLOCKS = 50
 TEXT_MAX = 2900
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, TEXT_MAX)}}
-
-
-def _header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, 150)}}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, TEXT_MAX)}]}
 
 
 def _stage_lines(section: Section) -> str:
@@ -57,7 +46,7 @@ def _rates_and_missing(result: Forecast) -> list[dict[str, Any]]:
             f"1 {r.currency} = {format_rate(r.rate)} {result.reporting} (from {r.effective_date.isoformat()})"
             for r in result.rates_used
         )
-        blocks.append(_context(f"Rates used: {rates}"))
+        blocks.append(context(f"Rates used: {rates}", limit=TEXT_MAX))
     if result.missing_total:
         rows = [
             f"{m.ref} {escape(truncate(m.title, 60))} · {money(m.amount, m.currency)} ({m.section})"
@@ -67,9 +56,10 @@ def _rates_and_missing(result: Forecast) -> list[dict[str, Any]]:
         if more > 0:
             rows.append(f"…and {more} more")
         blocks.append(
-            _section(
+            section(
                 f":warning: *{result.missing_total} deal(s) not included: no exchange rate* "
-                f"(set one with `/opp fx set <CUR> <rate>`)\n" + "\n".join(rows)
+                f"(set one with `/opp fx set <CUR> <rate>`)\n" + "\n".join(rows),
+                limit=TEXT_MAX,
             )
         )
     return blocks
@@ -82,33 +72,40 @@ def build_forecast(
     who = f" for {user(result.assignee_id)}" if result.assignee_id else ""
     if result.period is None:
         title = f"Pipeline in {r}"
-        blocks = [_header(title), _section(_stage_lines(result.open))]
+        blocks = [header(title), section(_stage_lines(result.open), limit=TEXT_MAX)]
         if result.overdue.count:
-            blocks.append(_context(f"{result.overdue.count} overdue · weighted {money(result.overdue.weighted, r)}"))
+            blocks.append(
+                context(
+                    f"{result.overdue.count} overdue · weighted {money(result.overdue.weighted, r)}", limit=TEXT_MAX
+                )
+            )
     else:
         blocks = [
-            _header(f"Forecast · {result.period.label}"),
-            _section(
+            header(f"Forecast · {result.period.label}"),
+            section(
                 f"Open deals expected to close {result.period.start:%-d %b}–{result.period.end:%-d %b %Y}{who}:"
-                f"\n{_stage_lines(result.open)}"
+                f"\n{_stage_lines(result.open)}",
+                limit=TEXT_MAX,
             ),
-            _section(f"*Closed-Won (actual)* · {result.won.count} · *{money(result.won.value, r)}*"),
-            _section(
+            section(f"*Closed-Won (actual)* · {result.won.count} · *{money(result.won.value, r)}*", limit=TEXT_MAX),
+            section(
                 f"*Overdue, carried in* · {result.overdue.count} · {money(result.overdue.value, r)} · weighted "
-                f"{money(result.overdue.weighted, r)}"
+                f"{money(result.overdue.weighted, r)}",
+                limit=TEXT_MAX,
             ),
         ]
         if board is not None:
             blocks.extend(build_board(board))
     if show_currencies and result.open.by_currency:
         blocks.append(
-            _section(
+            section(
                 "*By currency*\n"
                 + "\n".join(
                     f"{c.currency}: {c.count} · {money(c.value, c.currency)}"
                     + (" (no rate)" if c.converted_value is None else f" ≈ {money(c.converted_value, r)}")
                     for c in result.open.by_currency
-                )
+                ),
+                limit=TEXT_MAX,
             )
         )
     blocks.extend(_rates_and_missing(result))
@@ -135,8 +132,8 @@ def build_stats(result: Stats) -> list[dict[str, Any]]:
     avg = money(result.average_won, r) if result.average_won is not None else "–"
     med = money(result.median_won, r) if result.median_won is not None else "–"
     blocks = [
-        _header(f"Stats · {period}"),
-        _section(
+        header(f"Stats · {period}"),
+        section(
             f"*Win rate* {_pct(result.win_rate)} ({result.won} won, {result.lost} lost)\n"
             f"*Won deal size* average {avg} · median {med}\n"
             f"*Sales cycle* median {_days(result.median_cycle_days)}"
@@ -144,14 +141,16 @@ def build_stats(result: Stats) -> list[dict[str, Any]]:
                 f"\n_{result.missing_rate_won} won deal(s) without a rate left out of sizes_"
                 if result.missing_rate_won
                 else ""
-            )
+            ),
+            limit=TEXT_MAX,
         ),
-        _section(
+        section(
             "*Stage conversion · median time in stage*\n"
             + "\n".join(
                 f"{c.stage.label}: {_pct(c.rate)} of {c.entered} moved on · {_days(result.time_in_stage.get(c.stage))}"
                 for c in result.conversion
-            )
+            ),
+            limit=TEXT_MAX,
         ),
     ]
     if result.loss_reasons:
@@ -159,26 +158,28 @@ def build_stats(result: Stats) -> list[dict[str, Any]]:
         for stage, reasons in result.loss_reasons.items():
             name = stage.label if stage else "Unknown stage"
             lines.append(f"{name}: " + ", ".join(f"{escape(k)} {v}" for k, v in sorted(reasons.items())))
-        blocks.append(_section("*Loss reasons by stage*\n" + "\n".join(lines)))
+        blocks.append(section("*Loss reasons by stage*\n" + "\n".join(lines), limit=TEXT_MAX))
     blocks.append(
-        _section(
+        section(
             "*Calibration* (won from here · probability entered · deals)\n"
             + "\n".join(
                 f"{c.label}: {_pct(c.actual)} · {_pct(c.entered)} · n={c.samples}"
                 for c in result.calibration_by_stage + result.calibration_by_band
-            )
+            ),
+            limit=TEXT_MAX,
         )
     )
     if result.workload:
         blocks.append(
-            _section(
+            section(
                 "*Workload*\n"
                 + "\n".join(
                     f"{user(w.assignee_id, nobody='unassigned')}: {w.open_count} open · {money(rounded(w.value, r), r)}"
                     f" · weighted {money(rounded(w.weighted, r), r)} · {w.stale} stale"
                     + (f" · {w.missing} without rate" if w.missing else "")
                     for w in result.workload[:30]
-                )
+                ),
+                limit=TEXT_MAX,
             )
         )
     return blocks[:MAX_BLOCKS]
@@ -188,21 +189,22 @@ def build_fx_list(table: RateTable) -> list[dict[str, Any]]:
     rates = table.all()
     if not rates:
         body = f"No exchange rates yet. Reporting currency: *{table.reporting}*.\n`/opp fx set EUR 1.10` sets one."
-        return [_section(body)]
+        return [section(body, limit=TEXT_MAX)]
     lines = [
         f"1 {r.currency} = {format_rate(r.rate)} {table.reporting} from {r.effective_date.isoformat()}"
         for r in rates[-40:]
     ]
-    return [_header(f"Exchange rates into {table.reporting}"), _section("\n".join(lines))]
+    return [header(f"Exchange rates into {table.reporting}"), section("\n".join(lines), limit=TEXT_MAX)]
 
 
 def build_accuracy(result: Accuracy) -> list[dict[str, Any]]:
     r = result.reporting
     if result.snapshot is None:
         return [
-            _section(
+            section(
                 f"No forecast snapshot for {result.period.label}. Actual Closed-Won: "
-                f"{money(result.actual_won, r)} ({result.actual_count})."
+                f"{money(result.actual_won, r)} ({result.actual_count}).",
+                limit=TEXT_MAX,
             )
         ]
     ratio = "–" if result.ratio is None else analytics.as_percent(result.ratio)
@@ -212,9 +214,11 @@ def build_accuracy(result: Accuracy) -> list[dict[str, Any]]:
         f"Forecast (weighted, {result.snapshot.label} snapshot): {money(result.forecast_weighted, r)}\n"
         f"Actual Closed-Won: {money(result.actual_won, r)} ({deals}) · {ratio} of forecast"
     )
-    blocks = [_section(text)]
+    blocks = [section(text, limit=TEXT_MAX)]
     if result.missing:
-        blocks.append(_context(f"{result.missing} won deal(s) without an exchange rate are not included."))
+        blocks.append(
+            context(f"{result.missing} won deal(s) without an exchange rate are not included.", limit=TEXT_MAX)
+        )
     return blocks
 
 
@@ -272,10 +276,10 @@ def rep_line(line: RepLine, reporting: str) -> str:
 
 def build_board(board: Board) -> list[dict[str, Any]]:
     """Per category, then per rep with quota, attainment, coverage and gap; beside build_forecast's stage view."""
-    blocks = [_section(f"*By forecast category · {board.period.label}*\n{category_lines(board)}")]
+    blocks = [section(f"*By forecast category · {board.period.label}*\n{category_lines(board)}", limit=TEXT_MAX)]
     reps = [rep_line(line, board.reporting) for line in board.reps[:MAX_REPS]]
     reps.append(rep_line(board.total, board.reporting))
-    blocks.append(_section("*Per rep*\n" + "\n".join(reps)))
+    blocks.append(section("*Per rep*\n" + "\n".join(reps), limit=TEXT_MAX))
     notes = []
     if len(board.reps) > MAX_REPS:
         notes.append(f"…and {len(board.reps) - MAX_REPS} more reps")
@@ -283,7 +287,7 @@ def build_board(board: Board) -> list[dict[str, Any]]:
         currencies = ", ".join(sorted(set(board.missing_quota_rates)))
         notes.append(f"Quotas in {currencies} left out: no exchange rate on {board.quota_rate_day.isoformat()}")
     if notes:
-        blocks.append(_context(" · ".join(notes)))
+        blocks.append(context(" · ".join(notes), limit=TEXT_MAX))
     return blocks
 
 
@@ -303,7 +307,12 @@ def build_changes(result: Changes, *, title: str | None = None) -> list[dict[str
             )
     lines.append(f"*Now* · {fall.end_count} deals · {money(end, r)}")
     head = title or f"What changed · {fall.period.label}"
-    return [_section(f"*{head}* (open pipeline expected to close in the period, from {origin})\n" + "\n".join(lines))]
+    return [
+        section(
+            f"*{head}* (open pipeline expected to close in the period, from {origin})\n" + "\n".join(lines),
+            limit=TEXT_MAX,
+        )
+    ]
 
 
 def changes_text(result: Changes) -> str:
@@ -314,12 +323,14 @@ def changes_text(result: Changes) -> str:
 
 def build_quota_list(entries: list[QuotaEntry]) -> list[dict[str, Any]]:
     if not entries:
-        return [_section("No quotas yet. Managers set them with `/opp quota @user 2027-Q1 250000 [CUR]`.")]
+        return [
+            section("No quotas yet. Managers set them with `/opp quota @user 2027-Q1 250000 [CUR]`.", limit=TEXT_MAX)
+        ]
     lines = [
         f"{e.period_key} · {user(e.user_id) if e.user_id else '*Team*'} · {money(e.amount, e.currency)}"
         for e in entries[:80]
     ]
-    return [_header("Quotas"), _section("\n".join(lines))]
+    return [header("Quotas"), section("\n".join(lines), limit=TEXT_MAX)]
 
 
 def quota_set_text(done: QuotaSet) -> str:
@@ -378,10 +389,14 @@ def build_accuracy_history(history: AccuracyHistory) -> list[dict[str, Any]]:
     blocks = []
     if history.measures:
         lines = [_accuracy_line(m, history.reporting) for m in history.measures]
-        blocks.append(_section(f"*Accuracy by measure · {span}*\n" + "\n".join(lines)))
+        blocks.append(section(f"*Accuracy by measure · {span}*\n" + "\n".join(lines), limit=TEXT_MAX))
     if history.reps:
         lines = [_accuracy_line(m, history.reporting) for m in history.reps[:MAX_REPS]]
-        blocks.append(_section("*Accuracy per rep* (Closed + Commit at the period's start)\n" + "\n".join(lines)))
+        blocks.append(
+            section("*Accuracy per rep* (Closed + Commit at the period's start)\n" + "\n".join(lines), limit=TEXT_MAX)
+        )
     if history.without_snapshot:
-        blocks.append(_context(f"No snapshot with categories for {', '.join(history.without_snapshot)}."))
+        blocks.append(
+            context(f"No snapshot with categories for {', '.join(history.without_snapshot)}.", limit=TEXT_MAX)
+        )
     return blocks

@@ -7,7 +7,7 @@ from typing import Any
 
 from oppbot.domain.stages import Stage
 from oppbot.slack import text as fmt
-from oppbot.slack.blocks.modals import mrkdwn, text
+from oppbot.slack.blocks.common import actions, button, context, divider, header, plain_text, section
 from oppbot.slack.ids import Action, Block
 
 HOME_BLOCK_LIMIT = 100
@@ -42,26 +42,19 @@ def _amounts(by_currency: dict) -> str:
 
 
 def pipeline_blocks(pipeline: Any) -> list[dict]:
-    blocks: list[dict] = [{"type": "header", "text": text("Pipeline", 150)}]
+    blocks: list[dict] = [header("Pipeline")]
     for stage in pipeline.stages:
         blocks.append(
-            {
-                "type": "section",
-                "text": mrkdwn(
-                    f"*{stage.stage.label}* — {stage.count} deal{'s' if stage.count != 1 else ''}\n"
-                    f"{_amounts(stage.by_currency)}"
-                ),
-            }
+            section(
+                f"*{stage.stage.label}* — {stage.count} deal{'s' if stage.count != 1 else ''}\n"
+                f"{_amounts(stage.by_currency)}"
+            )
         )
     totals = pipeline.open_totals()
     blocks.append(
-        {
-            "type": "section",
-            "text": mrkdwn(
-                f"*Open pipeline* — {pipeline.open_count} deal{'s' if pipeline.open_count != 1 else ''}"
-                f"\n{_amounts(totals)}"
-            ),
-        }
+        section(
+            f"*Open pipeline* — {pipeline.open_count} deal{'s' if pipeline.open_count != 1 else ''}\n{_amounts(totals)}"
+        )
     )
     return blocks
 
@@ -75,43 +68,34 @@ def deal_row(opp: Any) -> dict:
     head = f"*#{opp.number}* {fmt.escape(fmt.truncate(opp.title, 200))}"
     if customer is not None:
         head += f" — {fmt.escape(customer.name)}"
-    return {"type": "section", "text": mrkdwn(head + "\n" + " · ".join(bits))}
+    return section(head + "\n" + " · ".join(bits))
 
 
 def deal_section(title: str, deals: DealList, more_command: str, empty: str) -> list[dict]:
-    blocks: list[dict] = [{"type": "divider"}, {"type": "header", "text": text(f"{title} ({deals.total})", 150)}]
+    blocks: list[dict] = [divider(), header(f"{title} ({deals.total})")]
     if not deals.items:
-        blocks.append({"type": "context", "elements": [mrkdwn(empty)]})
+        blocks.append(context(empty))
         return blocks
     blocks.extend(deal_row(opp) for opp in deals.items[:ROWS_PER_SECTION])
     shown = min(len(deals.items), ROWS_PER_SECTION)
     if deals.total > shown:
-        blocks.append({"type": "context", "elements": [mrkdwn(f"and {deals.total - shown} more — `{more_command}`")]})
+        blocks.append(context(f"and {deals.total - shown} more — `{more_command}`"))
     return blocks
 
 
 def home_view(data: HomeData) -> dict:
     blocks: list[dict] = [
-        {"type": "section", "text": mrkdwn(f"Hi {fmt.user(data.user_id)} — here is the pipeline.")},
-        {
-            "type": "actions",
-            "block_id": Block.HOME_ACTIONS.value,
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": Action.HOME_NEW.value,
-                    "text": text("New deal", 75),
-                    "style": "primary",
-                    "value": "new",
-                },
-                {
-                    "type": "external_select",
-                    "action_id": Action.HOME_FIND.value,
-                    "min_query_length": 0,
-                    "placeholder": text("Find a deal…", 150),
-                },
-            ],
-        },
+        section(f"Hi {fmt.user(data.user_id)} — here is the pipeline."),
+        actions(
+            button("New deal", Action.HOME_NEW.value, "new", style="primary"),
+            {
+                "type": "external_select",
+                "action_id": Action.HOME_FIND.value,
+                "min_query_length": 0,
+                "placeholder": plain_text("Find a deal…", 150),
+            },
+            block_id=Block.HOME_ACTIONS.value,
+        ),
     ]
     blocks += pipeline_blocks(data.pipeline)
     blocks += deal_section("My deals", data.mine, "/opp list mine", "No open deals assigned to you.")
@@ -124,6 +108,6 @@ def deal_summary_blocks(opp: Any) -> list[dict]:
     """A short read-only card, used when the full deal card builder isn't available."""
     blocks = [deal_row(opp)]
     if opp.description:
-        blocks.append({"type": "section", "text": mrkdwn(fmt.escape(fmt.truncate(opp.description, 2900)))})
-    blocks.append({"type": "context", "elements": [mrkdwn(f"`/opp show {opp.number}` for the full card.")]})
+        blocks.append(section(fmt.escape(fmt.truncate(opp.description, 2900))))
+    blocks.append(context(f"`/opp show {opp.number}` for the full card."))
     return blocks

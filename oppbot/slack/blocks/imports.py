@@ -4,7 +4,7 @@ row by line), confirm, follow the progress, read the result. Pure builders."""
 from __future__ import annotations
 
 from oppbot.services.deal_import import ImportReport
-from oppbot.slack.blocks.modals import context, input_block, modal, mrkdwn, option
+from oppbot.slack.blocks.common import context, input_block, modal, option, section
 from oppbot.slack.ids import Block, Callback
 from oppbot.slack.metadata import ViewMeta
 from oppbot.slack.text import escape
@@ -39,7 +39,7 @@ def working_view(message: str) -> dict:
 
 
 def refused_view(message: str) -> dict:
-    return modal(Callback.IMPORT, TITLE, [{"type": "section", "text": mrkdwn(escape(message))}], submit=None)
+    return modal(Callback.IMPORT, TITLE, [section(escape(message))], submit=None)
 
 
 def _counts(report: ImportReport) -> str:
@@ -60,7 +60,7 @@ def _details(report: ImportReport) -> list[dict]:
         lines = [f"Line {p.line}: {escape(p.reason)}" for p in report.bad[:BAD_ROWS_SHOWN]]
         more = report.bad_count - len(lines)
         text = "*Bad rows* (left out):\n" + "\n".join(lines) + (f"\n…and {more:,} more." if more > 0 else "")
-        blocks.append({"type": "section", "text": mrkdwn(text)})
+        blocks.append(section(text))
     notes = [escape(h) for h in report.hints]
     if report.owners_unknown:
         notes.append(f"{report.owners_unknown:,} owner(s) aren't Slack user ids: those deals stay unassigned.")
@@ -75,7 +75,7 @@ def preview_view(
     report: ImportReport, *, file_id: str, map_name: str, channel_id: str | None, team_id: str | None = None
 ) -> dict:
     """The dry run. Submitting it imports; with nothing to create or update there is no submit button."""
-    blocks = [{"type": "section", "text": mrkdwn(_counts(report))}, *_details(report)]
+    blocks = [section(_counts(report)), *_details(report)]
     todo = report.created + report.updated
     if not todo:
         blocks.append(context("Nothing to import: every good row is already here, unchanged."))
@@ -90,7 +90,7 @@ def preview_view(
 
 
 def done_view(report: ImportReport) -> dict:
-    blocks = [{"type": "section", "text": mrkdwn("*Imported.*\n" + _counts(report))}, *_details(report)]
+    blocks = [section("*Imported.*\n" + _counts(report)), *_details(report)]
     return modal(Callback.IMPORT_CONFIRM, TITLE, blocks, submit=None, close="Close")
 
 

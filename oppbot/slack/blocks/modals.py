@@ -11,14 +11,22 @@ from oppbot.domain.categories import OPEN_CATEGORIES
 from oppbot.domain.opportunity import DESCRIPTION_MAX, EXTERNAL_REF_MAX, LOSS_NOTE_MAX, NOTE_MAX, TITLE_MAX
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import STAGES, Stage
-from oppbot.slack import metadata as meta_codec
-from oppbot.slack.ids import Action, Block, Callback, input_action
+from oppbot.slack.blocks.common import (
+    actions,
+    button,
+    context,
+    input_block,
+    modal,
+    option,
+    plain_text,
+    section,
+    static_select,
+    text_input,
+)
+from oppbot.slack.ids import Action, Block, Callback
 from oppbot.slack.metadata import ViewMeta
-from oppbot.slack.text import escape, plain, truncate
+from oppbot.slack.text import escape
 
-TITLE_TEXT_MAX = 24
-OPTION_TEXT_MAX = 75
-OPTION_VALUE_MAX = 150
 # Common ISO 4217 codes offered when the currency picker opens with nothing typed (any code can be searched).
 COMMON_CURRENCIES: tuple[str, ...] = (
     "USD",
@@ -38,76 +46,6 @@ COMMON_CURRENCIES: tuple[str, ...] = (
     "BRL",
     "ZAR",
 )
-
-
-# --- small Block Kit pieces ------------------------------------------------------------------------------------------
-
-
-def text(value: str, limit: int = 3000) -> dict:
-    return {"type": "plain_text", "text": plain(value, limit) or " ", "emoji": True}
-
-
-def mrkdwn(value: str) -> dict:
-    return {"type": "mrkdwn", "text": truncate(value, 3000)}
-
-
-def option(label: str, value: str) -> dict:
-    return {"text": text(label, OPTION_TEXT_MAX), "value": value[:OPTION_VALUE_MAX]}
-
-
-def context(value: str, block_id: str | None = None) -> dict:
-    block = {"type": "context", "elements": [mrkdwn(value)]}
-    if block_id:
-        block["block_id"] = block_id
-    return block
-
-
-def input_block(block: Block, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
-    element = {**element, "action_id": input_action(block)}
-    out = {
-        "type": "input",
-        "block_id": block.value,
-        "label": text(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        out["hint"] = text(hint, 2000)
-    return out
-
-
-def text_input(
-    initial: str | None = None, *, max_length: int, multiline: bool = False, placeholder: str | None = None
-) -> dict:
-    element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length, "multiline": multiline}
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    if placeholder:
-        element["placeholder"] = text(placeholder, 150)
-    return element
-
-
-def modal(
-    callback: Callback,
-    title: str,
-    blocks: list[dict],
-    *,
-    submit: str | None = "Save",
-    metadata: ViewMeta | None = None,
-    close: str = "Cancel",
-) -> dict:
-    view: dict[str, Any] = {
-        "type": "modal",
-        "callback_id": callback.value,
-        "title": text(title, TITLE_TEXT_MAX),
-        "close": text(close, TITLE_TEXT_MAX),
-        "blocks": blocks[:100],
-    }
-    if submit:
-        view["submit"] = text(submit, TITLE_TEXT_MAX)
-    if metadata is not None:
-        view["private_metadata"] = meta_codec.encode(metadata)
-    return view
 
 
 # --- the deal form ---------------------------------------------------------------------------------------------------
@@ -210,7 +148,7 @@ def stage_options() -> list[dict]:
 def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice: str | None = None) -> list[dict]:
     blocks: list[dict] = []
     if notice:
-        blocks.append(context(notice, Block.CONTEXT.value))
+        blocks.append(context(notice, block_id=Block.CONTEXT.value))
     blocks.append(
         input_block(
             Block.TITLE,
@@ -222,30 +160,18 @@ def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice
     customer: dict[str, Any] = {
         "type": "external_select",
         "min_query_length": 0,
-        "placeholder": text("Search customers", 150),
+        "placeholder": plain_text("Search customers", 150),
     }
     if form.customer:
         customer["initial_option"] = option(form.customer.label, form.customer.value)
     blocks.append(input_block(Block.CUSTOMER, "Customer", customer))
     blocks.append(
-        {
-            "type": "actions",
-            "block_id": Block.CUSTOMER_ACTIONS.value,
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": Action.NEW_CUSTOMER.value,
-                    "text": text("New customer", 75),
-                    "value": "new",
-                },
-                {
-                    "type": "button",
-                    "action_id": Action.EDIT_CUSTOMER.value,
-                    "text": text("Edit customer", 75),
-                    "value": "picker",  # the customer chosen in the picker above
-                },
-            ],
-        }
+        actions(
+            button("New customer", Action.NEW_CUSTOMER.value, "new"),
+            # "picker": the customer chosen in the picker above
+            button("Edit customer", Action.EDIT_CUSTOMER.value, "picker"),
+            block_id=Block.CUSTOMER_ACTIONS.value,
+        )
     )
     blocks.append(
         input_block(
@@ -260,7 +186,7 @@ def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice
     currency: dict[str, Any] = {
         "type": "external_select",
         "min_query_length": 0,
-        "placeholder": text("Type a code or name", 150),
+        "placeholder": plain_text("Type a code or name", 150),
     }
     if currency_code:
         currency["initial_option"] = currency_option(currency_code)
@@ -311,7 +237,7 @@ def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice
             optional=True,
         )
     )
-    assignee: dict[str, Any] = {"type": "users_select", "placeholder": text("Nobody yet", 150)}
+    assignee: dict[str, Any] = {"type": "users_select", "placeholder": plain_text("Nobody yet", 150)}
     if form.assignee:
         assignee["initial_user"] = form.assignee
     blocks.append(input_block(Block.ASSIGNEE, "Assign to", assignee, optional=True))
@@ -373,13 +299,11 @@ def loss_reason_modal(
         response_url=origin.get("response_url"),
         view_id=origin.get("view_id"),
     )
-    reason_select = {
-        "type": "static_select",
-        "placeholder": text("Choose a reason", 150),
-        "options": [option(reason, reason) for reason in list(reasons)[:100]],
-    }
+    reason_select = static_select(
+        [option(reason, reason) for reason in list(reasons)[:100]], placeholder="Choose a reason"
+    )
     blocks = [
-        context(f"Closing *{format_ref(number)} {escape(deal_title)}* as Closed-Lost.", Block.CONTEXT.value),
+        context(f"Closing *{format_ref(number)} {escape(deal_title)}* as Closed-Lost.", block_id=Block.CONTEXT.value),
         input_block(Block.LOSS_REASON, "Why was it lost?", reason_select),
         input_block(Block.LOSS_NOTE, "Note", text_input(None, max_length=LOSS_NOTE_MAX, multiline=True), optional=True),
     ]
@@ -389,7 +313,7 @@ def loss_reason_modal(
 def note_modal(*, team_id: str, number: int, deal_title: str | None = None, channel_id: str | None = None) -> dict:
     about = f"*{format_ref(number)}*" + (f" {escape(deal_title)}" if deal_title else "")
     blocks = [
-        context(f"A note on {about}. Everyone in the workspace can read it.", Block.CONTEXT.value),
+        context(f"A note on {about}. Everyone in the workspace can read it.", block_id=Block.CONTEXT.value),
         input_block(Block.NOTE, "Note", text_input(None, max_length=NOTE_MAX, multiline=True)),
     ]
     return modal(
@@ -464,7 +388,7 @@ def loading_modal(title: str, callback: Callback = Callback.DEAL_FOUND) -> dict:
 
 def message_modal(title: str, message: str, callback: Callback = Callback.DEAL_FOUND) -> dict:
     """A modal that only says something (a refusal, a missing deal). `message` must already be safe mrkdwn."""
-    return modal(callback, title, [{"type": "section", "text": mrkdwn(message)}], submit=None, close="Close")
+    return modal(callback, title, [section(message)], submit=None, close="Close")
 
 
 def blocks_modal(title: str, blocks: list[dict], callback: Callback = Callback.DEAL_FOUND) -> dict:

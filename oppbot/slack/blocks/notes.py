@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from oppbot.db.models import Note
+from oppbot.slack.blocks.common import section
 from oppbot.slack.text import escape, truncate, user, when
 
 NOTE_SHOWN = 600  # characters of each note on a card; the full text is in the activity history
@@ -21,4 +22,4 @@ def build_notes_section(notes: list[Note], *, tz: str = "UTC", title: str = "Not
     if not notes:
         return []
     text = f"*{title}*\n" + "\n".join(note_line(n, tz=tz) for n in notes)
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 2900)}}]
+    return [section(text, limit=2900)]

@@ -8,6 +8,7 @@ from oppbot.domain.categories import Category
 from oppbot.domain.events import EventKind
 from oppbot.domain.refs import format_ref
 from oppbot.services.notifications import DealEvent
+from oppbot.slack.blocks.common import context, section
 from oppbot.slack.text import escape, money, truncate, user
 
 TEXT_LIMIT = 3000
@@ -72,8 +73,8 @@ def deal_notification(event: DealEvent) -> dict[str, Any]:
     return {
         "text": truncate(f"{format_ref(event.number)}: {headline(event)}", FALLBACK_LIMIT),
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": body}},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(_facts(event), TEXT_LIMIT)}]},
+            section(body),
+            context(_facts(event), limit=TEXT_LIMIT),
         ],
     }
 
@@ -85,8 +86,8 @@ def assignment_dm(event: DealEvent) -> dict[str, Any]:
     return {
         "text": truncate(f"{format_ref(event.number)} is now assigned to you", FALLBACK_LIMIT),
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": body}},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(_facts(event), TEXT_LIMIT)}]},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"See it with `/opp show {event.number}`."}]},
+            section(body),
+            context(_facts(event), limit=TEXT_LIMIT),
+            context(f"See it with `/opp show {event.number}`."),
         ],
     }

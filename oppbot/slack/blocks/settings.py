@@ -7,6 +7,7 @@ from typing import Any
 
 from oppbot.domain.stages import OPEN_STAGES, Stage
 from oppbot.services.settings import ManagerChange, ManagerEntry, SettingChange, SettingsView
+from oppbot.slack.blocks.common import context, header, mrkdwn, section
 from oppbot.slack.text import escape, truncate, user
 
 SECTION_TEXT_LIMIT = 3000
@@ -17,10 +18,6 @@ SETTINGS_HELP = (
     "Managers change these with `/opp settings currency EUR`, `reporting EUR`, `tz Europe/Oslo`, "
     "`probability prop 60`, `stale neg 5`, `reasons Price, Timing, Other`, `category prop commit`, `rooms archive on`."
 )
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_LIMIT)}}
 
 
 def _reasons(reasons: Sequence[str]) -> str:
@@ -41,26 +38,26 @@ def build_settings(view: SettingsView) -> dict[str, Any]:
     probabilities += f" · {Stage.CLOSED_WON.label} 100% · {Stage.CLOSED_LOST.label} 0% (fixed)"
     stale = " · ".join(f"{stage.label} {rules.stale_days[stage]} d" for stage in OPEN_STAGES)
     blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Workspace settings"}},
+        header("Workspace settings"),
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*Currency for new deals*\n{escape(rules.currency)}"},
-                {"type": "mrkdwn", "text": f"*Reporting currency*\n{escape(rules.reporting_currency)}"},
-                {"type": "mrkdwn", "text": f"*Time zone*\n{escape(rules.timezone)}"},
+                mrkdwn(f"*Currency for new deals*\n{escape(rules.currency)}"),
+                mrkdwn(f"*Reporting currency*\n{escape(rules.reporting_currency)}"),
+                mrkdwn(f"*Time zone*\n{escape(rules.timezone)}"),
             ],
         },
-        _section(f"*Stage probabilities*\n{probabilities}"),
-        _section(f"*Stale after (days without activity)*\n{stale}"),
-        _section(f"*Loss reasons*\n{_reasons(rules.loss_reasons)}"),
-        _section(
+        section(f"*Stage probabilities*\n{probabilities}"),
+        section(f"*Stale after (days without activity)*\n{stale}"),
+        section(f"*Loss reasons*\n{_reasons(rules.loss_reasons)}"),
+        section(
             "*Forecast categories*\n"
             + " · ".join(f"{stage.label} → {rules.categories[stage].label}" for stage in OPEN_STAGES)
             + f" · {Stage.CLOSED_WON.label} → Closed · {Stage.CLOSED_LOST.label} → Omitted (fixed)"
             + f"\n*Deal rooms* archived when the deal closes: {'on' if rules.archive_rooms else 'off'}"
         ),
-        _section(f"*Managers*\n{managers_line(view.managers)}"),
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": SETTINGS_HELP}]},
+        section(f"*Managers*\n{managers_line(view.managers)}"),
+        context(SETTINGS_HELP),
     ]
     text = (
         f"Workspace settings: currency {rules.currency}, reporting {rules.reporting_currency}, "
@@ -179,15 +176,7 @@ def build_manager_changes(action: str, changes: Sequence[ManagerChange]) -> str:
 def build_managers(managers: Sequence[ManagerEntry]) -> dict[str, Any]:
     text = f"*Managers*: {managers_line(managers)}"
     blocks = [
-        _section(text),
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "Managers change them with `/opp managers add @user` or `/opp managers remove @user`.",
-                }
-            ],
-        },
+        section(text),
+        context("Managers change them with `/opp managers add @user` or `/opp managers remove @user`."),
     ]
     return {"text": truncate(text, SECTION_TEXT_LIMIT), "blocks": blocks}

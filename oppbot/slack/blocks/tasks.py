@@ -7,10 +7,10 @@ from typing import Any
 
 from oppbot.domain.refs import format_ref
 from oppbot.services.tasks import TaskRow
-from oppbot.slack import metadata
+from oppbot.slack.blocks.common import actions, button, context, input_block, modal, plain_text, section
 from oppbot.slack.ids import BillingAction, BillingBlock, BillingCallback
 from oppbot.slack.metadata import ViewMeta
-from oppbot.slack.text import escape, plain, truncate, user, when
+from oppbot.slack.text import escape, truncate, user, when
 
 TASKS_SHOWN = 24  # two blocks per task: 48 of Slack's 50
 
@@ -19,25 +19,11 @@ REMINDER_BLOCK_PREFIX = "task_reminder_"  # Done/Snooze under a reminder DM repl
 
 
 def _buttons(task_id: int, *, reminder: bool = False) -> dict[str, Any]:
-    return {
-        "type": "actions",
-        "block_id": f"{REMINDER_BLOCK_PREFIX if reminder else 'task_'}{task_id}",
-        "elements": [
-            {
-                "type": "button",
-                "text": {"type": "plain_text", "text": "Done"},
-                "style": "primary",
-                "action_id": BillingAction.TASK_DONE.value,
-                "value": str(task_id),
-            },
-            {
-                "type": "button",
-                "text": {"type": "plain_text", "text": "Snooze 1 day"},
-                "action_id": BillingAction.TASK_SNOOZE.value,
-                "value": str(task_id),
-            },
-        ],
-    }
+    return actions(
+        button("Done", BillingAction.TASK_DONE.value, str(task_id), style="primary"),
+        button("Snooze 1 day", BillingAction.TASK_SNOOZE.value, str(task_id)),
+        block_id=f"{REMINDER_BLOCK_PREFIX if reminder else 'task_'}{task_id}",
+    )
 
 
 def _line(row: TaskRow, tz: str, now: datetime | None) -> str:
@@ -50,42 +36,23 @@ def _line(row: TaskRow, tz: str, now: datetime | None) -> str:
 
 def build_my_tasks(rows: list[TaskRow], *, tz: str = "UTC", now: datetime | None = None) -> list[dict[str, Any]]:
     if not rows:
-        return [
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": "You have no open tasks. Add one with `/opp task <ref> <YYYY-MM-DD> <title>`.",
-                },
-            }
-        ]
+        return [section("You have no open tasks. Add one with `/opp task <ref> <YYYY-MM-DD> <title>`.")]
     blocks: list[dict[str, Any]] = []
     for row in rows[:TASKS_SHOWN]:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _line(row, tz, now)}})
+        blocks.append(section(_line(row, tz, now)))
         blocks.append(_buttons(row.task.id))
     if len(rows) > TASKS_SHOWN:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": f"…and {len(rows) - TASKS_SHOWN} more; finish some to see the rest."}
-                ],
-            }
-        )
+        blocks.append(context(f"…and {len(rows) - TASKS_SHOWN} more; finish some to see the rest."))
     return blocks
 
 
 def build_reminder(row: TaskRow, *, tz: str = "UTC") -> list[dict[str, Any]]:
     return [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": ":alarm_clock: Task due\n"
-                + _line(row, tz, None)
-                + (f"\nSet by {user(row.task.created_by)}" if row.task.created_by != row.task.assignee_id else ""),
-            },
-        },
+        section(
+            ":alarm_clock: Task due\n"
+            + _line(row, tz, None)
+            + (f"\nSet by {user(row.task.created_by)}" if row.task.created_by != row.task.assignee_id else "")
+        ),
         _buttons(row.task.id, reminder=True),
     ]
 
@@ -96,31 +63,16 @@ def reminder_text(row: TaskRow) -> str:
 
 def build_task_done(row: TaskRow) -> list[dict[str, Any]]:
     return [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": (
-                    f":white_check_mark: ~{escape(truncate(row.task.title, 150))}~"
-                    f" — done ({format_ref(row.deal_number)})"
-                ),
-            },
-        }
+        section(f":white_check_mark: ~{escape(truncate(row.task.title, 150))}~ — done ({format_ref(row.deal_number)})")
     ]
 
 
 def build_task_snoozed(row: TaskRow, *, tz: str = "UTC") -> list[dict[str, Any]]:
     return [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": (
-                    f":zzz: {escape(truncate(row.task.title, 150))} ({format_ref(row.deal_number)})"
-                    f" — snoozed until {when(row.task.due_at, tz)}; I'll remind you again then."
-                ),
-            },
-        }
+        section(
+            f":zzz: {escape(truncate(row.task.title, 150))} ({format_ref(row.deal_number)})"
+            f" — snoozed until {when(row.task.due_at, tz)}; I'll remind you again then."
+        )
     ]
 
 
@@ -131,13 +83,7 @@ def build_task_added(
     whom = "" if assignee_id == by else f" for {user(assignee_id)}"
     shown = escape(truncate(title, 150))
     text = f":white_check_mark: Added *{shown}* to {format_ref(number)}{whom}, due {when(due_at, tz)}."
-    return {
-        "type": "modal",
-        "callback_id": BillingCallback.TASK_ADD.value,
-        "title": {"type": "plain_text", "text": "Task added"},
-        "close": {"type": "plain_text", "text": "Done"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-    }
+    return modal(BillingCallback.TASK_ADD, "Task added", [section(text)], submit=None, close="Done")
 
 
 def build_task_modal(
@@ -147,49 +93,24 @@ def build_task_modal(
     team_id: str | None = None,
     channel_id: str | None = None,
 ) -> dict[str, Any]:
-    assignee: dict[str, Any] = {"type": "users_select", "action_id": f"{BillingBlock.TASK_ASSIGNEE.value}_input"}
+    assignee: dict[str, Any] = {"type": "users_select"}
     if initial_assignee:
         assignee["initial_user"] = initial_assignee
-    return {
-        "type": "modal",
-        "callback_id": BillingCallback.TASK_ADD.value,
-        "title": {"type": "plain_text", "text": plain(f"Task on {format_ref(number)}", 24)},
-        "submit": {"type": "plain_text", "text": "Add task"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": metadata.encode(ViewMeta(team_id=team_id, number=number, channel_id=channel_id)),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": BillingBlock.TASK_TITLE.value,
-                "label": {"type": "plain_text", "text": "Task"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": f"{BillingBlock.TASK_TITLE.value}_input",
-                    "max_length": 200,
-                    "placeholder": {"type": "plain_text", "text": "Send the proposal"},
-                },
-            },
-            {
-                "type": "input",
-                "block_id": BillingBlock.TASK_DUE_DATE.value,
-                "label": {"type": "plain_text", "text": "Due date"},
-                "element": {"type": "datepicker", "action_id": f"{BillingBlock.TASK_DUE_DATE.value}_input"},
-            },
-            {
-                "type": "input",
-                "block_id": BillingBlock.TASK_DUE_TIME.value,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Time (your time zone)"},
-                "hint": {"type": "plain_text", "text": "Leave empty for 09:00."},
-                "element": {"type": "timepicker", "action_id": f"{BillingBlock.TASK_DUE_TIME.value}_input"},
-            },
-            {
-                "type": "input",
-                "block_id": BillingBlock.TASK_ASSIGNEE.value,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Assignee"},
-                "hint": {"type": "plain_text", "text": "Empty: you."},
-                "element": assignee,
-            },
-        ],
-    }
+    blocks = [
+        input_block(
+            BillingBlock.TASK_TITLE,
+            "Task",
+            {"type": "plain_text_input", "max_length": 200, "placeholder": plain_text("Send the proposal", 150)},
+        ),
+        input_block(BillingBlock.TASK_DUE_DATE, "Due date", {"type": "datepicker"}),
+        input_block(
+            BillingBlock.TASK_DUE_TIME,
+            "Time (your time zone)",
+            {"type": "timepicker"},
+            optional=True,
+            hint="Leave empty for 09:00.",
+        ),
+        input_block(BillingBlock.TASK_ASSIGNEE, "Assignee", assignee, optional=True, hint="Empty: you."),
+    ]
+    meta = ViewMeta(team_id=team_id, number=number, channel_id=channel_id)
+    return modal(BillingCallback.TASK_ADD, f"Task on {format_ref(number)}", blocks, submit="Add task", metadata=meta)

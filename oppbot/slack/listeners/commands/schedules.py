@@ -8,6 +8,7 @@ from oppbot.domain.schedule import next_run, parse_weekday
 from oppbot.services import policy, schedules
 from oppbot.services.schedules import SubscriptionView
 from oppbot.slack import parsing
+from oppbot.slack.blocks.common import context
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.text import escape, when
 
@@ -85,7 +86,7 @@ def digest_now(ctx: CommandContext) -> Reply | None:
         post_digest_now(ctx.deps.sessions, ctx.client, ctx.team_id, ctx.channel_id)
         return None  # the digest itself is the answer
     message = digest_now_message(ctx.deps.sessions, ctx.team_id, ctx.channel_id)
-    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": PREVIEW_NOTE}]}
+    note = context(PREVIEW_NOTE)
     return Reply(text=f"{PREVIEW_NOTE} {message['text']}"[:3000], blocks=[note, *message["blocks"]][:50])
 
 

@@ -9,6 +9,7 @@ from oppbot.domain.errors import OppbotError
 from oppbot.domain.refs import looks_like_ref, parse_ref
 from oppbot.services import customers, queries
 from oppbot.slack.blocks import modals
+from oppbot.slack.blocks.common import option, plain_text
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Action, Block, input_action
 from oppbot.slack.listeners.views.open_views import workspace_currency
@@ -26,14 +27,14 @@ def customer_option_groups(matches: list[customers.CustomerMatch]) -> list[dict]
             if match.ref.kind.value != kind:
                 continue
             shown = match.name + (f" · {match.detail}" if match.detail else "")
-            options.append(modals.option(shown, match.ref.encode()))
+            options.append(option(shown, match.ref.encode()))
         if options:
-            groups.append({"label": modals.text(label, 75), "options": options[:100]})
+            groups.append({"label": plain_text(label, 75), "options": options[:100]})
     return groups
 
 
 def deal_options(items) -> list[dict]:
-    return [modals.option(f"#{opp.number} {opp.title}", f"deal:{opp.number}") for opp in items]
+    return [option(f"#{opp.number} {opp.title}", f"deal:{opp.number}") for opp in items]
 
 
 def customer_options(req: Request) -> dict:

@@ -17,6 +17,7 @@ from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.services import customers, opportunities
 from oppbot.slack import view_state
+from oppbot.slack.blocks.common import section
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Block, Callback
 from oppbot.slack.listeners.views.replies import deal_card, refresh_origin, tell_user
@@ -29,7 +30,7 @@ After = Callable[[], None] | None
 
 def _reply_with_card(req: Request, number: int, text: str) -> None:
     card = deal_card(req, number)
-    blocks = None if card is None else [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, *card[1][:49]]
+    blocks = None if card is None else [section(text), *card[1][:49]]
     tell_user(req.client, req.actor, req.meta.channel_id, text, blocks)
 
 
