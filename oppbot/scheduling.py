@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -11,6 +13,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from oppbot.config import Settings
 from workers.outage import Outage
+
+if TYPE_CHECKING:
+    from dramatiq import Actor
+
+    from workers.scheduled import ScheduledActors
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +32,11 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISF
 BROKER_OUTAGE = Outage("Redis (the scheduler's broker)", log)
 
 
-def _send(actor_name: str) -> None:
-    import dramatiq
+def _send(pick: Callable[[ScheduledActors], Actor]) -> None:
+    from workers import scheduled
 
     try:
-        dramatiq.get_broker().get_actor(actor_name).send()
+        pick(scheduled.current()).send()
     except Exception as exc:  # redis' ConnectionError/TimeoutError, Dramatiq's BrokerConnectionError
         BROKER_OUTAGE.failed(exc)
         return
@@ -37,15 +44,15 @@ def _send(actor_name: str) -> None:
 
 
 def enqueue_tick() -> None:
-    _send("scheduled_tick")
+    _send(lambda actors: actors.tick)
 
 
 def enqueue_snapshots() -> None:
-    _send("snapshot_tick")
+    _send(lambda actors: actors.snapshots)
 
 
 def enqueue_reminders() -> None:
-    _send("reminders_tick")
+    _send(lambda actors: actors.reminders)
 
 
 def build_scheduler(*, background: bool = False) -> BaseScheduler:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import dramatiq
@@ -182,26 +183,40 @@ def send_task_reminders(sessions: sessionmaker[Session], client, now: datetime) 
 # --- actors ----------------------------------------------------------------------------------------------------------
 
 QUEUE = "scheduled"
-TICK, SEND_DIGEST, SEND_ALERTS, SNAPSHOTS, REMINDERS = (
-    "scheduled_tick",
-    "send_digest",
-    "send_alerts",
-    "snapshot_tick",
-    "reminders_tick",
-)
 
 
-def declare(broker: dramatiq.Broker, runtime) -> dict[str, dramatiq.Actor]:
+@dataclass(frozen=True, slots=True)
+class ScheduledActors:
+    """The scheduled actors declared on one broker: enqueued by reference (`actors.tick.send()`), never by name."""
+
+    tick: dramatiq.Actor
+    send_digest: dramatiq.Actor
+    send_alerts: dramatiq.Actor
+    snapshots: dramatiq.Actor
+    reminders: dramatiq.Actor
+
+
+_current: ScheduledActors | None = None
+
+
+def current() -> ScheduledActors:
+    """The actors of the broker set up last (like dramatiq.get_broker(), whose broker they are declared on)."""
+    if _current is None:
+        raise RuntimeError("no scheduled actors: call workers.broker.setup_broker first")
+    return _current
+
+
+def declare(broker: dramatiq.Broker, runtime) -> ScheduledActors:
     """Declare the scheduled actors on `broker`, bound to `runtime` (workers.actors.Runtime); called by
-    workers.broker.setup_broker beside the event actors, so workers and the scheduler both know them."""
-    declared: dict[str, dramatiq.Actor] = {}
+    workers.broker.setup_broker beside the event actors, so workers and the scheduler both know them. The set
+    declared last is current(): the one the scheduler's jobs enqueue."""
+    global _current
 
     def scheduled_tick() -> None:
         # Every minute: one send per due (channel, kind, period). Duplicated ticks are harmless (the claim decides).
         for run in find_due(runtime.sessions, utcnow()):
-            declared[SEND_DIGEST if run.kind == schedules.DIGEST else SEND_ALERTS].send(
-                run.subscription_id, run.period_key
-            )
+            send = actors.send_digest if run.kind == schedules.DIGEST else actors.send_alerts
+            send.send(run.subscription_id, run.period_key)
 
     def send_digest(sub_id: int, period_key: str) -> None:
         client = _client(runtime, sub_id)
@@ -219,15 +234,19 @@ def declare(broker: dramatiq.Broker, runtime) -> dict[str, dramatiq.Actor]:
     def reminders_tick() -> None:
         send_task_reminders(runtime.sessions, runtime.slack, utcnow())
 
-    for name, fn in (
-        (TICK, scheduled_tick),
-        (SEND_DIGEST, send_digest),
-        (SEND_ALERTS, send_alerts),
-        (SNAPSHOTS, snapshot_tick),
-        (REMINDERS, reminders_tick),
-    ):
-        declared[name] = dramatiq.Actor(fn, broker=broker, actor_name=name, queue_name=QUEUE, priority=0, options={})
-    return declared
+    def actor(fn) -> dramatiq.Actor:
+        # The function's name is the actor's name on the queue (what a worker process looks the message up by).
+        return dramatiq.Actor(fn, broker=broker, actor_name=fn.__name__, queue_name=QUEUE, priority=0, options={})
+
+    actors = ScheduledActors(
+        tick=actor(scheduled_tick),
+        send_digest=actor(send_digest),
+        send_alerts=actor(send_alerts),
+        snapshots=actor(snapshot_tick),
+        reminders=actor(reminders_tick),
+    )
+    _current = actors
+    return actors
 
 
 def _client(runtime, sub_id: int) -> WebClient | None:

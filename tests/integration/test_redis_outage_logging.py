@@ -93,10 +93,11 @@ def test_outage_reports_once_per_backoff_step_and_when_back(caplog):
 
 
 def test_the_scheduler_losing_redis_warns_per_step_and_says_when_it_is_back(private_redis, caplog, monkeypatch):
+    from workers import scheduled
     from workers.broker import BrokerOptions, build_broker
 
     broker = build_broker(None, BrokerOptions(namespace="oppbot-outage-test"), redis_url=private_redis.url)
-    dramatiq.actor(broker=broker, actor_name="scheduled_tick", queue_name="t")(lambda: None)
+    scheduled.declare(broker, runtime=None)  # the tick only has to reach the queue: no runtime runs it
     previous = dramatiq.get_broker()
     dramatiq.set_broker(broker)
     clock = Clock()
@@ -118,7 +119,8 @@ def test_the_scheduler_losing_redis_warns_per_step_and_says_when_it_is_back(priv
         scheduling.enqueue_tick()
         back = warnings_of(caplog, "oppbot.scheduling")[len(down) :]
         assert [r.getMessage() for r in back] == ["Redis (the scheduler's broker) is back after 300 s"]
-        assert redis.Redis.from_url(private_redis.url).llen("oppbot-outage-test:t") == 1  # the tick after it
+        queued = redis.Redis.from_url(private_redis.url).llen(f"oppbot-outage-test:{scheduled.QUEUE}")
+        assert queued == 1  # the tick after it
     finally:
         dramatiq.set_broker(previous)
 
