@@ -1,4 +1,6 @@
-"""Shared fixtures: real databases made by the migrations (SQLite always, PostgreSQL when configured), actors."""
+"""Shared fixtures: real databases made by the migrations (SQLite always, PostgreSQL when configured), actors, the
+fake Slack Web API, and Dramatiq worker threads on the in-process broker. Test modules configure these (a user made
+admin, a token accepted); they do not start their own."""
 
 from __future__ import annotations
 
@@ -150,3 +152,71 @@ def redis_url() -> str:
             pytest.fail(f"Redis at {url} is not reachable: {exc}")
         pytest.skip(f"Redis not reachable: {exc}")
     return url
+
+
+# --- the fake Slack Web API and stub workers ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_slack():
+    """The fake Slack Web API (tests/fakeslack) for one test, workspace TEAM; every call must have kept Slack's limits
+    and the fake must not have crashed."""
+    from fakeslack import FakeSlack
+
+    with FakeSlack(team_id=TEAM) as fake:
+        yield fake
+    fake.assert_clean()
+
+
+@pytest.fixture
+def start_workers(db_url, sessions, fake_slack):
+    """start_workers(threads, **broker_options) -> broker: the real broker set-up (workers/broker.py) in-process, its
+    actors bound to this test's database and fake Slack, `threads` Dramatiq worker threads consuming (quick retries
+    unless `broker_options` say otherwise); the workers stop after the test."""
+    import dramatiq
+    from integration.workers_support import runtime_for, settings_for
+
+    from workers.broker import BrokerOptions, setup_broker
+
+    workers: list[dramatiq.Worker] = []
+
+    def start(threads: int = 2, **options) -> dramatiq.Broker:
+        settings = settings_for(db_url, fake_slack)
+        options = BrokerOptions(**{"min_backoff_ms": 100, "max_backoff_ms": 1000, **options})
+        broker = setup_broker(settings, options, runtime=runtime_for(settings, sessions))
+        worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=50)
+        worker.start()
+        workers.append(worker)
+        return broker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def stub(start_workers):
+    """The in-process broker with two worker threads consuming (start_workers(2))."""
+    return start_workers(2)
+
+
+@pytest.fixture
+def app(fake_slack, sessions, db_url, monkeypatch):
+    """build_app() with one bot token, signed with fakeslack's SIGNING_SECRET, its Web API calls going to fake_slack:
+    tests dispatch signed requests straight into it (app.dispatch), no HTTP server in between."""
+    from fakeslack.signing import SIGNING_SECRET
+
+    from oppbot.config import get_settings
+    from oppbot.slack.app import build_app
+
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    settings = get_settings(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.base_url,
+        DATABASE_URL=db_url,
+        SLACK_CLIENT_ID="",
+        SLACK_CLIENT_SECRET="",
+    )
+    return build_app(settings, sessions=sessions)

@@ -11,6 +11,8 @@ import uuid
 from urllib.parse import urlencode
 
 FORM = "application/x-www-form-urlencoded"
+# The signing secret of the Bolt app the in-process tests build (tests/conftest.py `app`).
+SIGNING_SECRET = "test-signing-secret"
 JSON = "application/json"
 
 _counter = itertools.count(1)

@@ -5,11 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import dramatiq
-import pytest
-from fakeslack import FakeSlack
 from integration.helpers import make_customer, make_deal
-from integration.workers_support import deliver_all, processed_count, runtime_for, settings_for
+from integration.workers_support import deliver_all, processed_count
 from sqlalchemy import select
 
 from oppbot.db.models import CardMessage, FxRate, OutboxEvent, ProcessedEvent
@@ -17,28 +14,9 @@ from oppbot.db.session import unit_of_work
 from oppbot.domain.stages import Stage
 from oppbot.services import notifications, opportunities
 from workers.actors import QUEUE
-from workers.broker import BrokerOptions, setup_broker
 from workers.relay import event_message
 
 CHANNEL = "C_SALES"
-
-
-@pytest.fixture
-def fake():
-    with FakeSlack() as server:
-        yield server
-
-
-@pytest.fixture
-def stub(db_url, sessions, fake):
-    settings = settings_for(db_url, fake)
-    broker = setup_broker(
-        settings, BrokerOptions(min_backoff_ms=100, max_backoff_ms=1000), runtime=runtime_for(settings, sessions)
-    )
-    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
-    worker.start()
-    yield broker
-    worker.stop()
 
 
 def deliver(sessions, broker) -> None:
@@ -51,26 +29,26 @@ def subscribe(sessions, manager, channel=CHANNEL, stages=(), minimum=None, curre
         notifications.subscribe(session, manager, channel, stages, minimum, currency)
 
 
-def posts(fake, channel=CHANNEL):
-    return [c for c in fake.calls_to("chat.postMessage") if c.args["channel"] == channel]
+def posts(fake_slack, channel=CHANNEL):
+    return [c for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == channel]
 
 
 def test_a_new_deal_is_announced_once_in_a_subscribed_channel_with_its_title_escaped(
-    sessions, stub, fake, rep, manager
+    sessions, stub, fake_slack, rep, manager
 ):
     subscribe(sessions, manager)
     make_deal(sessions, rep, title="<!channel> Big & bold", value="1200")
     deliver(sessions, stub)
 
-    (call,) = posts(fake)
+    (call,) = posts(fake_slack)
     text = str(call.args["blocks"])
     assert "&lt;!channel&gt; Big &amp; bold" in text and "<!channel>" not in text
     assert "#1" in call.args["text"]
     assert processed_count(sessions) == 1
-    fake.assert_clean()
+    fake_slack.assert_clean()
 
 
-def test_an_event_delivered_twice_posts_once(sessions, stub, fake, rep, manager):
+def test_an_event_delivered_twice_posts_once(sessions, stub, fake_slack, rep, manager):
     subscribe(sessions, manager)
     make_deal(sessions, rep)
     deliver(sessions, stub)
@@ -80,11 +58,11 @@ def test_an_event_delivered_twice_posts_once(sessions, stub, fake, rep, manager)
     stub.enqueue(event_message(event_id))
     stub.join(QUEUE, timeout=10_000)
 
-    assert len(posts(fake)) == 1
+    assert len(posts(fake_slack)) == 1
     assert processed_count(sessions) == 1
 
 
-def test_a_channel_hears_only_moves_into_the_stages_it_chose(sessions, stub, fake, rep, manager):
+def test_a_channel_hears_only_moves_into_the_stages_it_chose(sessions, stub, fake_slack, rep, manager):
     subscribe(sessions, manager, stages=[Stage.PROPOSAL, Stage.CLOSED_WON])
     number = make_deal(sessions, rep)
     with unit_of_work(sessions) as session:
@@ -95,13 +73,15 @@ def test_a_channel_hears_only_moves_into_the_stages_it_chose(sessions, stub, fak
         opportunities.close_won(session, rep, number)
     deliver(sessions, stub)
 
-    texts = sorted(c.args["text"] for c in posts(fake))
+    texts = sorted(c.args["text"] for c in posts(fake_slack))
     assert len(texts) == 2
     assert any("Qualification → Proposal" in t for t in texts)
     assert any("won" in t for t in texts)
 
 
-def test_a_minimum_value_filters_deals_in_its_currency_and_converts_others_by_rate(sessions, stub, fake, rep, manager):
+def test_a_minimum_value_filters_deals_in_its_currency_and_converts_others_by_rate(
+    sessions, stub, fake_slack, rep, manager
+):
     subscribe(sessions, manager, minimum="10000", currency="USD")
     with unit_of_work(sessions) as session:
         session.add(
@@ -119,7 +99,7 @@ def test_a_minimum_value_filters_deals_in_its_currency_and_converts_others_by_ra
 
     announced = {
         title
-        for c in posts(fake)
+        for c in posts(fake_slack)
         for title in ("Small USD", "Big USD", "Small EUR", "Big EUR", "Unconvertible NOK")
         if title in str(c.args["blocks"])
     }
@@ -127,7 +107,7 @@ def test_a_minimum_value_filters_deals_in_its_currency_and_converts_others_by_ra
     assert announced == {"Big USD", "Big EUR", "Unconvertible NOK"}
 
 
-def test_every_posted_card_of_a_deal_is_refreshed_after_a_change(sessions, stub, fake, rep):
+def test_every_posted_card_of_a_deal_is_refreshed_after_a_change(sessions, stub, fake_slack, rep):
     number = make_deal(sessions, rep)
     with unit_of_work(sessions) as session:
         opp_id = opportunities.repo.get_opportunity(session, rep.team_id, number).id
@@ -138,23 +118,23 @@ def test_every_posted_card_of_a_deal_is_refreshed_after_a_change(sessions, stub,
             ]
         )
     deliver(sessions, stub)
-    fake.reset()
+    fake_slack.reset()
     with unit_of_work(sessions) as session:
         opportunities.move(session, rep, number, Stage.NEGOTIATION)
     deliver(sessions, stub)
 
-    updates = fake.calls_to("chat.update")
+    updates = fake_slack.calls_to("chat.update")
     assert sorted((c.args["channel"], c.args["ts"]) for c in updates) == [("C1", "100.1"), ("C2", "200.2")]
     assert all("Negotiation" in str(c.args["blocks"]) for c in updates)
-    fake.assert_clean()
+    fake_slack.assert_clean()
 
 
-def test_a_card_whose_message_was_deleted_is_forgotten_not_retried_forever(sessions, stub, fake, rep):
+def test_a_card_whose_message_was_deleted_is_forgotten_not_retried_forever(sessions, stub, fake_slack, rep):
     number = make_deal(sessions, rep)
     with unit_of_work(sessions) as session:
         opp_id = opportunities.repo.get_opportunity(session, rep.team_id, number).id
         session.add(CardMessage(team_id=rep.team_id, opportunity_id=opp_id, channel_id="C1", ts="1.1"))
-    fake.on("chat.update", lambda call: {"ok": False, "error": "message_not_found"})
+    fake_slack.on("chat.update", lambda call: {"ok": False, "error": "message_not_found"})
     with unit_of_work(sessions) as session:
         opportunities.move(session, rep, number, Stage.PROPOSAL)
     deliver(sessions, stub)
@@ -165,34 +145,34 @@ def test_a_card_whose_message_was_deleted_is_forgotten_not_retried_forever(sessi
 
 
 def test_an_assignee_gets_a_direct_message_and_the_channel_hears_of_the_reassignment(
-    sessions, stub, fake, rep, other_rep, manager
+    sessions, stub, fake_slack, rep, other_rep, manager
 ):
     subscribe(sessions, manager)
     number = make_deal(sessions, rep, assignee=rep.user_id)
     deliver(sessions, stub)
-    fake.reset()
+    fake_slack.reset()
     with unit_of_work(sessions) as session:
         opportunities.assign(session, manager, number, other_rep.user_id)
     deliver(sessions, stub)
 
-    (opened,) = fake.calls_to("conversations.open")
+    (opened,) = fake_slack.calls_to("conversations.open")
     assert opened.args["users"] == other_rep.user_id
-    (dm,) = posts(fake, channel="D" + other_rep.user_id)
+    (dm,) = posts(fake_slack, channel="D" + other_rep.user_id)
     assert "assigned you" in str(dm.args["blocks"])
-    (note,) = posts(fake)
+    (note,) = posts(fake_slack)
     assert f"<@{rep.user_id}> → <@{other_rep.user_id}>" in str(note.args["blocks"])
 
 
-def test_assigning_a_deal_to_yourself_sends_no_direct_message(sessions, stub, fake, rep):
+def test_assigning_a_deal_to_yourself_sends_no_direct_message(sessions, stub, fake_slack, rep):
     number = make_deal(sessions, rep)
     with unit_of_work(sessions) as session:
         opportunities.claim(session, rep, number)
     deliver(sessions, stub)
 
-    assert fake.calls_to("conversations.open") == []
+    assert fake_slack.calls_to("conversations.open") == []
 
 
-def test_a_lost_deal_notification_names_the_reason(sessions, stub, fake, rep, manager):
+def test_a_lost_deal_notification_names_the_reason(sessions, stub, fake_slack, rep, manager):
     subscribe(sessions, manager, stages=[Stage.CLOSED_LOST])
     number = make_deal(sessions, rep)
     with unit_of_work(sessions) as session:
@@ -200,11 +180,11 @@ def test_a_lost_deal_notification_names_the_reason(sessions, stub, fake, rep, ma
         opportunities.close_lost(session, rep, number, reason)
     deliver(sessions, stub)
 
-    (call,) = posts(fake)
+    (call,) = posts(fake_slack)
     assert "Deal lost" in call.args["text"] and reason in str(call.args["blocks"])
 
 
-def test_effects_are_recorded_per_consumer_with_the_slack_result(sessions, stub, fake, rep, manager):
+def test_effects_are_recorded_per_consumer_with_the_slack_result(sessions, stub, fake_slack, rep, manager):
     subscribe(sessions, manager)
     make_deal(sessions, rep)
     deliver(sessions, stub)
@@ -215,22 +195,22 @@ def test_effects_are_recorded_per_consumer_with_the_slack_result(sessions, stub,
 
 
 def test_the_new_assignee_and_the_previous_one_get_their_app_home_republished(
-    sessions, stub, fake, rep, other_rep, manager
+    sessions, stub, fake_slack, rep, other_rep, manager
 ):
     number = make_deal(sessions, rep, assignee=rep.user_id)
     deliver(sessions, stub)
-    fake.reset()
+    fake_slack.reset()
     with unit_of_work(sessions) as session:
         opportunities.assign(session, manager, number, other_rep.user_id)
     deliver(sessions, stub)
 
-    published = sorted(c.args["user_id"] for c in fake.calls_to("views.publish"))
+    published = sorted(c.args["user_id"] for c in fake_slack.calls_to("views.publish"))
     assert published == sorted([rep.user_id, other_rep.user_id])
-    assert fake.home_views[other_rep.user_id]["type"] == "home"
-    fake.assert_clean()
+    assert fake_slack.home_views[other_rep.user_id]["type"] == "home"
+    fake_slack.assert_clean()
 
 
-def test_the_refreshed_card_shows_who_changed_what_in_its_activity(sessions, stub, fake, rep):
+def test_the_refreshed_card_shows_who_changed_what_in_its_activity(sessions, stub, fake_slack, rep):
     number = make_deal(sessions, rep)
     with unit_of_work(sessions) as session:
         opp_id = opportunities.repo.get_opportunity(session, rep.team_id, number).id
@@ -239,5 +219,5 @@ def test_the_refreshed_card_shows_who_changed_what_in_its_activity(sessions, stu
         opportunities.move(session, rep, number, Stage.PROPOSAL)
     deliver(sessions, stub)
 
-    card = str(fake.messages[("C1", "1.1")]["blocks"])
+    card = str(fake_slack.messages[("C1", "1.1")]["blocks"])
     assert "Activity" in card and f"<@{rep.user_id}>" in card

@@ -7,28 +7,25 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
-from fakeslack.server import FakeSlack
-from fakeslack.signing import interactive_body, new_trigger_id, sign
+from fakeslack.signing import SIGNING_SECRET, interactive_body, new_trigger_id, sign
 from integration.helpers import make_customer, make_deal
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy import select, update
 
-from oppbot.config import get_settings
 from oppbot.db.models import Activity, AlertState, Opportunity, ScheduleSubscription
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import PermissionDenied
 from oppbot.services import alerts, fx, opportunities, schedules
 from oppbot.services.digests import build_digest
 from oppbot.services.workspaces import ensure_workspace
-from oppbot.slack.app import build_app
 from oppbot.slack.blocks.digest import build_digest_message
 from oppbot.slack.ids import Action, Block, Callback, input_action
 from workers.scheduled import deliver_alerts
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ALERTS_CHANNEL = "C_ALERTS"
-SECRET = "test-signing-secret"
+SECRET = SIGNING_SECRET  # what the shared `app` fixture verifies
 
 
 def cents(x: Decimal) -> Decimal:
@@ -38,13 +35,6 @@ def cents(x: Decimal) -> Decimal:
 def set_deal(sessions, number: int, **values) -> None:
     with unit_of_work(sessions) as session:
         session.execute(update(Opportunity).where(Opportunity.number == number).values(**values))
-
-
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
-    assert not fake.violations, fake.violations
 
 
 @pytest.fixture
@@ -171,64 +161,64 @@ def alert_deals(sessions, workspace, rep, other_rep, manager):
     return {"sub": view.id, "stale_lead": stale_lead, "stale_free": stale_free, "overdue": overdue}
 
 
-def run_alerts(sessions, slack, sub_id, now) -> int:
-    client = WebClient(token="xoxb-test", base_url=slack.base_url)
+def run_alerts(sessions, fake_slack, sub_id, now) -> int:
+    client = WebClient(token="xoxb-test", base_url=fake_slack.base_url)
     return deliver_alerts(sessions, client, sub_id, now.date().isoformat(), now=now)
 
 
-def dms(slack, user_id):
-    return [c.args for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == "D" + user_id]
+def dms(fake_slack, user_id):
+    return [c.args for c in fake_slack.calls_to("chat.postMessage") if c.args.get("channel") == "D" + user_id]
 
 
-def test_alerts_go_to_the_channel_and_each_assignee_once_per_state(sessions, slack, alert_deals, rep, other_rep):
-    assert run_alerts(sessions, slack, alert_deals["sub"], NOW) == 3
-    summary = [c.args for c in slack.calls_to("chat.postMessage") if c.args["channel"] == ALERTS_CHANNEL]
+def test_alerts_go_to_the_channel_and_each_assignee_once_per_state(sessions, fake_slack, alert_deals, rep, other_rep):
+    assert run_alerts(sessions, fake_slack, alert_deals["sub"], NOW) == 3
+    summary = [c.args for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == ALERTS_CHANNEL]
     assert len(summary) == 1
     text = json.dumps(summary[0]["blocks"])
     assert "Nobody's &lt;b&gt;" in text and Action.ALERT_CLAIM.value in text
-    rep_dm, other_dm = dms(slack, rep.user_id), dms(slack, other_rep.user_id)
+    rep_dm, other_dm = dms(fake_slack, rep.user_id), dms(fake_slack, other_rep.user_id)
     assert len(rep_dm) == 1 and len(other_dm) == 1
     actions = [e["action_id"] for b in rep_dm[0]["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert actions == [Action.ALERT_SNOOZE, Action.ALERT_CLOSE_DATE, Action.ALERT_LOST]
 
     # Next day: nothing changed, nothing re-alerted, nothing posted.
-    assert run_alerts(sessions, slack, alert_deals["sub"], NOW + timedelta(days=1)) == 0
-    assert len(slack.calls_to("chat.postMessage")) == 3
+    assert run_alerts(sessions, fake_slack, alert_deals["sub"], NOW + timedelta(days=1)) == 0
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3
 
     # The overdue deal gets a new (still past) close date: its state changed, so it is alerted again, alone.
     with unit_of_work(sessions) as session:
         alerts.set_expected_close(session, other_rep, alert_deals["overdue"], date(2026, 11, 22))
-    assert run_alerts(sessions, slack, alert_deals["sub"], NOW + timedelta(days=2)) == 1
-    assert len(dms(slack, other_rep.user_id)) == 2 and len(dms(slack, rep.user_id)) == 1
+    assert run_alerts(sessions, fake_slack, alert_deals["sub"], NOW + timedelta(days=2)) == 1
+    assert len(dms(fake_slack, other_rep.user_id)) == 2 and len(dms(fake_slack, rep.user_id)) == 1
 
 
-def test_a_snoozed_deal_comes_back_only_when_the_snooze_ends(sessions, slack, alert_deals, rep, other_rep):
+def test_a_snoozed_deal_comes_back_only_when_the_snooze_ends(sessions, fake_slack, alert_deals, rep, other_rep):
     with pytest.raises(PermissionDenied), unit_of_work(sessions) as session:
         alerts.snooze(session, other_rep, alert_deals["stale_lead"], now=NOW)
     with unit_of_work(sessions) as session:
         alerts.snooze(session, rep, alert_deals["stale_lead"], now=NOW)
     # rep's only alerted deal is the snoozed lead: no DM for them until the snooze ends, then exactly one.
     for day in (0, 3, 6):
-        run_alerts(sessions, slack, alert_deals["sub"], NOW + timedelta(days=day))
-        assert dms(slack, rep.user_id) == []
-    run_alerts(sessions, slack, alert_deals["sub"], NOW + timedelta(days=8))
-    assert len(dms(slack, rep.user_id)) == 1
-    run_alerts(sessions, slack, alert_deals["sub"], NOW + timedelta(days=9))
-    assert len(dms(slack, rep.user_id)) == 1
+        run_alerts(sessions, fake_slack, alert_deals["sub"], NOW + timedelta(days=day))
+        assert dms(fake_slack, rep.user_id) == []
+    run_alerts(sessions, fake_slack, alert_deals["sub"], NOW + timedelta(days=8))
+    assert len(dms(fake_slack, rep.user_id)) == 1
+    run_alerts(sessions, fake_slack, alert_deals["sub"], NOW + timedelta(days=9))
+    assert len(dms(fake_slack, rep.user_id)) == 1
 
 
 def test_a_second_alerts_channel_gets_its_own_summary_while_assignees_are_told_once(
-    sessions, slack, alert_deals, manager, rep, other_rep
+    sessions, fake_slack, alert_deals, manager, rep, other_rep
 ):
     with unit_of_work(sessions) as session:
         second = schedules.subscribe(session, manager, "CALERTS2", schedules.ALERTS, time_of_day="08:00")
         session.get(ScheduleSubscription, second.id).created_at = NOW - timedelta(days=30)
 
-    assert run_alerts(sessions, slack, alert_deals["sub"], NOW) == 3
-    assert run_alerts(sessions, slack, second.id, NOW) == 3
+    assert run_alerts(sessions, fake_slack, alert_deals["sub"], NOW) == 3
+    assert run_alerts(sessions, fake_slack, second.id, NOW) == 3
     for channel in (ALERTS_CHANNEL, "CALERTS2"):
-        assert len([c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == channel]) == 1
-    assert len(dms(slack, rep.user_id)) == 1 and len(dms(slack, other_rep.user_id)) == 1
+        assert len([c for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == channel]) == 1
+    assert len(dms(fake_slack, rep.user_id)) == 1 and len(dms(fake_slack, other_rep.user_id)) == 1
 
     # A snooze is the deal's, not a channel's: neither channel hears of the snoozed lead again while it lasts.
     with unit_of_work(sessions) as session:
@@ -243,17 +233,7 @@ def test_a_second_alerts_channel_gets_its_own_summary_while_assignees_are_told_o
 # --- buttons, through Bolt and the fake Slack ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def app(sessions, slack, monkeypatch):
-    monkeypatch.delenv("SLACK_CLIENT_ID", raising=False)
-    monkeypatch.delenv("SLACK_CLIENT_SECRET", raising=False)
-    settings = get_settings(
-        SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.base_url, DATABASE_URL="sqlite://"
-    )
-    return build_app(settings, sessions=sessions)
-
-
-def click(app, slack, user_id: str, action: Action, number: int, channel: str = "DX") -> str:
+def click(app, fake_slack, user_id: str, action: Action, number: int, channel: str = "DX") -> str:
     payload = {
         "type": "block_actions",
         "user": {"id": user_id, "team_id": "T111"},
@@ -262,7 +242,7 @@ def click(app, slack, user_id: str, action: Action, number: int, channel: str = 
         "trigger_id": new_trigger_id(),
         "channel": {"id": channel},
         "container": {"type": "message", "message_ts": "1.1", "channel_id": channel},
-        "response_url": slack.response_url(),
+        "response_url": fake_slack.response_url(),
         "actions": [
             {
                 "action_id": action.value,
@@ -313,23 +293,23 @@ def submit_close_date(app, user_id: str, view: dict, picked: str | None) -> dict
 
 
 def test_the_snooze_button_snoozes_for_the_assignee_and_refuses_others(
-    app, slack, sessions, alert_deals, other_rep, rep
+    app, fake_slack, sessions, alert_deals, other_rep, rep
 ):
-    url = click(app, slack, other_rep.user_id, Action.ALERT_SNOOZE, alert_deals["stale_lead"])
-    assert "or a manager" in slack.wait_for_responses(key=url)[0].body["text"]
-    url = click(app, slack, rep.user_id, Action.ALERT_SNOOZE, alert_deals["stale_lead"])
-    assert "snoozed until" in slack.wait_for_responses(key=url)[0].body["text"]
+    url = click(app, fake_slack, other_rep.user_id, Action.ALERT_SNOOZE, alert_deals["stale_lead"])
+    assert "or a manager" in fake_slack.wait_for_responses(key=url)[0].body["text"]
+    url = click(app, fake_slack, rep.user_id, Action.ALERT_SNOOZE, alert_deals["stale_lead"])
+    assert "snoozed until" in fake_slack.wait_for_responses(key=url)[0].body["text"]
     with unit_of_work(sessions) as session:
         states = session.scalars(select(AlertState)).all()
     assert {s.kind for s in states} == {"stale", "overdue"} and all(s.snoozed_until for s in states)
 
 
 def test_update_close_date_opens_a_datepicker_and_saves_with_its_activity(
-    app, slack, sessions, alert_deals, other_rep, rep
+    app, fake_slack, sessions, alert_deals, other_rep, rep
 ):
     number = alert_deals["overdue"]
-    click(app, slack, other_rep.user_id, Action.ALERT_CLOSE_DATE, number)
-    view = slack.wait_for("views.open")[0].args["view"]
+    click(app, fake_slack, other_rep.user_id, Action.ALERT_CLOSE_DATE, number)
+    view = fake_slack.wait_for("views.open")[0].args["view"]
     assert view["callback_id"] == Callback.ALERT_CLOSE_DATE
     # Someone who may not edit the deal gets the refusal inline, on the date field.
     refused = submit_close_date(app, rep.user_id, view, "2026-12-15")
@@ -344,21 +324,21 @@ def test_update_close_date_opens_a_datepicker_and_saves_with_its_activity(
     assert activity.changes == [{"field": "expected_close", "before": "2026-11-20", "after": "2026-12-15"}]
 
 
-def test_mark_lost_opens_the_loss_reason_modal(app, slack, alert_deals, rep):
-    click(app, slack, rep.user_id, Action.ALERT_LOST, alert_deals["stale_lead"])
-    opened = slack.wait_for("views.open")[0].args["view"]
+def test_mark_lost_opens_the_loss_reason_modal(app, fake_slack, alert_deals, rep):
+    click(app, fake_slack, rep.user_id, Action.ALERT_LOST, alert_deals["stale_lead"])
+    opened = fake_slack.wait_for("views.open")[0].args["view"]
     assert opened["callback_id"] == Callback.LOSS_REASON
-    updated = slack.wait_for("views.update")[0].args["view"]
+    updated = fake_slack.wait_for("views.update")[0].args["view"]
     assert Block.LOSS_REASON.value in json.dumps(updated)
 
 
 def test_the_claim_button_gives_an_unassigned_stale_deal_to_whoever_clicks(
-    app, slack, sessions, alert_deals, rep, other_rep
+    app, fake_slack, sessions, alert_deals, rep, other_rep
 ):
-    url = click(app, slack, other_rep.user_id, Action.ALERT_CLAIM, alert_deals["stale_free"], ALERTS_CHANNEL)
-    assert "claimed" in slack.wait_for_responses(key=url)[0].body["text"]
-    url = click(app, slack, rep.user_id, Action.ALERT_CLAIM, alert_deals["stale_free"], ALERTS_CHANNEL)
-    assert "already assigned" in slack.wait_for_responses(key=url)[0].body["text"]
+    url = click(app, fake_slack, other_rep.user_id, Action.ALERT_CLAIM, alert_deals["stale_free"], ALERTS_CHANNEL)
+    assert "claimed" in fake_slack.wait_for_responses(key=url)[0].body["text"]
+    url = click(app, fake_slack, rep.user_id, Action.ALERT_CLAIM, alert_deals["stale_free"], ALERTS_CHANNEL)
+    assert "already assigned" in fake_slack.wait_for_responses(key=url)[0].body["text"]
     with unit_of_work(sessions) as session:
         opp = session.scalar(select(Opportunity).where(Opportunity.number == alert_deals["stale_free"]))
     assert opp.assignee_id == other_rep.user_id

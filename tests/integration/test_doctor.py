@@ -7,7 +7,6 @@ import socket
 
 import pytest
 import yaml
-from fakeslack import FakeSlack
 from fakeslack.server import DEFAULT_SCOPES
 
 from oppbot import cli
@@ -25,15 +24,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def fake():
-    with FakeSlack(team_name="Acme Sales") as fake:
-        fake.tokens = {"xoxb-good": "T111"}
-        yield fake
-
-
-@pytest.fixture
-def env(monkeypatch, tmp_path, sqlite_template, fake):
+def env(monkeypatch, tmp_path, sqlite_template, fake_slack):
     """A complete HTTP-mode set-up in a fresh directory; each test breaks one thing."""
+    fake_slack.team_name = "Acme Sales"
+    fake_slack.tokens = {"xoxb-good": "T111"}
     monkeypatch.chdir(tmp_path)
     for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "REDIS_URL", "OPPBOT_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
@@ -41,7 +35,7 @@ def env(monkeypatch, tmp_path, sqlite_template, fake):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'oppbot.db'}")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-good")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
-    monkeypatch.setenv("SLACK_API_URL", fake.base_url)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.base_url)
     return monkeypatch
 
 
@@ -58,18 +52,18 @@ def failing(checks: dict[str, str]) -> list[str]:
     return [name for name, line in checks.items() if line.split()[1] == "FAIL"]
 
 
-def test_all_pass_names_the_team_bot_and_revision(env, capsys, fake):
+def test_all_pass_names_the_team_bot_and_revision(env, capsys, fake_slack):
     code, checks, summary = doctor(capsys)
     assert code == 0 and failing(checks) == [] and summary == "All checks passed."
     assert "HTTP with a bot token" in checks["settings"]
     assert "(head)" in checks["database"]
     assert "in-process broker" in checks["redis"]
     assert "team Acme Sales (T111), bot user @oppbot (UBOT)" in checks["slack"]
-    assert fake.calls_to("auth.test")
+    assert fake_slack.calls_to("auth.test")
 
 
-def test_a_token_without_a_manifest_scope_is_named(env, capsys, fake):
-    fake.scopes = [s for s in DEFAULT_SCOPES if s != "chat:write.public"]
+def test_a_token_without_a_manifest_scope_is_named(env, capsys, fake_slack):
+    fake_slack.scopes = [s for s in DEFAULT_SCOPES if s != "chat:write.public"]
     code, checks, _ = doctor(capsys)
     assert code == 2 and failing(checks) == ["slack"]
     assert "lacks chat:write.public" in checks["slack"] and "reinstall" in checks["slack"]
@@ -145,7 +139,7 @@ def _install(settings_env, team: str, token: str) -> None:
     engine.dispose()
 
 
-def test_oauth_checks_every_installed_workspace(env, capsys, fake):
+def test_oauth_checks_every_installed_workspace(env, capsys, fake_slack):
     env.delenv("SLACK_BOT_TOKEN")
     env.setenv("SLACK_CLIENT_ID", "1.2")
     env.setenv("SLACK_CLIENT_SECRET", "s")
@@ -156,7 +150,7 @@ def test_oauth_checks_every_installed_workspace(env, capsys, fake):
     _install(env, "T111", "xoxb-good")
     code, checks, _ = doctor(capsys)
     assert code == 0 and "1 workspace(s) installed, 1 checked" in checks["slack"], checks["slack"]
-    assert [c.token for c in fake.calls_to("auth.test")] == ["xoxb-good"]
+    assert [c.token for c in fake_slack.calls_to("auth.test")] == ["xoxb-good"]
 
     _install(env, "T222", "xoxb-revoked")
     code, checks, _ = doctor(capsys)

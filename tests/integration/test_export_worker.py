@@ -6,39 +6,18 @@ from __future__ import annotations
 import csv
 import io
 
-import dramatiq
-import pytest
-from fakeslack import FakeSlack
 from integration.helpers import bulk_deals, make_customer
-from integration.workers_support import runtime_for, settings_for
 
 from oppbot.db.session import unit_of_work
 from oppbot.services import deal_export
 from oppbot.slack.parsing import ListArgs, list_state
 from workers.actors import QUEUE
-from workers.broker import BrokerOptions, setup_broker
 from workers.relay import relay_once
 
 
-@pytest.fixture
-def fake():
-    with FakeSlack() as server:
-        yield server
-
-
-@pytest.fixture
-def stub(db_url, sessions, fake):
-    settings = settings_for(db_url, fake)
-    broker = setup_broker(
-        settings, BrokerOptions(min_backoff_ms=100, max_backoff_ms=1000), runtime=runtime_for(settings, sessions)
-    )
-    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
-    worker.start()
-    yield broker
-    worker.stop()
-
-
-def test_a_large_export_shows_progress_in_place_and_arrives_once_in_the_dm(sessions, stub, fake, rep, monkeypatch):
+def test_a_large_export_shows_progress_in_place_and_arrives_once_in_the_dm(
+    sessions, stub, fake_slack, rep, monkeypatch
+):
     monkeypatch.setattr(deal_export, "BATCH", 100)
     bulk_deals(sessions, rep, 1000, make_customer(sessions, rep, "=Acme"))
     with unit_of_work(sessions) as session:
@@ -47,13 +26,13 @@ def test_a_large_export_shows_progress_in_place_and_arrives_once_in_the_dm(sessi
         while relay_once(sessions, stub).more:
             pass
         stub.join(QUEUE, timeout=30_000)
-    (file,) = fake.shared_files("DU_REP")
+    (file,) = fake_slack.shared_files("DU_REP")
     rows = list(csv.DictReader(io.StringIO(file["data"].decode("utf-8")[1:])))
     assert len(rows) == 1000 and rows[0]["customer"] == "'=Acme"
-    posted = fake.calls_to("chat.postMessage")
+    posted = fake_slack.calls_to("chat.postMessage")
     assert len(posted) == 1 and "Exporting 1,000 deals" in posted[0].args["text"]
-    updates = [c.args["text"] for c in fake.calls_to("chat.update")]
+    updates = [c.args["text"] for c in fake_slack.calls_to("chat.update")]
     assert any("%" in text for text in updates[:-1]) and len(updates) <= 11
     assert updates[-1].startswith("Exported 1,000 deals")
-    (progress_ts,) = [ts for (channel, ts) in fake.messages if channel == "DU_REP"]
-    assert {c.args["ts"] for c in fake.calls_to("chat.update")} == {progress_ts}  # one message, updated in place
+    (progress_ts,) = [ts for (channel, ts) in fake_slack.messages if channel == "DU_REP"]
+    assert {c.args["ts"] for c in fake_slack.calls_to("chat.update")} == {progress_ts}  # one message, updated in place

@@ -7,7 +7,6 @@ import re
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
-from fakeslack import FakeSlack
 from fakeslack.signing import sign
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import select, text
@@ -22,20 +21,15 @@ SECRET = "signing-secret"
 
 
 @pytest.fixture
-def fake():
-    with FakeSlack(team_id="TNEW", team_name="New Team") as fake:
-        yield fake
-
-
-@pytest.fixture
-def oauth_settings(fake, db_url, monkeypatch):
+def oauth_settings(fake_slack, db_url, monkeypatch):
+    fake_slack.team_id, fake_slack.team_name = "TNEW", "New Team"  # the workspace an install adds
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     return get_settings(
         SLACK_CLIENT_ID="111.222",
         SLACK_CLIENT_SECRET="client-secret",
         SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake.base_url,
+        SLACK_API_URL=fake_slack.base_url,
         DATABASE_URL=db_url,
         OPPBOT_SECRET_KEY="a passphrase only the operator knows",
         SLACK_BOT_TOKEN=None,
@@ -58,13 +52,13 @@ def install(app) -> None:
     assert status == 200, body
 
 
-def test_an_install_stores_the_bot_token_encrypted_and_the_workspace_works(fake, oauth_settings, engine):
+def test_an_install_stores_the_bot_token_encrypted_and_the_workspace_works(fake_slack, oauth_settings, engine):
     app = build_app(oauth_settings)
     server = wsgi_app(app, oauth_settings, None)
 
     install(server)
 
-    assert fake.calls_to("oauth.v2.access"), "the code was exchanged at SLACK_API_URL"
+    assert fake_slack.calls_to("oauth.v2.access"), "the code was exchanged at SLACK_API_URL"
     with engine.connect() as conn:
         raw = conn.execute(text("SELECT bot_token FROM slack_bots")).scalar_one()
     assert raw.startswith("enc:v1:") and "xoxb-TNEW-installed" not in raw
@@ -89,25 +83,25 @@ def test_a_token_is_unreadable_without_the_key(oauth_settings, engine):
     assert store.find_bot(enterprise_id=None, team_id="TX").bot_token == "xoxb-secret-token"
 
 
-def test_reinstalling_replaces_the_token(fake, oauth_settings, engine):
+def test_reinstalling_replaces_the_token(fake_slack, oauth_settings, engine):
     server = wsgi_app(build_app(oauth_settings), oauth_settings, None)
     install(server)
-    fake.oauth_response = None
-    fake.team_name = "New Team"
+    fake_slack.oauth_response = None
+    fake_slack.team_name = "New Team"
     # A reinstall (e.g. after new scopes) hands out a new token; the newest wins.
-    original = fake._m_oauth_v2_access
+    original = fake_slack._m_oauth_v2_access
 
     def rotated(args, team):
         answer = original(args, team)
         answer["access_token"] = "xoxb-TNEW-rotated"
         return answer
 
-    fake._m_oauth_v2_access = rotated
+    fake_slack._m_oauth_v2_access = rotated
     install(server)
     assert client_for_team(oauth_settings, "TNEW", engine=engine).token == "xoxb-TNEW-rotated"
 
 
-def test_uninstalling_stops_every_use_of_the_token(fake, oauth_settings, engine):
+def test_uninstalling_stops_every_use_of_the_token(fake_slack, oauth_settings, engine):
     app = build_app(oauth_settings)
     server = wsgi_app(app, oauth_settings, None)
     install(server)
@@ -153,7 +147,7 @@ def test_the_install_page_asks_for_the_manifest_scopes(oauth_settings):
 
 
 def test_workers_use_each_workspaces_installed_token_and_skip_a_workspace_that_left(
-    fake, oauth_settings, engine, sessions
+    fake_slack, oauth_settings, engine, sessions
 ):
     """Events are posted with the installing workspace's token; after an uninstall they cause no Slack call."""
     from integration.helpers import make_deal
@@ -177,17 +171,17 @@ def test_workers_use_each_workspaces_installed_token_and_skip_a_workspace_that_l
         first = session.scalars(select(OutboxEvent.event_id).order_by(OutboxEvent.id)).all()
     for event_id in first:
         process_event(runtime, event_id)
-    posted = [c for c in fake.calls_to("chat.postMessage") if c.args.get("channel") == "CSALES"]
+    posted = [c for c in fake_slack.calls_to("chat.postMessage") if c.args.get("channel") == "CSALES"]
     assert posted and {c.token for c in posted} == {"xoxb-TNEW-installed"}
 
     store = installation_store(oauth_settings, engine)
     store.delete_installation(enterprise_id=None, team_id="TNEW")
     store.delete_bot(enterprise_id=None, team_id="TNEW")
-    fake.reset()
+    fake_slack.reset()
     make_deal(sessions, boss, title="After uninstall")
     with sessions() as session:
         later = session.scalars(select(OutboxEvent.event_id).order_by(OutboxEvent.id)).all()[len(first) :]
     for event_id in later:
         process_event(runtime, event_id)
-    assert fake.calls_to("chat.postMessage") == []
+    assert fake_slack.calls_to("chat.postMessage") == []
     assert processed_count(sessions, EVENT_DONE) == len(first) + len(later)

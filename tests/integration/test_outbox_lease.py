@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import dramatiq
 import pytest
-from fakeslack import FakeSlack
 from integration.helpers import make_customer, make_deal
 from integration.workers_support import deliver_all, runtime_for, settings_for, unfinished
 from sqlalchemy import select, update
@@ -21,7 +20,6 @@ from oppbot.domain.stages import Stage
 from oppbot.services import notifications, opportunities, outbox
 from oppbot.slack.server import health
 from workers import actors
-from workers.broker import BrokerOptions, setup_broker
 from workers.relay import Lease, lease_seconds, relay_once
 
 CHANNEL = "C_LEASE"
@@ -38,12 +36,6 @@ class Recording:
 
     def enqueue(self, message: dramatiq.Message) -> None:
         self.sent.append(message.args[0])
-
-
-@pytest.fixture
-def fake():
-    with FakeSlack() as server:
-        yield server
 
 
 def expire_leases(sessions) -> None:
@@ -102,8 +94,8 @@ def test_the_lease_doubles_up_to_an_hour():
 
 
 @pytest.fixture
-def runtime(db_url, sessions, fake):
-    return runtime_for(settings_for(db_url, fake), sessions)
+def runtime(db_url, sessions, fake_slack):
+    return runtime_for(settings_for(db_url, fake_slack), sessions)
 
 
 def stale(sessions, event_id: str, consumer: str) -> None:
@@ -147,35 +139,26 @@ def test_a_claim_left_by_a_dead_worker_is_taken_over_and_a_post_slack_took_is_re
     assert state(sessions, "e2", "notify:C") == {"state": "done", "ts": "10.1"}
 
 
-def test_a_post_whose_outcome_is_unknown_is_looked_up_in_history_before_posting_again(db_url, sessions, fake, rep):
+def test_a_post_whose_outcome_is_unknown_is_looked_up_in_history_before_posting_again(
+    db_url, sessions, fake_slack, rep
+):
     """The post reached Slack but the worker never heard back (a dropped connection): the marker finds it."""
-    settings = settings_for(db_url, fake)
+    settings = settings_for(db_url, fake_slack)
     runtime = runtime_for(settings, sessions)
     client = runtime.slack("T111")
     marker = actors.effect_marker("e1", "notify:C1")
     client.chat_postMessage(channel="C1", text="earlier", metadata=marker)
     for n in range(3):
         client.chat_postMessage(channel="C1", text=f"other {n}")
-    assert actors.find_post(client, "C1", marker)["ts"] == fake.history("C1")[-1]["ts"]
+    assert actors.find_post(client, "C1", marker)["ts"] == fake_slack.history("C1")[-1]["ts"]
     assert actors.find_post(client, "C1", actors.effect_marker("e2", "notify:C1")) is None
 
 
 # --- the whole event ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def stub(db_url, sessions, fake):
-    settings = settings_for(db_url, fake)
-    broker = setup_broker(
-        settings, BrokerOptions(min_backoff_ms=100, max_backoff_ms=1000), runtime=runtime_for(settings, sessions)
-    )
-    worker = dramatiq.Worker(broker, worker_threads=4, worker_timeout=50)
-    worker.start()
-    yield broker
-    worker.stop()
-
-
-def test_ten_quick_moves_of_one_deal_reach_the_channel_in_order(sessions, stub, fake, rep, manager):
+def test_ten_quick_moves_of_one_deal_reach_the_channel_in_order(sessions, start_workers, fake_slack, rep, manager):
+    stub = start_workers(4)
     with unit_of_work(sessions) as session:
         notifications.subscribe(session, manager, CHANNEL)
     number = make_deal(sessions, rep, make_customer(sessions, rep))
@@ -185,17 +168,20 @@ def test_ten_quick_moves_of_one_deal_reach_the_channel_in_order(sessions, stub, 
             opportunities.move(session, rep, number, stage)
     deliver_all(sessions, stub)
 
-    said = [c.args["text"] for c in fake.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL][1:]
+    said = [c.args["text"] for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL][1:]
     befores = [Stage.LEAD, *stages[:9]]
     assert len(said) == 10
     for text, before, after in zip(said, befores, stages[:10], strict=True):
         assert f"{before.label} → {after.label}" in text, (text, before, after)
 
 
-def test_a_channel_slack_refuses_is_recorded_refused_and_the_event_finishes(sessions, stub, fake, rep, manager):
+def test_a_channel_slack_refuses_is_recorded_refused_and_the_event_finishes(
+    sessions, start_workers, fake_slack, rep, manager
+):
+    stub = start_workers(4)
     with unit_of_work(sessions) as session:
         notifications.subscribe(session, manager, CHANNEL)
-    fake.on("chat.postMessage", lambda _call: {"ok": False, "error": "channel_not_found"})
+    fake_slack.on("chat.postMessage", lambda _call: {"ok": False, "error": "channel_not_found"})
     make_deal(sessions, rep)
     deliver_all(sessions, stub)
 
@@ -208,7 +194,9 @@ def test_a_channel_slack_refuses_is_recorded_refused_and_the_event_finishes(sess
 # --- what an operator sees -----------------------------------------------------------------------------------------
 
 
-def test_status_healthz_and_retry_show_and_resend_a_parked_event(db_url, sessions, fake, rep, monkeypatch, capsys):
+def test_status_healthz_and_retry_show_and_resend_a_parked_event(
+    db_url, sessions, fake_slack, rep, monkeypatch, capsys
+):
     make_deal(sessions, rep)
     make_deal(sessions, rep)
     with unit_of_work(sessions) as session:
@@ -217,7 +205,7 @@ def test_status_healthz_and_retry_show_and_resend_a_parked_event(db_url, session
         first.last_error = "SlackApiError: fatal_error"
         first_id = first.id
 
-    _, body = health(settings_for(db_url, fake), sessions)
+    _, body = health(settings_for(db_url, fake_slack), sessions)
     assert body["outbox"]["backlog"] == 1 and body["outbox"]["parked"] == 1
     assert body["outbox"]["oldest_unfinished_seconds"] >= 0
     json.dumps(body)

@@ -9,7 +9,6 @@ from collections import Counter
 import dramatiq
 import pytest
 import redis
-from fakeslack import FakeSlack
 from integration.helpers import make_customer
 from integration.workers_support import processed_count, runtime_for, settings_for, wait_until
 from sqlalchemy import func, select
@@ -36,12 +35,6 @@ def namespace(redis_url):
         client.delete(*keys)
 
 
-@pytest.fixture
-def fake():
-    with FakeSlack() as server:
-        yield server
-
-
 def create_deals(sessions, rep, count: int, per_transaction: int = 50) -> None:
     """`count` deal creations, each a change with its own event; committed a few dozen at a time for speed."""
     customer = make_customer(sessions, rep)
@@ -60,9 +53,9 @@ def undispatched(sessions) -> int:
 # covered by the smaller relay and actor tests.
 @pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_a_thousand_changes_made_while_redis_is_down_are_each_processed_once_after_it_is_back(
-    db_url, sessions, fake, rep, manager, redis_url, namespace
+    db_url, sessions, fake_slack, rep, manager, redis_url, namespace
 ):
-    settings = settings_for(db_url, fake)
+    settings = settings_for(db_url, fake_slack)
     with unit_of_work(sessions) as session:
         notifications.subscribe(session, manager, CHANNEL)
     create_deals(sessions, rep, 1000)  # every change commits, whatever Redis is doing
@@ -88,7 +81,7 @@ def test_a_thousand_changes_made_while_redis_is_down_are_each_processed_once_aft
         worker.stop()
 
     assert undispatched(sessions) == 0
-    texts = Counter(c.args["text"] for c in fake.calls_to("chat.postMessage"))
+    texts = Counter(c.args["text"] for c in fake_slack.calls_to("chat.postMessage"))
     assert len(texts) == 1000 and set(texts.values()) == {1}
     with sessions() as session:
         per_event = session.execute(
@@ -97,8 +90,8 @@ def test_a_thousand_changes_made_while_redis_is_down_are_each_processed_once_aft
     assert len(per_event) == 1000 and all(n == 2 for _, n in per_event)  # "event" + "notify:C_DEALS"
 
 
-def test_two_relays_running_at_once_dispatch_each_event_once(db_url, sessions, fake, rep, redis_url, namespace):
-    settings = settings_for(db_url, fake)
+def test_two_relays_running_at_once_dispatch_each_event_once(db_url, sessions, fake_slack, rep, redis_url, namespace):
+    settings = settings_for(db_url, fake_slack)
     create_deals(sessions, rep, 300)
     broker = build_broker(settings, BrokerOptions(namespace=namespace), redis_url=redis_url)
     broker.declare_queue(QUEUE)

@@ -25,20 +25,13 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
-    assert not fake.violations, fake.violations  # every digest within Slack's limits
-
-
-def client_for(slack: FakeSlack) -> WebClient:
+def client_for(fake_slack: FakeSlack) -> WebClient:
     # No retry handlers here: a failure must surface so the claim's release is what gets tested.
-    return WebClient(token="xoxb-test", base_url=slack.base_url)
+    return WebClient(token="xoxb-test", base_url=fake_slack.base_url)
 
 
-def posts(slack: FakeSlack, channel: str) -> list[dict]:
-    return [c.args for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == channel]
+def posts(fake_slack: FakeSlack, channel: str) -> list[dict]:
+    return [c.args for c in fake_slack.calls_to("chat.postMessage") if c.args.get("channel") == channel]
 
 
 def subscribe(sessions, manager, created_at: datetime, **options) -> int:
@@ -74,10 +67,10 @@ def test_only_managers_may_subscribe_a_channel(sessions, rep, manager):
         assert schedules.show(session, rep, CHANNEL, schedules.DIGEST) is None
 
 
-def test_the_digest_fires_at_local_time_across_the_oslo_spring_forward(sessions, manager, slack):
+def test_the_digest_fires_at_local_time_across_the_oslo_spring_forward(sessions, manager, fake_slack):
     # Sunday 02:30 does not exist on 29 Mar 2026 in Oslo: the digest goes at 03:00 CEST = 01:00 UTC, once.
     subscribe(sessions, manager, utc(2026, 3, 1), weekday=6, time_of_day="02:30", timezone="Europe/Oslo")
-    client = client_for(slack)
+    client = client_for(fake_slack)
     fired = []
     now = utc(2026, 3, 28, 22)
     while now < utc(2026, 3, 29, 6):
@@ -89,36 +82,36 @@ def test_the_digest_fires_at_local_time_across_the_oslo_spring_forward(sessions,
     with unit_of_work(sessions) as session:
         keys = sorted(session.scalars(select(ScheduledSend.period_key)))
     assert keys == ["2026-W12", "2026-W13"]
-    assert len(posts(slack, CHANNEL)) == 2
+    assert len(posts(fake_slack, CHANNEL)) == 2
 
 
-def test_the_digest_fires_once_at_the_first_0130_of_new_yorks_fall_back(sessions, manager, slack):
+def test_the_digest_fires_once_at_the_first_0130_of_new_yorks_fall_back(sessions, manager, fake_slack):
     subscribe(sessions, manager, utc(2026, 10, 31, 12), weekday=6, time_of_day="01:30", timezone="America/New_York")
-    client = client_for(slack)
+    client = client_for(fake_slack)
     fired = [
         now
         for now in (utc(2026, 11, 1, 5, 0) + timedelta(minutes=15 * i) for i in range(12))
         if tick(sessions, client, now)
     ]
     assert fired == [utc(2026, 11, 1, 5, 30)]
-    assert len(posts(slack, CHANNEL)) == 1
+    assert len(posts(fake_slack, CHANNEL)) == 1
 
 
-def test_a_scheduler_down_over_two_periods_posts_one_catch_up_digest(sessions, manager, slack):
+def test_a_scheduler_down_over_two_periods_posts_one_catch_up_digest(sessions, manager, fake_slack):
     subscribe(sessions, manager, utc(2026, 11, 1), weekday=0, time_of_day="09:00", timezone="UTC")
-    client = client_for(slack)
+    client = client_for(fake_slack)
     assert tick(sessions, client, utc(2026, 11, 9, 9, 0)) == ["2026-W46"]
     # Down from 10 Nov to Wednesday 25 Nov: the runs of W47 and W48 were missed.
     assert tick(sessions, client, utc(2026, 11, 25, 14, 0)) == ["2026-W48"]
     assert tick(sessions, client, utc(2026, 11, 25, 14, 1)) == []
     assert tick(sessions, client, utc(2026, 11, 30, 9, 0)) == ["2026-W49"]
-    assert len(posts(slack, CHANNEL)) == 3
+    assert len(posts(fake_slack, CHANNEL)) == 3
 
 
-def test_a_failed_post_frees_the_period_for_the_next_tick_and_is_never_doubled(sessions, manager, slack):
+def test_a_failed_post_frees_the_period_for_the_next_tick_and_is_never_doubled(sessions, manager, fake_slack):
     subscribe(sessions, manager, utc(2026, 11, 1), weekday=0, time_of_day="09:00", timezone="UTC")
-    client = client_for(slack)
-    slack.fail_next("chat.postMessage", status=500)
+    client = client_for(fake_slack)
+    fake_slack.fail_next("chat.postMessage", status=500)
     with pytest.raises(SlackApiError):
         tick(sessions, client, utc(2026, 11, 9, 9, 0))
     with unit_of_work(sessions) as session:
@@ -145,7 +138,7 @@ def test_a_claim_abandoned_by_a_dead_process_is_taken_over_after_its_lease(sessi
     assert schedules.claim(sessions, manager.team_id, CHANNEL, "digest", "2026-W46", now=later) is None
 
 
-def test_three_schedulers_racing_on_one_database_post_each_digest_once(db_url, sessions, manager, slack):
+def test_three_schedulers_racing_on_one_database_post_each_digest_once(db_url, sessions, manager, fake_slack):
     channels = [f"C{i}" for i in range(5)]
     with unit_of_work(sessions) as session:
         ensure_workspace(session, manager.team_id, default_currency="USD")
@@ -160,7 +153,7 @@ def test_three_schedulers_racing_on_one_database_post_each_digest_once(db_url, s
         engine = make_engine(db_url)  # each "process" has its own engine and pool
         try:
             own = session_factory(engine)
-            client = client_for(slack)
+            client = client_for(fake_slack)
             barrier.wait()
             for _ in range(3):  # several ticks each, all at the same minute
                 tick(own, client, now)
@@ -176,13 +169,15 @@ def test_three_schedulers_racing_on_one_database_post_each_digest_once(db_url, s
         t.join(timeout=60)
     assert not errors, errors
     for channel in channels:
-        assert len(posts(slack, channel)) == 1, channel
+        assert len(posts(fake_slack, channel)) == 1, channel
     with unit_of_work(sessions) as session:
         rows = session.scalars(select(ScheduledSend)).all()
     assert len(rows) == len(channels) and all(r.sent_at and r.message_ts for r in rows)
 
 
-def test_a_fan_out_builds_the_workspaces_digest_once_and_again_after_a_change(sessions, manager, slack, monkeypatch):
+def test_a_fan_out_builds_the_workspaces_digest_once_and_again_after_a_change(
+    sessions, manager, fake_slack, monkeypatch
+):
     from integration.helpers import make_deal
 
     from oppbot.services import digests
@@ -197,11 +192,11 @@ def test_a_fan_out_builds_the_workspaces_digest_once_and_again_after_a_change(se
     monday = utc(2026, 11, 30, 9, 5)
 
     for sub_id in subs[:5]:
-        assert deliver_digest(sessions, client_for(slack), sub_id, "2026-W49", now=monday)
+        assert deliver_digest(sessions, client_for(fake_slack), sub_id, "2026-W49", now=monday)
     assert len(built) == 1
-    assert all(len(posts(slack, channel)) == 1 for channel in channels[:5])
+    assert all(len(posts(fake_slack, channel)) == 1 for channel in channels[:5])
 
     # Anything new in the workspace (here a deal) makes the next channel's send build afresh.
     make_deal(sessions, manager, title="Fresh")
-    assert deliver_digest(sessions, client_for(slack), subs[5], "2026-W49", now=monday + timedelta(seconds=10))
+    assert deliver_digest(sessions, client_for(fake_slack), subs[5], "2026-W49", now=monday + timedelta(seconds=10))
     assert len(built) == 2

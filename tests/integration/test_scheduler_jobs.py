@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import dramatiq
-from fakeslack.server import FakeSlack
-from integration.workers_support import runtime_for, settings_for
 from sqlalchemy import select
 
 from oppbot.db.base import utcnow
@@ -15,7 +12,7 @@ from oppbot.db.session import unit_of_work
 from oppbot.scheduling import MISFIRE_GRACE_SECONDS, build_scheduler, enqueue_tick
 from oppbot.services import schedules
 from oppbot.services.workspaces import ensure_workspace
-from workers.broker import setup_broker
+from workers.scheduled import QUEUE
 
 
 def test_scheduler_jobs_coalesce_and_never_overlap():
@@ -31,27 +28,19 @@ def test_scheduler_jobs_coalesce_and_never_overlap():
         scheduler.shutdown(wait=False)
 
 
-def test_a_tick_enqueued_by_the_scheduler_posts_a_due_digest_once(db_url, sessions, manager):
-    with FakeSlack() as fake:
-        settings = settings_for(db_url, fake)
-        broker = setup_broker(settings, runtime=runtime_for(settings, sessions))
-        with unit_of_work(sessions) as session:
-            ensure_workspace(session, manager.team_id, default_currency="USD")
-            view = schedules.subscribe(
-                session, manager, "C_TICK", schedules.DIGEST, weekday=utcnow().weekday(), time_of_day="00:00"
-            )
-            session.get(ScheduleSubscription, view.id).created_at = utcnow() - timedelta(days=1)
-        worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
-        worker.start()
-        try:
-            for _ in range(3):  # three ticks (e.g. three schedulers) in the same minute
-                enqueue_tick()
-            broker.join("scheduled", fail_fast=True)
-            worker.join()
-        finally:
-            worker.stop()
-        posts = [c for c in fake.calls_to("chat.postMessage") if c.args.get("channel") == "C_TICK"]
-        assert len(posts) == 1
-        with unit_of_work(sessions) as session:
-            claim = session.scalars(select(ScheduledSend)).one()
-        assert claim.sent_at is not None and claim.message_ts
+def test_a_tick_enqueued_by_the_scheduler_posts_a_due_digest_once(sessions, start_workers, fake_slack, manager):
+    broker = start_workers(2)
+    with unit_of_work(sessions) as session:
+        ensure_workspace(session, manager.team_id, default_currency="USD")
+        view = schedules.subscribe(
+            session, manager, "C_TICK", schedules.DIGEST, weekday=utcnow().weekday(), time_of_day="00:00"
+        )
+        session.get(ScheduleSubscription, view.id).created_at = utcnow() - timedelta(days=1)
+    for _ in range(3):  # three ticks (e.g. three schedulers) in the same minute
+        enqueue_tick()
+    broker.join(QUEUE, fail_fast=True)  # the ticks and the sends they enqueued, all processed
+    posts = [c for c in fake_slack.calls_to("chat.postMessage") if c.args.get("channel") == "C_TICK"]
+    assert len(posts) == 1
+    with unit_of_work(sessions) as session:
+        claim = session.scalars(select(ScheduledSend)).one()
+    assert claim.sent_at is not None and claim.message_ts

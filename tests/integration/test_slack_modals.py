@@ -6,8 +6,8 @@ import json
 from datetime import date
 
 import pytest
-from fakeslack import FakeSlack, event_body, interactive_body, sign, slash_command_body
-from fakeslack.signing import new_trigger_id
+from fakeslack import event_body, interactive_body, sign, slash_command_body
+from fakeslack.signing import SIGNING_SECRET, new_trigger_id
 from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 
@@ -15,32 +15,13 @@ from oppbot.config import get_settings
 from oppbot.db import repositories as repo
 from oppbot.db.models import Individual, Note, Opportunity, Organization
 from oppbot.db.session import unit_of_work
-from oppbot.slack.app import build_app
 from oppbot.slack.ids import Action, Block, Callback, input_action
 from oppbot.slack.metadata import decode as decode_metadata
 from oppbot.slack.pipeline import Request
 from tests.integration.helpers import bulk_deals, form_values, make_customer, make_deal
 
-SECRET = "test-signing-secret"
+SECRET = SIGNING_SECRET  # what the shared `app` fixture verifies
 TEAM = "T111"
-
-
-@pytest.fixture
-def fake():
-    server = FakeSlack().start()
-    yield server
-    server.stop()
-    server.assert_clean()
-
-
-@pytest.fixture
-def app(fake, sessions, db_url, monkeypatch):
-    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
-        monkeypatch.delenv(name, raising=False)
-    settings = get_settings(
-        SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url, DATABASE_URL=db_url
-    )
-    return build_app(settings, sessions=sessions)
 
 
 # --- signed requests straight into app.dispatch (no HTTP server in between) --------------------------------------
@@ -60,8 +41,8 @@ def event(app, payload: dict):
     return _dispatch(app, json.dumps(payload).encode(), "application/json")
 
 
-def slash(app, fake, text: str, *, user: str = "U_REP", team: str = TEAM):
-    body = slash_command_body(text, team_id=team, user_id=user, channel_id="C1", response_url=fake.response_url())
+def slash(app, fake_slack, text: str, *, user: str = "U_REP", team: str = TEAM):
+    body = slash_command_body(text, team_id=team, user_id=user, channel_id="C1", response_url=fake_slack.response_url())
     return _dispatch(app, body, "application/x-www-form-urlencoded")
 
 
@@ -106,30 +87,30 @@ def deal_count(sessions) -> int:
         return session.scalar(select(func.count()).select_from(Opportunity))
 
 
-def opened_create_view(app, fake) -> dict:
-    slash(app, fake, "new Acme renewal")
-    return fake.wait_for("views.open")[0].args["view"]
+def opened_create_view(app, fake_slack) -> dict:
+    slash(app, fake_slack, "new Acme renewal")
+    return fake_slack.wait_for("views.open")[0].args["view"]
 
 
-def test_opp_new_opens_the_create_modal_first_with_the_title_prefilled(app, fake):
-    view = opened_create_view(app, fake)
-    fake.wait_for("views.update")
-    methods = [c.method for c in fake.calls]
+def test_opp_new_opens_the_create_modal_first_with_the_title_prefilled(app, fake_slack):
+    view = opened_create_view(app, fake_slack)
+    fake_slack.wait_for("views.update")
+    methods = [c.method for c in fake_slack.calls]
     assert methods.index("views.open") < methods.index("views.update")  # open first, slow work after
     assert "users.info" not in methods[: methods.index("views.open")]
     assert view["callback_id"] == Callback.CREATE_DEAL
     title = next(b for b in view["blocks"] if b.get("block_id") == Block.TITLE)
     assert title["element"]["initial_value"] == "Acme renewal"
     # the workspace currency arrives after the modal is open
-    updated = fake.wait_for("views.update")[0].args["view"]
+    updated = fake_slack.wait_for("views.update")[0].args["view"]
     currency = next(b for b in updated["blocks"] if b.get("block_id") == Block.CURRENCY)
     assert currency["element"]["initial_option"]["value"] == "USD"
-    assert not fake.errors
+    assert not fake_slack.errors
 
 
-def test_a_valid_submission_creates_the_deal_and_confirms_it(app, fake, sessions, rep):
+def test_a_valid_submission_creates_the_deal_and_confirms_it(app, fake_slack, sessions, rep):
     customer = make_customer(sessions, rep)
-    view = opened_create_view(app, fake)
+    view = opened_create_view(app, fake_slack)
     response = interactive(app, submission(view, deal_values(customer)))
     assert response.status == 200 and ack_body(response) == {}
     with unit_of_work(sessions) as session:
@@ -141,7 +122,7 @@ def test_a_valid_submission_creates_the_deal_and_confirms_it(app, fake, sessions
             "CRM-1",
         )
         assert opp.created_by == "U_REP"
-    confirmation = fake.wait_for("chat.postEphemeral")[0].args
+    confirmation = fake_slack.wait_for("chat.postEphemeral")[0].args
     assert confirmation["channel"] == "C1" and "#1" in confirmation["text"]
 
 
@@ -157,10 +138,10 @@ def test_a_valid_submission_creates_the_deal_and_confirms_it(app, fake, sessions
     ],
 )
 def test_an_invalid_field_comes_back_inline_on_its_block_and_nothing_is_written(
-    app, fake, sessions, rep, field, bad, block
+    app, fake_slack, sessions, rep, field, bad, block
 ):
     customer = make_customer(sessions, rep)
-    view = opened_create_view(app, fake)
+    view = opened_create_view(app, fake_slack)
     response = interactive(app, submission(view, deal_values(customer, **{field: bad})))
     body = ack_body(response)
     assert body["response_action"] == "errors"
@@ -168,7 +149,7 @@ def test_an_invalid_field_comes_back_inline_on_its_block_and_nothing_is_written(
     assert deal_count(sessions) == 0
 
 
-def test_a_stale_edit_is_refused_and_does_not_overwrite(app, fake, sessions, rep):
+def test_a_stale_edit_is_refused_and_does_not_overwrite(app, fake_slack, sessions, rep):
     customer = make_customer(sessions, rep)
     number = make_deal(sessions, rep, customer)
     from slack_sdk import WebClient
@@ -176,11 +157,11 @@ def test_a_stale_edit_is_refused_and_does_not_overwrite(app, fake, sessions, rep
     from oppbot.slack.deps import Deps
     from oppbot.slack.listeners.views.open_views import open_edit
 
-    client = WebClient(token="xoxb-test", base_url=fake.base_url)
-    deps = Deps(app_settings(fake), sessions)
+    client = WebClient(token="xoxb-test", base_url=fake_slack.base_url)
+    deps = Deps(app_settings(fake_slack), sessions)
     body = {"trigger_id": new_trigger_id()}
     open_edit(Request.for_test(deps, client, body, team_id=rep.team_id, user_id=rep.user_id), number)
-    edit_view = fake.wait_for("views.update")[-1].args["view"]
+    edit_view = fake_slack.wait_for("views.update")[-1].args["view"]
     assert edit_view["callback_id"] == Callback.EDIT_DEAL
     with unit_of_work(sessions) as session:
         current_version = repo.get_opportunity(session, rep.team_id, number).version
@@ -199,11 +180,11 @@ def test_a_stale_edit_is_refused_and_does_not_overwrite(app, fake, sessions, rep
         assert repo.get_opportunity(session, rep.team_id, number).title == "Changed elsewhere"
 
 
-def app_settings(fake):
-    return get_settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.base_url)
+def app_settings(fake_slack):
+    return get_settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.base_url)
 
 
-def test_the_loss_modal_closes_the_deal_lost_with_reason_and_stage(app, fake, sessions, rep):
+def test_the_loss_modal_closes_the_deal_lost_with_reason_and_stage(app, fake_slack, sessions, rep):
     from slack_sdk import WebClient
 
     from oppbot.domain.stages import Stage
@@ -214,11 +195,11 @@ def test_the_loss_modal_closes_the_deal_lost_with_reason_and_stage(app, fake, se
     number = make_deal(sessions, rep)
     with unit_of_work(sessions) as session:
         opportunities.move(session, rep, number, Stage.PROPOSAL)
-    client = WebClient(token="xoxb-test", base_url=fake.base_url)
-    deps = Deps(app_settings(fake), sessions)
+    client = WebClient(token="xoxb-test", base_url=fake_slack.base_url)
+    deps = Deps(app_settings(fake_slack), sessions)
     req = Request.for_test(deps, client, {"trigger_id": new_trigger_id()}, team_id=rep.team_id, user_id=rep.user_id)
     open_loss(req, number, {"channel": "C9", "ts": "1.5"})
-    loss_view = fake.wait_for("views.update")[-1].args["view"]
+    loss_view = fake_slack.wait_for("views.update")[-1].args["view"]
     assert loss_view["callback_id"] == Callback.LOSS_REASON
     response = interactive(app, submission(loss_view, values(loss_reason="Competitor", loss_note="Went with X")))
     assert ack_body(response) == {}
@@ -234,7 +215,7 @@ def test_the_loss_modal_closes_the_deal_lost_with_reason_and_stage(app, fake, se
     assert ack_body(missing)["response_action"] == "errors"
 
 
-def test_the_note_modal_adds_a_note(app, fake, sessions, rep):
+def test_the_note_modal_adds_a_note(app, fake_slack, sessions, rep):
     from oppbot.slack.blocks.modals import note_modal
 
     number = make_deal(sessions, rep)
@@ -246,9 +227,9 @@ def test_the_note_modal_adds_a_note(app, fake, sessions, rep):
         assert session.scalars(select(Note.body)).all() == ["Called them"]
 
 
-def test_the_customer_modal_creates_an_organization_and_an_individual(app, fake, sessions, rep):
-    slash(app, fake, "customer new")
-    view = fake.wait_for("views.open")[0].args["view"]
+def test_the_customer_modal_creates_an_organization_and_an_individual(app, fake_slack, sessions, rep):
+    slash(app, fake_slack, "customer new")
+    view = fake_slack.wait_for("views.open")[0].args["view"]
     assert view["callback_id"] == Callback.CUSTOMER_NEW
     org = values(name="Acme Corp", kind="organization", domain="Acme.example")
     person = values(name="Ada Lovelace", kind="individual", email="ada@example.com", phone="+47 1234")
@@ -280,7 +261,7 @@ def test_customer_options_are_grouped_and_scoped_to_the_workspace(app, sessions,
     assert groups[0]["options"][0]["value"].startswith("organization:")
 
 
-def test_app_home_opened_publishes_a_valid_home_even_with_500_deals(app, fake, sessions, rep):
+def test_app_home_opened_publishes_a_valid_home_even_with_500_deals(app, fake_slack, sessions, rep):
     # Volume only matters here, so the 500 deals go in as one bulk insert, not 500 service calls.
     bulk_deals(
         sessions, rep, 500, title="<!channel> deal {n}", expected_close=date(2020, 1, 1), assignee_id=rep.user_id
@@ -294,15 +275,15 @@ def test_app_home_opened_publishes_a_valid_home_even_with_500_deals(app, fake, s
         ),
     )
     assert response.status == 200
-    published = fake.wait_for("views.publish", timeout=20)[0].args
+    published = fake_slack.wait_for("views.publish", timeout=20)[0].args
     assert published["user_id"] == rep.user_id
     blocks = published["view"]["blocks"]
-    assert len(blocks) <= 100 and not fake.errors
+    assert len(blocks) <= 100 and not fake_slack.errors
     text = str(blocks)
     assert "*Lead* — 500 deals" in text and "and 490 more" in text and "<!channel>" not in text
 
 
-def test_the_message_shortcut_opens_a_prefilled_create_modal(app, fake):
+def test_the_message_shortcut_opens_a_prefilled_create_modal(app, fake_slack):
     payload = {
         "type": "message_action",
         "callback_id": Callback.MESSAGE_SHORTCUT.value,
@@ -311,17 +292,17 @@ def test_the_message_shortcut_opens_a_prefilled_create_modal(app, fake):
         "user": {"id": "U_REP"},
         "channel": {"id": "C7"},
         "message": {"type": "message", "text": "Acme wants 50 seats\nBudget approved", "ts": "1.1"},
-        "response_url": fake.response_url(),
+        "response_url": fake_slack.response_url(),
     }
     assert interactive(app, payload).status == 200
-    view = fake.wait_for("views.open")[0].args["view"]
+    view = fake_slack.wait_for("views.open")[0].args["view"]
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert blocks[Block.TITLE]["element"]["initial_value"] == "Acme wants 50 seats"
     assert blocks[Block.DESCRIPTION]["element"]["initial_value"] == "Acme wants 50 seats\nBudget approved"
     assert decode_metadata(view["private_metadata"]).channel_id == "C7"
 
 
-def test_the_new_customer_button_pushes_the_customer_modal(app, fake):
+def test_the_new_customer_button_pushes_the_customer_modal(app, fake_slack):
     payload = {
         "type": "block_actions",
         "team": {"id": "T111"},
@@ -338,5 +319,5 @@ def test_the_new_customer_button_pushes_the_customer_modal(app, fake):
         ],
     }
     assert interactive(app, payload).status == 200
-    pushed = fake.wait_for("views.push")[0].args["view"]
+    pushed = fake_slack.wait_for("views.push")[0].args["view"]
     assert pushed["callback_id"] == Callback.CUSTOMER_NEW

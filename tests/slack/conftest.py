@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from fakeslack import FakeSlack, event_body, interactive_body, sign, slash_command_body
 from fakeslack.signing import new_trigger_id
+from slack_sdk import WebClient
 from wsgi import InProcessSlack, single_token_settings
 
 from oppbot.db.migrate import upgrade
@@ -29,6 +30,7 @@ from oppbot.db.session import make_engine, session_factory
 from oppbot.services.context import Actor
 from oppbot.slack import metadata
 from oppbot.slack.app import build_app
+from oppbot.slack.deps import Deps
 from oppbot.slack.server import wsgi_app
 
 SECRET = "secret"
@@ -58,6 +60,69 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10.0) 
         return HttpResult(err.code, err.read(), time.monotonic() - started)
 
 
+class ServeProcess:
+    """`python -m oppbot.cli serve` as a subprocess on a free port, a freshly migrated SQLite file and `fake` as
+    its Slack Web API; its stdout and stderr go to `log_path`. Healthy (GET /healthz answered 200) once built."""
+
+    def __init__(self, tmp: Path, fake: FakeSlack) -> None:
+        self.fake = fake
+        self.db_url = f"sqlite:///{tmp / 'oppbot.db'}"
+        upgrade(self.db_url)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = tmp / "serve.log"
+        env = {k: v for k, v in os.environ.items() if k not in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "REDIS_URL")}
+        env.update(
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=fake.base_url,
+            DATABASE_URL=self.db_url,
+            PYTHONUNBUFFERED="1",
+        )
+        # The child keeps its own descriptor of the log; ours can close at once.
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "oppbot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=env,
+                cwd=tmp,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"oppbot serve exited with {self.process.returncode}:\n{self.log_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                self.process.kill()
+                pytest.fail(f"oppbot serve did not become healthy:\n{self.log_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def log_lines(self) -> list[str]:
+        return self.log_text().splitlines()
+
+    def rss_kb(self) -> int:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise AssertionError("no VmRSS")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
 @dataclass
 class Server:
     fake: FakeSlack
@@ -70,52 +135,23 @@ class Server:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
     """FakeSlack + migrated SQLite + `python -m oppbot.cli serve` as a subprocess, for the whole session."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    db_url = f"sqlite:///{tmp / 'oppbot.db'}"
-    upgrade(db_url)
     fake = FakeSlack().start()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "REDIS_URL")}
-    env.update(
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake.base_url,
-        DATABASE_URL=db_url,
-        PYTHONUNBUFFERED="1",
-    )
-    log_path = tmp / "serve.log"
-    # The child keeps its own descriptor of the log; ours can close at once.
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "oppbot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=tmp,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"oppbot serve exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    break
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"oppbot serve did not become healthy:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.1)
-    engine = make_engine(db_url)
-    yield Server(fake, url, db_url, session_factory(engine), log_path)
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    process = ServeProcess(tmp_path_factory.mktemp("e2e"), fake)
+    engine = make_engine(process.db_url)
+    yield Server(fake, process.url, process.db_url, session_factory(engine), process.log_path)
+    process.stop()
     engine.dispose()
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def private_server(tmp_path_factory) -> ServeProcess:
+    """A server of the module's own (not the session's): its log holds only what that module's tests sent, and its
+    memory is measured without other tests' traffic."""
+    fake = FakeSlack().start()
+    process = ServeProcess(tmp_path_factory.mktemp("private-serve"), fake)
+    yield process
+    process.stop()
     fake.stop()
 
 
@@ -432,12 +468,6 @@ def slack(server) -> Slack:
 
 
 @pytest.fixture
-def fake_slack():
-    with FakeSlack(team_id="T111") as fake:
-        yield fake
-
-
-@pytest.fixture
 def inproc(fake_slack, db_url, sessions, monkeypatch) -> InProcessSlack:
     for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
@@ -447,3 +477,32 @@ def inproc(fake_slack, db_url, sessions, monkeypatch) -> InProcessSlack:
     fake_slack.reset()  # forget the auth.test Bolt makes while starting
     yield InProcessSlack(fake=fake_slack, server=server, sessions=sessions)
     fake_slack.assert_clean()
+
+
+@pytest.fixture
+def sync(fake_slack, db_url, sessions, monkeypatch) -> InProcessSlack:
+    """inproc with Bolt's listener runner made synchronous: a request returns when its listener is done, so the rows
+    compared after it are final (and no sleeps are needed)."""
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = single_token_settings(fake_slack, db_url)
+    app = build_app(settings, sessions=sessions)
+    app._process_before_response = True
+    app.listener_runner.process_before_response = True
+    fake_slack.reset()
+    return InProcessSlack(fake=fake_slack, server=wsgi_app(app, settings, sessions), sessions=sessions)
+
+
+# --- handlers called directly (no HTTP, no Bolt dispatch) ------------------------------------------------------
+
+
+@pytest.fixture
+def deps(fake_slack, db_url, sessions) -> Deps:
+    """What a handler needs besides the request: settings pointing at fake_slack, and the database."""
+    return Deps(settings=single_token_settings(fake_slack, db_url), sessions=sessions)
+
+
+@pytest.fixture
+def client(fake_slack) -> WebClient:
+    """slack_sdk's WebClient on fake_slack without retry handlers: a refused call fails at once, not retried."""
+    return WebClient(token="xoxb-test", base_url=fake_slack.base_url, timeout=2)

@@ -3,14 +3,12 @@ respond pointed at the fake Slack (the fake stays at the HTTP boundary; the data
 
 from __future__ import annotations
 
-import pytest
 from fakeslack import FakeSlack
 from integration.helpers import make_deal
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from oppbot.config import get_settings
 from oppbot.db.models import Note, Opportunity
 from oppbot.services.context import Actor
 from oppbot.slack.deps import Deps
@@ -22,22 +20,11 @@ from oppbot.slack.pipeline import Request
 TEAM, USER = "T111", "U_REP"
 
 
-@pytest.fixture
-def fake():
-    with FakeSlack(team_id=TEAM) as server:
-        yield server
-
-
-@pytest.fixture
-def deps(fake, db_url, sessions) -> Deps:
-    return Deps(settings=get_settings(SLACK_API_URL=fake.base_url, DATABASE_URL=db_url), sessions=sessions)
-
-
-def request(deps: Deps, fake: FakeSlack, key: str, body: dict) -> Request:
-    response_url = fake.response_url(key)
+def request(deps: Deps, fake_slack: FakeSlack, key: str, body: dict) -> Request:
+    response_url = fake_slack.response_url(key)
     return Request.for_test(
         deps,
-        WebClient(token="xoxb-test", base_url=fake.base_url),
+        WebClient(token="xoxb-test", base_url=fake_slack.base_url),
         {**body, "response_url": response_url},
         team_id=TEAM,
         user_id=USER,
@@ -46,18 +33,18 @@ def request(deps: Deps, fake: FakeSlack, key: str, body: dict) -> Request:
     )
 
 
-def test_the_claim_button_handler_called_directly_claims_and_answers_with_the_card(deps, fake, sessions):
+def test_the_claim_button_handler_called_directly_claims_and_answers_with_the_card(deps, fake_slack, sessions):
     number = make_deal(sessions, Actor(TEAM, "U_OTHER"))
     body = {"type": "block_actions", "actions": [{"action_id": Action.CLAIM.value, "value": f"{number}:1"}]}
-    deal_actions.claim(request(deps, fake, "claim", body))
+    deal_actions.claim(request(deps, fake_slack, "claim", body))
     with sessions() as session:
         assert session.scalar(select(Opportunity.assignee_id)) == USER
-    assert "is yours now" in fake.responses_to("claim")[0].body["text"]
+    assert "is yours now" in fake_slack.responses_to("claim")[0].body["text"]
 
 
-def test_the_opp_handler_called_directly_runs_the_subcommand_from_the_table(deps, fake, sessions):
+def test_the_opp_handler_called_directly_runs_the_subcommand_from_the_table(deps, fake_slack, sessions):
     number = make_deal(sessions, Actor(TEAM, USER), assignee=USER)
-    commands.opp(request(deps, fake, "note", {"text": f"note {number} Called them"}))
+    commands.opp(request(deps, fake_slack, "note", {"text": f"note {number} Called them"}))
     with sessions() as session:
         assert session.scalar(select(Note.body)) == "Called them"
-    assert f"Note added to #{number}" in fake.responses_to("note")[0].body["text"]
+    assert f"Note added to #{number}" in fake_slack.responses_to("note")[0].body["text"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from fakeslack import FakeSlack, sign, slash_command_body
+from conftest import free_port
+from fakeslack import sign, slash_command_body
 
 from oppbot.db.migrate import head_revisions, upgrade
 from oppbot.slack.server import NOT_MIGRATED
@@ -25,12 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SECRET = "0123456789abcdef0123456789abcdef"
 SETTINGS = ("SLACK_", "DATABASE_URL", "REDIS_URL", "OPPBOT_")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_run_steps() -> list[list[str]]:
@@ -82,12 +76,6 @@ class Process:
         self._log.close()
 
 
-@pytest.fixture
-def fake():
-    with FakeSlack() as fake:
-        yield fake
-
-
 def _healthy(url: str):
     def ready() -> bool:
         try:
@@ -98,9 +86,9 @@ def _healthy(url: str):
     return ready
 
 
-def test_make_run_serves_http_with_only_a_bot_token_and_signing_secret(fake, tmp_path):
+def test_make_run_serves_http_with_only_a_bot_token_and_signing_secret(fake_slack, tmp_path):
     (tmp_path / ".env").write_text(
-        f"SLACK_BOT_TOKEN=xoxb-newcomer\nSLACK_SIGNING_SECRET={SECRET}\nSLACK_API_URL={fake.base_url}\n"
+        f"SLACK_BOT_TOKEN=xoxb-newcomer\nSLACK_SIGNING_SECRET={SECRET}\nSLACK_API_URL={fake_slack.base_url}\n"
     )
     migrate, dev = make_run_steps()
     done = subprocess.run(migrate, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=60)
@@ -121,7 +109,7 @@ def test_make_run_serves_http_with_only_a_bot_token_and_signing_secret(fake, tmp
             },
         )
         key = uuid.uuid4().hex
-        body = slash_command_body("help", response_url=fake.response_url(key))
+        body = slash_command_body("help", response_url=fake_slack.response_url(key))
         request = urllib.request.Request(
             f"{url}/slack/events",
             data=body,
@@ -129,35 +117,35 @@ def test_make_run_serves_http_with_only_a_bot_token_and_signing_secret(fake, tmp
         )
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 200
-        (reply,) = fake.wait_for_responses(1, timeout=15, key=key)
+        (reply,) = fake_slack.wait_for_responses(1, timeout=15, key=key)
         assert "/opp show #42" in reply.body["text"]
     finally:
         process.stop()
-    assert "oppbot dev: HTTP mode" in process.log and not fake.calls_to("apps.connections.open")
+    assert "oppbot dev: HTTP mode" in process.log and not fake_slack.calls_to("apps.connections.open")
     assert "token` will be unused" not in process.log and "Traceback" not in process.log
 
 
-def test_make_run_uses_socket_mode_when_an_app_token_is_set(fake, tmp_path):
+def test_make_run_uses_socket_mode_when_an_app_token_is_set(fake_slack, tmp_path):
     (tmp_path / ".env").write_text(
-        f"SLACK_BOT_TOKEN=xoxb-newcomer\nSLACK_APP_TOKEN=xapp-1-A1-1-newcomer\nSLACK_API_URL={fake.base_url}\n"
+        f"SLACK_BOT_TOKEN=xoxb-newcomer\nSLACK_APP_TOKEN=xapp-1-A1-1-newcomer\nSLACK_API_URL={fake_slack.base_url}\n"
     )
     migrate, dev = make_run_steps()
     assert subprocess.run(migrate, cwd=tmp_path, env=clean_env(), capture_output=True, timeout=60).returncode == 0
     process = Process(dev, tmp_path)
     try:
-        process.wait_until(lambda: fake.calls_to("apps.connections.open"), "apps.connections.open")
+        process.wait_until(lambda: fake_slack.calls_to("apps.connections.open"), "apps.connections.open")
         process.wait_until(lambda: "oppbot dev: Socket Mode" in process.log, "the Socket Mode line")
     finally:
         process.stop()
-    (call, *_) = fake.calls_to("apps.connections.open")
+    (call, *_) = fake_slack.calls_to("apps.connections.open")
     assert call.token == "xapp-1-A1-1-newcomer"
     assert "token` will be unused" not in process.log
 
 
-def test_healthz_is_503_until_the_database_is_migrated(fake, tmp_path):
+def test_healthz_is_503_until_the_database_is_migrated(fake_slack, tmp_path):
     db_url = f"sqlite:///{tmp_path / 'fresh.db'}"
     (tmp_path / ".env").write_text(
-        f"SLACK_BOT_TOKEN=xoxb-x\nSLACK_SIGNING_SECRET={SECRET}\nSLACK_API_URL={fake.base_url}\nDATABASE_URL={db_url}\n"
+        f"SLACK_BOT_TOKEN=xoxb-x\nSLACK_SIGNING_SECRET={SECRET}\nSLACK_API_URL={fake_slack.base_url}\nDATABASE_URL={db_url}\n"
     )
     port = free_port()
     process = Process([str(BIN / "oppbot"), "serve", "--host", "127.0.0.1", "--port", str(port)], tmp_path)

@@ -15,31 +15,17 @@ from fakeslack import event_body, interactive_body, sign, slash_command_body
 from fakeslack.signing import new_trigger_id
 from integration.helpers import form_values, make_customer, make_deal
 from sqlalchemy import func, select
-from wsgi import SECRET, InProcessSlack, single_token_settings
+from wsgi import SECRET, InProcessSlack
 from wsgi_client import call
 
 from oppbot.db.models import CardMessage, HandledRequest, Note, Opportunity, OutboxEvent
 from oppbot.db.session import unit_of_work
 from oppbot.services import once
 from oppbot.services.context import Actor
-from oppbot.slack.app import build_app
 from oppbot.slack.blocks import modals
-from oppbot.slack.server import wsgi_app
 
 TEAM, USER, CHANNEL = "T111", "U_REP", "C111"
 ME = Actor(TEAM, USER)
-
-
-@pytest.fixture
-def sync(fake_slack, db_url, sessions, monkeypatch) -> InProcessSlack:
-    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN", "REDIS_URL"):
-        monkeypatch.delenv(name, raising=False)
-    settings = single_token_settings(fake_slack, db_url)
-    app = build_app(settings, sessions=sessions)
-    app._process_before_response = True
-    app.listener_runner.process_before_response = True
-    fake_slack.reset()
-    yield InProcessSlack(fake=fake_slack, server=wsgi_app(app, settings, sessions), sessions=sessions)
 
 
 def deliver(sync: InProcessSlack, body: bytes, headers: dict, **extra: str) -> int:

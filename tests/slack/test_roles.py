@@ -7,27 +7,14 @@ from datetime import timedelta
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import update
-from wsgi import single_token_settings
 
 from oppbot.db.models import SlackUser
 from oppbot.db.session import unit_of_work
 from oppbot.services import settings as service
 from oppbot.services.context import Actor
-from oppbot.slack.deps import Deps
 from oppbot.slack.roles import USER_CACHE_TTL, resolve_actor
 
 TEAM = "T111"
-
-
-@pytest.fixture
-def deps(fake_slack, db_url, sessions) -> Deps:
-    return Deps(settings=single_token_settings(fake_slack, db_url), sessions=sessions)
-
-
-@pytest.fixture
-def client(fake_slack) -> WebClient:
-    # No retry handlers: a refused users.info must fail at once, not be retried.
-    return WebClient(token="xoxb-test", base_url=fake_slack.base_url, timeout=2)
 
 
 def age_cache(sessions, user_id: str, by: timedelta) -> None:

@@ -21,7 +21,7 @@ from fakeslack import interactive_body
 from fakeslack.signing import new_trigger_id
 from integration.helpers import make_customer, make_deal
 from sqlalchemy import select, update
-from wsgi import InProcessSlack, dumps, single_token_settings
+from wsgi import InProcessSlack, dumps
 
 from oppbot.db.base import Base
 from oppbot.db.models import Individual, Organization, Workspace
@@ -31,10 +31,8 @@ from oppbot.services import billables, catalog, fx, notifications, opportunities
 from oppbot.services.context import Actor
 from oppbot.services.workspaces import ensure_workspace
 from oppbot.slack import metadata
-from oppbot.slack.app import build_app
 from oppbot.slack.ids import Action, BillingAction, BillingBlock, BillingCallback, Block, Callback, input_action
 from oppbot.slack.metadata import ViewMeta
-from oppbot.slack.server import wsgi_app
 
 TEAM_A, TEAM_B = "T111", "T222"
 A_REP, A_BOSS = "U_A_REP", "U_A_BOSS"
@@ -45,24 +43,9 @@ N = 4242  # A's assigned deal; N + 1 unassigned; N + 2 won with billables
 
 
 @pytest.fixture
-def sync(fake_slack, db_url, sessions, monkeypatch) -> InProcessSlack:
-    """build_app()'s WSGI app with Bolt's listener runner made synchronous: a request returns when its listener is
-    done, so the rows compared after it are final (and no sleeps are needed)."""
-    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN", "REDIS_URL"):
-        monkeypatch.delenv(name, raising=False)
-    settings = single_token_settings(fake_slack, db_url)
-    app = build_app(settings, sessions=sessions)
-    app._process_before_response = True
-    app.listener_runner.process_before_response = True
-    fake_slack.users[B_BOSS] = {"is_admin": True}
-    fake_slack.reset()
-    yield InProcessSlack(fake=fake_slack, server=wsgi_app(app, settings, sessions), sessions=sessions)
-    fake_slack.assert_clean()
-
-
-@pytest.fixture
 def a(sync) -> dict:
     """Workspace A's rows (ids by name); workspace B has a deal of its own, #1."""
+    sync.fake.users[B_BOSS] = {"is_admin": True}
     sessions = sync.sessions
     rep, boss = Actor(TEAM_A, A_REP), Actor(TEAM_A, A_BOSS, is_manager=True)
     with unit_of_work(sessions) as session:
