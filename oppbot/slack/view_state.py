@@ -91,7 +91,17 @@ def note_text(values: Mapping[str, Any]) -> str | None:
 
 
 def input_block_ids(view: Mapping[str, Any]) -> list[str]:
-    return [b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input" and b.get("block_id")]
+    """The form's input block ids as Slack sent them back; a forged block (not an object, an id that is not a
+    short string) names no field, so an error never lands on it."""
+    blocks = view.get("blocks") if isinstance(view, Mapping) else None
+    return [
+        b["block_id"]
+        for b in (blocks if isinstance(blocks, list) else [])
+        if isinstance(b, Mapping)
+        and b.get("type") == "input"
+        and isinstance(b.get("block_id"), str)
+        and 0 < len(b["block_id"]) <= 255
+    ]
 
 
 def errors_for(errors: Mapping[str, str], block_ids: Iterable[str]) -> dict[str, str]:

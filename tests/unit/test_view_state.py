@@ -65,3 +65,21 @@ def test_the_shortcut_takes_the_first_line_as_title_and_the_whole_message_as_des
     long_title, _ = prefill_from_message("x" * 500)
     assert len(long_title) == 200
     assert prefill_from_message("") == (None, None)
+
+
+def test_forged_blocks_name_no_field_and_never_break_the_refusal():
+    # Found by `make fuzz`: a submission whose input block_id was a list made the refusal itself fail (HTTP 500).
+    view = {
+        "blocks": [
+            {"type": "input", "block_id": [None]},
+            {"type": "input", "block_id": {"a": 1}},
+            {"type": "input", "block_id": "x" * 256},
+            "not a block",
+            {"type": "input", "block_id": "title"},
+        ]
+    }
+    blocks = view_state.input_block_ids(view)
+    assert blocks == ["title"]
+    assert view_state.errors_for({"": "Nothing was saved."}, blocks) == {"title": "Nothing was saved."}
+    assert view_state.input_block_ids({"blocks": "nope"}) == []
+    assert view_state.input_block_ids({"blocks": [{"type": "input", "block_id": 7}]}) == []
