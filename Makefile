@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint clean fuzz soak
+.PHONY: run test install lint clean fuzz soak messages catalogs
+
+# Catalogs: one .po per language in oppbot/locale, compiled to .mo (not committed) with Babel's message tools.
+PO := $(wildcard oppbot/locale/*/LC_MESSAGES/oppbot.po)
+MO := $(PO:.po=.mo)
+EXTRACT := -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k pgettext:1c,2 --no-location --sort-output \
+	--project oppbot --copyright-holder oppbot
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,9 +18,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@ 2>&1 | tail -n1
 
-run: $(STAMP)
+catalogs: $(MO)
+
+install: $(STAMP) catalogs
+
+# After wrapping a new text in _(): the template made anew from the code, each language's .po updated from it.
+messages: $(STAMP)
+	$(BIN)/pybabel extract $(EXTRACT) -o oppbot/locale/oppbot.pot oppbot workers
+	$(BIN)/pybabel update -D oppbot -i oppbot/locale/oppbot.pot -d oppbot/locale --no-fuzzy-matching --ignore-obsolete
+
+run: $(STAMP) catalogs
 	$(BIN)/oppbot db upgrade
 	$(BIN)/oppbot dev
 
@@ -22,7 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP)
+test: $(STAMP) catalogs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # 10,000 random and mutated signed requests through the real WSGI app (the suite runs 300); several minutes.

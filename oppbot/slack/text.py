@@ -6,7 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from oppbot.domain.money import format_amount
+from oppbot import i18n
+from oppbot.i18n import _
 
 
 def escape(text: object) -> str:
@@ -34,29 +35,28 @@ def plain(text: object, limit: int) -> str:
     return truncate(" ".join(str(text if text is not None else "").split()), limit)
 
 
-def user(user_id: str | None, *, nobody: str = "nobody") -> str:
+def user(user_id: str | None, *, nobody: str | None = None) -> str:
     """A mention of a Slack user id we stored (ids are ours, not user text)."""
-    return f"<@{user_id}>" if user_id else f"_{nobody}_"
+    return f"<@{user_id}>" if user_id else f"_{nobody or _('nobody')}_"
 
 
 def money(amount: Decimal, currency: str) -> str:
-    return format_amount(amount, currency)
+    """An amount as the reader's language writes it: `NOK 1,234.00` in English, `1 234,00 kr` in Norwegian."""
+    return i18n.money(amount, currency)
 
 
-def day(value: date | None, *, missing: str = "no date") -> str:
-    return value.strftime("%a %-d %b %Y") if value else missing
+def day(value: date | None, *, missing: str | None = None) -> str:
+    return i18n.day(value) if value else (missing or _("no date"))
 
 
 def when(moment: datetime, tz: str | ZoneInfo = "UTC") -> str:
     """A stored UTC time in the viewer's zone, plus Slack's own date token so clients localise it too."""
-    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    local = moment.astimezone(zone)
-    fallback = local.strftime("%-d %b %Y %H:%M %Z")
+    fallback = i18n.moment(moment, tz)
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def percent(value: int) -> str:
-    return f"{value}%"
+    return i18n.percent(value)
 
 
 def error_text(error) -> str:
