@@ -16,6 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from oppbot.config import Settings, get_settings
+from oppbot.data_cli import EXPORT_COMMAND, IMPORT_COMMAND
+from oppbot.fx_cli import FX_COMMAND
+from oppbot.outbox_cli import OUTBOX_COMMAND, STATUS_COMMAND
 from oppbot.startup import (
     DatabaseError,
     StartupError,
@@ -263,16 +266,10 @@ COMMANDS: dict[str, tuple[str, object, object]] = {
     "db": ("database migrations: `oppbot db upgrade [REVISION]`", _db_args, None),
     "doctor": ("check settings, database, Redis, Slack token and scopes, signing secret", None, _doctor),
 }
-from oppbot.fx_cli import FX_COMMAND  # noqa: E402  (the forecast engineer's `oppbot fx import`)
-
+# Commands kept in modules of their own: exchange rates, deals in and out as CSV, the outbox's operator commands.
 COMMANDS["fx"] = FX_COMMAND
-from oppbot.data_cli import EXPORT_COMMAND, IMPORT_COMMAND  # noqa: E402  (issue 15: deals in and out as CSV)
-
 COMMANDS["export"] = EXPORT_COMMAND
 COMMANDS["import"] = IMPORT_COMMAND
-
-from oppbot.outbox_cli import OUTBOX_COMMAND, STATUS_COMMAND  # noqa: E402  (issue 18's operator commands)
-
 COMMANDS["status"] = STATUS_COMMAND
 COMMANDS["outbox"] = OUTBOX_COMMAND
 

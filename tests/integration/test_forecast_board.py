@@ -65,7 +65,10 @@ def check_line(line, expected, quota):
         count, value, weighted = expected.get(cat.value, [0, Decimal(0), Decimal(0)])
         got = line.categories[cat]
         assert (got.count, cents(got.value), cents(got.weighted)) == (count, cents(value), cents(weighted)), cat
-    val = lambda c: expected.get(c, [0, Decimal(0)])[1]  # noqa: E731
+
+    def val(category: str) -> Decimal:
+        return expected.get(category, [0, Decimal(0)])[1]
+
     closed, commit = val("closed"), val("commit")
     assert cents(line.closed_commit) == cents(closed + commit)
     assert cents(line.closed_commit_best) == cents(closed + commit + val("best_case"))

@@ -117,7 +117,10 @@ def test_the_cards_buttons_work_inside_the_app_home_finders_modal(slack):
     slack.fake.wait_for("views.push")
     loss = slack.opened_view(Callback.LOSS_REASON)
     reason = next(b for b in loss["blocks"] if b.get("block_id") == "loss_reason")["element"]["options"][0]["value"]
-    on_card = lambda c: c.args.get("view_id") == modal["id"]  # noqa: E731
+
+    def on_card(call) -> bool:
+        return call.args.get("view_id") == modal["id"]
+
     updates = len([c for c in slack.fake.calls_to("views.update") if on_card(c)])
     _, ack = slack.submit(loss, form_values(loss_reason=reason))
     assert ack == {}

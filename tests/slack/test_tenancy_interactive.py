@@ -144,7 +144,10 @@ def picked(action_id: str, value: str, kind: str = "static_select") -> dict:
 def clicks(ids: dict) -> list[tuple[str, dict]]:
     """(what, action) for every deal, billable, task, invoice, catalog and alert action, pointed at A's rows."""
     v = 1  # A's deals were never edited: every one is at version 1
-    listing = lambda **state: json.dumps(state)  # noqa: E731  (the list pager's value)
+
+    def listing(**state) -> str:  # the list pager's value
+        return json.dumps(state)
+
     return [
         ("claim assigned", button(Action.CLAIM, f"{N}:{v}")),
         ("claim unassigned", button(Action.CLAIM, f"{N + 1}:{v}")),
