@@ -11,6 +11,9 @@ from oppbot.domain.stages import STAGES, Stage, parse_stage
 
 # Columns of `oppbot export`, in order. `number`, `created_at` are the row id and creation time: an import into
 # another workspace gives new ones. The entered_* columns are the first time the deal entered each stage (UTC).
+# forecast_category is the category the forecast counts the deal in; forecast_category_source says whether the rep
+# chose it ("manual") or it follows the stage ("stage"; always so for won and lost deals). Columns are an
+# interface: new ones are added at the end, none is renamed.
 ENTERED = {stage: f"entered_{stage.value}" for stage in STAGES}
 COLUMNS: tuple[str, ...] = (
     "number",
@@ -34,6 +37,8 @@ COLUMNS: tuple[str, ...] = (
     "created_at",
     "closed_at",
     *ENTERED.values(),
+    "forecast_category",
+    "forecast_category_source",
 )
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"). Such a cell is
@@ -90,6 +95,8 @@ FIELDS = (
     "created_by",
     "closed_at",
     *ENTERED.values(),
+    "forecast_category",
+    "forecast_category_source",
 )
 
 
@@ -132,6 +139,7 @@ HUBSPOT = ColumnMap(
         "external_ref": ("Record ID", "Deal ID"),
         "description": ("Deal Description", "Description"),
         "lost_reason": ("Closed Lost Reason",),
+        "forecast_category": ("Forecast category",),
     },
     {
         "appointmentscheduled": Stage.LEAD,
@@ -183,6 +191,7 @@ SALESFORCE = ColumnMap(
         "external_ref": ("Opportunity ID", "Id", "Opportunity ID (18)"),
         "description": ("Description",),
         "lost_reason": ("Loss Reason",),
+        "forecast_category": ("Forecast Category", "ForecastCategoryName"),
     },
     {
         "prospecting": Stage.LEAD,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from oppbot.domain.categories import OPEN_CATEGORIES, Category, parse_category
 from oppbot.domain.dealcsv import ENTERED, BoundMap, count_formulas
 from oppbot.domain.errors import FieldErrors, InvalidInput
 from oppbot.domain.money import minor_units, normalise_currency, parse_amount
@@ -27,6 +28,8 @@ from oppbot.domain.workspace import WorkspaceRules
 
 _USER = re.compile(r"^<?@?([UW][A-Z0-9_]{2,})(?:\|[^>]*)?>?$")
 _STATUS = {"won": Stage.CLOSED_WON, "lost": Stage.CLOSED_LOST}
+# HubSpot's names beside oppbot's and Salesforce's (Pipeline, Best Case, Commit, Closed, Omitted).
+_CRM_CATEGORIES = {"notforecasted": Category.OMITTED, "closedwon": Category.CLOSED, "closedlost": Category.OMITTED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class DealRow:
     closed_at: datetime | None
     entered: dict[Stage, datetime]
     formulas: int  # cells that started like a spreadsheet formula (kept as text)
+    category: str | None = None  # the rep's own forecast category of an open deal; None: it follows the stage
 
     @property
     def amount_minor(self) -> int:
@@ -122,6 +126,20 @@ def _stage(bound: BoundMap, cells: dict[str, str]) -> Stage:
     return bound.map.stage(text) if text else Stage.LEAD
 
 
+def _read_category(raw: str) -> Category:
+    found = _CRM_CATEGORIES.get("".join(ch for ch in raw.casefold() if ch.isalnum()))
+    return found if found is not None else parse_category(raw)
+
+
+def _category(category: Category | None, source: str, stage: Stage, rules: WorkspaceRules) -> str | None:
+    """What to store: the row's category when the rep chose it, None when it follows the stage. oppbot's own export
+    says which (forecast_category_source); another CRM's category counts as chosen when it isn't the stage's default
+    here. A won or lost deal's category is decided by closing, and Closed is no choice for an open deal."""
+    if category is None or stage.is_closed or category not in OPEN_CATEGORIES or source == "stage":
+        return None
+    return category.value if source == "manual" or category != rules.categories[stage] else None
+
+
 def _customer(cells: dict[str, str]) -> tuple[str, CustomerKind]:
     name, contact = cells.get("customer", ""), cells.get("contact", "")
     kind_text = cells.get("customer_type", "").casefold()
@@ -161,6 +179,8 @@ def parse_row(bound: BoundMap, row: list[str], line: int, rules: WorkspaceRules)
     external_ref = check(validate_external_ref, get(row, "external_ref"))
     description = check(validate_description, get(row, "description"))
     lost_note = check(validate_optional, get(row, "lost_note"), "lost_note", "The loss note", LOSS_NOTE_MAX)
+    raw_category = get(row, "forecast_category")
+    category = check(_read_category, raw_category) if raw_category else None
     fields.raise_any()
     default = rules.probabilities[stage]
     source = get(row, "probability_source").casefold()
@@ -191,6 +211,7 @@ def parse_row(bound: BoundMap, row: list[str], line: int, rules: WorkspaceRules)
         closed_at=closed_at,
         entered=entered,
         formulas=0 if bound.map.restores_cells else count_formulas(row),
+        category=_category(category, get(row, "forecast_category_source").casefold(), stage, rules),
     )
 
 

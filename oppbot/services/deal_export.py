@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from oppbot.db import repositories as repo
 from oppbot.db.models import Individual, Opportunity, Organization, StageChange
+from oppbot.domain.categories import Category, effective_category
 from oppbot.domain.dealcsv import COLUMNS, ENTERED, neutralise
 from oppbot.domain.events import EventKind
 from oppbot.domain.fx import to_major
 from oppbot.domain.money import round_to_minor
 from oppbot.domain.stages import Stage
+from oppbot.services import workspaces
 from oppbot.services.context import Actor
 from oppbot.services.events import record
 from oppbot.services.queries import ListQuery, deal_filter
@@ -70,7 +72,14 @@ def _entered(session: Session, ids: list[int]) -> dict[tuple[int, str], datetime
     return {(opp_id, stage): moment for opp_id, stage, moment in rows}
 
 
-def _row(opp: Opportunity, customer: tuple[str, str, str | None], entered: dict) -> list[str]:
+def _category_cells(opp: Opportunity, mapping: dict[Stage, Category]) -> tuple[str, str]:
+    """(the category the forecast counts the deal in, "manual" when the rep chose it or "stage" when it follows)."""
+    stage = Stage(opp.stage)
+    chosen = stage.is_open and opp.forecast_category is not None
+    return effective_category(stage, opp.forecast_category, mapping).value, "manual" if chosen else "stage"
+
+
+def _row(opp: Opportunity, customer: tuple[str, str, str | None], entered: dict, mapping: dict) -> list[str]:
     kind, name, email = customer
     cells = [
         str(opp.number),
@@ -94,6 +103,7 @@ def _row(opp: Opportunity, customer: tuple[str, str, str | None], entered: dict)
         format_time(opp.created_at),
         format_time(opp.closed_at),
         *(format_time(entered.get((opp.id, stage.value))) for stage in ENTERED),
+        *_category_cells(opp, mapping),
     ]
     return [neutralise(cell) for cell in cells]
 
@@ -103,6 +113,7 @@ def export_rows(
 ) -> Iterator[list[str]]:
     """The header, then one row per deal the actor may list (the same filters as `/opp list`), by deal number."""
     conds = repo.deal_conditions(actor.team_id, deal_filter(session, actor, query or ListQuery()))
+    mapping = dict(workspaces.load_rules(session, actor.team_id).categories)
     yield list(COLUMNS)
     last, done = 0, 0
     while True:
@@ -118,7 +129,7 @@ def export_rows(
         for opp in opps:
             key = ("individual", opp.individual_id) if opp.individual_id else ("organization", opp.organization_id)
             name, email = customers.get(key, ("", None))
-            yield _row(opp, (key[0], name, email), entered)
+            yield _row(opp, (key[0], name, email), entered, mapping)
         last = opps[-1].number
         done += len(opps)
         session.expunge_all()  # bounded memory: a batch's rows are written and forgotten

@@ -168,6 +168,7 @@ def _row_values(row: DealRow) -> dict:
         "description": row.description,
         "lost_reason": row.lost_reason,
         "lost_note": row.lost_note,
+        "category": row.category,
     }
 
 
@@ -183,6 +184,7 @@ def _deal_values(opp: Opportunity, kind: str, customer_name: str) -> dict:
         "description": opp.description,
         "lost_reason": opp.lost_reason,
         "lost_note": opp.lost_note,
+        "category": opp.forecast_category if Stage(opp.stage).is_open else None,  # closing decides a closed one's
     }
 
 
@@ -199,6 +201,7 @@ _COLUMNS_OF = {
     "description": ("description",),
     "lost_reason": ("lost_reason",),
     "lost_note": ("lost_note",),
+    "category": ("forecast_category",),
 }
 
 
@@ -222,6 +225,7 @@ _EXISTING_COLUMNS = (
     "lost_reason",
     "lost_note",
     "external_ref",
+    "forecast_category",
 )
 
 
@@ -377,6 +381,7 @@ def _create_batch(session: Session, actor: Actor, p: Pass, rows: list[DealRow], 
                 "closed_at": (row.closed_at or entered_at) if row.stage.is_closed else None,
                 "lost_reason": row.lost_reason,
                 "lost_note": row.lost_note,
+                "forecast_category": row.category,
                 "lost_at_stage": _lost_at(history) if row.stage == Stage.CLOSED_LOST else None,
                 "version": 1,
             }
@@ -487,6 +492,7 @@ _UPDATES = {
     "lost_reason": lambda r: [("lost_reason", r.lost_reason)],
     "lost_note": lambda r: [("lost_note", r.lost_note)],
     "assignee": lambda r: [("assignee_id", r.assignee)],
+    "category": lambda r: [("forecast_category", r.category)] if r.stage.is_open else [],  # a closed one's is kept
     "probability": lambda r: [
         ("probability", r.probability),
         ("probability_source", "manual" if r.probability_manual else "stage"),

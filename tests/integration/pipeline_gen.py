@@ -14,7 +14,7 @@ from oppbot.db.models import FxRate, Opportunity, Organization, StageChange, Wor
 TEAM = "T111"
 ZONE = ZoneInfo("Europe/Oslo")
 TODAY = date(2026, 11, 20)
-DIGITS = {"USD": 2, "EUR": 2, "JPY": 0, "NOK": 2, "SEK": 2}
+DIGITS = {"USD": 2, "EUR": 2, "JPY": 0, "NOK": 2, "SEK": 2, "KWD": 3}  # ISO 4217's minor units, written out here
 RATES = [  # (currency, rate, effective date); NOK has none before 10 Nov; SEK none at all
     ("EUR", "1.10", date(2026, 1, 1)),
     ("EUR", "1.15", date(2026, 6, 1)),
@@ -23,7 +23,12 @@ RATES = [  # (currency, rate, effective date); NOK has none before 10 Nov; SEK n
     ("JPY", "0.0068", date(2026, 1, 1)),
     ("JPY", "0.0066", date(2026, 10, 1)),
     ("NOK", "0.095", date(2026, 11, 10)),
+    ("KWD", "3.2573", date(2026, 1, 1)),
+    ("KWD", "3.2491", date(2026, 11, 1)),
 ]
+# Reporting currencies the figures are checked in: two decimals (USD, EUR, NOK: no rate before 10 Nov), none (JPY)
+# and three (KWD). Rates into each are the USD-based ones above restated (`restated_rates`), as a manager would set.
+REPORTING = ["USD", "EUR", "NOK", "JPY", "KWD"]
 OPEN = ["lead", "qualification", "proposal", "negotiation"]
 PROB = {"lead": 15, "qualification": 30, "proposal": 50, "negotiation": 75, "closed_won": 100, "closed_lost": 0}
 
@@ -54,10 +59,12 @@ def setup_workspace(session) -> int:
     return org.id
 
 
-def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
+def generate(count: int, org_id: int, seed: int = 7, *, kwd: bool = False) -> tuple[list[dict], list[dict]]:
+    """With `kwd`, about one deal in twenty is in KWD (three decimals) instead, drawn from a third generator."""
     rnd = random.Random(seed)
     # Reps' own forecast categories come from a second generator, so the deals the other tests see stay the same.
     picks = random.Random(seed * 31 + 1)
+    fils = random.Random(seed * 57 + 5)
     deals, history = [], []
     for number in range(1, count + 1):
         currency = rnd.choices(["USD", "EUR", "JPY", "NOK", "SEK"], weights=[30, 30, 20, 17, 3])[0]
@@ -74,6 +81,8 @@ def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[d
         amount = rnd.randint(0, 5_000_000) if currency != "JPY" else rnd.randint(0, 50_000_000)
         if rnd.random() < 0.05:
             amount = 5  # tiny amounts exercise the half-even rounding
+        if kwd and fils.random() < 0.05:
+            currency = "KWD"
         deals.append(
             {
                 "id": number,
@@ -128,10 +137,10 @@ def generate(count: int, org_id: int, seed: int = 7) -> tuple[list[dict], list[d
     return deals, history
 
 
-def load(sessions, count: int, seed: int = 7) -> list[dict]:
+def load(sessions, count: int, seed: int = 7, *, kwd: bool = False) -> list[dict]:
     with sessions() as session, session.begin():
         org_id = setup_workspace(session)
-        deals, history = generate(count, org_id, seed)
+        deals, history = generate(count, org_id, seed, kwd=kwd)
         session.execute(Opportunity.__table__.insert(), deals)
         session.execute(StageChange.__table__.insert(), history)
         session.execute(
@@ -163,6 +172,52 @@ def rate_on(currency: str, day: date) -> Decimal | None:
         if c == currency and d <= day and (best is None or d > best[0]):
             best = (d, Decimal(r))
     return best[1] if best else None
+
+
+def restated_rates(reporting: str) -> list[tuple[str, Decimal, date]]:
+    """The USD-based RATES restated into `reporting`: at each date either side's rate changes, mine / theirs to the
+    10 decimals a rate may have. A currency has no rate into `reporting` on a day either side has none."""
+    if reporting == "USD":
+        return [(c, Decimal(r), d) for c, r, d in RATES]
+    theirs = {d for c, _r, d in RATES if c == reporting}
+    rows = []
+    for currency in sorted({"USD", *(c for c, _r, _d in RATES)} - {reporting}):
+        for day in sorted(theirs | {d for c, _r, d in RATES if c == currency}):
+            mine, base = rate_on(currency, day), rate_on(reporting, day)
+            if mine is not None and base is not None:
+                rows.append((currency, (mine / base).quantize(Decimal("1e-10"), rounding=ROUND_HALF_EVEN), day))
+    return rows
+
+
+def rates_into(reporting: str):
+    """rate_on(currency, day) over `restated_rates(reporting)`: the latest rate on or before the day, or None."""
+    rows = restated_rates(reporting)
+
+    def rate(currency: str, day: date) -> Decimal | None:
+        if currency == reporting:
+            return Decimal(1)
+        found = [(d, r) for c, r, d in rows if c == currency and d <= day]
+        return max(found)[1] if found else None
+
+    return rate
+
+
+def report_in(session, reporting: str) -> None:
+    """Make `reporting` the workspace's reporting currency, with its restated rates stored (once)."""
+    session.execute(Workspace.__table__.update().where(Workspace.team_id == TEAM).values(reporting_currency=reporting))
+    if reporting != "USD":
+        session.execute(
+            insert(FxRate),
+            [
+                {"team_id": TEAM, "base": reporting, "currency": c, "rate": r, "effective_date": d}
+                for c, r, d in restated_rates(reporting)
+            ],
+        )
+
+
+def minor(x: Decimal, currency: str) -> Decimal:
+    """Rounded half-to-even to `currency`'s minor units: the one rounding the documented rule allows, at the end."""
+    return x.quantize(Decimal(1).scaleb(-DIGITS[currency]), rounding=ROUND_HALF_EVEN)
 
 
 def major(deal: dict) -> Decimal:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from oppbot.db.models import Activity, Opportunity, OutboxEvent, StageChange
 from oppbot.db.session import unit_of_work
+from oppbot.domain.categories import Category
 from oppbot.domain.dealcsv import COLUMNS
 from oppbot.domain.errors import PermissionDenied
 from oppbot.services import customers, deal_export, deal_import, opportunities
@@ -54,6 +55,8 @@ def seed(sessions, manager: Actor) -> None:
     make_deal(sessions, manager, kari, title="Kari's deal", value="120000", currency="JPY", external_ref="-X1")
     make_deal(sessions, manager, kari, title="Manual", value="10", probability="42", assignee="U_REP")
     with unit_of_work(sessions) as session:
+        opportunities.set_category(session, manager, 1, Category.COMMIT)  # the rep's own, kept through the move
+        opportunities.set_category(session, manager, 2, Category.OMITTED)  # won below: Closed all the same
         opportunities.move(session, manager, 1, opportunities.Stage.PROPOSAL)
         opportunities.move(session, manager, 2, opportunities.Stage.CLOSED_WON)
         opportunities.move(session, manager, 3, opportunities.Stage.CLOSED_LOST, loss_reason="price", loss_note="+1")
@@ -61,6 +64,7 @@ def seed(sessions, manager: Actor) -> None:
         opportunities.move(session, manager, 5, opportunities.Stage.CLOSED_WON)
     with unit_of_work(sessions) as session:
         opportunities.move(session, manager, 5, opportunities.Stage.LEAD)  # reopened: entered lead, won, lead again
+        opportunities.set_category(session, manager, 4, Category.PIPELINE)  # chosen, though the stage's too
 
 
 def test_export_has_every_column_and_neutralises_formulas(sessions, manager):
@@ -76,6 +80,9 @@ def test_export_has_every_column_and_neutralises_formulas(sessions, manager):
     assert [r["title"] for r in rows[4:7]] == ["''=quoted", "'''double", "'plain"]
     manual = rows[-1]
     assert (manual["probability"], manual["probability_source"], manual["assignee"]) == ("42", "manual", "U_REP")
+    categories = [(r["forecast_category"], r["forecast_category_source"]) for r in rows]
+    assert categories[:4] == [("commit", "manual"), ("closed", "stage"), ("omitted", "stage"), ("pipeline", "manual")]
+    assert categories[-1] == ("pipeline", "stage")
     # Nothing a spreadsheet would run: every cell starting with = + - @ has the apostrophe in front.
     assert not [c for r in rows for c in r.values() if c[:1] in ("=", "+", "-", "@")]
 
@@ -92,6 +99,11 @@ def test_round_trip_into_an_empty_workspace_is_identical_but_for_ids_and_creatio
 
     assert comparable(second) == comparable(first)
     assert first.count("\n") == second.count("\n")
+    with unit_of_work(sessions) as session:  # a chosen category equal to the stage's stays chosen
+        stored = session.scalars(
+            select(Opportunity.forecast_category).where(Opportunity.team_id == EMPTY).order_by(Opportunity.number)
+        ).all()
+    assert stored[:4] == ["commit", None, None, "pipeline"] and stored[4:] == [None] * (len(stored) - 4)
 
 
 def test_a_second_import_of_the_same_file_changes_nothing(sessions, manager):
@@ -172,6 +184,46 @@ def test_other_crms_columns_and_stages_are_understood(sessions, manager, header,
         opp = session.scalar(select(Opportunity).where(Opportunity.team_id == EMPTY))
         assert (opp.title, opp.stage, opp.currency, opp.amount_minor) == expected
         assert opp.external_ref == row[0]
+
+
+def test_other_crms_forecast_categories_are_read_and_a_chosen_one_is_kept_apart_from_the_stages(sessions, manager):
+    """Salesforce's ForecastCategoryName and HubSpot's "Forecast category": a category other than the stage's default
+    here is the rep's choice; the default, a closed deal's and Closed on an open deal follow the stage."""
+    rows = [
+        ["Opportunity ID", "Opportunity Name", "Account Name", "Amount", "Stage", "ForecastCategoryName"],
+        ["006a", "Follows", "Sales Inc", "100", "Negotiation/Review", "Commit"],
+        ["006b", "Upside", "Sales Inc", "100", "Prospecting", "Best Case"],
+        ["006c", "Won", "Sales Inc", "100", "Closed Won", "Closed"],
+        ["006d", "Parked", "Sales Inc", "100", "Qualification", "Omitted"],
+        ["006e", "Odd", "Sales Inc", "100", "Qualification", "Closed"],
+        ["006f", "Bad", "Sales Inc", "100", "Qualification", "Maybe"],
+    ]
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    report = run(sessions, EMPTY, out.getvalue())
+    assert (report.created, [p.line for p in report.bad]) == (5, [7]), report.bad
+    assert "forecast category" in report.bad[0].reason
+
+    def stored():
+        with unit_of_work(sessions) as session:
+            return dict(session.execute(select(Opportunity.title, Opportunity.forecast_category)).all())
+
+    assert stored() == {"Follows": None, "Upside": "best_case", "Won": None, "Parked": "omitted", "Odd": None}
+    changed = out.getvalue().replace("Negotiation/Review,Commit", "Negotiation/Review,Omitted")
+    assert (run(sessions, EMPTY, changed).updated, stored()["Follows"]) == (1, "omitted")
+    with unit_of_work(sessions) as session:
+        entry = session.scalars(select(Activity).order_by(Activity.id.desc())).first()
+        assert {"field": "forecast_category", "before": None, "after": "omitted"} in entry.changes
+    hubspot = "Record ID,Deal Name,Associated Company,Amount,Deal Stage,Forecast category\n"
+    hubspot += "hs-1,HS deal,HS AS,10,qualifiedtobuy,Not forecasted\n"
+    assert run(sessions, EMPTY, hubspot).created == 1
+    assert stored()["HS deal"] == "omitted"
+    rows_out = {r["title"]: r for r in rows_of(export_text(sessions, EMPTY))}
+    assert (rows_out["Upside"]["forecast_category"], rows_out["Upside"]["forecast_category_source"]) == (
+        "best_case",
+        "manual",
+    )
+    assert (rows_out["Won"]["forecast_category"], rows_out["Won"]["forecast_category_source"]) == ("closed", "stage")
 
 
 def test_formulas_in_a_foreign_file_are_kept_as_text_and_neutralised_on_the_way_out(sessions, manager):

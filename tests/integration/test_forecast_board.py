@@ -1,12 +1,28 @@
 """Forecast categories, quotas, attainment, coverage, gap and adjustments equal a plain-Python computation over a
-generated quarter of 3,000 deals in five currencies, to the minor unit, on SQLite and PostgreSQL."""
+generated quarter of 3,000 deals in six currencies (KWD's three decimals and JPY's none among them), to the minor
+unit, reported in USD, EUR, NOK, JPY and KWD in turn, on SQLite and PostgreSQL."""
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from integration.pipeline_gen import OPEN, TEAM, TODAY, category, cents, load, local_day, major, rate_on
+from integration.pipeline_gen import (
+    DIGITS,
+    OPEN,
+    REPORTING,
+    TEAM,
+    TODAY,
+    category,
+    cents,
+    load,
+    local_day,
+    major,
+    minor,
+    rate_on,
+    rates_into,
+    report_in,
+)
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.categories import Category
@@ -15,6 +31,7 @@ from oppbot.domain.periods import parse_period
 from oppbot.services import quotas
 from oppbot.services.context import Actor
 from oppbot.services.forecast import category_board, take_snapshot
+from oppbot.slack.blocks.forecast import category_lines
 
 PERIOD = parse_period("2026-Q4", TODAY)
 MANAGER = Actor(TEAM, "U_BOSS", is_manager=True)
@@ -23,7 +40,7 @@ QUOTAS = {"U_REP": ("2500000", "USD"), "U_OTHER": ("1800000", "EUR"), None: ("50
 
 @pytest.fixture
 def deals(sessions):
-    generated = load(sessions, 3000)
+    generated = load(sessions, 3000, kwd=True)
     with unit_of_work(sessions) as session:
         for who, (amount, currency) in QUOTAS.items():
             quotas.set_quota(session, MANAGER, who, PERIOD, amount, currency)
@@ -33,7 +50,7 @@ def deals(sessions):
 
 def oracle(deals, rate_on=rate_on):
     """{assignee or 'total': {category: [count, value, weighted]}}: open deals in the period at today's rate,
-    Closed: won in the period (Oslo dates) at the close date's rate. Deals with no rate are left out."""
+    Closed: won in the period (Oslo dates) at the close date's rate. Deals with no rate are left out. Exact sums."""
     figures = defaultdict(lambda: defaultdict(lambda: [0, Decimal(0), Decimal(0)]))
     for d in deals:
         if d["stage"] in OPEN:
@@ -55,24 +72,26 @@ def oracle(deals, rate_on=rate_on):
     return figures
 
 
-def quota_in_usd(who, rate_on=rate_on):
+def quota_in(who, rate_on=rate_on):
     amount, currency = QUOTAS[who]
     return Decimal(amount) * rate_on(currency, min(TODAY, PERIOD.end))
 
 
-def check_line(line, expected, quota):
+def check_line(line, expected, quota, reporting="USD"):
+    """Each figure rounded to the reporting currency's minor units as shown, ratios to 6 decimals."""
+    r = lambda x: minor(x, reporting)  # noqa: E731
     for cat in Category:
         count, value, weighted = expected.get(cat.value, [0, Decimal(0), Decimal(0)])
         got = line.categories[cat]
-        assert (got.count, cents(got.value), cents(got.weighted)) == (count, cents(value), cents(weighted)), cat
+        assert (got.count, r(got.value), r(got.weighted)) == (count, r(value), r(weighted)), (reporting, cat)
 
     def val(category: str) -> Decimal:
         return expected.get(category, [0, Decimal(0)])[1]
 
     closed, commit = val("closed"), val("commit")
-    assert cents(line.closed_commit) == cents(closed + commit)
-    assert cents(line.closed_commit_best) == cents(closed + commit + val("best_case"))
-    assert cents(line.quota) == cents(quota)
+    assert r(line.closed_commit) == r(closed + commit)
+    assert r(line.closed_commit_best) == r(closed + commit + val("best_case"))
+    assert r(line.quota) == r(quota)
     assert line.attainment.quantize(Decimal("0.000001")) == (closed / quota).quantize(Decimal("0.000001"))
     open_pipeline = val("pipeline") + val("best_case") + val("commit")
     if quota > closed:
@@ -80,72 +99,72 @@ def check_line(line, expected, quota):
         assert line.coverage.quantize(Decimal("0.000001")) == expected_coverage.quantize(Decimal("0.000001"))
     else:
         assert line.coverage is None
-    assert cents(line.gap) == cents(quota - closed - commit)
+    assert r(line.gap) == r(quota - closed - commit)
+
+
+def shown(amount: Decimal, reporting: str) -> str:
+    return f"{reporting} {minor(amount, reporting):,.{DIGITS[reporting]}f}"
+
+
+def check_board(board, deals, reporting):
+    """The board against the oracle in `reporting`, the team's quota set in JPY, U_REP's in USD, U_OTHER's in EUR;
+    and the text /opp forecast shows: each category's figures rounded once, to the reporting currency."""
+    rates = rates_into(reporting)
+    assert board.reporting == reporting
+    expected = oracle(deals, rates)
+    check_line(board.total, expected["total"], quota_in(None, rates), reporting)
+    reps = {line.assignee_id: line for line in board.reps}
+    check_line(reps["U_REP"], expected["U_REP"], quota_in("U_REP", rates), reporting)
+    check_line(reps["U_OTHER"], expected["U_OTHER"], quota_in("U_OTHER", rates), reporting)
+    assert reps[None].quota is None and reps[None].attainment is None and reps[None].gap is None
+    assert reps["U_REP"].adjusted.amount == Decimal("1234567.89") * rates("USD", min(TODAY, PERIOD.end))
+    text = category_lines(board)
+    for cat in Category:
+        count, value, weighted = expected["total"].get(cat.value, [0, Decimal(0), Decimal(0)])
+        assert f"*{cat.label}* · {count} · {shown(value, reporting)} · weighted {shown(weighted, reporting)}" in text
+    c_c = expected["total"]["closed"][1] + expected["total"]["commit"][1]
+    assert f"*Closed + Commit* · {shown(c_c, reporting)}" in text
 
 
 def test_categories_quotas_attainment_coverage_and_gap_match(sessions, deals):
     with sessions() as s:
         board = category_board(s, TEAM, PERIOD, today=TODAY)
     expected = oracle(deals)
-    check_line(board.total, expected["total"], quota_in_usd(None))  # the team's quota, set in JPY
+    check_line(board.total, expected["total"], quota_in(None))  # the team's quota, set in JPY
     reps = {line.assignee_id: line for line in board.reps}
-    check_line(reps["U_REP"], expected["U_REP"], quota_in_usd("U_REP"))
-    check_line(reps["U_OTHER"], expected["U_OTHER"], quota_in_usd("U_OTHER"))  # set in EUR
+    check_line(reps["U_REP"], expected["U_REP"], quota_in("U_REP"))
+    check_line(reps["U_OTHER"], expected["U_OTHER"], quota_in("U_OTHER"))  # set in EUR
     assert reps[None].quota is None and reps[None].attainment is None and reps[None].gap is None
     assert reps["U_REP"].adjusted.amount == Decimal("1234567.89")
     assert reps["U_REP"].adjusted.note == "two deals look shaky"
     assert reps["U_OTHER"].adjusted is None
+    assert {d["currency"] for d in deals} == {"USD", "EUR", "JPY", "NOK", "SEK", "KWD"}
     # (the checks below share the 3,000 deals loaded above: each load costs seconds)
     check_one_reps_board(sessions, deals)
     check_snapshot(sessions, deals)
+    check_every_reporting_currency(sessions, deals)
     check_a_quota_without_a_rate(sessions)
 
 
-def euro_rates() -> list[tuple[str, Decimal, date]]:
-    """The generated USD-based rates restated with EUR as the reporting currency, at each date either changes."""
-    from integration.pipeline_gen import RATES
-
-    rows = []
-    for currency in ("USD", "JPY", "NOK"):
-        days = sorted({d for c, _r, d in RATES if c in (currency, "EUR")})
-        for day in days:
-            mine, euro = rate_on(currency, day), rate_on("EUR", day)
-            if mine is not None and euro is not None:
-                rows.append((currency, (mine / euro).quantize(Decimal("0.0000000001")), day))
-    return rows
-
-
-def test_with_euros_as_the_reporting_currency_the_same_figures_hold(sessions, deals):
-    from sqlalchemy import update
-
-    from oppbot.db.models import FxRate, Workspace
-
-    rows = euro_rates()
+def check_every_reporting_currency(sessions, deals):
+    """The same pipeline reported in each of REPORTING in turn (the workspace setting changed, the rates into the new
+    currency stored): every figure equals the oracle's, converted and rounded by it."""
+    for reporting in REPORTING:
+        with unit_of_work(sessions) as session:
+            report_in(session, reporting)
+        with sessions() as s:
+            board = category_board(s, TEAM, PERIOD, today=TODAY)
+        check_board(board, deals, reporting)
+        if reporting == "EUR":
+            assert {line.assignee_id: line for line in board.reps}["U_OTHER"].quota == Decimal("1800000")
     with unit_of_work(sessions) as session:
-        session.execute(update(Workspace).where(Workspace.team_id == TEAM).values(reporting_currency="EUR"))
-        session.add_all(FxRate(team_id=TEAM, base="EUR", currency=c, rate=r, effective_date=d) for c, r, d in rows)
-
-    def in_euros(currency, day):
-        if currency == "EUR":
-            return Decimal(1)
-        found = [(d, r) for c, r, d in rows if c == currency and d <= day]
-        return max(found)[1] if found else None
-
-    with sessions() as s:
-        board = category_board(s, TEAM, PERIOD, today=TODAY)
-    assert board.reporting == "EUR"
-    expected = oracle(deals, in_euros)
-    check_line(board.total, expected["total"], quota_in_usd(None, in_euros))
-    reps = {line.assignee_id: line for line in board.reps}
-    check_line(reps["U_REP"], expected["U_REP"], quota_in_usd("U_REP", in_euros))  # set in USD
-    check_line(reps["U_OTHER"], expected["U_OTHER"], quota_in_usd("U_OTHER", in_euros))  # set in EUR: as is
-    assert reps["U_OTHER"].quota == Decimal("1800000")
+        report_in(session, "USD")
 
 
 def check_one_reps_board(sessions, deals):
     with sessions() as s:
         board = category_board(s, TEAM, PERIOD, today=TODAY, assignee_id="U_OTHER")
-    check_line(board.total, oracle(deals)["U_OTHER"], quota_in_usd("U_OTHER"))
+    check_line(board.total, oracle(deals)["U_OTHER"], quota_in("U_OTHER"))
     assert [line.assignee_id for line in board.reps] == ["U_OTHER"]
 
 

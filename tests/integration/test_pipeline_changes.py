@@ -1,13 +1,15 @@
-"""/opp changes' waterfall over a generated pipeline: after a scripted week of changes made through the services,
-each step equals what a plain-Python count of those changes says, start + steps = end, the end equals the forecast,
+"""/opp changes' waterfall over a generated pipeline (six currencies, KWD and JPY among them): after a scripted week
+of changes made through the services, each step equals what a plain-Python count of those changes says, to the minor
+unit of each reporting currency in turn (USD, EUR, NOK, JPY, KWD), start + steps = end, the end equals the forecast,
 and the history rebuilt from the activity log gives the same waterfall as the weekly snapshot."""
 
 import random
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from integration.pipeline_gen import OPEN, PROB, TEAM, cents, load, major, rate_on
+from integration.pipeline_gen import DIGITS, OPEN, PROB, REPORTING, TEAM, load, major, minor, rates_into, report_in
 from sqlalchemy import select
 
 from oppbot.db.base import utcnow
@@ -38,21 +40,50 @@ def _draft(opp: Opportunity, **changed) -> Draft:
     return Draft(**fields)
 
 
+@dataclass
+class Week:
+    """The scripted week: which generated deals each change was made to, kept in their own currencies, so the
+    expected steps can be worked out in any reporting currency."""
+
+    period: object
+    now0: object
+    today: object
+    inside: list  # open deals in the period at the weekly snapshot
+    changed: list = field(default_factory=list)  # (step, deal, new amount or None)
+    new_values: list = field(default_factory=list)  # values of the deals created, in USD (the workspace currency)
+
+    def expected(self, rate_on):
+        """(start, {step: value}, {step: weighted}) exact, each deal at `rate_on(currency, today)`."""
+        v = lambda d: major(d) * rate_on(d["currency"], self.today)  # noqa: E731
+        value = {s: Decimal(0) for s in STEPS}
+        weighted = {s: Decimal(0) for s in STEPS}
+        for step, d, new in self.changed:
+            if step in (Step.WON, Step.LOST, Step.SLIPPED):
+                value[step] -= v(d)
+            elif step in (Step.PULLED_IN, Step.REOPENED):
+                value[step] += v(d)
+            elif step in (Step.VALUE_UP, Step.VALUE_DOWN):
+                delta = (new - major(d)) * rate_on(d["currency"], self.today)
+                value[step] += delta
+                weighted[step] += delta * d["probability"] / 100
+            else:  # moved forward into negotiation
+                weighted[step] += v(d) * (PROB["negotiation"] - d["probability"]) / 100
+        value[Step.NEW] = sum((x * rate_on("USD", self.today) for x in self.new_values), Decimal(0))
+        return sum((v(d) for d in self.inside), Decimal(0)), value, weighted
+
+
 @pytest.fixture
 def week(sessions):
-    deals = load(sessions, 600, seed=11)
+    deals = load(sessions, 600, seed=11, kwd=True)
     now0 = utcnow()
     with unit_of_work(sessions) as session:
         today = workspaces.load_rules(session, TEAM).today(now0)
         changes.take_weekly_snapshot(session, TEAM, now0)
     period = quarter_of(today)
-
-    def v(d):
-        return major(d) * rate_on(d["currency"], today)
-
     rated = [d for d in deals if d["currency"] != "SEK" and d["stage"] in OPEN and d["expected_close"]]
     inside = [d for d in rated if d["expected_close"] in period]
     later = [d for d in rated if d["expected_close"] > period.end]
+    result = Week(period, now0, today, list(inside))
     random.Random(3).shuffle(inside)
     won, lost, slipped, up, down = (inside[i * 8 : i * 8 + 8] for i in range(5))
     forward = [d for d in inside[40:] if d["stage"] == "lead"][:8]
@@ -65,72 +96,79 @@ def week(sessions):
         and d["expected_close"]
         and d["expected_close"] in period
     ][:3]
-    expected = {s: Decimal(0) for s in STEPS}
-    expected_weighted = {s: Decimal(0) for s in STEPS}
     with unit_of_work(sessions) as s:
         for d in won:
             opportunities.close_won(s, BOSS, d["number"])
-            expected[Step.WON] -= v(d)
+            result.changed.append((Step.WON, d, None))
         for d in lost:
             opportunities.close_lost(s, BOSS, d["number"], "Price")
-            expected[Step.LOST] -= v(d)
+            result.changed.append((Step.LOST, d, None))
         for d in slipped:
             opp = s.get(Opportunity, d["id"])
             opportunities.edit(s, BOSS, d["number"], _draft(opp, expected_close=(period.end + timedelta(days=9))))
-            expected[Step.SLIPPED] -= v(d)
+            result.changed.append((Step.SLIPPED, d, None))
         for d in pulled:
             opp = s.get(Opportunity, d["id"])
             opportunities.edit(s, BOSS, d["number"], _draft(opp, expected_close=period.end.isoformat()))
-            expected[Step.PULLED_IN] += v(d)
+            result.changed.append((Step.PULLED_IN, d, None))
         for d, factor, step in [(d, 2, Step.VALUE_UP) for d in up] + [
             (d, Decimal("0.5"), Step.VALUE_DOWN) for d in down
         ]:
             opp = s.get(Opportunity, d["id"])
-            new = (opp.amount * factor).quantize(Decimal(1).scaleb(-2 if d["currency"] != "JPY" else 0))
-            delta = (new - opp.amount) * rate_on(d["currency"], today)
+            new = (opp.amount * factor).quantize(Decimal(1).scaleb(-DIGITS[d["currency"]]))
             opportunities.edit(s, BOSS, d["number"], _draft(opp, value=str(new)))
-            expected[step] += delta
-            expected_weighted[step] += delta * d["probability"] / 100
+            result.changed.append((step, d, new))
         for d in lost_before:  # lost before last week's digest, reopened since: not new
             opportunities.move(s, BOSS, d["number"], opportunities.Stage.PROPOSAL)
-            expected[Step.REOPENED] += v(d)
+            result.changed.append((Step.REOPENED, d, None))
         for d in forward:
             opportunities.move(s, BOSS, d["number"], opportunities.Stage.NEGOTIATION)
-            expected_weighted[Step.MOVED_FORWARD] += v(d) * (PROB["negotiation"] - d["probability"]) / 100
+            result.changed.append((Step.MOVED_FORWARD, d, None))
         customer = CustomerRef(CustomerKind.ORGANIZATION, deals[0]["organization_id"])
         for n in range(5):
             value = Decimal(1000 + n * 250)
             opportunities.create(
                 s, BOSS, Draft(title=f"New {n}", customer=customer, value=str(value), expected_close=period.end)
             )
-            expected[Step.NEW] += value  # in USD, the reporting currency
-    start_value = sum((v(d) for d in inside), Decimal(0))
-    return period, now0, today, expected, expected_weighted, start_value
+            result.new_values.append(value)
+    return result
 
 
 def test_each_step_equals_the_scripted_changes_and_the_end_is_the_forecast(sessions, week):
-    period, _now0, today, expected, expected_weighted, start_value = week
-    now = utcnow()
+    """In each reporting currency in turn (the setting changed, rates into it stored): the weekly snapshot keeps
+    deals in their own currencies, so the same week's waterfall is worked out again, converted and rounded apart."""
+    assert {d["currency"] for d in week.inside} >= {"USD", "EUR", "JPY", "NOK", "KWD"}
+    for reporting in REPORTING:
+        with unit_of_work(sessions) as session:
+            report_in(session, reporting)
+        check_waterfall(sessions, week, reporting)
+    check_push_counts(sessions, week.period)
+
+
+def check_waterfall(sessions, week, reporting):
+    r = lambda x: minor(x, reporting)  # noqa: E731
+    start_value, expected, expected_weighted = week.expected(rates_into(reporting))
     with sessions() as s:
-        result = changes.changes(s, TEAM, period, now)
-        fc = forecast(s, TEAM, period, today=today)
+        result = changes.changes(s, TEAM, week.period, utcnow())
+        fc = forecast(s, TEAM, week.period, today=week.today)
     fall = result.waterfall
-    assert result.source == "digest"
-    assert cents(fall.start_value) == cents(start_value)
+    assert result.source == "digest" and fall.reporting == fc.reporting == reporting
+    assert r(fall.start_value) == r(start_value)
     for step in STEPS:
-        assert cents(fall.steps[step].value) == cents(expected[step]), step
+        assert r(fall.steps[step].value) == r(expected[step]), (reporting, step)
     for step in (Step.VALUE_UP, Step.VALUE_DOWN, Step.MOVED_FORWARD):
-        assert cents(fall.steps[step].weighted) == cents(expected_weighted[step]), step
+        assert r(fall.steps[step].weighted) == r(expected_weighted[step]), (reporting, step)
     assert fall.steps[Step.WON].count == fall.steps[Step.LOST].count == 8
     assert fall.steps[Step.NEW].count == 5 and fall.steps[Step.REOPENED].count == 3
     start, shown, end = fall.shown()
+    end_value = start_value + sum(expected.values(), Decimal(0))
+    assert start == r(start_value) and end == r(end_value)  # the true figures rounded once, not a sum of roundings
     assert start + sum(a for _, a in shown) == end == fc.open.value
-    assert cents(fall.end_weighted) == fc.open.weighted
-    check_push_counts(sessions, period)
+    assert r(fall.end_weighted) == fc.open.weighted
 
 
 def test_the_history_rebuilt_from_activity_gives_the_same_waterfall(sessions, week):
-    period, now0, today, *_ = week
+    period, now0, today = week.period, week.now0, week.today
     now = utcnow()
     with sessions() as s:
         from_snapshot = changes.changes(s, TEAM, period, now).waterfall

@@ -11,6 +11,7 @@ import time
 from integration.helpers import make_customer, make_deal
 
 from oppbot.db.session import unit_of_work
+from oppbot.domain.categories import Category
 from oppbot.domain.stages import Stage
 from oppbot.services import opportunities, schedules
 
@@ -219,6 +220,7 @@ def test_export_then_import_into_an_empty_workspace_then_export_gives_the_same_d
     with unit_of_work(slack.sessions) as session:
         boss = slack.actor("U_BOSS", is_manager=True)
         opportunities.move(session, boss, 1, Stage.CLOSED_LOST, loss_reason="price", loss_note="-10% was not enough")
+        opportunities.set_category(session, boss, 2, Category.COMMIT)  # the rep's own: comes back as their own
     slack.make_manager("U_BOSS")
     slack.ask("export", user="U_BOSS")
     (first,) = slack.fake.wait_for_files(1, channel="DU_BOSS")
@@ -239,3 +241,5 @@ def test_export_then_import_into_an_empty_workspace_then_export_gives_the_same_d
 
     assert comparable(second["data"]) == comparable(first["data"])
     assert comparable(first["data"])[0]["lost_note"] == "'-10% was not enough"
+    chosen = comparable(first["data"])[1]
+    assert (chosen["forecast_category"], chosen["forecast_category_source"]) == ("commit", "manual")

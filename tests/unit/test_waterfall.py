@@ -11,11 +11,11 @@ from oppbot.domain.stages import Stage
 from oppbot.domain.waterfall import STEPS, DealState, Step, in_scope, waterfall
 
 PERIOD = parse_period("2027-Q1", date(2027, 1, 10))
-CURRENCIES = ["USD", "EUR", "JPY", "SEK"]
-DIGITS = {"USD": 2, "EUR": 2, "JPY": 0, "SEK": 2}
+CURRENCIES = ["USD", "EUR", "JPY", "SEK", "KWD"]
+DIGITS = {"USD": 2, "EUR": 2, "JPY": 0, "SEK": 2, "KWD": 3}
 
 rate = st.one_of(st.none(), st.decimals(min_value="0.0001", max_value="200", places=4))
-rates = st.fixed_dictionaries({c: rate for c in CURRENCIES}).map(lambda r: {**r, "USD": Decimal(1)})
+rates = st.fixed_dictionaries({c: rate for c in CURRENCIES})
 
 
 @st.composite
@@ -50,10 +50,13 @@ def histories(draw):
 
 
 @settings(max_examples=300, deadline=None)
-@given(histories(), rates, rates)
-def test_start_plus_steps_is_end_exactly_and_as_shown(history, r0, r1):
+@given(histories(), rates, rates, st.sampled_from(["USD", "JPY", "KWD"]))
+def test_start_plus_steps_is_end_exactly_and_as_shown(history, r0, r1, reporting):
+    """In a reporting currency of two, no or three decimals: shown figures rounded to its minor units add up."""
     start, end = history
-    result = waterfall(start, end, PERIOD, "USD", r0.get, r1.get)
+    r0, r1 = {**r0, reporting: Decimal(1)}, {**r1, reporting: Decimal(1)}
+    unit = Decimal(1).scaleb(-DIGITS[reporting])
+    result = waterfall(start, end, PERIOD, reporting, r0.get, r1.get)
     for weighted in (False, True):
         pick = (lambda s: s.weighted) if weighted else (lambda s: s.value)
         begin = result.start_weighted if weighted else result.start_value
@@ -61,8 +64,8 @@ def test_start_plus_steps_is_end_exactly_and_as_shown(history, r0, r1):
         assert begin + sum((pick(result.steps[s]) for s in STEPS), Decimal(0)) == finish
         shown_start, shown_steps, shown_end = result.shown(weighted)
         assert shown_start + sum(amount for _, amount in shown_steps) == shown_end
-        assert shown_end == finish.quantize(Decimal("0.01"))
-        assert shown_start == begin.quantize(Decimal("0.01"))
+        assert shown_end == finish.quantize(unit) and shown_end.as_tuple().exponent == unit.as_tuple().exponent
+        assert shown_start == begin.quantize(unit)
     # counts: every deal entering or leaving the period is counted once, in one step
     assert result.start_count + result.entered - result.left == result.end_count
     moved = sum(result.steps[s].count for s in (Step.NEW, Step.REOPENED, Step.WON, Step.LOST, Step.REMOVED))
