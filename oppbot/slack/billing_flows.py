@@ -9,6 +9,7 @@ from sqlalchemy import select
 from oppbot.db import repositories as repo
 from oppbot.db.models import CardMessage
 from oppbot.db.session import unit_of_work
+from oppbot.i18n import _
 from oppbot.services import invoices
 from oppbot.services.policy import may_post_in_channel
 from oppbot.slack.blocks.invoice import build_invoice, invoice_text
@@ -43,14 +44,21 @@ def generate_and_post_invoice(req: Request, number: int) -> str:
         opp = outcome.opportunity
         title, customer = opp.title, opp.customer_name
     if not outcome.created:
-        return f"Invoice {outcome.label} already exists for these billables of deal #{number}; no new invoice was made."
+        return _(
+            "Invoice {label} already exists for these billables of deal #{number}; no new invoice was made.",
+            label=outcome.label,
+            number=number,
+        )
     tz = viewer_tz(deps, actor.team_id, actor.user_id)
     blocks = build_invoice(outcome.invoice, deal_number=number, deal_title=title, customer_name=customer, tz=tz)
     kwargs = {"text": invoice_text(outcome.invoice, customer), "blocks": blocks}
     if card is not None and may_post_in_channel(actor):
         client.chat_postMessage(channel=card.channel_id, thread_ts=card.ts, **kwargs)
-        return f"Invoice {outcome.label} created and posted in the deal's thread."
+        return _("Invoice {label} created and posted in the deal's thread.", label=outcome.label)
     client.chat_postMessage(channel=actor.user_id, **kwargs)
     if card is not None:
-        return f"Invoice {outcome.label} created; I sent it to you in a DM (only managers post invoices in a channel)."
-    return f"Invoice {outcome.label} created; I sent it to you in a DM."
+        return _(
+            "Invoice {label} created; I sent it to you in a DM (only managers post invoices in a channel).",
+            label=outcome.label,
+        )
+    return _("Invoice {label} created; I sent it to you in a DM.", label=outcome.label)

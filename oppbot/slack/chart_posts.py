@@ -10,26 +10,38 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oppbot import charts
 from oppbot.db.session import unit_of_work
+from oppbot.i18n import _, ngettext
 from oppbot.services import charts as figures
 from oppbot.slack.files import Upload, post_charts
 
 log = logging.getLogger(__name__)
 
 
-def funnel_upload(funnel: figures.Funnel, *, locale: str | None, title: str = "Pipeline funnel") -> Upload:
-    heading = f"{title} ({funnel.currency}, open deals)"
+def funnel_upload(funnel: figures.Funnel, *, locale: str | None, title: str | None = None) -> Upload:
+    """The funnel PNG; `title` is already in the reader's language (default: "Pipeline funnel")."""
+    title = title or _("Pipeline funnel")
     if funnel.missing:
-        heading += f" — {funnel.missing} without a rate left out"
+        # English says "without a rate" whatever the count, as it always did.
+        heading = ngettext(
+            "{title} ({currency}, open deals) — {n} without a rate left out",
+            "{title} ({currency}, open deals) — {n} without a rate left out",
+            funnel.missing,
+            title=title,
+            currency=funnel.currency,
+        )
+    else:
+        heading = _("{title} ({currency}, open deals)", title=title, currency=funnel.currency)
     png = charts.funnel_png(funnel.stages, funnel.currency, title=heading, locale=locale)
-    return Upload("pipeline-funnel.png", png, heading, alt_txt="Open deals per stage: value and weighted value")
+    alt = _("Open deals per stage: value and weighted value")
+    return Upload("pipeline-funnel.png", png, heading, alt_txt=alt)
 
 
-def forecast_upload(
-    forecast: figures.ForecastFigures, *, locale: str | None, title: str = "Forecast vs actual"
-) -> Upload:
-    heading = f"{title} ({forecast.currency})"
+def forecast_upload(forecast: figures.ForecastFigures, *, locale: str | None, title: str | None = None) -> Upload:
+    """The forecast-vs-actual PNG; `title` is already in the reader's language (default: "Forecast vs actual")."""
+    heading = f"{title or _('Forecast vs actual')} ({forecast.currency})"
     png = charts.forecast_png(forecast.periods, forecast.currency, title=heading, locale=locale)
-    return Upload("forecast-vs-actual.png", png, heading, alt_txt="Weighted forecast beside Closed-Won per period")
+    alt = _("Weighted forecast beside Closed-Won per period")
+    return Upload("forecast-vs-actual.png", png, heading, alt_txt=alt)
 
 
 def post_digest_charts(

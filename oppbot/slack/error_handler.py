@@ -17,6 +17,7 @@ from slack_bolt import BoltContext, BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from oppbot.domain.errors import Conflict, InvalidInput, OppbotError
+from oppbot.i18n import N_, _
 from oppbot.services import once
 from oppbot.slack import view_state
 from oppbot.slack.pipeline import CONTEXT_KEY, Request
@@ -24,12 +25,14 @@ from oppbot.slack.text import error_text, escape
 
 log = logging.getLogger(__name__)
 
-NOTHING_CHANGED = "Sorry, something went wrong on our side; nothing was changed. Please try again."
-SLACK_REFUSED = "Slack didn't accept that in time (the form may have expired). Please try again."
+# Shown with _() when told: these are evaluated at import, before any reader's language is active.
+NOTHING_CHANGED = N_("Sorry, something went wrong on our side; nothing was changed. Please try again.")
+SLACK_REFUSED = N_("Slack didn't accept that in time (the form may have expired). Please try again.")
 
 
-def saved_but(what: str) -> str:
-    return f"Your change was saved, but {what}. Run the command again to see where things stand."
+def saved_but_then(error: str) -> str:
+    """The change committed, then something refused: each "saved, but…" is one whole sentence for translators."""
+    return _("Your change was saved, but then: {error}. Run the command again to see where things stand.", error=error)
 
 
 def handle(req: Request, error: Exception) -> None:
@@ -71,14 +74,25 @@ def on_error(error: Exception, context: BoltContext, response: BoltResponse | No
 def message_for(req: Request, error: Exception) -> str:
     """The sentence for the user, true to what happened."""
     if isinstance(error, InvalidInput):
-        usage = f"\nUsage: `{req.usage}`" if req.usage else ""
+        usage = "\n" + _("Usage: `{usage}`", usage=_(req.usage)) if req.usage else ""
         return escape(error_text(error)) + usage
     if isinstance(error, OppbotError):
-        return error_text(error) if not req.saved else saved_but(f"then: {error_text(error)}")
+        return error_text(error) if not req.saved else saved_but_then(error_text(error))
     if isinstance(error, SlackApiError):
-        problem = error.response.get("error", "an error")
-        return saved_but(f"Slack refused to show the result ({problem})") if req.saved else SLACK_REFUSED
-    return saved_but("I couldn't show the result because of an error on our side") if req.saved else NOTHING_CHANGED
+        if not req.saved:
+            return _(SLACK_REFUSED)
+        problem = error.response.get("error", _("an error"))
+        return _(
+            "Your change was saved, but Slack refused to show the result ({problem}). Run the command again to see "
+            "where things stand.",
+            problem=problem,
+        )
+    if req.saved:
+        return _(
+            "Your change was saved, but I couldn't show the result because of an error on our side. Run the command "
+            "again to see where things stand."
+        )
+    return _(NOTHING_CHANGED)
 
 
 def form_errors(req: Request, error: Exception) -> dict[str, str]:
@@ -87,7 +101,7 @@ def form_errors(req: Request, error: Exception) -> dict[str, str]:
     if isinstance(error, InvalidInput):
         return view_state.errors_for(error.errors, blocks)
     if not isinstance(error, OppbotError):
-        return view_state.errors_for({"": NOTHING_CHANGED}, blocks)
+        return view_state.errors_for({"": _(NOTHING_CHANGED)}, blocks)
     # The error names its field; a form maps field names it calls otherwise (req.refusal_field) or takes the first.
     where = error.field if error.field in blocks else req.refusal_field(error)
     text = error_text(error)

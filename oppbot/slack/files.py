@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from oppbot.domain.errors import InvalidInput
+from oppbot.i18n import _, babel_locale, current
 
 log = logging.getLogger(__name__)
 
@@ -61,21 +62,39 @@ def post_charts(client: WebClient, channel: str, files: list[Upload], *, comment
 MAX_DOWNLOAD = 20 * 1024 * 1024  # a file bigger than this is refused before it is read
 
 
+def _megabytes(size: int) -> str:
+    """A size in MB with one decimal, as the reader writes decimals (`21.5` in English, `21,5` in Norwegian)."""
+    if current() == "nb":
+        from babel.numbers import format_decimal
+
+        return format_decimal(size / 1e6, format="0.0", locale=babel_locale())
+    return f"{size / 1e6:.1f}"
+
+
 def download(client: WebClient, file_id: str, *, limit: int = MAX_DOWNLOAD) -> tuple[str, bytes]:
     """(name, bytes) of an uploaded file; InvalidInput for a missing or too big one."""
     try:
         info = client.files_info(file=file_id)["file"]
     except SlackApiError as exc:
-        raise InvalidInput.field("file", f"I couldn't read that file ({exc.response.get('error')}).") from None
+        raise InvalidInput.field(
+            "file", _("I couldn't read that file ({error}).", error=exc.response.get("error"))
+        ) from None
     size = int(info.get("size") or 0)
     if size > limit:
         raise InvalidInput.field(
-            "file", f"The file is {size / 1e6:.1f} MB; {limit // (1024 * 1024)} MB at most here. Use `oppbot import`."
+            "file",
+            _(
+                "The file is {size} MB; {limit} MB at most here. Use `oppbot import`.",
+                size=_megabytes(size),
+                limit=limit // (1024 * 1024),
+            ),
         )
     url = info.get("url_private_download") or info.get("url_private")
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
     with urllib.request.urlopen(request, timeout=60) as answer:
         data = answer.read(limit + 1)
     if len(data) > limit:
-        raise InvalidInput.field("file", f"The file is over {limit // (1024 * 1024)} MB. Use `oppbot import`.")
+        raise InvalidInput.field(
+            "file", _("The file is over {limit} MB. Use `oppbot import`.", limit=limit // (1024 * 1024))
+        )
     return info.get("name") or "file.csv", data

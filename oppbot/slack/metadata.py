@@ -19,6 +19,7 @@ import secrets
 from dataclasses import asdict, dataclass, replace
 
 from oppbot.domain.errors import OppbotError
+from oppbot.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,13 @@ class TamperedMetadata(OppbotError):
     """private_metadata that does not verify: changed, too old a format, or signed with a key no longer held."""
 
     def __init__(self) -> None:
-        super().__init__("This form's data could not be verified, so nothing was saved. Close it and open it again.")
+        super().__init__(
+            N_("This form's data could not be verified, so nothing was saved. Close it and open it again.")
+        )
+
+    def render(self, user=lambda user_id: user_id) -> str:
+        # Raised while the request is being built, before the reader's language is active: translated when shown.
+        return _(self.template)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +128,8 @@ def decode(raw: str | None, *, required: bool = False) -> ViewMeta:
         return ViewMeta()
     if not isinstance(raw, str) or len(raw) > METADATA_MAX:
         raise TamperedMetadata()
-    version, _, rest = raw.partition(".")
-    payload, _, signature = rest.partition(".")
+    version, _sep, rest = raw.partition(".")
+    payload, _sep, signature = rest.partition(".")
     if version != VERSION or not any(hmac.compare_digest(signature, _sign(payload, k)) for k in _Keys.keys):
         raise TamperedMetadata()
     try:

@@ -18,6 +18,7 @@ from oppbot.domain.errors import InvalidInput
 from oppbot.domain.periods import Period, parse_period
 from oppbot.domain.refs import parse_ref
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
+from oppbot.i18n import _
 from oppbot.services.queries import ListQuery
 from oppbot.slack import entities
 
@@ -33,7 +34,7 @@ _RANGE = re.compile(r"^(?:#|opp-?)?(\d{1,9})\s*-\s*(?:#|opp-?)?(\d{1,9})$", re.I
 
 def invalid(message: str, example: str, name: str = "args") -> InvalidInput:
     """InvalidInput whose message ends with an example of the right form."""
-    return InvalidInput.field(name, f"{message} For example: `{example}`.")
+    return InvalidInput.field(name, _("{message} For example: `{example}`.", message=message, example=example))
 
 
 # --- tokens ----------------------------------------------------------------------------------------------------------
@@ -72,9 +73,10 @@ def parse_user(token: str) -> str:
     match = USER.fullmatch((token or "").strip())
     if match:
         return match.group(1)
-    shown = (token or "").strip()[:30] or "(nothing)"
+    shown = (token or "").strip()[:30] or _("(nothing)")
     raise InvalidInput.field(
-        "user", f"'{shown}' is not a Slack user. Mention them with @ so Slack links the name, like @maria."
+        "user",
+        _("'{shown}' is not a Slack user. Mention them with @ so Slack links the name, like @maria.", shown=shown),
     )
 
 
@@ -90,42 +92,45 @@ def parse_channel(token: str) -> str:
     match = CHANNEL.fullmatch((token or "").strip())
     if match:
         return match.group(1)
-    shown = (token or "").strip()[:30] or "(nothing)"
-    raise InvalidInput.field("channel", f"'{shown}' is not a channel. Type # and pick it, like #sales.")
+    shown = (token or "").strip()[:30] or _("(nothing)")
+    raise InvalidInput.field("channel", _("'{shown}' is not a channel. Type # and pick it, like #sales.", shown=shown))
 
 
 def parse_refs(text: str) -> list[int]:
     """Deal numbers from `12,13 14`, `#12 #13` and ranges `12-15`, in the order given, without repeats."""
     tokens = [t for t in re.split(r"[,\s]+", (text or "").strip()) if t]
     if not tokens:
-        raise invalid("Name the deals.", "/opp bulk move 12,13 14-16 prop", "refs")
+        raise invalid(_("Name the deals."), "/opp bulk move 12,13 14-16 prop", "refs")
     numbers: list[int] = []
     for token in tokens:
         match = _RANGE.match(token)
         if match:
             low, high = int(match.group(1)), int(match.group(2))
             if low == 0 or high < low:
-                raise invalid(f"'{token[:30]}' is not a range of deals.", "/opp bulk move 12-15 prop", "refs")
+                shown = token[:30]
+                raise invalid(_("'{shown}' is not a range of deals.", shown=shown), "/opp bulk move 12-15 prop", "refs")
             if high - low >= MAX_BULK:
-                raise InvalidInput.field("refs", f"That's more than {MAX_BULK} deals; do at most {MAX_BULK} at a time.")
+                too_many = _("That's more than {max} deals; do at most {max} at a time.", max=MAX_BULK)
+                raise InvalidInput.field("refs", too_many)
             numbers.extend(range(low, high + 1))
         else:
             numbers.append(parse_ref(token))
     unique = list(dict.fromkeys(numbers))
     if len(unique) > MAX_BULK:
-        raise InvalidInput.field("refs", f"That's {len(unique)} deals; do at most {MAX_BULK} at a time.")
+        too_many = _("That's {count} deals; do at most {max} at a time.", count=len(unique), max=MAX_BULK)
+        raise InvalidInput.field("refs", too_many)
     return unique
 
 
 def _split_first(args: str) -> tuple[str, str]:
-    head, _, rest = (args or "").strip().partition(" ")
+    head, _sep, rest = (args or "").strip().partition(" ")
     return head, rest.strip()
 
 
 def _ref(args: str, example: str) -> tuple[int, str]:
     head, rest = _split_first(args)
     if not head:
-        raise invalid("Which deal?", example, "ref")
+        raise invalid(_("Which deal?"), example, "ref")
     try:
         return parse_ref(head), rest
     except InvalidInput as exc:
@@ -137,7 +142,7 @@ def _only_ref(args: str, verb: str) -> int:
     example = f"/opp {verb} #42"
     number, rest = _ref(args, example)
     if rest:
-        raise invalid(f"`{verb}` takes one deal, not '{rest[:30]}'.", example)
+        raise invalid(_("`{verb}` takes one deal, not '{rest}'.", verb=verb, rest=rest[:30]), example)
     return number
 
 
@@ -218,7 +223,8 @@ def parse_show(args: str) -> Show:
     if rest.strip().lower() in ("here", "share"):
         return Show(number, share=True)
     if rest:
-        raise invalid(f"`show` takes one deal (and `here` to share it), not '{rest[:30]}'.", "/opp show #42 here")
+        refusal = _("`show` takes one deal (and `here` to share it), not '{rest}'.", rest=rest[:30])
+        raise invalid(refusal, "/opp show #42 here")
     return Show(number)
 
 
@@ -227,7 +233,8 @@ def parse_move(args: str) -> Move:
     number, rest = _ref(args, example)
     head, reason = _split_first(rest)
     if not head:
-        raise invalid(f"Move deal #{number} to which stage? Use {STAGE_EXAMPLE}.", example, "stage")
+        question = _("Move deal #{number} to which stage? Use {stages}.", number=number, stages=_(STAGE_EXAMPLE))
+        raise invalid(question, example, "stage")
     # "closed won" / "closed-lost" typed as two words
     if head.lower() == "closed" and reason:
         word, reason = _split_first(reason)
@@ -237,8 +244,12 @@ def parse_move(args: str) -> Move:
     except InvalidInput as exc:
         raise invalid(exc.message, example, "stage") from None
     if reason and stage != Stage.CLOSED_LOST:
-        raise invalid(f"Only a move to lost takes a reason; '{reason[:30]}' was left over.", example)
+        raise invalid(_left_over(reason), example)
     return Move(number, stage, reason or None)
+
+
+def _left_over(reason: str) -> str:
+    return _("Only a move to lost takes a reason; '{reason}' was left over.", reason=reason[:30])
 
 
 def parse_won(args: str) -> Won:
@@ -264,7 +275,7 @@ def parse_assign(args: str) -> Assign:
     example = "/opp assign #42 @maria"
     number, rest = _ref(args, example)
     if not rest:
-        raise invalid(f"Assign deal #{number} to whom?", example, "user")
+        raise invalid(_("Assign deal #{number} to whom?", number=number), example, "user")
     try:
         return Assign(number, parse_user(rest))
     except InvalidInput as exc:
@@ -276,17 +287,17 @@ def parse_unassign(args: str) -> Unassign:
 
 
 def parse_note(args: str) -> AddNote:
-    example = "/opp note #42 Called Maria, they want a demo on Friday"
+    example = _("/opp note #42 Called Maria, they want a demo on Friday")
     number, rest = _ref(args, example)
     if not rest:
-        raise invalid("Write the note after the deal number.", example, "note")
+        raise invalid(_("Write the note after the deal number."), example, "note")
     return AddNote(number, rest)
 
 
 def parse_search(args: str) -> Search:
     text = " ".join((args or "").split())
     if not text:
-        raise invalid("Search for what?", "/opp search acme licence", "text")
+        raise invalid(_("Search for what?"), _("/opp search acme licence"), "text")
     return Search(text[:200])
 
 
@@ -303,7 +314,7 @@ def _closing_period(tokens: list[str], i: int, today: date) -> tuple[object, int
     """The period after `closing` (tokens[i]…), and the index after it. Relative and quarter-first forms may
     arrive as two words ("this month", "q4 2026"), a range as three ("2026-01-01 to 2026-03-31")."""
     if i >= len(tokens):
-        raise invalid("Closing when?", "/opp list closing this-month", "period")
+        raise invalid(_("Closing when?"), "/opp list closing this-month", "period")
     text, i = tokens[i], i + 1
     if i < len(tokens) and text.lower() in _RELATIVE:
         text, i = f"{text} {tokens[i]}", i + 1
@@ -317,7 +328,22 @@ def _closing_period(tokens: list[str], i: int, today: date) -> tuple[object, int
         raise invalid(exc.message, "/opp list closing 2026-Q4", "period") from None
 
 
-def parse_list(args: str, today: date) -> ListArgs:
+def _not_a_filter(token: str, in_export: bool) -> str:
+    shown = token[:30]
+    if in_export:
+        return _(
+            "I don't understand '{shown}' in an export. Filters are a stage, mine, @someone, unassigned, overdue, "
+            "stale and closing <period>.",
+            shown=shown,
+        )
+    return _(
+        "I don't understand '{shown}' in a list. Filters are a stage, mine, @someone, unassigned, overdue, stale "
+        "and closing <period>.",
+        shown=shown,
+    )
+
+
+def parse_list(args: str, today: date, *, in_export: bool = False) -> ListArgs:
     """`[stage…] [mine|@user|unassigned] [overdue|stale] [closing <period>]`, in any order."""
     tokens = words(args)
     stages: list[Stage] = []
@@ -341,13 +367,9 @@ def parse_list(args: str, today: date) -> ListArgs:
         elif is_stage_word(word):
             stages.append(parse_stage(word))
         else:
-            raise invalid(
-                f"I don't understand '{token[:30]}' in a list. Filters are a stage, mine, @someone, unassigned, "
-                "overdue, stale and closing <period>.",
-                "/opp list prop mine overdue closing this-quarter",
-            )
+            raise invalid(_not_a_filter(token, in_export), "/opp list prop mine overdue closing this-quarter")
     if sum(bool(flags.get(k)) for k in ("mine", "unassigned", "assignee_id")) > 1:
-        raise invalid("Pick one of mine, @someone or unassigned.", "/opp list mine")
+        raise invalid(_("Pick one of mine, @someone or unassigned."), "/opp list mine")
     return ListArgs(stages=tuple(dict.fromkeys(stages)), **flags)  # type: ignore[arg-type]
 
 
@@ -359,7 +381,8 @@ def parse_bulk(args: str) -> BulkMove | BulkAssign:
         return _parse_bulk_move(rest)
     if action == "assign":
         return _parse_bulk_assign(rest)
-    raise invalid(f"Bulk can move or assign, not '{action[:20] or '(nothing)'}'.", "/opp bulk move 12,13 prop")
+    shown = action[:20] or _("(nothing)")
+    raise invalid(_("Bulk can move or assign, not '{shown}'.", shown=shown), "/opp bulk move 12,13 prop")
 
 
 def _parse_bulk_move(rest: str) -> BulkMove:
@@ -368,7 +391,7 @@ def _parse_bulk_move(rest: str) -> BulkMove:
     # refs come first; the first token that is a stage word (and not a number) ends them
     split = next((n for n, t in enumerate(tokens) if not re.match(r"^[#\d]|^opp-", t, re.I)), None)
     if split is None or split == 0:
-        raise invalid("Give the deals, then the stage.", example)
+        raise invalid(_("Give the deals, then the stage."), example)
     numbers = parse_refs(" ".join(tokens[:split]))
     stage_word = tokens[split]
     reason_tokens = tokens[split + 1 :]
@@ -380,9 +403,9 @@ def _parse_bulk_move(rest: str) -> BulkMove:
         raise invalid(exc.message, example, "stage") from None
     reason = " ".join(reason_tokens) or None
     if stage == Stage.CLOSED_LOST and not reason:
-        raise invalid("Losing deals in bulk needs a reason.", "/opp bulk move 12,13 lost price", "loss_reason")
+        raise invalid(_("Losing deals in bulk needs a reason."), "/opp bulk move 12,13 lost price", "loss_reason")
     if reason and stage != Stage.CLOSED_LOST:
-        raise invalid(f"Only a move to lost takes a reason; '{reason[:30]}' was left over.", example)
+        raise invalid(_left_over(reason), example)
     return BulkMove(tuple(numbers), stage, reason)
 
 
@@ -390,7 +413,7 @@ def _parse_bulk_assign(rest: str) -> BulkAssign:
     example = "/opp bulk assign 12,13 14-16 @maria"
     tokens = words(rest)
     if len(tokens) < 2:
-        raise invalid("Give the deals, then who gets them.", example)
+        raise invalid(_("Give the deals, then who gets them."), example)
     who = tokens[-1]
     numbers = parse_refs(" ".join(tokens[:-1]))
     if who.lower() in ("nobody", "none", "unassigned"):
@@ -412,13 +435,14 @@ def parse_fx_set(args: str) -> FxSet:
     """`<CUR> <rate> [YYYY-MM-DD]` from `/opp fx set`; the currency and rate are validated by the service."""
     parts = words(args)
     if len(parts) not in (2, 3):
-        raise InvalidInput.field("fx", "Write `/opp fx set EUR 1.10` or `/opp fx set EUR 1.10 2026-11-01`.")
+        raise InvalidInput.field("fx", _("Write `/opp fx set EUR 1.10` or `/opp fx set EUR 1.10 2026-11-01`."))
     day = None
     if len(parts) == 3:
         try:
             day = date.fromisoformat(parts[2])
         except ValueError:
-            raise InvalidInput.field("date", f"'{parts[2][:20]}' is not a date; write YYYY-MM-DD.") from None
+            not_a_date = _("'{shown}' is not a date; write YYYY-MM-DD.", shown=parts[2][:20])
+            raise InvalidInput.field("date", not_a_date) from None
     return FxSet(parts[0], parts[1], day)
 
 
@@ -444,7 +468,7 @@ def parse_pipeline(args: str) -> Pipeline:
     rest, chart = split_chart(args)
     if rest:
         raise invalid(
-            "`pipeline` takes only `chart` after it (for a period, use `/opp forecast`).", "/opp pipeline chart"
+            _("`pipeline` takes only `chart` after it (for a period, use `/opp forecast`)."), "/opp pipeline chart"
         )
     return Pipeline(chart=chart)
 
@@ -457,9 +481,9 @@ class Export:
 def parse_export(args: str, today: date) -> Export:
     """`/opp export [the filters of /opp list]`."""
     try:
-        return Export(parse_list(args, today))
+        return Export(parse_list(args, today, in_export=True))
     except InvalidInput as exc:
-        raise invalid(exc.message.replace("in a list", "in an export"), "/opp export won closing this-year") from None
+        raise invalid(exc.message, "/opp export won closing this-year") from None
 
 
 # --- list state carried by pagination and filter buttons (≤ 2,000 characters in a button value) ----------------------
@@ -501,7 +525,7 @@ def parse_list_state(value: str, today: date) -> tuple[ListArgs, int]:
         )
         return args, max(0, int(data.get("p", 0)))
     except (ValueError, TypeError, AttributeError, KeyError):
-        raise InvalidInput.field("state", "That list button is out of date; run `/opp list` again.") from None
+        raise InvalidInput.field("state", _("That list button is out of date; run `/opp list` again.")) from None
 
 
 def with_stages(args: ListArgs, stages: tuple[Stage, ...]) -> ListArgs:
@@ -555,7 +579,12 @@ def parse_category_command(args: str) -> SetCategory:
     example = "/opp category #42 commit"
     number, rest = _ref(args, example)
     if not rest:
-        raise invalid(f"Which category for deal #{number}? Use {CATEGORY_EXAMPLE}, or `stage`.", example, "category")
+        question = _(
+            "Which category for deal #{number}? Use {categories}, or `stage`.",
+            number=number,
+            categories=_(CATEGORY_EXAMPLE),
+        )
+        raise invalid(question, example, "category")
     if rest.lower() in ("stage", "default", "auto", "reset"):
         return SetCategory(number, None)
     try:
@@ -585,21 +614,21 @@ def parse_quota(args: str, today: date) -> SetQuota | ListQuotas:
         except InvalidInput as exc:
             raise invalid(exc.message, example, "user") from None
     if len(tokens) not in (3, 4):
-        raise invalid("Give who, the period, the amount and (if not the reporting currency) the currency.", example)
+        raise invalid(_("Give who, the period, the amount and (if not the reporting currency) the currency."), example)
     period = _period(tokens[1], today, example)
     if period.kind not in ("month", "quarter"):
-        raise invalid("A quota is for a month or a quarter.", example, "period")
+        raise invalid(_("A quota is for a month or a quarter."), example, "period")
     return SetQuota(user_id, period, tokens[2], tokens[3] if len(tokens) == 4 else None)
 
 
 def parse_adjust(args: str, today: date) -> Adjust:
     """`forecast adjust @user <period> <amount> "reason"` (the reason may be unquoted)."""
-    example = '/opp forecast adjust @maria 2027-Q1 180000 "two deals slip to Q2"'
+    example = _('/opp forecast adjust @maria 2027-Q1 180000 "two deals slip to Q2"')
     tokens, rest = _leading_words(args, 3)
     if rest:
         tokens.append(rest)
     if len(tokens) < 3:
-        raise invalid("Give the rep, the period and your figure, then why.", example)
+        raise invalid(_("Give the rep, the period and your figure, then why."), example)
     try:
         user_id = parse_user(tokens[0])
     except InvalidInput as exc:
@@ -610,7 +639,7 @@ def parse_adjust(args: str, today: date) -> Adjust:
         if len(note) >= 2 and note.startswith(left) and note.endswith(right):
             note = note[1:-1].strip()
     if not note:
-        raise invalid("Say why, after the figure.", example, "note")
+        raise invalid(_("Say why, after the figure."), example, "note")
     return Adjust(user_id, period, tokens[2], note[:500])
 
 
@@ -630,14 +659,15 @@ def parse_changes(args: str, today: date) -> ShowChanges:
             since, i = today - timedelta(days=7), i + 1
         elif word == "since":
             if i >= len(tokens):
-                raise invalid("Since when?", example, "since")
+                raise invalid(_("Since when?"), example, "since")
             try:
                 since = date.fromisoformat(tokens[i])
             except ValueError:
-                raise invalid(f"'{tokens[i][:20]}' is not a date (YYYY-MM-DD).", example, "since") from None
+                not_a_date = _("'{shown}' is not a date (YYYY-MM-DD).", shown=tokens[i][:20])
+                raise invalid(not_a_date, example, "since") from None
             i += 1
             if since > today:
-                raise invalid("That date is in the future.", example, "since")
+                raise invalid(_("That date is in the future."), example, "since")
         else:
             period = _period(tokens[i - 1], today, example)
     return ShowChanges(since, period)

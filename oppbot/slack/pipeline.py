@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import OppbotError
+from oppbot.i18n import N_, _
 from oppbot.services import once
 from oppbot.services.context import Actor
 from oppbot.slack import metadata
@@ -36,8 +37,12 @@ CONTEXT_KEY = "oppbot_request"
 
 
 class ForeignForm(OppbotError):
+    # Raised by the middleware, before the reader's language is active: the sentence is translated when shown.
     def __init__(self) -> None:
-        super().__init__("This form belongs to another workspace.")
+        super().__init__(N_("This form belongs to another workspace."))
+
+    def render(self, user=lambda user_id: user_id) -> str:
+        return _(self.template)
 
 
 def _digest(*parts: object) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.opportunity import CustomerKind, CustomerRef, Draft
+from oppbot.i18n import _
 from oppbot.slack.ids import Block, input_action
 
 
@@ -66,7 +67,7 @@ def customer_form(values: Mapping[str, Any]) -> CustomerForm:
     try:
         kind = CustomerKind(raw_kind) if raw_kind else CustomerKind.ORGANIZATION
     except ValueError:
-        raise InvalidInput.field("kind", "Choose Individual or Organization.") from None
+        raise InvalidInput.field("kind", _("Choose Individual or Organization.")) from None
     return CustomerForm(
         kind=kind,
         name=value_of(values, Block.CUSTOMER_NAME),

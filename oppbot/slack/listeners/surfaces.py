@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from oppbot.i18n import pgettext
 from oppbot.slack.blocks import modals
 from oppbot.slack.ids import Callback
 
@@ -64,7 +65,7 @@ class ModalResponder:
 
     def update_view(self, blocks: list[dict]) -> None:
         view = self.body["view"]
-        title = ((view.get("title") or {}).get("text")) or "Deal"
+        title = ((view.get("title") or {}).get("text")) or pgettext("modal title", "Deal")
         callback = view.get("callback_id") or Callback.DEAL_FOUND.value
         try:
             callback_enum = Callback(callback)

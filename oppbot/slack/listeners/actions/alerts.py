@@ -8,6 +8,7 @@ from slack_bolt import App
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import format_ref
+from oppbot.i18n import _
 from oppbot.services import alerts, opportunities
 from oppbot.slack.blocks.alerts import build_close_date_modal
 from oppbot.slack.deps import Deps
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 def _number(req: Request) -> int:
     raw = req.action.get("value")
     if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 18:
-        raise InvalidInput.field("action", "That alert is out of date; its deal can't be found.")
+        raise InvalidInput.field("action", _("That alert is out of date; its deal can't be found."))
     return int(raw)
 
 
@@ -34,7 +35,7 @@ def snooze(req: Request) -> None:
     number = _number(req)
     with req.unit_of_work() as session:
         until = alerts.snooze(session, req.actor, number)
-    _say(req, f"Alerts for {format_ref(number)} are snoozed until {day(until.date())}.")
+    _say(req, _("Alerts for {ref} are snoozed until {day}.", ref=format_ref(number), day=day(until.date())))
 
 
 def close_date(req: Request) -> None:
@@ -56,10 +57,12 @@ def claim(req: Request) -> None:
         outcome = opportunities.claim(session, req.actor, number)
     if outcome.changed:
         req.respond(
-            text=f"<@{req.user_id}> claimed {format_ref(number)}.", response_type="in_channel", replace_original=False
+            text=_("{user} claimed {ref}.", user=f"<@{req.user_id}>", ref=format_ref(number)),
+            response_type="in_channel",
+            replace_original=False,
         )
     else:
-        _say(req, " ".join(outcome.warnings) or "Nothing to do.")
+        _say(req, " ".join(outcome.warnings) or _("Nothing to do."))
 
 
 HANDLERS = {

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from oppbot.domain.errors import InvalidInput, OppbotError
 from oppbot.domain.refs import format_ref
+from oppbot.i18n import _
 from oppbot.services import billables, catalog, policy, tasks
 from oppbot.services.policy import may_edit
 from oppbot.slack.billing_flows import generate_and_post_invoice, viewer_tz
@@ -41,7 +42,7 @@ def _id(req: Request) -> int:
     """The number or id a button carries; a forged or mangled one is a refusal, not a crash."""
     raw = _value(req)
     if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 18:
-        raise InvalidInput.field("action", "That button is out of date; run the command again.")
+        raise InvalidInput.field("action", _("That button is out of date; run the command again."))
     return int(raw)
 
 
@@ -78,7 +79,7 @@ def _open_add_line(req: Request, *, custom: bool) -> None:
             number, view.currency, services, custom=custom, team_id=req.team_id, channel_id=req.channel_id
         )
 
-    open_then_fill(req, f"Billable {format_ref(number)}", fill)
+    open_then_fill(req, _("Billable {ref}", ref=format_ref(number)), fill)
 
 
 def add_service(req: Request) -> None:
@@ -96,7 +97,8 @@ def remove_line(req: Request) -> None:
         view = billables.billables_for(session, actor, out.opportunity.number)
         blocks = build_billables_message(view, can_edit=may_edit(actor, view.opportunity))
     number = view.opportunity.number
-    _say(req, f"Line removed. Total of {format_ref(number)}: {money(view.total, view.currency)}", blocks)
+    total = money(view.total, view.currency)
+    _say(req, _("Line removed. Total of {ref}: {total}", ref=format_ref(number), total=total), blocks)
 
 
 def edit_line(req: Request) -> None:
@@ -108,7 +110,7 @@ def edit_line(req: Request) -> None:
             line, opp = billables.get_billable(session, actor, billable_id)
             return build_edit_line_modal(line, opp.number, line.currency, channel=req.channel_id, team_id=req.team_id)
 
-    open_then_fill(req, "Billable line", fill)
+    open_then_fill(req, _("Billable line"), fill)
 
 
 def generate(req: Request) -> None:
@@ -118,7 +120,9 @@ def generate(req: Request) -> None:
 def set_value(req: Request) -> None:
     with req.unit_of_work() as session:
         opp = billables.set_value_to_total(session, req.actor, _id(req)).opportunity
-        text = f"Deal {format_ref(opp.number)}'s value is now {money(opp.amount, opp.currency)}."
+        text = _(
+            "Deal {ref}'s value is now {amount}.", ref=format_ref(opp.number), amount=money(opp.amount, opp.currency)
+        )
     _say(req, text)
 
 
@@ -136,7 +140,7 @@ def done(req: Request) -> None:
     with req.unit_of_work() as session:
         task = tasks.complete_task(session, actor, _id(req))
         row = tasks.get_task_row(session, actor.team_id, task.id)
-    text = f":white_check_mark: Done: {escape(task.title)}"
+    text = ":white_check_mark: " + _("Done: {title}", title=escape(task.title))
     if _on_reminder(req):
         req.respond(text=text, blocks=build_task_done(row), replace_original=True)
     else:
@@ -149,7 +153,7 @@ def snooze(req: Request) -> None:
     with req.unit_of_work() as session:
         task = tasks.snooze_task(session, actor, _id(req))
         row = tasks.get_task_row(session, actor.team_id, task.id)
-    text = f"Snoozed: {escape(task.title)} is now due {when(task.due_at, tz)}."
+    text = _("Snoozed: {title} is now due {when}.", title=escape(task.title), when=when(task.due_at, tz))
     if _on_reminder(req):
         req.respond(text=text, blocks=build_task_snoozed(row, tz=tz), replace_original=True)
     else:
@@ -170,7 +174,7 @@ def edit_service(req: Request) -> None:
                 service = catalog.get_service(session, actor, service_id)
         return build_service_modal(service, default_currency=req.deps.settings.default_currency, team_id=req.team_id)
 
-    open_then_fill(req, "Service catalog", fill)
+    open_then_fill(req, _("Service catalog"), fill)
 
 
 HANDLERS = {

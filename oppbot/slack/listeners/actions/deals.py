@@ -12,6 +12,7 @@ from oppbot.domain.categories import parse_category
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
+from oppbot.i18n import _
 from oppbot.services import opportunities
 from oppbot.slack import parsing
 from oppbot.slack.blocks.common import parse_deal_value
@@ -33,7 +34,7 @@ def _deal(action: dict) -> tuple[int, int | None, str | None]:
     try:
         return parse_deal_value(raw)
     except (ValueError, TypeError):
-        raise InvalidInput.field("action", "That button is out of date; run `/opp show` again.") from None
+        raise InvalidInput.field("action", _("That button is out of date; run `/opp show` again.")) from None
 
 
 def _send(respond: Respond, reply: Reply, *, replace: bool) -> None:
@@ -64,22 +65,22 @@ def _origin(req: Request) -> dict | None:
 
 
 def claim(req: Request) -> None:
-    number, _, _ = _deal(req.action)
+    number, _version, _extra = _deal(req.action)
     _change_and_refresh(
-        req, number, f"{format_ref(number)} is yours now.", lambda s, a: opportunities.claim(s, a, number)
+        req, number, _("{ref} is yours now.", ref=format_ref(number)), lambda s, a: opportunities.claim(s, a, number)
     )
 
 
 def assign(req: Request) -> None:
-    number, _, _ = _deal(req.action)
+    number, _version, _extra = _deal(req.action)
     req.deal_number = number  # a Conflict shows the card as it is now
     user_id = req.action.get("selected_user")
     if not user_id:
-        raise InvalidInput.field("user", "Pick someone to assign the deal to.")
+        raise InvalidInput.field("user", _("Pick someone to assign the deal to."))
     _change_and_refresh(
         req,
         number,
-        f"Assigned {format_ref(number)} to <@{user_id}>.",
+        _("Assigned {ref} to {user}.", ref=format_ref(number), user=f"<@{user_id}>"),
         lambda s, a: opportunities.assign(s, a, number, user_id),
     )
 
@@ -90,14 +91,14 @@ def move(req: Request) -> None:
     try:
         stage = Stage(stage_value or "")
     except ValueError:
-        raise InvalidInput.field("stage", "Pick a stage from the list.") from None
+        raise InvalidInput.field("stage", _("Pick a stage from the list.")) from None
     if stage == Stage.CLOSED_LOST:
         _open_loss(req, number)
         return
     _change_and_refresh(
         req,
         number,
-        f"Moved {format_ref(number)} to {stage.label}.",
+        _("Moved {ref} to {stage}.", ref=format_ref(number), stage=stage.label),
         lambda s, a: opportunities.move(s, a, number, stage, expected_version=version),
     )
 
@@ -106,32 +107,36 @@ def category(req: Request) -> None:
     number, _version, value = _deal(req.action)
     req.deal_number = number
     chosen = None if value == "stage" else parse_category(value or "")
-    label = "its stage's category" if chosen is None else chosen.label
+    ref = format_ref(number)
+    if chosen is None:
+        done = _("{ref} now forecasts as its stage's category.", ref=ref)
+    else:
+        done = _("{ref} now forecasts as {category}.", ref=ref, category=chosen.label)
     _change_and_refresh(
         req,
         number,
-        f"{format_ref(number)} now forecasts as {label}.",
+        done,
         lambda s, a: opportunities.set_category(s, a, number, chosen),
     )
 
 
 def won(req: Request) -> None:
-    number, version, _ = _deal(req.action)
+    number, version, _extra = _deal(req.action)
     req.deal_number = number
     _change_and_refresh(
         req,
         number,
-        f"{format_ref(number)} is Closed-Won. :tada:",
+        _("{ref} is Closed-Won. :tada:", ref=format_ref(number)),
         lambda s, a: opportunities.close_won(s, a, number, expected_version=version),
     )
 
 
 def reset_probability(req: Request) -> None:
-    number, _, _ = _deal(req.action)
+    number, _version, _extra = _deal(req.action)
     _change_and_refresh(
         req,
         number,
-        f"Probability of {format_ref(number)} reset to its stage default.",
+        _("Probability of {ref} reset to its stage default.", ref=format_ref(number)),
         lambda s, a: opportunities.reset_probability(s, a, number),
     )
 
@@ -166,15 +171,15 @@ def note(req: Request) -> None:
 def row_menu(req: Request) -> None:
     """A row's overflow: 'verb:number:version'. The list stays; the deal's card comes as a new message."""
     value = (req.action.get("selected_option") or {}).get("value") or ""
-    verb, _, rest = value.partition(":")
-    number, version, _ = _deal({"value": rest})
+    verb, _sep, rest = value.partition(":")
+    number, version, _extra = _deal({"value": rest})
     if verb == "show":
         _send(req.respond, card_reply(req, number), replace=False)
     elif verb == "claim":
         _change_and_refresh(
             req,
             number,
-            f"{format_ref(number)} is yours now.",
+            _("{ref} is yours now.", ref=format_ref(number)),
             lambda s, a: opportunities.claim(s, a, number),
             replace=False,
         )
@@ -182,7 +187,7 @@ def row_menu(req: Request) -> None:
         _change_and_refresh(
             req,
             number,
-            f"{format_ref(number)} is Closed-Won. :tada:",
+            _("{ref} is Closed-Won. :tada:", ref=format_ref(number)),
             lambda s, a: opportunities.close_won(s, a, number, expected_version=version),
             replace=False,
         )
@@ -193,12 +198,12 @@ def row_menu(req: Request) -> None:
     elif verb == "note":
         _open_note(req, number)
     else:
-        raise InvalidInput.field("action", "That menu is out of date; run `/opp list` again.")
+        raise InvalidInput.field("action", _("That menu is out of date; run `/opp list` again."))
 
 
 def list_page(req: Request) -> None:
     args, offset = parsing.parse_list_state(req.action.get("value") or "", workspace_today(req))
-    _send(req.respond, list_reply(req, args, offset, title="Search" if args.text else "Deals"), replace=True)
+    _send(req.respond, list_reply(req, args, offset, title=_("Search") if args.text else _("Deals")), replace=True)
 
 
 HANDLERS = {

@@ -7,6 +7,7 @@ from functools import cache
 
 from slack_bolt import App
 
+from oppbot.i18n import N_, _
 from oppbot.slack import entities
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Command
@@ -31,13 +32,14 @@ def sections() -> list[tuple[str, list[Subcommand]]]:
         schedules,
     )
 
+    # Headings, usages and summaries are marked for the catalog here and translated by help_text() when shown.
     return [
-        ("Deals", [HELP, *modals.SUBCOMMANDS, *deals.SUBCOMMANDS]),
-        ("Forecast and figures", forecast.SUBCOMMANDS + planning.SUBCOMMANDS),
-        ("Customers, billing and tasks", customers.SUBCOMMANDS),
-        ("Channels", notify.SUBCOMMANDS + schedules.SUBCOMMANDS),
-        ("Import and export", data.SUBCOMMANDS),
-        ("Workspace", admin.SUBCOMMANDS),
+        (N_("Deals"), [HELP, *modals.SUBCOMMANDS, *deals.SUBCOMMANDS]),
+        (N_("Forecast and figures"), forecast.SUBCOMMANDS + planning.SUBCOMMANDS),
+        (N_("Customers, billing and tasks"), customers.SUBCOMMANDS),
+        (N_("Channels"), notify.SUBCOMMANDS + schedules.SUBCOMMANDS),
+        (N_("Import and export"), data.SUBCOMMANDS),
+        (N_("Workspace"), admin.SUBCOMMANDS),
     ]
 
 
@@ -45,15 +47,15 @@ def help_(ctx: CommandContext) -> Reply:
     return Reply(text=help_text())
 
 
-HELP = Subcommand(("help", "?", "h"), help_, "/opp help", "this list, with examples")
+HELP = Subcommand(("help", "?", "h"), help_, N_("/opp help"), N_("this list, with examples"))
 
 
 def subcommands() -> list[Subcommand]:
     """Every subcommand (each module exports SUBCOMMANDS)."""
-    return [sub for _, subs in sections() for sub in subs]
+    return [sub for _heading, subs in sections() for sub in subs]
 
 
-INTRO = (
+INTRO = N_(
     "*oppbot* — your sales pipeline in Slack. Deals are `#42`, `42` or `OPP-42`; stages are lead, qual, prop, neg, "
     "won, lost (Norwegian names work too)."
 )
@@ -67,13 +69,14 @@ HELP_MAX = 4000
 
 def help_text() -> str:
     """/opp help, generated from the same table the dispatcher uses: a subcommand in it is in the help, and so is
-    every sub-form its handler dispatches on itself (`forecast accuracy`, `forecast snapshot`)."""
-    lines = [INTRO]
+    every sub-form its handler dispatches on itself (`forecast accuracy`, `forecast snapshot`). In the reader's
+    language: the command words stay as typed, their placeholders and descriptions are translated."""
+    lines = [_(INTRO)]
     for heading, subs in sections():
-        lines.append(f"*{heading}*")
+        lines.append(f"*{_(heading)}*")
         for sub in subs:
-            lines.append(f"• `{sub.usage}` — {sub.summary}")
-            lines += [f"• `{usage}` — {summary}" for usage, summary in sub.forms]
+            lines.append(f"• `{_(sub.usage)}` — {_(sub.summary)}")
+            lines += [f"• `{_(usage)}` — {_(summary)}" for usage, summary in sub.forms]
     return "\n".join(lines)[:HELP_MAX]
 
 
@@ -91,7 +94,7 @@ def registry() -> dict[str, Subcommand]:
 def opp(ctx: CommandContext) -> None:
     """The /opp handler: the subcommand's handler from the table, its reply sent ephemeral (or in the channel)."""
     # Slack sends the user's own & < > escaped: decode once here, so every field stores what was typed.
-    name, _, rest = entities.decode(ctx.body.get("text") or "").strip().partition(" ")
+    name, _sep, rest = entities.decode(ctx.body.get("text") or "").strip().partition(" ")
     ctx.name, ctx.args = name.lower() or "help", rest.strip()
     sub = registry().get(ctx.name)
     if sub is None:
@@ -110,7 +113,7 @@ def register(app: App, deps: Deps) -> None:
 
 def unknown(name: str) -> Reply:
     shown = escape(name[:30].replace("`", "'"))
-    return Reply(text=f"I don't know `/opp {shown}`. Try `/opp help` for the list, e.g. `/opp show #42`.")
+    return Reply(text=_("I don't know `/opp {name}`. Try `/opp help` for the list, e.g. `/opp show #42`.", name=shown))
 
 
 def send(ctx: CommandContext, reply: Reply) -> None:

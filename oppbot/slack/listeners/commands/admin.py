@@ -5,22 +5,23 @@ from __future__ import annotations
 from oppbot.domain.categories import parse_category
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.stages import parse_stage
+from oppbot.i18n import N_, _
 from oppbot.services import settings as service
 from oppbot.slack import parsing
 from oppbot.slack.blocks.settings import build_manager_changes, build_managers, build_setting_change, build_settings
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 
-SETTINGS_USAGE = (
+SETTINGS_USAGE = N_(
     "/opp settings [currency <CUR> | reporting <CUR> | tz <Area/City> | probability <stage> <0-100> | "
     "stale <stage> <days> | reasons <a, b, c> | category <stage> <category> | rooms archive on|off]"
 )
-MANAGERS_USAGE = "/opp managers [add @user | remove @user]"
+MANAGERS_USAGE = N_("/opp managers [add @user | remove @user]")
 
 
 def _stage_and_value(args: str, what: str, example: str) -> tuple[str, str]:
-    stage, _, value = args.strip().rpartition(" ")
+    stage, _sep, value = args.strip().rpartition(" ")
     if not stage.strip() or not value:
-        raise InvalidInput.field(what, f"Give a stage and a number, e.g. `{example}`.")
+        raise InvalidInput.field(what, _("Give a stage and a number, e.g. `{example}`.", example=example))
     return stage.strip(), value
 
 
@@ -66,7 +67,7 @@ SETTING_WORDS = {
 
 
 def settings_(ctx: CommandContext) -> Reply:
-    word, _, rest = ctx.args.partition(" ")
+    word, _sep, rest = ctx.args.partition(" ")
     if not word:
         with ctx.unit_of_work() as session:
             view = service.show_settings(session, ctx.actor)
@@ -77,14 +78,18 @@ def settings_(ctx: CommandContext) -> Reply:
         shown = word[:30]
         raise InvalidInput.field(
             "setting",
-            f"'{shown}' is not a setting. Use currency, reporting, tz, probability, stale, reasons, category or rooms.",
+            _(
+                "'{shown}' is not a setting. Use currency, reporting, tz, probability, stale, reasons, category or "
+                "rooms.",
+                shown=shown,
+            ),
         )
     change = _apply(ctx, key, rest.strip())
     return Reply(text=build_setting_change(change))
 
 
 def managers_(ctx: CommandContext) -> Reply:
-    word, _, rest = ctx.args.partition(" ")
+    word, _sep, rest = ctx.args.partition(" ")
     action = word.lower()
     if action in ("", "list"):
         with ctx.unit_of_work() as session:
@@ -94,11 +99,15 @@ def managers_(ctx: CommandContext) -> Reply:
     if action in ("rm", "delete"):
         action = "remove"
     if action not in ("add", "remove"):
-        raise InvalidInput.field("action", "Use `/opp managers add @user` or `/opp managers remove @user`.")
+        raise InvalidInput.field("action", _("Use `/opp managers add @user` or `/opp managers remove @user`."))
     user_ids = parsing.find_users(rest)
     if not user_ids:
         raise InvalidInput.field(
-            "user", f"Mention the person with @, e.g. `/opp managers {action} @ana` (pick them from the list)."
+            "user",
+            _(
+                "Mention the person with @, e.g. `/opp managers {action} @ana` (pick them from the list).",
+                action=action,
+            ),
         )
     actor = ctx.actor
     change_one = service.add_manager if action == "add" else service.remove_manager
@@ -109,7 +118,7 @@ def managers_(ctx: CommandContext) -> Reply:
 
 SUBCOMMANDS = [
     Subcommand(
-        ("settings", "setting", "config"), settings_, SETTINGS_USAGE, "workspace settings (managers change them)"
+        ("settings", "setting", "config"), settings_, SETTINGS_USAGE, N_("workspace settings (managers change them)")
     ),
-    Subcommand(("managers", "manager"), managers_, MANAGERS_USAGE, "who the managers are; managers name more"),
+    Subcommand(("managers", "manager"), managers_, MANAGERS_USAGE, N_("who the managers are; managers name more")),
 ]

@@ -29,7 +29,7 @@ Handler = Callable[[CommandContext], Reply | None]
 class Subcommand:
     names: tuple[str, ...]
     handler: Handler
-    usage: str  # "/opp move <ref> <stage>"
-    summary: str  # one line for /opp help
+    usage: str  # "/opp move <ref> <stage>", marked with N_(): shown through _() (placeholders translated)
+    summary: str  # one line for /opp help, marked with N_() like the usage
     # Sub-forms the handler dispatches on itself, listed in /opp help under their own usage: (usage, summary).
     forms: tuple[tuple[str, str], ...] = ()

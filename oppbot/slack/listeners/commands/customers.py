@@ -5,6 +5,7 @@ from __future__ import annotations
 from oppbot.domain.billing import from_minor
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import parse_id, parse_ref
+from oppbot.i18n import N_, _, ngettext
 from oppbot.services import billables, catalog, customers, tasks
 from oppbot.services.policy import may_edit
 from oppbot.slack import parsing
@@ -23,7 +24,7 @@ def customer(ctx: CommandContext) -> Reply | None:
         open_views.open_customer(ctx, channel_id=ctx.channel_id)
         return None
     if not ctx.args:
-        raise InvalidInput.field("customer", "Name the customer, like `/opp customer Acme`.")
+        raise InvalidInput.field("customer", _("Name the customer, like `/opp customer Acme`."))
     actor = ctx.actor
     tz = viewer_tz(ctx.deps, ctx.team_id, ctx.user_id)
     with ctx.unit_of_work() as session:
@@ -32,7 +33,7 @@ def customer(ctx: CommandContext) -> Reply | None:
 
 
 def catalog_(ctx: CommandContext) -> Reply:
-    verb, _, rest = ctx.args.partition(" ")
+    verb, _sep, rest = ctx.args.partition(" ")
     verb = verb.lower()
     actor = ctx.actor
     with ctx.unit_of_work() as session:
@@ -40,26 +41,28 @@ def catalog_(ctx: CommandContext) -> Reply:
             words = parsing.words(rest)
             if len(words) < 3:
                 raise InvalidInput.field(
-                    "catalog", "Give a name, a unit price and a currency: `/opp catalog add Workshop 1200 USD`."
+                    "catalog", _("Give a name, a unit price and a currency: `/opp catalog add Workshop 1200 USD`.")
                 )
             *name, price, currency = words
             service = catalog.add_service(
                 session, actor, " ".join(name), price, currency, default_currency=ctx.deps.settings.default_currency
             )
+            price = money(from_minor(service.unit_price_minor, service.currency), service.currency)
             return Reply(
-                text=f"Added `{service.id}` {escape(service.name)} at "
-                f"{money(from_minor(service.unit_price_minor, service.currency), service.currency)}."
+                text=_("Added `{id}` {name} at {price}.", id=service.id, name=escape(service.name), price=price)
             )
         if verb == "retire":
             service = catalog.retire_service(session, actor, _int(rest, "service"))
-            return Reply(text=f"Retired {escape(service.name)}: it is no longer offered for new lines.")
+            return Reply(text=_("Retired {name}: it is no longer offered for new lines.", name=escape(service.name)))
         if verb not in ("", "list"):
             raise InvalidInput.field(
-                "catalog", "Use `/opp catalog`, `/opp catalog add <name> <price> <CUR>` or `/opp catalog retire <id>`."
+                "catalog",
+                _("Use `/opp catalog`, `/opp catalog add <name> <price> <CUR>` or `/opp catalog retire <id>`."),
             )
         services = catalog.list_services(session, actor)
         return Reply(
-            text=f"Service catalog: {len(services)} service(s)",
+            # English says "service(s)" whatever the count (as it always did); the catalog picks Norwegian's form.
+            text=ngettext("Service catalog: {n} service(s)", "Service catalog: {n} service(s)", len(services)),
             blocks=build_catalog(services, is_manager=actor.is_manager),
         )
 
@@ -69,7 +72,7 @@ def _int(text: str, field: str) -> int:
         return parse_id(text.strip().lstrip("#"), field)  # bounded: a 30-digit id names nothing
     except InvalidInput:
         raise InvalidInput.field(
-            field, f"'{escape(text.strip()[:20])}' is not a {field} id; see `/opp catalog`."
+            field, _("'{shown}' is not a service id; see `/opp catalog`.", shown=escape(text.strip()[:20]))
         ) from None
 
 
@@ -80,27 +83,36 @@ def tasks_(ctx: CommandContext) -> Reply:
         rows = tasks.my_open_tasks(session, actor)
     from oppbot.db.base import utcnow
 
-    return Reply(text=f"Your open tasks: {len(rows)}", blocks=build_my_tasks(rows, tz=tz, now=utcnow()))
+    return Reply(text=_("Your open tasks: {count}", count=len(rows)), blocks=build_my_tasks(rows, tz=tz, now=utcnow()))
 
 
 def task(ctx: CommandContext) -> Reply | None:
     words = parsing.words(ctx.args)
     if not words:
-        raise InvalidInput.field("task", "Say which deal, like `/opp task #42 2026-12-01 Send the proposal`.")
+        raise InvalidInput.field("task", _("Say which deal, like `/opp task #42 2026-12-01 Send the proposal`."))
     number = parse_ref(words[0])
     if len(words) == 1:
         view = build_task_modal(number, initial_assignee=ctx.user_id, team_id=ctx.team_id, channel_id=ctx.channel_id)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
     if len(words) < 3:
-        raise InvalidInput.field("task", "Give a due date and a title: `/opp task #42 2026-12-01 Send the proposal`.")
+        raise InvalidInput.field(
+            "task", _("Give a due date and a title: `/opp task #42 2026-12-01 Send the proposal`.")
+        )
     actor = ctx.actor
     tz = viewer_tz(ctx.deps, ctx.team_id, ctx.user_id)
     with ctx.unit_of_work() as session:
         created = tasks.add_task(session, actor, number, " ".join(words[2:]), words[1], tz=tz)
     from oppbot.slack.text import when
 
-    return Reply(text=f"Task added to #{number}: {escape(created.title)}, due {when(created.due_at, tz)}.")
+    return Reply(
+        text=_(
+            "Task added to #{number}: {title}, due {when}.",
+            number=number,
+            title=escape(created.title),
+            when=when(created.due_at, tz),
+        )
+    )
 
 
 def billables_(ctx: CommandContext) -> Reply:
@@ -109,7 +121,7 @@ def billables_(ctx: CommandContext) -> Reply:
     with ctx.unit_of_work() as session:
         view = billables.billables_for(session, actor, number)
         return Reply(
-            text=f"Billables of #{number}: {money(view.total, view.currency)}",
+            text=_("Billables of #{number}: {total}", number=number, total=money(view.total, view.currency)),
             blocks=build_billables_message(view, can_edit=may_edit(actor, view.opportunity)),
         )
 
@@ -123,12 +135,14 @@ SUBCOMMANDS = [
     Subcommand(
         ("customer", "customers"),
         customer,
-        "/opp customer <name>",
-        "a customer's deals, totals and history; `new` to add one",
+        N_("/opp customer <name>"),
+        N_("a customer's deals, totals and history; `new` to add one"),
     ),
-    Subcommand(("catalog",), catalog_, "/opp catalog [add <name> <price> <CUR> | retire <id>]", "the service catalog"),
-    Subcommand(("tasks",), tasks_, "/opp tasks", "your open follow-up tasks"),
-    Subcommand(("task",), task, "/opp task <ref> [<YYYY-MM-DD> <title>]", "add a follow-up task"),
-    Subcommand(("billables",), billables_, "/opp billables <ref>", "a deal's billable lines and total"),
-    Subcommand(("invoice",), invoice, "/opp invoice <ref>", "invoice a won deal's billables"),
+    Subcommand(
+        ("catalog",), catalog_, N_("/opp catalog [add <name> <price> <CUR> | retire <id>]"), N_("the service catalog")
+    ),
+    Subcommand(("tasks",), tasks_, N_("/opp tasks"), N_("your open follow-up tasks")),
+    Subcommand(("task",), task, N_("/opp task <ref> [<YYYY-MM-DD> <title>]"), N_("add a follow-up task")),
+    Subcommand(("billables",), billables_, N_("/opp billables <ref>"), N_("a deal's billable lines and total")),
+    Subcommand(("invoice",), invoice, N_("/opp invoice <ref>"), N_("invoice a won deal's billables")),
 ]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from oppbot.charts import ChartError
 from oppbot.db.base import utcnow
 from oppbot.domain.errors import InvalidInput
+from oppbot.i18n import N_, _, ngettext, number
 from oppbot.services import charts as figures
 from oppbot.services import deal_export, policy, workspaces
 from oppbot.slack import parsing
@@ -21,7 +22,7 @@ from oppbot.slack.text import escape
 
 log = logging.getLogger(__name__)
 
-EXPORT_USAGE = "/opp export [the filters of /opp list]"
+EXPORT_USAGE = N_("/opp export [the filters of /opp list]")
 
 
 # --- charts ----------------------------------------------------------------------------------------------------------
@@ -44,20 +45,27 @@ def post_chart(ctx: CommandContext, draw: Draw, fallback: Callable[[], Reply]) -
     except ChartError:
         log.exception("chart for %s could not be drawn", ctx.team_id)
         reply = fallback()
-        return Reply(text="I couldn't draw the chart; here are the figures.\n" + reply.text, blocks=reply.blocks)
+        return Reply(
+            text=_("I couldn't draw the chart; here are the figures.") + "\n" + reply.text, blocks=reply.blocks
+        )
     here = policy.may_post_in_channel(actor)
     channel = ctx.channel_id if here else dm_channel(ctx.client, ctx.user_id)
     try:
-        upload(ctx.client, channel, [chart], comment=f"<@{ctx.user_id}> asked for this chart.")
+        upload(ctx.client, channel, [chart], comment=_("{user} asked for this chart.", user=f"<@{ctx.user_id}>"))
     except SlackApiError as exc:
         error = exc.response.get("error")
         log.warning("chart upload to %s failed: %s", channel, error)
-        return Reply(text=f"I couldn't post the chart ({error}). Is oppbot in this channel? `/invite @oppbot`")
+        return Reply(
+            text=_("I couldn't post the chart ({error}). Is oppbot in this channel? `/invite @oppbot`", error=error)
+        )
     if here:
-        return Reply(text=f"Posted {chart.title}.")
+        return Reply(text=_("Posted {chart}.", chart=chart.title))
     return Reply(
-        text=f"Sent {chart.title} to your DM: charts go into a channel only from a manager or where the weekly "
-        "digest is posted."
+        text=_(
+            "Sent {chart} to your DM: charts go into a channel only from a manager or where the weekly digest is "
+            "posted.",
+            chart=chart.title,
+        )
     )
 
 
@@ -76,7 +84,8 @@ def forecast_chart(ctx: CommandContext, period, fallback: Callable[[], Reply], *
 
     def draw(session: Session, today) -> Callable[[str | None], Upload]:
         result = figures.forecast_figures(session, ctx.team_id, period, today, **filters)
-        return lambda locale: forecast_upload(result, locale=locale, title=f"Forecast vs actual, {period.label}")
+        title = _("Forecast vs actual, {period}", period=period.label)
+        return lambda locale: forecast_upload(result, locale=locale, title=title)
 
     return post_chart(ctx, draw, fallback)
 
@@ -88,7 +97,7 @@ def export(ctx: CommandContext) -> Reply:
     try:
         return _export(ctx)
     except InvalidInput as exc:  # parse errors quote what the user typed: escaped before it enters mrkdwn
-        return Reply(text=f"{escape(exc.message)}\nUsage: `{EXPORT_USAGE}`")
+        return Reply(text=escape(exc.message) + "\n" + _("Usage: `{usage}`", usage=_(EXPORT_USAGE)))
 
 
 def _export(ctx: CommandContext) -> Reply:
@@ -100,14 +109,28 @@ def _export(ctx: CommandContext) -> Reply:
         if total > deal_export.INLINE_LIMIT:
             deal_export.request_export(session, actor, parsing.list_state(cmd.query))
     if total == 0:
-        return Reply(text="No deals match that, so there is nothing to export.")
+        return Reply(text=_("No deals match that, so there is nothing to export."))
     if total > deal_export.INLINE_LIMIT:
-        return Reply(text=f"Exporting {total:,} deals: follow the progress in your DM; the CSV arrives there.")
+        return Reply(
+            text=_(
+                "Exporting {total} deals: follow the progress in your DM; the CSV arrives there.", total=number(total)
+            )
+        )
     with ctx.unit_of_work() as session:
         data, count = deal_export.export_bytes(session, actor, cmd.query)
     name = deal_export.export_filename(today)
-    upload(ctx.client, dm_channel(ctx.client, ctx.user_id), [Upload(name, data, f"{count:,} deals")])
-    return Reply(text=f"Sent {count:,} deals to your DM as {name} (UTF-8 CSV, opens in any spreadsheet).")
+    # English says "deals" whatever the count, as it always did; the catalog gives Norwegian its singular.
+    shown = number(count)
+    title = ngettext("{count} deals", "{count} deals", count, count=shown)
+    upload(ctx.client, dm_channel(ctx.client, ctx.user_id), [Upload(name, data, title)])
+    sent = ngettext(
+        "Sent {count} deals to your DM as {name} (UTF-8 CSV, opens in any spreadsheet).",
+        "Sent {count} deals to your DM as {name} (UTF-8 CSV, opens in any spreadsheet).",
+        count,
+        count=shown,
+        name=name,
+    )
+    return Reply(text=sent)
 
 
 def import_(ctx: CommandContext) -> Reply | None:
@@ -120,16 +143,16 @@ def import_(ctx: CommandContext) -> Reply | None:
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=import_modal(team_id=ctx.team_id))
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
-        return Reply(text="I couldn't open the import form (the request expired). Run `/opp import` again.")
+        return Reply(text=_("I couldn't open the import form (the request expired). Run `/opp import` again."))
     return None
 
 
 SUBCOMMANDS = [
-    Subcommand(("export",), export, EXPORT_USAGE, "deals as a CSV in your DM, e.g. `/opp export won`"),
+    Subcommand(("export",), export, EXPORT_USAGE, N_("deals as a CSV in your DM, e.g. `/opp export won`")),
     Subcommand(
         ("import",),
         import_,
-        "/opp import",
-        "managers: deals from a CSV (HubSpot, Pipedrive, Salesforce, oppbot), previewed first",
+        N_("/opp import"),
+        N_("managers: deals from a CSV (HubSpot, Pipedrive, Salesforce, oppbot), previewed first"),
     ),
 ]

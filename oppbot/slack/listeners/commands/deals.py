@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from oppbot.db.base import utcnow
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
+from oppbot.i18n import N_, _
 from oppbot.services import cards, opportunities, queries, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.opportunities import BulkOutcome, Outcome
@@ -46,7 +47,9 @@ def outcome_note(done: str, outcome: Outcome) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def list_reply(req: Request, args: parsing.ListArgs, offset: int = 0, title: str = "Deals") -> Reply:
+def list_reply(req: Request, args: parsing.ListArgs, offset: int = 0, title: str | None = None) -> Reply:
+    """A page of deals under `title` (an already translated heading; the default is "Deals")."""
+    title = title or _("Deals")
     with req.unit_of_work() as session:
         page = queries.list_deals(session, req.actor, args, offset=offset, limit=PAGE_SIZE)
         msg = deal_list_message(page.items, page.total, page.offset, args, title=title, limit=PAGE_SIZE)
@@ -66,8 +69,11 @@ def open_loss_modal(ctx: CommandContext, number: int) -> Reply | None:
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
         return Reply(
-            text="I couldn't open the loss form (the request expired). Run the command again, or give "
-            f"the reason: `/opp lost {number} price`."
+            text=_(
+                "I couldn't open the loss form (the request expired). Run the command again, or give the reason: "
+                "`/opp lost {number} price`.",
+                number=number,
+            )
         )
     return None
 
@@ -80,7 +86,7 @@ def show(ctx: CommandContext) -> Reply:
     if not cmd.share:
         return card_reply(ctx, cmd.number)
     if not may_post_in_channel(ctx.actor):
-        note = "Only managers post deal cards in a channel. Here it is just for you:"
+        note = _("Only managers post deal cards in a channel. Here it is just for you:")
         return card_reply(ctx, cmd.number, note)
     # A shared card is a real channel message, the same one the workers chat.update after every change:
     # the workspace's time zone, and buttons for everyone (each click is re-checked for whoever clicks).
@@ -90,10 +96,17 @@ def show(ctx: CommandContext) -> Reply:
         posted = ctx.client.chat_postMessage(channel=ctx.channel_id, text=msg["text"], blocks=msg["blocks"])
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown_error")
-        return Reply(text=f"I couldn't post in this channel ({error}). Invite me with `/invite @oppbot` and try again.")
+        return Reply(
+            text=_(
+                "I couldn't post in this channel ({error}). Invite me with `/invite @oppbot` and try again.",
+                error=error,
+            )
+        )
     with ctx.unit_of_work() as session:
         cards.remember_card(session, ctx.actor, cmd.number, posted["channel"], posted["ts"])
-    return Reply(text=f"Shared deal #{cmd.number} here; the card stays up to date as the deal changes.")
+    return Reply(
+        text=_("Shared deal #{number} here; the card stays up to date as the deal changes.", number=cmd.number)
+    )
 
 
 def list_(ctx: CommandContext) -> Reply:
@@ -103,7 +116,7 @@ def list_(ctx: CommandContext) -> Reply:
 
 def search(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_search(ctx.args)
-    return list_reply(ctx, parsing.ListArgs(text=cmd.text), title="Search")
+    return list_reply(ctx, parsing.ListArgs(text=cmd.text), title=_("Search"))
 
 
 def _change(ctx: CommandContext, number: int, done: str, change: Callable) -> Reply:
@@ -120,7 +133,7 @@ def move(ctx: CommandContext) -> Reply | None:
     return _change(
         ctx,
         cmd.number,
-        f"Moved {format_ref(cmd.number)} to {cmd.stage.label}.",
+        _("Moved {ref} to {stage}.", ref=format_ref(cmd.number), stage=cmd.stage.label),
         lambda s, a: opportunities.move(s, a, cmd.number, cmd.stage, loss_reason=cmd.reason),
     )
 
@@ -130,7 +143,7 @@ def won(ctx: CommandContext) -> Reply:
     return _change(
         ctx,
         cmd.number,
-        f"{format_ref(cmd.number)} is Closed-Won. :tada:",
+        _("{ref} is Closed-Won. :tada:", ref=format_ref(cmd.number)),
         lambda s, a: opportunities.close_won(s, a, cmd.number),
     )
 
@@ -142,7 +155,7 @@ def lost(ctx: CommandContext) -> Reply | None:
     return _change(
         ctx,
         cmd.number,
-        f"{format_ref(cmd.number)} is Closed-Lost.",
+        _("{ref} is Closed-Lost.", ref=format_ref(cmd.number)),
         lambda s, a: opportunities.close_lost(s, a, cmd.number, cmd.reason, cmd.note),
     )
 
@@ -150,7 +163,10 @@ def lost(ctx: CommandContext) -> Reply | None:
 def claim(ctx: CommandContext) -> Reply:
     cmd = parsing.parse_claim(ctx.args)
     return _change(
-        ctx, cmd.number, f"{format_ref(cmd.number)} is yours now.", lambda s, a: opportunities.claim(s, a, cmd.number)
+        ctx,
+        cmd.number,
+        _("{ref} is yours now.", ref=format_ref(cmd.number)),
+        lambda s, a: opportunities.claim(s, a, cmd.number),
     )
 
 
@@ -159,7 +175,7 @@ def assign(ctx: CommandContext) -> Reply:
     return _change(
         ctx,
         cmd.number,
-        f"Assigned {format_ref(cmd.number)} to <@{cmd.user_id}>.",
+        _("Assigned {ref} to {user}.", ref=format_ref(cmd.number), user=f"<@{cmd.user_id}>"),
         lambda s, a: opportunities.assign(s, a, cmd.number, cmd.user_id),
     )
 
@@ -169,7 +185,7 @@ def unassign(ctx: CommandContext) -> Reply:
     return _change(
         ctx,
         cmd.number,
-        f"{format_ref(cmd.number)} is unassigned.",
+        _("{ref} is unassigned.", ref=format_ref(cmd.number)),
         lambda s, a: opportunities.unassign(s, a, cmd.number),
     )
 
@@ -179,7 +195,7 @@ def note(ctx: CommandContext) -> Reply:
     return _change(
         ctx,
         cmd.number,
-        f"Note added to {format_ref(cmd.number)}.",
+        _("Note added to {ref}.", ref=format_ref(cmd.number)),
         lambda s, a: opportunities.add_note(s, a, cmd.number, cmd.text),
     )
 
@@ -199,8 +215,9 @@ def pipeline(ctx: CommandContext) -> Reply:
     return text()
 
 
-def bulk_summary(done: str, result: BulkOutcome, already: str = "Already so, not changed:") -> str:
+def bulk_summary(done: str, result: BulkOutcome, already: str | None = None) -> str:
     """What changed under `done`; deals that already were so under `already` (a no-op is not a move)."""
+    already = already or _("Already so, not changed:")
     lines = []
     changed = [o for o in result.done if o.changed]
     unchanged = [o for o in result.done if not o.changed]
@@ -211,9 +228,9 @@ def bulk_summary(done: str, result: BulkOutcome, already: str = "Already so, not
     if unchanged:
         lines.append(f"*{already}* " + ", ".join(format_ref(o.opportunity.number) for o in unchanged))
     if result.failed:
-        lines.append(f"*Not changed ({len(result.failed)}):*")
+        lines.append("*" + _("Not changed ({count}):", count=len(result.failed)) + "*")
         lines += [f"• {format_ref(n)}: {error_text(why)}" for n, why in list(result.failed.items())[:20]]
-    return "\n".join(lines) or "Nothing to do."
+    return "\n".join(lines) or _("Nothing to do.")
 
 
 def bulk(ctx: CommandContext) -> Reply:
@@ -222,11 +239,13 @@ def bulk(ctx: CommandContext) -> Reply:
     with ctx.unit_of_work() as session:
         if isinstance(cmd, parsing.BulkMove):
             result = opportunities.bulk_move(session, actor, cmd.numbers, cmd.stage, loss_reason=cmd.reason)
-            done, already = f"Moved to {cmd.stage.label}:", f"Already in {cmd.stage.label}:"
+            stage = cmd.stage.label
+            done, already = _("Moved to {stage}:", stage=stage), _("Already in {stage}:", stage=stage)
         else:
             result = opportunities.bulk_assign(session, actor, cmd.numbers, cmd.user_id)
-            done = f"Assigned to <@{cmd.user_id}>:" if cmd.user_id else "Unassigned:"
-            already = f"Already assigned to <@{cmd.user_id}>:" if cmd.user_id else "Already unassigned:"
+            user = f"<@{cmd.user_id}>"
+            done = _("Assigned to {user}:", user=user) if cmd.user_id else _("Unassigned:")
+            already = _("Already assigned to {user}:", user=user) if cmd.user_id else _("Already unassigned:")
     return Reply(text=bulk_summary(done, result, already)[:3000])
 
 
@@ -234,40 +253,45 @@ SUBCOMMANDS = [
     Subcommand(
         ("show", "card", "view"),
         show,
-        "/opp show <ref> [here]",
-        "the deal card, e.g. `/opp show #42`; `here` posts it live in the channel",
+        N_("/opp show <ref> [here]"),
+        N_("the deal card, e.g. `/opp show #42`; `here` posts it live in the channel"),
     ),
     Subcommand(
         ("list", "ls"),
         list_,
-        "/opp list [stage] [mine|@user|unassigned] [overdue|stale] [closing <period>]",
-        "a filtered list, e.g. `/opp list prop mine closing this-quarter`",
+        N_("/opp list [stage] [mine|@user|unassigned] [overdue|stale] [closing <period>]"),
+        N_("a filtered list, e.g. `/opp list prop mine closing this-quarter`"),
     ),
     Subcommand(
-        ("search", "find"), search, "/opp search <text>", "title, customer, description, e.g. `/opp search acme`"
+        ("search", "find"),
+        search,
+        N_("/opp search <text>"),
+        N_("title, customer, description, e.g. `/opp search acme`"),
     ),
-    Subcommand(("move", "stage"), move, "/opp move <ref> <stage>", "change stage, e.g. `/opp move #42 prop`"),
-    Subcommand(("won", "win"), won, "/opp won <ref>", "close as won, e.g. `/opp won #42`"),
+    Subcommand(("move", "stage"), move, N_("/opp move <ref> <stage>"), N_("change stage, e.g. `/opp move #42 prop`")),
+    Subcommand(("won", "win"), won, N_("/opp won <ref>"), N_("close as won, e.g. `/opp won #42`")),
     Subcommand(
         ("lost", "lose"),
         lost,
-        "/opp lost <ref> [reason] [note]",
-        "close as lost, e.g. `/opp lost #42 price`",
+        N_("/opp lost <ref> [reason] [note]"),
+        N_("close as lost, e.g. `/opp lost #42 price`"),
     ),
-    Subcommand(("claim", "take"), claim, "/opp claim <ref>", "assign an unassigned deal to yourself"),
-    Subcommand(("assign",), assign, "/opp assign <ref> @user", "assign a deal, e.g. `/opp assign #42 @maria`"),
-    Subcommand(("unassign",), unassign, "/opp unassign <ref>", "remove the assignee"),
-    Subcommand(("note", "comment"), note, "/opp note <ref> <text>", "add a note, e.g. `/opp note #42 Sent the quote`"),
+    Subcommand(("claim", "take"), claim, N_("/opp claim <ref>"), N_("assign an unassigned deal to yourself")),
+    Subcommand(("assign",), assign, N_("/opp assign <ref> @user"), N_("assign a deal, e.g. `/opp assign #42 @maria`")),
+    Subcommand(("unassign",), unassign, N_("/opp unassign <ref>"), N_("remove the assignee")),
+    Subcommand(
+        ("note", "comment"), note, N_("/opp note <ref> <text>"), N_("add a note, e.g. `/opp note #42 Sent the quote`")
+    ),
     Subcommand(
         ("pipeline", "pipe"),
         pipeline,
-        "/opp pipeline [chart]",
-        "per-stage counts, value and weighted value; `chart` posts the funnel",
+        N_("/opp pipeline [chart]"),
+        N_("per-stage counts, value and weighted value; `chart` posts the funnel"),
     ),
     Subcommand(
         ("bulk",),
         bulk,
-        "/opp bulk move <refs> <stage> [reason] · /opp bulk assign <refs> @user",
-        "managers: many deals at once, e.g. `/opp bulk move 12,13 14-16 neg`",
+        N_("/opp bulk move <refs> <stage> [reason] · /opp bulk assign <refs> @user"),
+        N_("managers: many deals at once, e.g. `/opp bulk move 12,13 14-16 neg`"),
     ),
 ]

@@ -9,6 +9,7 @@ from oppbot.domain.errors import InvalidInput
 from oppbot.domain.fx import format_rate
 from oppbot.domain.periods import PERIOD_EXAMPLE, Period, is_period_word, month_of, parse_period
 from oppbot.domain.stages import Stage, is_stage_word, parse_stage
+from oppbot.i18n import N_, _, pgettext
 from oppbot.services import forecast as forecasting
 from oppbot.services import fx, quotas, workspaces
 from oppbot.services import stats as statistics
@@ -43,14 +44,17 @@ def parse_forecast_args(args: str, user_id: str, today: date):
         else:
             raise InvalidInput.field(
                 "forecast",
-                f"I don't understand '{escape(word[:30])}'. Periods: {PERIOD_EXAMPLE}; then @user or "
-                "mine; then a stage.",
+                _(
+                    "I don't understand '{word}'. Periods: {periods}; then @user or mine; then a stage.",
+                    word=escape(word[:30]),
+                    periods=_(PERIOD_EXAMPLE),
+                ),
             )
     return period or month_of(today), assignee, stages, by_currency
 
 
 def forecast_command(ctx: CommandContext) -> Reply:
-    first, _, rest = ctx.args.partition(" ")
+    first, _sep, rest = ctx.args.partition(" ")
     if first.lower() == "accuracy":
         return accuracy_command(ctx, rest.strip())
     if first.lower() == "snapshot":
@@ -88,7 +92,7 @@ def accuracy_command(ctx: CommandContext, args: str) -> Reply:
         result = forecasting.forecast_accuracy(session, ctx.team_id, period)
         history = forecasting.accuracy_history(session, ctx.team_id, period)
     built = blocks.build_accuracy(result) + blocks.build_accuracy_history(history)
-    return Reply(text=f"Forecast accuracy {period.label}", blocks=built)
+    return Reply(text=_("Forecast accuracy {period}", period=period.label), blocks=built)
 
 
 def snapshot_command(ctx: CommandContext) -> Reply:
@@ -97,7 +101,11 @@ def snapshot_command(ctx: CommandContext) -> Reply:
     with ctx.unit_of_work() as session:
         period = month_of(_today(session, ctx.team_id))
         taken = forecasting.take_manual_snapshot(session, actor, period, now=now)
-    return Reply(text=f"Snapshot of the {period.label} forecast saved ({taken.snapshot.label}).")
+    return Reply(
+        text=_(
+            "Snapshot of the {period} forecast saved ({snapshot}).", period=period.label, snapshot=taken.snapshot.label
+        )
+    )
 
 
 def stats_command(ctx: CommandContext) -> Reply:
@@ -106,7 +114,17 @@ def stats_command(ctx: CommandContext) -> Reply:
         today = _today(session, ctx.team_id)
         period = parse_period(ctx.args, today) if ctx.args else None
         result = statistics.stats(session, ctx.team_id, period, today=today, now=now)
-    return Reply(text="Stats", blocks=blocks.build_stats(result))
+    return Reply(text=_("Stats"), blocks=blocks.build_stats(result))
+
+
+def _rate_outcome(outcome: str) -> str:
+    """What /opp fx set did to the rate (fx.set_rate's added | updated | unchanged), in the reader's words."""
+    words = {
+        "added": pgettext("fx rate", "added"),
+        "updated": pgettext("fx rate", "updated"),
+        "unchanged": pgettext("fx rate", "unchanged"),
+    }
+    return words.get(outcome, outcome)
 
 
 def fx_command(ctx: CommandContext) -> Reply:
@@ -119,36 +137,48 @@ def fx_command(ctx: CommandContext) -> Reply:
             done = fx.set_rate(session, actor, currency, rate, day, today=_today(session, ctx.team_id))
         r = done.rate
         since = r.effective_date.isoformat()
-        return Reply(text=f"1 {r.currency} = {format_rate(r.rate)} {done.reporting} from {since} ({done.outcome}).")
+        return Reply(
+            text=_(
+                "1 {currency} = {rate} {reporting} from {since} ({outcome}).",
+                currency=r.currency,
+                rate=format_rate(r.rate),
+                reporting=done.reporting,
+                since=since,
+                outcome=_rate_outcome(done.outcome),
+            )
+        )
     if words:
-        raise InvalidInput.field("fx", "Use `/opp fx` to list rates or `/opp fx set EUR 1.10 [YYYY-MM-DD]`.")
+        raise InvalidInput.field("fx", _("Use `/opp fx` to list rates or `/opp fx set EUR 1.10 [YYYY-MM-DD]`."))
     with ctx.unit_of_work() as session:
         table = fx.list_rates(session, ctx.team_id)
-    return Reply(text=f"Exchange rates into {table.reporting}", blocks=blocks.build_fx_list(table))
+    return Reply(text=_("Exchange rates into {currency}", currency=table.reporting), blocks=blocks.build_fx_list(table))
 
 
 SUBCOMMANDS = [
     Subcommand(
         ("forecast",),
         forecast_command,
-        "/opp forecast [period] [@user|mine] [stage] [currencies] [chart]",
-        "forecast by stage and category, quotas, Closed-Won and overdue, e.g. `/opp forecast 2026-Q4 mine`",
+        N_("/opp forecast [period] [@user|mine] [stage] [currencies] [chart]"),
+        N_("forecast by stage and category, quotas, Closed-Won and overdue, e.g. `/opp forecast 2026-Q4 mine`"),
         forms=(
-            ("/opp forecast accuracy [period]", "the period's start snapshot against what actually closed"),
-            ("/opp forecast snapshot", "managers: snapshot this month's and quarter's forecast now"),
-            ('/opp forecast adjust @user <period> <amount> "reason"', "managers: your own figure beside a rep's"),
+            (N_("/opp forecast accuracy [period]"), N_("the period's start snapshot against what actually closed")),
+            (N_("/opp forecast snapshot"), N_("managers: snapshot this month's and quarter's forecast now")),
+            (
+                N_('/opp forecast adjust @user <period> <amount> "reason"'),
+                N_("managers: your own figure beside a rep's"),
+            ),
         ),
     ),
     Subcommand(
         ("stats",),
         stats_command,
-        "/opp stats [period]",
-        "win rate, deal size, cycle, conversion, loss reasons, calibration, workload",
+        N_("/opp stats [period]"),
+        N_("win rate, deal size, cycle, conversion, loss reasons, calibration, workload"),
     ),
     Subcommand(
         ("fx",),
         fx_command,
-        "/opp fx [set <CUR> <rate> [YYYY-MM-DD]]",
-        "exchange rates into the reporting currency, e.g. `/opp fx set EUR 1.10`",
+        N_("/opp fx [set <CUR> <rate> [YYYY-MM-DD]]"),
+        N_("exchange rates into the reporting currency, e.g. `/opp fx set EUR 1.10`"),
     ),
 ]

@@ -6,6 +6,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from oppbot.i18n import N_, _
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.listeners.views import open_views
 
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def _could_not_open(exc: SlackApiError) -> Reply:
     log.warning("views.open failed: %s", exc.response.get("error"))
-    return Reply(text="I couldn't open the form (Slack said the request had expired). Please run the command again.")
+    return Reply(text=_("I couldn't open the form (Slack said the request had expired). Please run the command again."))
 
 
 def new_deal(ctx: CommandContext) -> Reply | None:
@@ -29,7 +30,7 @@ SUBCOMMANDS = [
     Subcommand(
         ("new", "create"),
         new_deal,
-        "/opp new [title]",
-        "open the form for a new deal, e.g. `/opp new Acme renewal`",
+        N_("/opp new [title]"),
+        N_("open the form for a new deal, e.g. `/opp new Acme renewal`"),
     ),
 ]

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from oppbot.domain.errors import InvalidInput
-from oppbot.domain.money import format_amount, normalise_currency
+from oppbot.domain.money import normalise_currency
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
+from oppbot.i18n import N_, _
 from oppbot.services import notifications
 from oppbot.slack import parsing
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
+from oppbot.slack.text import money
 
-USAGE = "/opp notify #channel [stage…] [min value] · /opp notify off · /opp notify"
+USAGE = N_("/opp notify #channel [stage…] [min value] · /opp notify off · /opp notify")
 
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
@@ -36,7 +38,7 @@ def parse_subscribe(args: str) -> NotifyRequest:
     channel = parse_channel(tokens[0]) if tokens else None
     if channel is None:
         raise InvalidInput.field(
-            "channel", "Name the channel to notify, like `/opp notify #sales`, or `/opp notify off` to stop here."
+            "channel", _("Name the channel to notify, like `/opp notify #sales`, or `/opp notify off` to stop here.")
         )
     stages: list[Stage] = []
     amount: str | None = None
@@ -48,29 +50,39 @@ def parse_subscribe(args: str) -> NotifyRequest:
             try:
                 currency = normalise_currency(token)
             except InvalidInput:
-                raise InvalidInput.field(
-                    "min_value", f"'{token[:20]}' is neither a stage ({STAGE_EXAMPLE}) nor a currency code."
-                ) from None
+                neither = _(
+                    "'{shown}' is neither a stage ({stages}) nor a currency code.",
+                    shown=token[:20],
+                    stages=_(STAGE_EXAMPLE),
+                )
+                raise InvalidInput.field("min_value", neither) from None
         elif amount is None and any(ch.isdigit() for ch in token):
             amount = token
         else:
             raise InvalidInput.field(
                 "min_value",
-                f"'{token[:20]}' is neither a stage ({STAGE_EXAMPLE}) nor a minimum value like 10000 or 10k EUR.",
+                _(
+                    "'{shown}' is neither a stage ({stages}) nor a minimum value like 10000 or 10k EUR.",
+                    shown=token[:20],
+                    stages=_(STAGE_EXAMPLE),
+                ),
             )
     if currency is not None and amount is None:
-        raise InvalidInput.field("min_value", "Give the minimum value with its currency, like `10000 EUR`.")
+        raise InvalidInput.field("min_value", _("Give the minimum value with its currency, like `10000 EUR`."))
     return NotifyRequest(channel, tuple(stages), amount, currency)
 
 
 def describe(sub: notifications.Subscription) -> str:
-    stages = ", ".join(s.label for s in sub.stages) if sub.stages else "every stage"
-    minimum = (
-        f", worth at least {format_amount(Decimal(sub.min_amount), sub.min_currency)}"
-        if sub.min_amount is not None and sub.min_currency
-        else ""
-    )
-    return f"<#{sub.channel_id}>: {stages}{minimum}"
+    stages = ", ".join(s.label for s in sub.stages) if sub.stages else _("every stage")
+    if sub.min_amount is not None and sub.min_currency:
+        minimum = money(Decimal(sub.min_amount), sub.min_currency)
+        return _(
+            "{channel}: {stages}, worth at least {minimum}",
+            channel=f"<#{sub.channel_id}>",
+            stages=stages,
+            minimum=minimum,
+        )
+    return f"<#{sub.channel_id}>: {stages}"
 
 
 def notify(ctx: CommandContext) -> Reply:
@@ -80,21 +92,26 @@ def notify(ctx: CommandContext) -> Reply:
             subs = notifications.list_subscriptions(session, ctx.actor)
         if not subs:
             return Reply(
-                text="No channel gets deal notifications yet. A manager can start them with "
-                "`/opp notify #channel [stage…] [min value]`."
+                text=_(
+                    "No channel gets deal notifications yet. A manager can start them with "
+                    "`/opp notify #channel [stage…] [min value]`."
+                )
             )
-        return Reply(text="*Deal notifications*\n" + "\n".join(f"• {describe(s)}" for s in subs))
+        return Reply(text="*" + _("Deal notifications") + "*\n" + "\n".join(f"• {describe(s)}" for s in subs))
     first = parsing.words(args)[0].lower()
     if first in ("off", "stop"):
         rest = parsing.words(args)[1:]
         channel = parse_channel(rest[0]) if rest else ctx.channel_id
         if not channel:
-            raise InvalidInput.field("channel", "Use `/opp notify off` in the channel, or `/opp notify off #channel`.")
+            raise InvalidInput.field(
+                "channel", _("Use `/opp notify off` in the channel, or `/opp notify off #channel`.")
+            )
         with ctx.unit_of_work() as session:
             stopped = notifications.unsubscribe(session, ctx.actor, channel)
+        mention = f"<#{channel}>"
         if stopped:
-            return Reply(text=f"<#{channel}> will no longer get deal notifications.")
-        return Reply(text=f"<#{channel}> wasn't getting deal notifications; nothing changed.")
+            return Reply(text=_("{channel} will no longer get deal notifications.", channel=mention))
+        return Reply(text=_("{channel} wasn't getting deal notifications; nothing changed.", channel=mention))
     request = parse_subscribe(args)
     with ctx.unit_of_work() as session:
         sub = notifications.subscribe(
@@ -106,9 +123,11 @@ def notify(ctx: CommandContext) -> Reply:
             request.min_currency,
             default_currency=ctx.deps.settings.default_currency,
         )
-    return Reply(text=f"Deal notifications (created, moved, won, lost, reassigned) will go to {describe(sub)}.")
+    return Reply(
+        text=_("Deal notifications (created, moved, won, lost, reassigned) will go to {where}.", where=describe(sub))
+    )
 
 
 SUBCOMMANDS = [
-    Subcommand(("notify",), notify, USAGE, "deal notifications to a channel, filtered by stage or minimum value"),
+    Subcommand(("notify",), notify, USAGE, N_("deal notifications to a channel, filtered by stage or minimum value")),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from oppbot.db.base import utcnow
 from oppbot.domain.periods import quarter_of
+from oppbot.i18n import N_, _
 from oppbot.services import changes as changes_service
 from oppbot.services import opportunities, quotas, workspaces
 from oppbot.slack import parsing
@@ -31,7 +32,7 @@ def quota_command(ctx: CommandContext) -> Reply:
     if isinstance(command, parsing.ListQuotas):
         with ctx.unit_of_work() as session:
             entries = quotas.list_quotas(session, ctx.team_id, command.period)
-        return Reply(text="Quotas", blocks=blocks.build_quota_list(entries))
+        return Reply(text=_("Quotas"), blocks=blocks.build_quota_list(entries))
     actor = ctx.actor  # resolved before the transaction: it may write the users cache
     with ctx.unit_of_work() as session:
         done = quotas.set_quota(session, actor, command.user_id, command.period, command.amount, command.currency)
@@ -58,25 +59,25 @@ SUBCOMMANDS = [
     Subcommand(
         ("category", "cat"),
         category_command,
-        "/opp category <ref> <pipeline|best|commit|omit|stage>",
-        "a deal's forecast category, e.g. `/opp category #42 commit` (`stage` follows the stage again)",
+        N_("/opp category <ref> <pipeline|best|commit|omit|stage>"),
+        N_("a deal's forecast category, e.g. `/opp category #42 commit` (`stage` follows the stage again)"),
     ),
     Subcommand(
         ("quota", "quotas"),
         quota_command,
-        "/opp quota [@user|team <period> <amount> [CUR]]",
-        "quotas per rep and team per month or quarter, e.g. `/opp quota @maria 2027-Q1 250000`",
+        N_("/opp quota [@user|team <period> <amount> [CUR]]"),
+        N_("quotas per rep and team per month or quarter, e.g. `/opp quota @maria 2027-Q1 250000`"),
     ),
     Subcommand(
         ("room",),
         room_command,
-        "/opp room <ref>",
-        "a channel for the deal with its live card pinned; its changes and notes are posted there",
+        N_("/opp room <ref>"),
+        N_("a channel for the deal with its live card pinned; its changes and notes are posted there"),
     ),
     Subcommand(
         ("changes", "changed"),
         changes_command,
-        "/opp changes [since <YYYY-MM-DD>|last-week] [period]",
-        "what changed in the pipeline since the last weekly digest: new, won, lost, value, moves, slipped",
+        N_("/opp changes [since <YYYY-MM-DD>|last-week] [period]"),
+        N_("what changed in the pipeline since the last weekly digest: new, won, lost, value, moves, slipped"),
     ),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from oppbot.db.base import utcnow
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.schedule import next_run, parse_weekday
+from oppbot.i18n import N_, _
 from oppbot.services import policy, schedules
 from oppbot.services.schedules import SubscriptionView
 from oppbot.slack import parsing
@@ -12,8 +13,27 @@ from oppbot.slack.blocks.common import context
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.text import escape, when
 
-DIGEST_USAGE = "/opp digest here [weekly <day> <HH:MM>] [tz <Area/City>] | off | show | now"
-ALERTS_USAGE = "/opp alerts here [at <HH:MM>] [tz <Area/City>] | off | show"
+DIGEST_USAGE = N_("/opp digest here [weekly <day> <HH:MM>] [tz <Area/City>] | off | show | now")
+ALERTS_USAGE = N_("/opp alerts here [at <HH:MM>] [tz <Area/City>] | off | show")
+
+
+def _says(kind: str, key: str, **params: object) -> str:
+    """One whole sentence per subscription kind (a digest and alerts take different words in Norwegian)."""
+    if kind == schedules.DIGEST:
+        sentences = {
+            "gets": lambda: _("This channel gets the digest {schedule}{tz_note}. Next: {next}.", **params),
+            "stopped": lambda: _("This channel no longer gets the digest."),
+            "had_none": lambda: _("This channel had no digest."),
+            "none": lambda: _("This channel gets no digest. A manager can start it with `/opp digest here`."),
+        }
+    else:
+        sentences = {
+            "gets": lambda: _("This channel gets the alerts {schedule}{tz_note}. Next: {next}.", **params),
+            "stopped": lambda: _("This channel no longer gets the alerts."),
+            "had_none": lambda: _("This channel had no alerts."),
+            "none": lambda: _("This channel gets no alerts. A manager can start it with `/opp alerts here`."),
+        }
+    return sentences[key]()
 
 
 def parse_options(words: list[str], kind: str) -> dict:
@@ -35,17 +55,25 @@ def parse_options(words: list[str], kind: str) -> dict:
         else:
             example = "weekly mon 09:00 tz Europe/Oslo" if kind == schedules.DIGEST else "at 08:00 tz Europe/Oslo"
             raise InvalidInput.field(
-                "options", f"I didn't understand '{escape(words[i][:30])}'. Example: `/opp {kind} here {example}`."
+                "options",
+                _(
+                    "I didn't understand '{word}'. Example: `{example}`.",
+                    word=escape(words[i][:30]),
+                    example=f"/opp {kind} here {example}",
+                ),
             )
     return options
 
 
 def describe(view: SubscriptionView) -> str:
-    tz_note = "" if view.own_timezone else " — the workspace's time zone"
+    tz_note = "" if view.own_timezone else _(" — the workspace's time zone")
     upcoming = next_run(view.schedule, utcnow())
-    return (
-        f"This channel gets the {view.kind} {escape(view.schedule.describe())}{tz_note}. "
-        f"Next: {when(upcoming, view.schedule.timezone)}."
+    return _says(
+        view.kind,
+        "gets",
+        schedule=escape(view.schedule.describe()),
+        tz_note=tz_note,
+        next=when(upcoming, view.schedule.timezone),
     )
 
 
@@ -57,25 +85,25 @@ def _subscription_command(kind: str, usage: str):
             options = parse_options(words[1:], kind)
             with ctx.unit_of_work() as session:
                 view = schedules.subscribe(session, ctx.actor, ctx.channel_id, kind, **options)
-            return Reply(text=f"Done. {describe(view)}", in_channel=True)
+            return Reply(text=_("Done. {subscription}", subscription=describe(view)), in_channel=True)
         if action == "off":
             with ctx.unit_of_work() as session:
                 stopped = schedules.unsubscribe(session, ctx.actor, ctx.channel_id, kind)
-            return Reply(text=f"This channel no longer gets the {kind}." if stopped else f"This channel had no {kind}.")
+            return Reply(text=_says(kind, "stopped" if stopped else "had_none"))
         if action == "show":
             with ctx.unit_of_work() as session:
                 view = schedules.show(session, ctx.actor, ctx.channel_id, kind)
             if view is None:
-                return Reply(text=f"This channel gets no {kind}. A manager can start it with `/opp {kind} here`.")
+                return Reply(text=_says(kind, "none"))
             return Reply(text=describe(view))
         if action == "now" and kind == schedules.DIGEST:
             return digest_now(ctx)
-        raise InvalidInput.field("action", f"Unknown `/opp {kind} {escape(action[:20])}`.")
+        raise InvalidInput.field("action", _("Unknown `{command}`.", command=f"/opp {kind} {escape(action[:20])}"))
 
     return handle
 
 
-PREVIEW_NOTE = "Only managers post the digest in a channel. Here it is just for you:"
+PREVIEW_NOTE = N_("Only managers post the digest in a channel. Here it is just for you:")
 
 
 def digest_now(ctx: CommandContext) -> Reply | None:
@@ -86,8 +114,8 @@ def digest_now(ctx: CommandContext) -> Reply | None:
         post_digest_now(ctx.deps.sessions, ctx.client, ctx.team_id, ctx.channel_id)
         return None  # the digest itself is the answer
     message = digest_now_message(ctx.deps.sessions, ctx.team_id, ctx.channel_id)
-    note = context(PREVIEW_NOTE)
-    return Reply(text=f"{PREVIEW_NOTE} {message['text']}"[:3000], blocks=[note, *message["blocks"]][:50])
+    preview = _(PREVIEW_NOTE)
+    return Reply(text=f"{preview} {message['text']}"[:3000], blocks=[context(preview), *message["blocks"]][:50])
 
 
 SUBCOMMANDS = [
@@ -95,12 +123,12 @@ SUBCOMMANDS = [
         ("digest",),
         _subscription_command(schedules.DIGEST, DIGEST_USAGE),
         DIGEST_USAGE,
-        "weekly forecast digest in this channel",
+        N_("weekly forecast digest in this channel"),
     ),
     Subcommand(
         ("alerts",),
         _subscription_command(schedules.ALERTS, ALERTS_USAGE),
         ALERTS_USAGE,
-        "daily stale/overdue alerts in this channel",
+        N_("daily stale/overdue alerts in this channel"),
     ),
 ]

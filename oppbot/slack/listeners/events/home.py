@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from oppbot.db import repositories as repo
 from oppbot.domain.errors import OppbotError
 from oppbot.domain.refs import format_ref
+from oppbot.i18n import _
 from oppbot.slack.blocks import home, modals
 from oppbot.slack.deps import Deps
 from oppbot.slack.home import home_data, publish_home
@@ -40,11 +41,11 @@ def on_new(req: Request) -> None:
 
 def on_find(req: Request) -> None:
     value = (req.action.get("selected_option") or {}).get("value") or ""
-    kind, _, raw = value.partition(":")
+    kind, _sep, raw = value.partition(":")
     if kind != "deal" or not raw.isdigit() or len(raw) > 18:
         return
     number = int(raw)
-    title = f"Deal {format_ref(number)}"
+    title = _("Deal {ref}", ref=format_ref(number))
     response = req.client.views_open(trigger_id=req.trigger_id, view=modals.loading_modal(title))
     view = response.get("view") or {}
     card = deal_card(req, number, actor=req.unresolved)

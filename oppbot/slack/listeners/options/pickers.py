@@ -7,6 +7,7 @@ from slack_bolt import App
 from oppbot.db.repositories import get_opportunity
 from oppbot.domain.errors import OppbotError
 from oppbot.domain.refs import looks_like_ref, parse_ref
+from oppbot.i18n import N_, _
 from oppbot.services import customers, queries
 from oppbot.slack.blocks import modals
 from oppbot.slack.blocks.common import option, plain_text
@@ -21,7 +22,7 @@ GROUP_LIMIT = 20
 def customer_option_groups(matches: list[customers.CustomerMatch]) -> list[dict]:
     """Organizations and Individuals as two groups (empty groups left out: Slack refuses them)."""
     groups = []
-    for label, kind in (("Organizations", "organization"), ("Individuals", "individual")):
+    for label, kind in ((N_("Organizations"), "organization"), (N_("Individuals"), "individual")):
         options = []
         for match in matches:
             if match.ref.kind.value != kind:
@@ -29,7 +30,7 @@ def customer_option_groups(matches: list[customers.CustomerMatch]) -> list[dict]
             shown = match.name + (f" · {match.detail}" if match.detail else "")
             options.append(option(shown, match.ref.encode()))
         if options:
-            groups.append({"label": plain_text(label, 75), "options": options[:100]})
+            groups.append({"label": plain_text(_(label), 75), "options": options[:100]})
     return groups
 
 

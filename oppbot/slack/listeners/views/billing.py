@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import format_ref
+from oppbot.i18n import _
 from oppbot.services import billables, catalog, tasks
 from oppbot.slack.billing_flows import viewer_tz
 from oppbot.slack.blocks.tasks import build_task_added
@@ -37,7 +38,7 @@ def _get(state: dict, block: BillingBlock, key: str = "value"):
 def _deal_number(req: Request) -> int:
     number = req.meta.number
     if not isinstance(number, int):
-        raise InvalidInput.field("quantity", "This form lost track of its deal; open it again.")
+        raise InvalidInput.field("quantity", _("This form lost track of its deal; open it again."))
     return number
 
 
@@ -81,9 +82,11 @@ def billable_add(req: Request) -> After:
             total = billables.billables_for(session, req.actor, out.opportunity.number)
     except InvalidInput as exc:
         raise _renamed(exc, fields) from None
-    text = (
-        f"Added “{escape(out.billable.description)}” to {format_ref(out.opportunity.number)}; "
-        f"billables total {money(total.total, total.currency)}."
+    text = _(
+        "Added “{description}” to {ref}; billables total {total}.",
+        description=escape(out.billable.description),
+        ref=format_ref(out.opportunity.number),
+        total=money(total.total, total.currency),
     )
     return lambda: _confirm(req, text)
 
@@ -154,7 +157,7 @@ def billable_edit(req: Request) -> After:
     }
     billable_id = req.meta.billable_id
     if not isinstance(billable_id, int):
-        raise InvalidInput.field(BillingBlock.QUANTITY.value, "This form lost track of its line; open it again.")
+        raise InvalidInput.field(BillingBlock.QUANTITY.value, _("This form lost track of its line; open it again."))
     delete = bool((state.get(BillingBlock.DELETE.value) or {}).get("selected_options"))
     actor = req.actor
     try:
@@ -173,8 +176,11 @@ def billable_edit(req: Request) -> After:
             total = billables.billables_for(session, actor, out.opportunity.number)
     except InvalidInput as exc:
         raise _renamed(exc, fields) from None
-    done = "Deleted the line from" if delete else "Saved the line on"
-    text = f"{done} {format_ref(out.opportunity.number)}; billables total {money(total.total, total.currency)}."
+    ref, amount = format_ref(out.opportunity.number), money(total.total, total.currency)
+    if delete:
+        text = _("Deleted the line from {ref}; billables total {total}.", ref=ref, total=amount)
+    else:
+        text = _("Saved the line on {ref}; billables total {total}.", ref=ref, total=amount)
     return lambda: _confirm(req, text)
 
 

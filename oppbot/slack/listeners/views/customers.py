@@ -10,6 +10,7 @@ from slack_bolt import App
 
 from oppbot.domain.errors import InvalidInput, OppbotError
 from oppbot.domain.opportunity import CustomerKind, CustomerRef
+from oppbot.i18n import N_, _
 from oppbot.services import customers
 from oppbot.slack import view_state
 from oppbot.slack.blocks import modals
@@ -20,7 +21,7 @@ from oppbot.slack.pipeline import Request, ack_after, ack_first
 from oppbot.slack.text import error_text, escape
 
 log = logging.getLogger(__name__)
-TITLE = "Edit customer"
+TITLE = N_("Edit customer")  # a modal title (≤ 24 characters in every language), translated when shown
 
 
 def picked_customer(body: dict) -> CustomerRef | None:
@@ -36,14 +37,14 @@ def open_edit(req: Request) -> None:
     ref = picked_customer(req.body) if in_modal else view_state.customer_ref(req.action.get("value"))
     opener = req.client.views_push if in_modal else req.client.views_open
     if ref is None:
-        view = modals.message_modal(TITLE, "Choose a customer in the picker first, then edit it.")
+        view = modals.message_modal(_(TITLE), _("Choose a customer in the picker first, then edit it."))
     else:
         try:
             with req.unit_of_work() as session:
                 details = customers.customer_details(session, req.unresolved, ref)
             view = modals.customer_edit_modal(details, team_id=req.team_id, channel_id=req.channel_id, pushed=in_modal)
         except OppbotError as exc:
-            view = modals.message_modal(TITLE, escape(error_text(exc)))
+            view = modals.message_modal(_(TITLE), escape(error_text(exc)))
     opener(trigger_id=req.trigger_id, view=view)
 
 
@@ -51,7 +52,7 @@ def save(req: Request) -> Callable[[], None] | None:
     req.refusal_field = lambda exc: Block.CUSTOMER_NAME.value
     ref = view_state.customer_ref(req.meta.customer)
     if ref is None:
-        raise InvalidInput.field(Block.CUSTOMER_NAME.value, "This form is out of date; open it again.")
+        raise InvalidInput.field(Block.CUSTOMER_NAME.value, _("This form is out of date; open it again."))
     values = req.view["state"]["values"]
     fields = {"name": view_state.value_of(values, Block.CUSTOMER_NAME) or ""}
     if ref.kind == CustomerKind.INDIVIDUAL:
@@ -64,7 +65,8 @@ def save(req: Request) -> Callable[[], None] | None:
         result = customers.edit_customer(session, actor, ref, **fields)
         name = result.customer.name
     warnings = "".join(f"\n:warning: {escape(w)}" for w in result.warnings)
-    return lambda: tell_user(req.client, actor, req.meta.channel_id, f"Saved customer *{escape(name)}*.{warnings}")
+    text = _("Saved customer *{name}*.", name=escape(name)) + warnings
+    return lambda: tell_user(req.client, actor, req.meta.channel_id, text)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -10,6 +10,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from oppbot.domain.errors import InvalidInput, OppbotError
+from oppbot.i18n import _, number
 from oppbot.services import deal_import
 from oppbot.slack.blocks import imports as blocks
 from oppbot.slack.deps import Deps
@@ -46,8 +47,8 @@ def preview(req: Request) -> None:
     """The first modal's submit: a dry run of the file, shown in place of the form (answered in the ack)."""
     file_id, map_name = submitted_file(req.view)
     if file_id is None:
-        raise InvalidInput.field(Block.IMPORT_FILE.value, "Choose a CSV file.")
-    req.ack_with = {"response_action": "update", "view": blocks.working_view("Reading the file…")}
+        raise InvalidInput.field(Block.IMPORT_FILE.value, _("Choose a CSV file."))
+    req.ack_with = {"response_action": "update", "view": blocks.working_view(_("Reading the file…"))}
     return lambda: _preview(req, file_id, map_name)
 
 
@@ -65,9 +66,10 @@ def _preview(req: Request, file_id: str, map_name: str) -> None:
 def confirm(req: Request):
     """The preview's submit: the import, its progress in the modal, the result there and one DM summary."""
     if not req.meta.file_id:
-        raise InvalidInput.field(Block.IMPORT_FILE.value, "This form lost track of its file; start the import again.")
+        lost = _("This form lost track of its file; start the import again.")
+        raise InvalidInput.field(Block.IMPORT_FILE.value, lost)
     req.record_handled()  # the import commits in batches of its own: a repeated confirm must not start it again
-    req.ack_with = {"response_action": "update", "view": blocks.working_view("Importing…")}
+    req.ack_with = {"response_action": "update", "view": blocks.working_view(_("Importing…"))}
     return lambda: _import(req)
 
 
@@ -79,7 +81,8 @@ def _import(req: Request) -> None:
         step = rows // max(1, deal_import.BATCH * 10)
         if step > shown[0] and shown[0] < PROGRESS_STEPS:
             shown[0] = step
-            _update(client, view_id, blocks.working_view(f"Importing… {rows:,} rows read, {report.created:,} new."))
+            so_far = _("Importing… {rows} rows read, {created} new.", rows=number(rows), created=number(report.created))
+            _update(client, view_id, blocks.working_view(so_far))
 
     try:
         report = deal_import.run_import(

@@ -11,6 +11,7 @@ from oppbot.db import repositories as repo
 from oppbot.domain.errors import OppbotError
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
+from oppbot.i18n import _
 from oppbot.services import workspaces
 from oppbot.slack.blocks import modals
 from oppbot.slack.ids import Callback
@@ -66,9 +67,8 @@ def open_create(
 
 def open_edit(req: Request, number: int, channel_id: str | None = None, push: bool = False) -> str | None:
     """Edit modal for deal `number`."""
-    response = _opener(req, push)(
-        trigger_id=req.trigger_id, view=modals.loading_modal(f"Edit deal {format_ref(number)}")
-    )
+    title = _("Edit deal {ref}", ref=format_ref(number))
+    response = _opener(req, push)(trigger_id=req.trigger_id, view=modals.loading_modal(title))
     view_id, view_hash = _opened_view(response)
     try:
         with req.unit_of_work() as session:
@@ -79,22 +79,22 @@ def open_edit(req: Request, number: int, channel_id: str | None = None, push: bo
                 form, team_id=req.team_id, number=number, version=opp.version, channel_id=channel_id
             )
     except OppbotError as exc:
-        view = modals.message_modal(f"Edit deal {format_ref(number)}", error_text(exc))
+        view = modals.message_modal(title, error_text(exc))
     _update(req.client, view_id, view_hash, view)
     return view_id
 
 
 def open_loss(req: Request, number: int, origin: dict | None, push: bool = False) -> str | None:
     """Loss-reason modal; `origin` {channel, ts}, {response_url} or {view_id} names the card to refresh after."""
-    response = _opener(req, push)(
-        trigger_id=req.trigger_id, view=modals.loading_modal("Close as lost", Callback.LOSS_REASON)
-    )
+    title = _("Close as lost")
+    response = _opener(req, push)(trigger_id=req.trigger_id, view=modals.loading_modal(title, Callback.LOSS_REASON))
     view_id, view_hash = _opened_view(response)
     try:
         with req.unit_of_work() as session:
             opp = repo.get_opportunity(session, req.team_id, number)
             if opp.stage == Stage.CLOSED_LOST.value:
-                view = modals.message_modal("Close as lost", f"Deal {format_ref(number)} is already Closed-Lost.")
+                already = _("Deal {ref} is already Closed-Lost.", ref=format_ref(number))
+                view = modals.message_modal(title, already)
             else:
                 rules = workspaces.load_rules(session, req.team_id)
                 view = modals.loss_reason_modal(
@@ -106,7 +106,7 @@ def open_loss(req: Request, number: int, origin: dict | None, push: bool = False
                     origin=origin,
                 )
     except OppbotError as exc:
-        view = modals.message_modal("Close as lost", error_text(exc))
+        view = modals.message_modal(title, error_text(exc))
     _update(req.client, view_id, view_hash, view)
     return view_id
 
@@ -119,7 +119,7 @@ def open_note(req: Request, number: int, channel_id: str | None = None, push: bo
             opp = repo.get_opportunity(session, req.team_id, number)
             view = modals.note_modal(team_id=req.team_id, number=number, deal_title=opp.title, channel_id=channel_id)
     except OppbotError as exc:
-        view = modals.message_modal("Add a note", error_text(exc))
+        view = modals.message_modal(_("Add a note"), error_text(exc))
     _update(req.client, view_id, view_hash, view)
     return view_id
 

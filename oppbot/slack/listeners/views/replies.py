@@ -12,6 +12,7 @@ from sqlalchemy import select
 from oppbot.db import repositories as repo
 from oppbot.db.models import CardMessage
 from oppbot.domain.errors import OppbotError
+from oppbot.i18n import _
 from oppbot.services.context import Actor
 from oppbot.slack.pipeline import Request
 from oppbot.slack.response_urls import is_slack_response_url
@@ -98,7 +99,8 @@ def refresh_origin(req: Request, number: int) -> bool:
             from oppbot.domain.refs import format_ref
             from oppbot.slack.blocks.modals import blocks_modal
 
-            req.client.views_update(view_id=meta.view_id, view=blocks_modal(f"Deal {format_ref(number)}", blocks[:100]))
+            title = _("Deal {ref}", ref=format_ref(number))
+            req.client.views_update(view_id=meta.view_id, view=blocks_modal(title, blocks[:100]))
             return True
     except SlackApiError as exc:
         log.info("Could not refresh the card: %s", exc.response.get("error"))

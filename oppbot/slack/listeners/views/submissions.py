@@ -15,6 +15,7 @@ from oppbot.domain.errors import InvalidInput, OppbotError
 from oppbot.domain.opportunity import CustomerKind
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
+from oppbot.i18n import _
 from oppbot.services import customers, opportunities
 from oppbot.slack import view_state
 from oppbot.slack.blocks.common import section
@@ -42,7 +43,7 @@ def _deal_refusal(exc: OppbotError) -> str | None:
 def _deal_number(req: Request, field: str) -> int:
     number = req.meta.number
     if not isinstance(number, int):
-        raise InvalidInput.field(field, "This form lost track of its deal; open it again.")
+        raise InvalidInput.field(field, _("This form lost track of its deal; open it again."))
     return number
 
 
@@ -54,7 +55,8 @@ def create(req: Request) -> After:
         number, title, warnings = outcome.opportunity.number, outcome.opportunity.title, outcome.warnings
 
     def after() -> None:
-        text = f"Created deal *{format_ref(number)}* {escape(title)}." + "".join(f"\n{w}" for w in warnings)
+        created = _("Created deal *{ref}* {title}.", ref=format_ref(number), title=escape(title))
+        text = created + "".join(f"\n{w}" for w in warnings)
         _reply_with_card(req, number, text)
 
     return after
@@ -69,7 +71,8 @@ def edit(req: Request) -> After:
         changed, warnings = outcome.changed, outcome.warnings
 
     def after() -> None:
-        text = f"Saved deal *{format_ref(number)}*." if changed else f"Nothing changed on {format_ref(number)}."
+        ref = format_ref(number)
+        text = _("Saved deal *{ref}*.", ref=ref) if changed else _("Nothing changed on {ref}.", ref=ref)
         _reply_with_card(req, number, text + "".join(f"\n{w}" for w in warnings))
 
     return after
@@ -87,7 +90,12 @@ def lost(req: Request) -> After:
 
     def after() -> None:
         if not refresh_origin(req, number):
-            text = f"Deal *{format_ref(number)}* closed as lost ({escape(reason)}, at {Stage(at_stage).label})."
+            text = _(
+                "Deal *{ref}* closed as lost ({reason}, at {stage}).",
+                ref=format_ref(number),
+                reason=escape(reason),
+                stage=Stage(at_stage).label,
+            )
             tell_user(req.client, req.actor, req.meta.channel_id, text)
 
     return after
@@ -100,7 +108,7 @@ def note(req: Request) -> After:
         opportunities.add_note(session, req.actor, number, view_state.note_text(req.view["state"]["values"]) or "")
 
     def after() -> None:
-        tell_user(req.client, req.actor, req.meta.channel_id, f"Note added to *{format_ref(number)}*.")
+        tell_user(req.client, req.actor, req.meta.channel_id, _("Note added to *{ref}*.", ref=format_ref(number)))
 
     return after
 
@@ -121,7 +129,12 @@ def customer(req: Request) -> After:
         return None  # pushed over a deal modal: closing it returns there, where the picker now finds it
 
     def after() -> None:
-        text = f"Added {form.kind.value} *{escape(name)}*. Pick it as the customer of a deal with `/opp new`."
+        if form.kind == CustomerKind.ORGANIZATION:
+            text = _(
+                "Added organization *{name}*. Pick it as the customer of a deal with `/opp new`.", name=escape(name)
+            )
+        else:
+            text = _("Added individual *{name}*. Pick it as the customer of a deal with `/opp new`.", name=escape(name))
         tell_user(req.client, req.actor, req.meta.channel_id, text)
 
     return after
