@@ -27,6 +27,7 @@ from oppbot.domain.fx import Rate, RateTable, convert, rounded, to_major, weight
 from oppbot.domain.periods import Period
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import OPEN_STAGES, Stage
+from oppbot.i18n import N_
 from oppbot.services import fx, policy, workspaces
 from oppbot.services.context import Actor
 
@@ -431,7 +432,7 @@ class SnapshotTaken:
 
 def take_manual_snapshot(session: Session, actor: Actor, period: Period, *, now: datetime) -> SnapshotTaken:
     """A snapshot someone asked for (`/opp forecast snapshot`): managers only, kept beside the scheduled ones."""
-    policy.require_manager(actor, "take forecast snapshots")
+    policy.require_manager(actor, N_("take forecast snapshots"))
     return take_snapshot(session, actor.team_id, period, "manual", now=now, taken_by=actor.user_id)
 
 

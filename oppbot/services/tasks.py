@@ -15,6 +15,7 @@ from oppbot.db.models import Opportunity, Task
 from oppbot.domain.errors import InvalidInput, NotFound
 from oppbot.domain.events import EventKind
 from oppbot.domain.opportunity import FieldChange, parse_date, validate_required
+from oppbot.i18n import N_
 from oppbot.services import policy
 from oppbot.services.context import Actor
 from oppbot.services.events import record
@@ -103,7 +104,7 @@ def add_task(
         raise InvalidInput(errors)
     assignee = assignee_id or actor.user_id
     if assignee != actor.user_id:
-        require_edit(actor, opp, "give tasks on")
+        require_edit(actor, opp, N_("give tasks on"))
     task = Task(
         team_id=actor.team_id,
         opportunity_id=opp.id,
