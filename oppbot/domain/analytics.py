@@ -6,6 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel.numbers import format_decimal
+
+from oppbot import i18n
+
 BAND_EDGES: tuple[tuple[int, int], ...] = ((0, 20), (21, 40), (41, 60), (61, 80), (81, 100))
 
 
@@ -40,16 +44,27 @@ def band_of(probability: int) -> int:
     raise ValueError(f"probability {probability} outside 0–100")
 
 
+def _english() -> bool:
+    return i18n.current() in (i18n.DEFAULT, i18n.PSEUDO)
+
+
 def band_label(index: int) -> str:
+    """'0–20%' (English), '0–20 %' (Norwegian, as CLDR writes a percentage)."""
     low, high = BAND_EDGES[index]
-    return f"{low}–{high}%"
+    if _english():
+        return f"{low}–{high}%"
+    return f"{low}–{i18n.percent(high)}"
 
 
 def as_percent(fraction: Decimal | None, places: int = 0) -> str:
     if fraction is None:
         return "–"
     value = (fraction * 100).quantize(Decimal(1).scaleb(-places))
-    return f"{value}%"
+    if _english():
+        return f"{value}%"
+    # The same digits in the active language's number form ('12,5 %'), the places kept ('40,0 %').
+    pattern = "#,##0" + ("." + "0" * places if places > 0 else "")
+    return f"{format_decimal(value, format=pattern, locale=i18n.babel_locale())}\u00a0%"
 
 
 @dataclass(frozen=True, slots=True)

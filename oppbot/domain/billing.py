@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.money import minor_units, parse_amount
 from oppbot.domain.opportunity import validate_required
+from oppbot.i18n import _
 
 QUANTITY_MAX = Decimal("1000000000")  # fits NUMERIC(18, 4) with room to spare
 QUANTITY_DECIMALS = 4
@@ -21,21 +22,21 @@ def parse_quantity(raw: object) -> Decimal:
     """A quantity > 0 with at most 4 decimals ('2', '1.5', '0.25'); refused rather than rounded."""
     text = str(raw if raw is not None else "").strip().replace(",", "")
     if not text:
-        raise InvalidInput.field("quantity", "Enter a quantity, like 1 or 2.5.")
+        raise InvalidInput.field("quantity", _("Enter a quantity, like 1 or 2.5."))
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise InvalidInput.field(
-            "quantity", f"The quantity '{text[:20]}' is not a number. Enter one like 1 or 2.5."
+            "quantity", _("The quantity '{text}' is not a number. Enter one like 1 or 2.5.", text=text[:20])
         ) from None
     if not value.is_finite():
-        raise InvalidInput.field("quantity", "Enter a quantity like 1 or 2.5.")
+        raise InvalidInput.field("quantity", _("Enter a quantity like 1 or 2.5."))
     if value <= 0:
-        raise InvalidInput.field("quantity", "The quantity must be more than 0.")
+        raise InvalidInput.field("quantity", _("The quantity must be more than 0."))
     if value >= QUANTITY_MAX:
-        raise InvalidInput.field("quantity", "That quantity is too large.")
+        raise InvalidInput.field("quantity", _("That quantity is too large."))
     if value != value.quantize(Decimal(1).scaleb(-QUANTITY_DECIMALS), rounding=ROUND_HALF_EVEN):
-        raise InvalidInput.field("quantity", f"The quantity has {QUANTITY_DECIMALS} decimals at most.")
+        raise InvalidInput.field("quantity", _("The quantity has {digits} decimals at most.", digits=QUANTITY_DECIMALS))
     return value.quantize(Decimal(1).scaleb(-QUANTITY_DECIMALS))
 
 
@@ -49,21 +50,24 @@ def parse_unit_price(raw: object, currency: str) -> Decimal:
     try:
         return parse_amount(raw, currency, field="unit_price")
     except InvalidInput as exc:
-        raise InvalidInput.field("unit_price", "Unit price: " + exc.errors.get("unit_price", exc.message)) from None
+        problem = exc.errors.get("unit_price", exc.message)
+        raise InvalidInput.field("unit_price", _("Unit price: {problem}", problem=problem)) from None
 
 
 def validate_description(raw: object) -> str:
     return validate_required(
-        raw, "description", "The description", DESCRIPTION_MAX, 'Describe the line, like "Onboarding workshop".'
+        raw, "description", _("The description"), DESCRIPTION_MAX, _('Describe the line, like "Onboarding workshop".')
     )
 
 
 def validate_service_name(raw: object) -> str:
     text = " ".join(str(raw if raw is not None else "").split())
     if not text:
-        raise InvalidInput.field("name", "Give the service a name.")
+        raise InvalidInput.field("name", _("Give the service a name."))
     if len(text) > SERVICE_NAME_MAX:
-        raise InvalidInput.field("name", f"The name is {len(text)} characters; {SERVICE_NAME_MAX} at most.")
+        raise InvalidInput.field(
+            "name", _("The name is {length} characters; {limit} at most.", length=len(text), limit=SERVICE_NAME_MAX)
+        )
     return text
 
 

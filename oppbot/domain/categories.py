@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.stages import OPEN_STAGES, Stage
+from oppbot.i18n import N_, _, pgettext
 
 
 class Category(StrEnum):
@@ -22,6 +23,12 @@ class Category(StrEnum):
 
     @property
     def label(self) -> str:
+        """The category's name in the active language."""
+        return _TRANSLATED[self]()
+
+    @property
+    def english(self) -> str:
+        """The English name whatever language is active: what parsing knows."""
         return _LABELS[self]
 
     @property
@@ -47,6 +54,15 @@ _NORWEGIAN = {
     Category.CLOSED: "Lukket",
     Category.OMITTED: "Utelatt",
 }
+# Shown names, translated when shown ("category" context: "Closed" and "Commit" mean other things elsewhere). The
+# alias table is built from the English names above, so parsing never depends on the active language.
+_TRANSLATED = {
+    Category.PIPELINE: lambda: pgettext("category", "Pipeline"),
+    Category.BEST_CASE: lambda: pgettext("category", "Best case"),
+    Category.COMMIT: lambda: pgettext("category", "Commit"),
+    Category.CLOSED: lambda: pgettext("category", "Closed"),
+    Category.OMITTED: lambda: pgettext("category", "Omitted"),
+}
 _ORDER = {category: index for index, category in enumerate(Category)}
 
 CATEGORIES: tuple[Category, ...] = tuple(Category)
@@ -62,7 +78,13 @@ DEFAULT_STAGE_CATEGORIES: dict[Stage, Category] = {
     Stage.CLOSED_LOST: Category.OMITTED,
 }
 
-CATEGORY_EXAMPLE = "pipeline, best, commit or omit (Norwegian names work too)"
+# Marked for the catalog; show it with category_example() (or `_(CATEGORY_EXAMPLE)`).
+CATEGORY_EXAMPLE = N_("pipeline, best, commit or omit (Norwegian names work too)")
+
+
+def category_example() -> str:
+    """CATEGORY_EXAMPLE in the active language: a Norwegian reader is shown the Norwegian words."""
+    return _(CATEGORY_EXAMPLE)
 
 
 def _normalise(text: str) -> str:
@@ -71,7 +93,7 @@ def _normalise(text: str) -> str:
 
 _ALIASES: dict[str, Category] = {}
 for _category in Category:
-    for _name in (_category.value, _category.label, _category.norwegian):
+    for _name in (_category.value, _category.english, _category.norwegian):
         _ALIASES[_normalise(_name)] = _category
 for _alias, _category in {
     "best": Category.BEST_CASE,
@@ -89,8 +111,11 @@ for _alias, _category in {
 def parse_category(text: str) -> Category:
     category = _ALIASES.get(_normalise(text))
     if category is None:
-        shown = (text or "").strip()[:40] or "(nothing)"
-        raise InvalidInput.field("category", f"'{shown}' is not a forecast category. Use {CATEGORY_EXAMPLE}.")
+        shown = (text or "").strip()[:40] or _("(nothing)")
+        raise InvalidInput.field(
+            "category",
+            _("'{shown}' is not a forecast category. Use {example}.", shown=shown, example=category_example()),
+        )
     return category
 
 
@@ -127,12 +152,12 @@ def effective_category(stage: Stage, override: str | None, mapping: Mapping[Stag
 
 def validate_override(stage: Stage, category: Category) -> None:
     if stage.is_closed:
+        always = effective_category(stage, None, DEFAULT_STAGE_CATEGORIES).label
         raise InvalidInput.field(
-            "category",
-            f"A {stage.label} deal is always {effective_category(stage, None, DEFAULT_STAGE_CATEGORIES).label}.",
+            "category", _("A {stage} deal is always {category}.", stage=stage.label, category=always)
         )
     if category not in OPEN_CATEGORIES:
-        raise InvalidInput.field("category", "Closed is for won deals: mark the deal won instead.")
+        raise InvalidInput.field("category", _("Closed is for won deals: mark the deal won instead."))
 
 
 def open_stage_defaults(mapping: Mapping[Stage, Category]) -> list[tuple[Stage, Category]]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.stages import STAGES, Stage, parse_stage
+from oppbot.i18n import _
 
 # Columns of `oppbot export`, in order. `number`, `created_at` are the row id and creation time: an import into
 # another workspace gives new ones. The entered_* columns are the first time the deal entered each stage (UTC).
@@ -252,8 +253,12 @@ def bind(column_map: ColumnMap, header: Sequence[str]) -> BoundMap:
     if missing:
         raise InvalidInput.field(
             "header",
-            f"The first line has no {', '.join(missing)} column for the {column_map.name} format. "
-            f"It has: {', '.join(h[:30] for h in header[:12])}.",
+            _(
+                "The first line has no {missing} column for the {format} format. It has: {header}.",
+                missing=", ".join(missing),
+                format=column_map.name,
+                header=", ".join(h[:30] for h in header[:12]),
+            ),
         )
     used = set(columns.values())
     return BoundMap(column_map, columns, tuple(h for i, h in enumerate(header) if i not in used))
@@ -276,5 +281,7 @@ def choose_map(name: str, header: Sequence[str]) -> BoundMap:
     if name == "auto":
         return bind(detect(header), header)
     if name not in MAPS:
-        raise InvalidInput.field("map", f"Unknown column map '{name[:20]}': use one of {', '.join(MAP_NAMES)}.")
+        raise InvalidInput.field(
+            "map", _("Unknown column map '{name}': use one of {maps}.", name=name[:20], maps=", ".join(MAP_NAMES))
+        )
     return bind(MAPS[name], header)

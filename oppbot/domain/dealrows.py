@@ -25,6 +25,7 @@ from oppbot.domain.opportunity import (
 from oppbot.domain.probability import parse_probability
 from oppbot.domain.stages import Stage
 from oppbot.domain.workspace import WorkspaceRules
+from oppbot.i18n import _
 
 _USER = re.compile(r"^<?@?([UW][A-Z0-9_]{2,})(?:\|[^>]*)?>?$")
 _STATUS = {"won": Stage.CLOSED_WON, "lost": Stage.CLOSED_LOST}
@@ -83,7 +84,7 @@ def parse_when(raw: str, name: str) -> datetime | None:
         moment = datetime.fromisoformat(raw.replace(" ", "T", 1) if len(raw) > 10 else raw)
     except ValueError:
         raise InvalidInput.field(
-            name, f"'{raw[:25]}' is not a time: use ISO 8601, like 2026-11-03T10:00:00Z."
+            name, _("'{text}' is not a time: use ISO 8601, like 2026-11-03T10:00:00Z.", text=raw[:25])
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -96,7 +97,9 @@ def parse_day(raw: str, name: str = "expected_close") -> date | None:
     try:
         return date.fromisoformat(head) if len(raw) == 10 or raw[10] in " T" else date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput.field(name, f"'{raw[:25]}' is not a date: use YYYY-MM-DD, like 2026-12-31.") from None
+        raise InvalidInput.field(
+            name, _("'{text}' is not a date: use YYYY-MM-DD, like 2026-12-31.", text=raw[:25])
+        ) from None
 
 
 def _probability(raw: str) -> int:
@@ -161,7 +164,12 @@ def parse_row(bound: BoundMap, row: list[str], line: int, rules: WorkspaceRules)
     title = check(validate_title, get(row, "title"))
     customer, kind = _customer(cells)
     customer = check(
-        validate_required, customer, "customer", "The customer", 200, "The row names no customer (company or contact)."
+        validate_required,
+        customer,
+        "customer",
+        _("The customer"),
+        200,
+        _("The row names no customer (company or contact)."),
     )
     currency = check(normalise_currency, get(row, "currency") or rules.currency)
     raw_value = get(row, "value")
@@ -178,7 +186,7 @@ def parse_row(bound: BoundMap, row: list[str], line: int, rules: WorkspaceRules)
     closed_at = check(parse_when, get(row, "closed_at"), "closed_at")
     external_ref = check(validate_external_ref, get(row, "external_ref"))
     description = check(validate_description, get(row, "description"))
-    lost_note = check(validate_optional, get(row, "lost_note"), "lost_note", "The loss note", LOSS_NOTE_MAX)
+    lost_note = check(validate_optional, get(row, "lost_note"), "lost_note", _("The loss note"), LOSS_NOTE_MAX)
     raw_category = get(row, "forecast_category")
     category = check(_read_category, raw_category) if raw_category else None
     fields.raise_any()
@@ -187,7 +195,7 @@ def parse_row(bound: BoundMap, row: list[str], line: int, rules: WorkspaceRules)
     # oppbot's own export says where a probability came from; other files get "manual" when it isn't the default.
     manual = probability is not None and (source == "manual" or (source != "stage" and probability != default))
     assignee, owner_unknown = _assignee(get(row, "assignee"))
-    created_by, _ = _assignee(get(row, "created_by"))
+    created_by, _unknown = _assignee(get(row, "created_by"))  # not `_`: that is the translation function
     email = get(row, "customer_email") or None
     return DealRow(
         line=line,

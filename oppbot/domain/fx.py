@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.money import minor_units, normalise_currency, round_to_minor
+from oppbot.i18n import _
 
 MAX_RATE = Decimal("1000000000")
 
@@ -28,13 +29,15 @@ def parse_rate(raw: object) -> Decimal:
     try:
         rate = raw if isinstance(raw, Decimal) else Decimal(text)
     except InvalidOperation:
-        raise InvalidInput.field("rate", f"'{str(raw)[:30]}' is not a number. Write a rate like 1.10.") from None
+        raise InvalidInput.field(
+            "rate", _("'{text}' is not a number. Write a rate like 1.10.", text=str(raw)[:30])
+        ) from None
     if not rate.is_finite() or rate <= 0:
-        raise InvalidInput.field("rate", "A rate must be a number above zero, like 1.10.")
+        raise InvalidInput.field("rate", _("A rate must be a number above zero, like 1.10."))
     if rate >= MAX_RATE:
-        raise InvalidInput.field("rate", "That rate is too large.")
+        raise InvalidInput.field("rate", _("That rate is too large."))
     if rate != rate.quantize(Decimal("1e-10")):
-        raise InvalidInput.field("rate", "A rate has at most 10 decimals.")
+        raise InvalidInput.field("rate", _("A rate has at most 10 decimals."))
     return rate.normalize() if rate == rate.to_integral_value() else rate
 
 
@@ -42,7 +45,11 @@ def validate_rate_currency(code: object, reporting: str) -> str:
     currency = normalise_currency(str(code or ""))
     if currency == reporting:
         raise InvalidInput.field(
-            "currency", f"{currency} is the reporting currency: its rate is always 1. Set rates for other currencies."
+            "currency",
+            _(
+                "{currency} is the reporting currency: its rate is always 1. Set rates for other currencies.",
+                currency=currency,
+            ),
         )
     return currency
 
@@ -107,5 +114,5 @@ def rounded(amount: Decimal, reporting: str) -> Decimal:
 def format_rate(rate: Decimal) -> str:
     """'1.10', '0.0066', '150.00': trailing zeros the database adds are dropped, two decimals kept at least."""
     text = format(rate.normalize(), "f")
-    whole, _, frac = text.partition(".")
+    whole, _dot, frac = text.partition(".")
     return f"{whole}.{frac.ljust(2, '0')}"

@@ -10,6 +10,7 @@ from functools import lru_cache
 from babel.numbers import get_currency_name, get_currency_precision, list_currencies
 
 from oppbot.domain.errors import InvalidInput
+from oppbot.i18n import _
 
 # Stored as NUMERIC(20, 4): enough for any deal and for the 4-decimal currencies (CLF, UYW).
 MAX_AMOUNT = Decimal("1000000000000000")  # 10^15
@@ -29,10 +30,11 @@ def normalise_currency(code: str | None) -> str:
     """An upper-case ISO 4217 code, or InvalidInput naming what was wrong."""
     text = (code or "").strip().upper()
     if not text:
-        raise InvalidInput.field("currency", "Choose a currency, an ISO 4217 code such as USD, EUR or NOK.")
+        raise InvalidInput.field("currency", _("Choose a currency, an ISO 4217 code such as USD, EUR or NOK."))
     if text not in _codes():
         raise InvalidInput.field(
-            "currency", f"'{text[:10]}' is not an ISO 4217 currency code. Use a code such as USD, EUR or NOK."
+            "currency",
+            _("'{code}' is not an ISO 4217 currency code. Use a code such as USD, EUR or NOK.", code=text[:10]),
         )
     return text
 
@@ -43,7 +45,11 @@ def minor_units(code: str) -> int:
 
 
 def currency_name(code: str) -> str:
-    return get_currency_name(code, locale="en")
+    """The currency's name as CLDR gives it in the active language ('US Dollar', 'amerikanske dollar')."""
+    from oppbot import i18n
+
+    language = i18n.current()
+    return get_currency_name(code, locale="en" if language in (i18n.DEFAULT, i18n.PSEUDO) else i18n.babel_locale())
 
 
 def quantum(code: str) -> Decimal:
@@ -63,16 +69,16 @@ def parse_amount(raw: object, currency: str, *, field: str = "value") -> Decimal
     code = normalise_currency(currency)
     amount = raw if isinstance(raw, Decimal) else _read_typed_amount(raw, code, field)
     if not amount.is_finite():
-        raise InvalidInput.field(field, "Enter an amount like 50000.")
+        raise InvalidInput.field(field, _("Enter an amount like 50000."))
     if amount < 0:
-        raise InvalidInput.field(field, "The amount can't be negative.")
+        raise InvalidInput.field(field, _("The amount can't be negative."))
     if amount >= MAX_AMOUNT:
-        raise InvalidInput.field(field, "That amount is too large.")
+        raise InvalidInput.field(field, _("That amount is too large."))
     digits = minor_units(code)
     if amount != amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN):
         if digits == 0:
-            raise InvalidInput.field(field, f"{code} has no minor units: enter a whole amount.")
-        raise InvalidInput.field(field, f"{code} has {digits} decimals at most.")
+            raise InvalidInput.field(field, _("{code} has no minor units: enter a whole amount.", code=code))
+        raise InvalidInput.field(field, _("{code} has {digits} decimals at most.", code=code, digits=digits))
     return amount.quantize(Decimal(1).scaleb(-digits)) + Decimal(0)
 
 
@@ -85,17 +91,19 @@ def _read_typed_amount(raw: object, code: str, field: str) -> Decimal:
         text = text[:-1]
     text = text.removeprefix(code).removeprefix(code.lower()).lstrip("$€£¥")
     if not text:
-        raise InvalidInput.field(field, "Enter an amount, like 50000 or 50,000.00.")
+        raise InvalidInput.field(field, _("Enter an amount, like 50000 or 50,000.00."))
     try:
         # Decimal(text) is exact; arithmetic in the default 28-digit context is not (it rounds 30 digits, turns
         # 1e-999999999 into 0 and overflows on 1e1000000), so the shorthand is applied exactly or not at all.
         amount = Decimal(text)
         if multiplier != 1 and amount.is_finite():
             if abs(amount) >= MAX_AMOUNT:
-                raise InvalidInput.field(field, "That amount is too large.")
+                raise InvalidInput.field(field, _("That amount is too large."))
             amount = _EXACT.multiply(amount, multiplier)
     except (InvalidOperation, Inexact, Overflow):
-        raise InvalidInput.field(field, f"'{str(raw)[:30]}' is not a number. Enter an amount like 50000.") from None
+        raise InvalidInput.field(
+            field, _("'{text}' is not a number. Enter an amount like 50000.", text=str(raw)[:30])
+        ) from None
     return amount
 
 

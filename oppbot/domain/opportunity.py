@@ -14,6 +14,7 @@ from oppbot.domain.errors import FieldErrors, InvalidInput
 from oppbot.domain.money import normalise_currency, parse_amount
 from oppbot.domain.probability import parse_probability
 from oppbot.domain.stages import Stage, parse_stage
+from oppbot.i18n import N_, _, number
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 3000
@@ -21,7 +22,20 @@ EXTERNAL_REF_MAX = 200
 NOTE_MAX = 3000
 LOSS_NOTE_MAX = 1000
 
-DEFAULT_LOSS_REASONS: tuple[str, ...] = ("Price", "Competitor", "No decision", "Timing", "Fit", "Other")
+# Stored as these English words (a workspace may replace them with its own); shown with loss_reason_label().
+DEFAULT_LOSS_REASONS: tuple[str, ...] = (
+    N_("Price"),
+    N_("Competitor"),
+    N_("No decision"),
+    N_("Timing"),
+    N_("Fit"),
+    N_("Other"),
+)
+
+
+def loss_reason_label(reason: str) -> str:
+    """A loss reason as the reader says it: a default one translated, a workspace's own as it was written."""
+    return _(reason) if reason in DEFAULT_LOSS_REASONS else reason
 
 
 class CustomerKind(StrEnum):
@@ -40,13 +54,13 @@ class CustomerRef:
     def from_ids(cls, individual_id: int | None, organization_id: int | None) -> CustomerRef:
         if individual_id and organization_id:
             raise InvalidInput.field(
-                "customer", "A deal belongs to one customer: an individual or an organization, not both."
+                "customer", _("A deal belongs to one customer: an individual or an organization, not both.")
             )
         if individual_id:
             return cls(CustomerKind.INDIVIDUAL, int(individual_id))
         if organization_id:
             return cls(CustomerKind.ORGANIZATION, int(organization_id))
-        raise InvalidInput.field("customer", "Choose a customer: an individual or an organization.")
+        raise InvalidInput.field("customer", _("Choose a customer: an individual or an organization."))
 
     def encode(self) -> str:
         """'individual:7' — the form used in option values and action values."""
@@ -54,11 +68,11 @@ class CustomerRef:
 
     @classmethod
     def decode(cls, text: str) -> CustomerRef:
-        kind, _, raw_id = (text or "").partition(":")
+        kind, _colon, raw_id = (text or "").partition(":")
         try:
             return cls(CustomerKind(kind), int(raw_id))
         except ValueError:
-            raise InvalidInput.field("customer", "Choose a customer from the list.") from None
+            raise InvalidInput.field("customer", _("Choose a customer from the list.")) from None
 
 
 def clean_text(raw: object) -> str:
@@ -66,55 +80,72 @@ def clean_text(raw: object) -> str:
 
 
 def validate_required(raw: object, name: str, label: str, limit: int, missing: str) -> str:
-    """One line of text a person must give: whitespace folded, not empty (`missing` says what to write), ≤ limit."""
+    """One line of text a person must give: whitespace folded, not empty (`missing` says what to write), ≤ limit.
+
+    `label` and `missing` are already in the reader's language (`_("The title")`)."""
     text = " ".join(clean_text(raw).split())
     if not text:
         raise InvalidInput.field(name, missing)
     if len(text) > limit:
-        raise InvalidInput.field(name, f"{label} is {len(text)} characters; {limit:,} at most.")
+        raise InvalidInput.field(name, too_long(label, len(text), limit))
     return text
+
+
+def too_long(label: str, length: int, limit: int) -> str:
+    """'The title is 250 characters; 200 at most.' (`label` translated by the caller)."""
+    return _("{label} is {length} characters; {limit} at most.", label=label, length=length, limit=number(limit))
 
 
 def validate_title(raw: object) -> str:
     return validate_required(
-        raw, "title", "The title", TITLE_MAX, 'Give the deal a title, like "Acme Corp - Software licence".'
+        raw, "title", _("The title"), TITLE_MAX, _('Give the deal a title, like "Acme Corp - Software licence".')
     )
 
 
 def validate_optional(raw: object, name: str, label: str, limit: int) -> str | None:
     text = clean_text(raw)
     if len(text) > limit:
-        raise InvalidInput.field(name, f"{label} is {len(text)} characters; {limit:,} at most.")
+        raise InvalidInput.field(name, too_long(label, len(text), limit))
     return text or None
 
 
 def validate_description(raw: object) -> str | None:
-    return validate_optional(raw, "description", "The description", DESCRIPTION_MAX)
+    return validate_optional(raw, "description", _("The description"), DESCRIPTION_MAX)
 
 
 def validate_external_ref(raw: object) -> str | None:
-    return validate_optional(raw, "external_ref", "The external reference", EXTERNAL_REF_MAX)
+    return validate_optional(raw, "external_ref", _("The external reference"), EXTERNAL_REF_MAX)
 
 
 def validate_note(raw: object) -> str:
-    text = validate_optional(raw, "note", "The note", NOTE_MAX)
+    text = validate_optional(raw, "note", _("The note"), NOTE_MAX)
     if not text:
-        raise InvalidInput.field("note", "Write something in the note.")
+        raise InvalidInput.field("note", _("Write something in the note."))
     return text
 
 
 def validate_loss_reason(raw: object, allowed: tuple[str, ...] | list[str]) -> str:
+    """The stored reason (as the workspace wrote it) for what a person typed: the reason itself or, in another
+    language, its translation; a unique prefix of either works too."""
     text = clean_text(raw)
+    shown = ", ".join(loss_reason_label(reason) for reason in allowed)
     if not text:
-        raise InvalidInput.field("loss_reason", f"Say why the deal was lost: {', '.join(allowed)}.")
+        raise InvalidInput.field("loss_reason", _("Say why the deal was lost: {reasons}.", reasons=shown))
+    typed = text.casefold()
+
+    def names(reason: str) -> set[str]:
+        return {reason.casefold(), loss_reason_label(reason).casefold()}
+
     for reason in allowed:
-        if reason.casefold() == text.casefold():
+        if typed in names(reason):
             return reason
     # Accept a unique prefix ("comp" → Competitor) so `/opp lost 42 comp` works.
-    matches = [reason for reason in allowed if reason.casefold().startswith(text.casefold())]
+    matches = [reason for reason in allowed if any(name.startswith(typed) for name in names(reason))]
     if len(matches) == 1:
         return matches[0]
-    raise InvalidInput.field("loss_reason", f"'{text[:40]}' is not a loss reason. Use one of: {', '.join(allowed)}.")
+    raise InvalidInput.field(
+        "loss_reason", _("'{text}' is not a loss reason. Use one of: {reasons}.", text=text[:40], reasons=shown)
+    )
 
 
 def parse_date(raw: object, name: str = "expected_close") -> date | None:
@@ -125,7 +156,9 @@ def parse_date(raw: object, name: str = "expected_close") -> date | None:
     try:
         return date.fromisoformat(str(raw).strip())
     except ValueError:
-        raise InvalidInput.field(name, f"'{str(raw)[:20]}' is not a date. Use YYYY-MM-DD, like 2026-12-31.") from None
+        raise InvalidInput.field(
+            name, _("'{text}' is not a date. Use YYYY-MM-DD, like 2026-12-31.", text=str(raw)[:20])
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +231,7 @@ def validate_draft(draft: Draft, *, default_currency: str) -> ValidDraft:
     title = check(validate_title, draft.title)
     customer = draft.customer
     if customer is None:
-        fields.add("customer", "Choose a customer: an individual or an organization.")
+        fields.add("customer", _("Choose a customer: an individual or an organization."))
     currency = check(normalise_currency, draft.currency or default_currency)
     amount = None
     if currency:

@@ -7,12 +7,23 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from oppbot.domain.errors import InvalidInput
+from babel.dates import format_date
 
-PERIOD_EXAMPLE = (
+from oppbot import i18n
+from oppbot.domain.errors import InvalidInput
+from oppbot.i18n import N_, _
+
+# Marked for the catalog; show it with period_example() (or `_(PERIOD_EXAMPLE)`).
+PERIOD_EXAMPLE = N_(
     "this-month, next-month, last-month, this-quarter, next-quarter, last-quarter, this-year, 2026-11, 2026-Q4, 2026"
     " or 2026-01-01..2026-03-31"
 )
+
+
+def period_example() -> str:
+    return _(PERIOD_EXAMPLE)
+
+
 MAX_RANGE_DAYS = 3660  # ten years: wider than any sales forecast, narrow enough to catch typos like 20260-01-01
 
 
@@ -23,7 +34,19 @@ class Period:
     start: date
     end: date  # inclusive
     key: str  # "2026-11", "2026-Q4", "2026", "2026-01-01..2026-02-03": parse_period(key) gives the period back
-    label: str  # "November 2026", "Q4 2026", "2026", "1 Jan 2026 – 3 Feb 2026"
+
+    @property
+    def label(self) -> str:
+        """For people, in the active language: "November 2026", "Q4 2026", "2026", "1 Jan 2026 – 3 Feb 2026"
+        (Norwegian: "november 2026", "4. kvartal 2026", "2026", "1. jan. 2026 – 3. feb. 2026")."""
+        kind = self.kind
+        if kind == "month":
+            return _month_label(self.start)
+        if kind == "quarter":
+            return _("Q{quarter} {year}", quarter=(self.start.month - 1) // 3 + 1, year=self.start.year)
+        if kind == "year":
+            return str(self.start.year)
+        return f"{_day_label(self.start)} – {_day_label(self.end)}"
 
     def __contains__(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -71,46 +94,58 @@ def _add_months(y: int, m: int, n: int) -> tuple[int, int]:
 
 def _check_year(y: int) -> None:
     if not 1900 <= y <= 2999:
-        raise InvalidInput.field("period", f"{y} is outside the years I can plan for (1900–2999).")
+        raise InvalidInput.field("period", _("{year} is outside the years I can plan for (1900–2999).", year=y))
 
 
 def month(y: int, m: int) -> Period:
     _check_year(y)
     if not 1 <= m <= 12:
-        raise InvalidInput.field("period", f"There is no month {m}; use 01 to 12, like 2026-11.")
+        raise InvalidInput.field("period", _("There is no month {month}; use 01 to 12, like 2026-11.", month=m))
     last = calendar.monthrange(y, m)[1]
-    return Period(date(y, m, 1), date(y, m, last), f"{y:04d}-{m:02d}", f"{calendar.month_name[m]} {y}")
+    return Period(date(y, m, 1), date(y, m, last), f"{y:04d}-{m:02d}")
 
 
 def quarter(y: int, q: int) -> Period:
     _check_year(y)
     if not 1 <= q <= 4:
-        raise InvalidInput.field("period", f"There is no quarter {q}; use Q1 to Q4, like 2026-Q4.")
+        raise InvalidInput.field("period", _("There is no quarter {quarter}; use Q1 to Q4, like 2026-Q4.", quarter=q))
     first = (q - 1) * 3 + 1
     last = first + 2
-    return Period(date(y, first, 1), date(y, last, calendar.monthrange(y, last)[1]), f"{y:04d}-Q{q}", f"Q{q} {y}")
+    return Period(date(y, first, 1), date(y, last, calendar.monthrange(y, last)[1]), f"{y:04d}-Q{q}")
 
 
 def year(y: int) -> Period:
     _check_year(y)
-    return Period(date(y, 1, 1), date(y, 12, 31), f"{y:04d}", str(y))
+    return Period(date(y, 1, 1), date(y, 12, 31), f"{y:04d}")
 
 
 def date_range(start: date, end: date) -> Period:
     if end < start:
         raise InvalidInput.field(
-            "period", f"The range ends ({end.isoformat()}) before it starts ({start.isoformat()})."
+            "period",
+            _("The range ends ({end}) before it starts ({start}).", end=end.isoformat(), start=start.isoformat()),
         )
     if (end - start).days >= MAX_RANGE_DAYS:
-        raise InvalidInput.field("period", "That range is longer than ten years; pick a shorter one.")
+        raise InvalidInput.field("period", _("That range is longer than ten years; pick a shorter one."))
     _check_year(start.year)
     _check_year(end.year)
-    label = f"{_day_label(start)} – {_day_label(end)}"
-    return Period(start, end, f"{start.isoformat()}..{end.isoformat()}", label)
+    return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
+
+
+def _english() -> bool:
+    return i18n.current() in (i18n.DEFAULT, i18n.PSEUDO)
+
+
+def _month_label(day: date) -> str:
+    if _english():
+        return f"{calendar.month_name[day.month]} {day.year}"
+    return format_date(day, "LLLL y", locale=i18n.babel_locale())
 
 
 def _day_label(day: date) -> str:
-    return f"{day.day} {day.strftime('%b')} {day.year}"
+    if _english():
+        return f"{day.day} {day.strftime('%b')} {day.year}"
+    return format_date(day, "d. MMM y", locale=i18n.babel_locale())
 
 
 def month_of(day: date) -> Period:
@@ -139,7 +174,9 @@ def _iso(text: str) -> date:
     try:
         return date(y, m, d)
     except ValueError:
-        raise InvalidInput.field("period", f"'{text}' is not a real date. Use YYYY-MM-DD, like 2026-01-31.") from None
+        raise InvalidInput.field(
+            "period", _("'{text}' is not a real date. Use YYYY-MM-DD, like 2026-01-31.", text=text)
+        ) from None
 
 
 def parse_period(text: str, today: date) -> Period:
@@ -151,7 +188,7 @@ def parse_period(text: str, today: date) -> Period:
     """
     raw = " ".join((text or "").split())
     if not raw:
-        raise InvalidInput.field("period", f"Name a period: {PERIOD_EXAMPLE}.")
+        raise InvalidInput.field("period", _("Name a period: {example}.", example=period_example()))
     if m := _RELATIVE.fullmatch(raw):
         step = _STEP[m.group(1).lower()]
         unit = m.group(2).lower()
@@ -171,7 +208,9 @@ def parse_period(text: str, today: date) -> Period:
     if m := _YEAR.fullmatch(raw):
         return year(int(m.group(1)))
     shown = raw[:40]
-    raise InvalidInput.field("period", f"'{shown}' is not a period I know. Use {PERIOD_EXAMPLE}.")
+    raise InvalidInput.field(
+        "period", _("'{shown}' is not a period I know. Use {example}.", shown=shown, example=period_example())
+    )
 
 
 def is_period_start(word: str) -> bool:

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.stages import DEFAULT_PROBABILITIES, Stage
+from oppbot.i18n import _
 
 
 class ProbabilitySource(StrEnum):
@@ -50,10 +51,11 @@ def parse_probability(raw: object) -> int:
         value = int(text)
     except ValueError:
         raise InvalidInput.field(
-            "probability", f"Probability must be a whole number from 0 to 100, like 40 (got '{text[:20]}')."
+            "probability",
+            _("Probability must be a whole number from 0 to 100, like 40 (got '{text}').", text=text[:20]),
         ) from None
     if not 0 <= value <= 100:
-        raise InvalidInput.field("probability", f"Probability must be from 0 to 100 (got {value}).")
+        raise InvalidInput.field("probability", _("Probability must be from 0 to 100 (got {value}).", value=value))
     return value
 
 

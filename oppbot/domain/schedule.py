@@ -9,10 +9,21 @@ from zoneinfo import ZoneInfo
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.workspace import parse_timezone
+from oppbot.i18n import N_, _
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_WEEKDAY = 0
 DEFAULT_TIME = "09:00"
+# A weekly schedule described, one whole sentence per weekday (Norwegian names its days in lower case, after "hver").
+_EVERY = (
+    N_("every Monday at {time} ({zone})"),
+    N_("every Tuesday at {time} ({zone})"),
+    N_("every Wednesday at {time} ({zone})"),
+    N_("every Thursday at {time} ({zone})"),
+    N_("every Friday at {time} ({zone})"),
+    N_("every Saturday at {time} ({zone})"),
+    N_("every Sunday at {time} ({zone})"),
+)
 
 
 class Cadence(StrEnum):
@@ -26,7 +37,9 @@ def parse_weekday(text: str) -> int:
         for index, name in enumerate(WEEKDAYS):
             if name.startswith(word):
                 return index
-    raise InvalidInput.field("weekday", f"'{word[:20]}' is not a day of the week. Use e.g. mon, tuesday, fri.")
+    raise InvalidInput.field(
+        "weekday", _("'{word}' is not a day of the week. Use e.g. mon, tuesday, fri.", word=word[:20])
+    )
 
 
 def parse_time_of_day(text: str) -> str:
@@ -37,7 +50,7 @@ def parse_time_of_day(text: str) -> str:
         h, m = int(hours), int(minutes)
         if 0 <= h <= 23 and 0 <= m <= 59:
             return f"{h:02d}:{m:02d}"
-    raise InvalidInput.field("time", f"'{raw[:20]}' is not a time of day. Use 24-hour HH:MM, e.g. 09:00.")
+    raise InvalidInput.field("time", _("'{text}' is not a time of day. Use 24-hour HH:MM, e.g. 09:00.", text=raw[:20]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +70,10 @@ class Schedule:
         return time(int(h), int(m))
 
     def describe(self) -> str:
-        when = "every day" if self.cadence is Cadence.DAILY else f"every {WEEKDAYS[self.weekday].capitalize()}"
-        return f"{when} at {self.time_of_day} ({self.timezone})"
+        """'every Monday at 09:00 (Europe/Oslo)' in the active language."""
+        if self.cadence is Cadence.DAILY:
+            return _("every day at {time} ({zone})", time=self.time_of_day, zone=self.timezone)
+        return _(_EVERY[self.weekday], time=self.time_of_day, zone=self.timezone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +85,7 @@ class Period:
 def period_key(cadence: Cadence, local_day: date) -> str:
     if cadence is Cadence.DAILY:
         return local_day.isoformat()
-    year, week, _ = local_day.isocalendar()
+    year, week, _weekday = local_day.isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -78,7 +93,7 @@ def resolve_local(day: date, clock: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of a local wall time. A wall time skipped by spring-forward runs at the first valid minute
     after the gap (02:30 -> 03:00); an ambiguous one at fall-back runs at its first occurrence (fold=0)."""
     wall = datetime.combine(day, clock)
-    for _ in range(24 * 60 + 1):
+    for _minute in range(24 * 60 + 1):
         local = wall.replace(tzinfo=zone, fold=0)
         instant = local.astimezone(UTC)
         if instant.astimezone(zone).replace(tzinfo=None) == wall:

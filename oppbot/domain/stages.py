@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from oppbot.domain.errors import InvalidInput
+from oppbot.i18n import N_, _, ngettext, pgettext
 
 
 class Stage(StrEnum):
@@ -18,6 +19,12 @@ class Stage(StrEnum):
 
     @property
     def label(self) -> str:
+        """The stage's name in the active language (Norwegian: the guide's terms)."""
+        return _TRANSLATED[self]()
+
+    @property
+    def english(self) -> str:
+        """The English name whatever language is active: what parsing and the CSV interface know."""
         return _LABELS[self]
 
     @property
@@ -57,6 +64,16 @@ _NORWEGIAN = {
     Stage.CLOSED_WON: "Lukket-Vunnet",
     Stage.CLOSED_LOST: "Lukket-Tapt",
 }
+# Shown names, translated when shown ("stage" context: "Lead" and "Proposal" mean other things elsewhere). The
+# English names above are what the alias table is built from, so parsing never depends on the active language.
+_TRANSLATED = {
+    Stage.LEAD: lambda: pgettext("stage", "Lead"),
+    Stage.QUALIFICATION: lambda: pgettext("stage", "Qualification"),
+    Stage.PROPOSAL: lambda: pgettext("stage", "Proposal"),
+    Stage.NEGOTIATION: lambda: pgettext("stage", "Negotiation"),
+    Stage.CLOSED_WON: lambda: pgettext("stage", "Closed-Won"),
+    Stage.CLOSED_LOST: lambda: pgettext("stage", "Closed-Lost"),
+}
 _ORDER = {stage: index for index, stage in enumerate(Stage)}
 
 STAGES: tuple[Stage, ...] = tuple(Stage)
@@ -87,7 +104,7 @@ def _normalise(text: str) -> str:
 
 _ALIASES: dict[str, Stage] = {}
 for _stage in Stage:
-    for _name in (_stage.value, _stage.label, _stage.norwegian):
+    for _name in (_stage.value, _stage.english, _stage.norwegian):
         _ALIASES[_normalise(_name)] = _stage
 for _alias, _stage in {
     "qual": Stage.QUALIFICATION,
@@ -105,15 +122,23 @@ for _alias, _stage in {
 }.items():
     _ALIASES[_alias] = _stage
 
-STAGE_EXAMPLE = "lead, qual, prop, neg, won or lost (Norwegian names work too)"
+# Marked for the catalog; show it with stage_example() (or `_(STAGE_EXAMPLE)`) so it reads in the active language.
+STAGE_EXAMPLE = N_("lead, qual, prop, neg, won or lost (Norwegian names work too)")
+
+
+def stage_example() -> str:
+    """STAGE_EXAMPLE in the active language: a Norwegian reader is shown the Norwegian stage words."""
+    return _(STAGE_EXAMPLE)
 
 
 def parse_stage(text: str) -> Stage:
     """A stage from what a person typed: any case, with or without dashes, English, short or Norwegian."""
     stage = _ALIASES.get(_normalise(text or ""))
     if stage is None:
-        shown = (text or "").strip()[:40] or "(nothing)"
-        raise InvalidInput.field("stage", f"'{shown}' is not a stage. Use {STAGE_EXAMPLE}.")
+        shown = (text or "").strip()[:40] or _("(nothing)")
+        raise InvalidInput.field(
+            "stage", _("'{shown}' is not a stage. Use {example}.", shown=shown, example=stage_example())
+        )
     return stage
 
 
@@ -142,7 +167,7 @@ class StageMove:
         if not self.skipped:
             return None
         names = ", ".join(stage.label for stage in self.skipped)
-        return f"{names} {'was' if len(self.skipped) == 1 else 'were'} skipped."
+        return ngettext("{names} was skipped.", "{names} were skipped.", len(self.skipped), names=names)
 
 
 def plan_move(from_stage: Stage, to_stage: Stage) -> StageMove:

@@ -11,6 +11,7 @@ from oppbot.domain.categories import DEFAULT_STAGE_CATEGORIES, Category, stage_m
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.opportunity import DEFAULT_LOSS_REASONS
 from oppbot.domain.stages import DEFAULT_PROBABILITIES, DEFAULT_STALE_DAYS, OPEN_STAGES, Stage
+from oppbot.i18n import _
 
 _STAGE_VALUES = frozenset(stage.value for stage in Stage)
 
@@ -20,7 +21,7 @@ def parse_timezone(name: str) -> ZoneInfo:
         return ZoneInfo((name or "").strip())
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput.field(
-            "timezone", f"'{(name or '')[:40]}' is not a time zone. Use an IANA name such as Europe/Oslo."
+            "timezone", _("'{name}' is not a time zone. Use an IANA name such as Europe/Oslo.", name=(name or "")[:40])
         ) from None
 
 

@@ -18,6 +18,7 @@ from oppbot.domain.opportunity import FieldChange
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import OPEN_STAGES, Stage
 from oppbot.domain.workspace import WorkspaceRules
+from oppbot.i18n import N_, _
 from oppbot.services import policy, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.events import record
@@ -238,11 +239,11 @@ def snooze(
 def set_expected_close(session: Session, actor: Actor, number: int, new_date: date) -> Opportunity:
     """Move a deal's expected close date (from an alert), recorded like any edit."""
     opp = repo.get_opportunity(session, actor.team_id, number)
-    require_edit(actor, opp, "change the close date of")
+    require_edit(actor, opp, N_("change the close date of"))
     if Stage(opp.stage).is_closed:
-        raise InvalidInput.field("expected_close", f"Deal {format_ref(number)} is already closed.")
+        raise InvalidInput.field("expected_close", _("Deal {ref} is already closed.", ref=format_ref(number)))
     if not isinstance(new_date, date):
-        raise InvalidInput.field("expected_close", "Pick a date.")
+        raise InvalidInput.field("expected_close", _("Pick a date."))
     if opp.expected_close == new_date:
         return opp
     with _conflicts_as_errors(number):

@@ -23,6 +23,7 @@ from oppbot.domain.errors import FieldErrors, InvalidInput, NotFound
 from oppbot.domain.events import EventKind
 from oppbot.domain.opportunity import FieldChange
 from oppbot.domain.refs import format_ref
+from oppbot.i18n import N_, _
 from oppbot.services.catalog import get_service
 from oppbot.services.context import Actor
 from oppbot.services.events import record
@@ -76,9 +77,13 @@ def billables_for(session: Session, actor: Actor, number: int) -> BillablesView:
 
 
 def currency_mismatch_message(service_name: str, service_currency: str, deal_number: int, deal_currency: str) -> str:
-    return (
-        f"“{service_name}” is priced in {service_currency}, but deal {format_ref(deal_number)} is in {deal_currency}. "
-        f"Choose a service priced in {deal_currency}, or add a custom line with a {deal_currency} unit price."
+    return _(
+        "“{service}” is priced in {service_currency}, but deal {ref} is in {deal_currency}. "
+        "Choose a service priced in {deal_currency}, or add a custom line with a {deal_currency} unit price.",
+        service=service_name,
+        service_currency=service_currency,
+        ref=format_ref(deal_number),
+        deal_currency=deal_currency,
     )
 
 
@@ -94,14 +99,16 @@ def add_billable(
 ) -> BillableOutcome:
     """A catalog line (service_id; description and price from the catalog unless given) or a custom line."""
     opp = repo.get_opportunity(session, actor.team_id, number)
-    require_edit(actor, opp, "change the billables of")
+    require_edit(actor, opp, N_("change the billables of"))
     fields = FieldErrors()
     check = fields.check
     qty = check(billing.parse_quantity, quantity)
     if service_id is not None:
         service = get_service(session, actor, service_id)
         if not service.active:
-            fields.add("service", f"“{service.name}” was retired from the catalog; choose another service.")
+            fields.add(
+                "service", _("“{service}” was retired from the catalog; choose another service.", service=service.name)
+            )
         elif service.currency != opp.currency:
             fields.add("service", currency_mismatch_message(service.name, service.currency, opp.number, opp.currency))
         text = check(billing.validate_description, description if description not in (None, "") else service.name)
@@ -116,7 +123,7 @@ def add_billable(
     fields.raise_any()
     count = len(_lines(session, actor.team_id, opp.id))
     if count >= BILLABLES_MAX:
-        raise InvalidInput.field("description", f"A deal holds {BILLABLES_MAX} billable lines at most.")
+        raise InvalidInput.field("description", _("A deal holds {max} billable lines at most.", max=BILLABLES_MAX))
     with _conflicts_as_errors(opp.number):
         line = Billable(
             team_id=actor.team_id,
@@ -149,9 +156,9 @@ def _detail(line: Billable) -> dict:
 def _load_line(session: Session, actor: Actor, billable_id: int) -> tuple[Billable, Opportunity]:
     line = session.scalar(select(Billable).where(Billable.team_id == actor.team_id, Billable.id == billable_id))
     if line is None:
-        raise NotFound("That billable line does not exist any more.")
+        raise NotFound(_("That billable line does not exist any more."))
     opp = repo.get_opportunity_by_id(session, actor.team_id, line.opportunity_id)
-    require_edit(actor, opp, "change the billables of")
+    require_edit(actor, opp, N_("change the billables of"))
     return line, opp
 
 
@@ -217,9 +224,11 @@ def set_value_to_total(session: Session, actor: Actor, number: int) -> BillableO
     """The deal's value becomes its billables total: an ordinary edit of `value`, recorded with before/after."""
     view = billables_for(session, actor, number)
     opp = view.opportunity
-    require_edit(actor, opp, "edit")
+    require_edit(actor, opp, N_("edit"))
     if not view.lines:
-        raise InvalidInput.field("billables", f"Deal {format_ref(number)} has no billables yet: add a line first.")
+        raise InvalidInput.field(
+            "billables", _("Deal {ref} has no billables yet: add a line first.", ref=format_ref(number))
+        )
     if opp.amount_minor == view.total_minor:
         return BillableOutcome(opp, None)
     before = opp.amount

@@ -10,6 +10,7 @@ from oppbot.domain.billing import parse_unit_price, to_minor, validate_service_n
 from oppbot.domain.errors import NotFound
 from oppbot.domain.money import normalise_currency
 from oppbot.domain.opportunity import FieldChange
+from oppbot.i18n import N_, _
 from oppbot.services.context import Actor
 from oppbot.services.events import record
 from oppbot.services.policy import require_manager
@@ -30,14 +31,14 @@ def list_services(
 def get_service(session: Session, actor: Actor, service_id: int) -> Service:
     service = session.scalar(select(Service).where(Service.team_id == actor.team_id, Service.id == service_id))
     if service is None:
-        raise NotFound(f"There is no service {service_id} in the catalog.")
+        raise NotFound(_("There is no service {id} in the catalog.", id=service_id))
     return service
 
 
 def add_service(
     session: Session, actor: Actor, name: object, unit_price: object, currency: str, *, default_currency: str = "USD"
 ) -> Service:
-    require_manager(actor, "add services to the catalog")
+    require_manager(actor, N_("add services to the catalog"))
     ensure_workspace(session, actor.team_id, default_currency=default_currency)
     clean_name = validate_service_name(name)
     code = normalise_currency(currency)
@@ -66,7 +67,7 @@ def edit_service(
     currency: str | None = None,
 ) -> Service:
     """Change a service. Lines already on deals keep the price they were added with (they are copies)."""
-    require_manager(actor, "edit the catalog")
+    require_manager(actor, N_("edit the catalog"))
     service = get_service(session, actor, service_id)
     changes: list[FieldChange] = []
     code = normalise_currency(currency) if currency else service.currency
@@ -79,7 +80,9 @@ def edit_service(
         if unit_price is None:
             from oppbot.domain.errors import InvalidInput
 
-            raise InvalidInput.field("unit_price", f"Give the price in {code} too when changing the currency.")
+            raise InvalidInput.field(
+                "unit_price", _("Give the price in {code} too when changing the currency.", code=code)
+            )
         minor = to_minor(parse_unit_price(unit_price, code), code)
         if minor != service.unit_price_minor or code != service.currency:
             changes.append(FieldChange("unit_price_minor", service.unit_price_minor, minor))
@@ -93,7 +96,7 @@ def edit_service(
 
 def retire_service(session: Session, actor: Actor, service_id: int) -> Service:
     """Retired services leave the pick list; lines already using them stay as they are."""
-    require_manager(actor, "retire catalog services")
+    require_manager(actor, N_("retire catalog services"))
     service = get_service(session, actor, service_id)
     if service.active:
         service.active = False

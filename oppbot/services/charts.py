@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from oppbot.charts import FunnelStage, PeriodFigures
 from oppbot.domain.fx import rounded
 from oppbot.domain.periods import Period
+from oppbot.i18n import _
 from oppbot.services import digests, workspaces
 from oppbot.services.forecast import Forecast, forecast, pipeline_summary
 
@@ -43,7 +44,7 @@ def funnel(session: Session, team_id: str, today: date, *, assignee_id: str | No
 
 def figures_of(results: list[Forecast]) -> ForecastFigures:
     periods = [
-        PeriodFigures(result.period.label if result.period else "Pipeline", result.open.weighted, result.won.value)
+        PeriodFigures(result.period.label if result.period else _("Pipeline"), result.open.weighted, result.won.value)
         for result in results
     ]
     return ForecastFigures(results[0].reporting if results else "USD", periods)

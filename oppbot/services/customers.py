@@ -19,6 +19,7 @@ from oppbot.domain.opportunity import (
     validate_required,
 )
 from oppbot.domain.stages import Stage
+from oppbot.i18n import N_, _
 from oppbot.services.context import Actor
 from oppbot.services.events import record
 from oppbot.services.workspaces import ensure_workspace
@@ -27,13 +28,13 @@ NAME_MAX = 200
 
 
 def _name(raw: object) -> str:
-    return validate_required(raw, "name", "The name", NAME_MAX, "Give the customer a name.")
+    return validate_required(raw, "name", _("The name"), NAME_MAX, _("Give the customer a name."))
 
 
 def _email(raw: object) -> str | None:
-    email = validate_optional(raw, "email", "The email", 255)
+    email = validate_optional(raw, "email", _("The email"), 255)
     if email and ("@" not in email or " " in email or email.startswith("@") or email.endswith("@")):
-        raise InvalidInput.field("email", f"'{email[:60]}' is not an email address.")
+        raise InvalidInput.field("email", _("'{email}' is not an email address.", email=email[:60]))
     return email.lower() if email else None
 
 
@@ -46,7 +47,7 @@ def create_organization(
         team_id=actor.team_id,
         name=clean,
         name_key=clean.casefold(),
-        domain=(validate_optional(domain, "domain", "The domain", 255) or "").lower() or None,
+        domain=(validate_optional(domain, "domain", _("The domain"), 255) or "").lower() or None,
         created_by=actor.user_id,
     )
     session.add(org)
@@ -75,7 +76,7 @@ def create_individual(
         name=clean,
         name_key=clean.casefold(),
         email=_email(email),
-        phone=validate_optional(phone, "phone", "The phone number", 64),
+        phone=validate_optional(phone, "phone", _("The phone number"), 64),
         organization_id=organization_id,
         created_by=actor.user_id,
     )
@@ -115,6 +116,11 @@ def search_customers(session: Session, actor: Actor, text: str, limit: int = 20)
 
 SIMILARITY = 0.85  # difflib ratio above which two names "look alike" (Acme Corp / ACME Corp. / Acme Crop)
 DUPLICATE_CANDIDATES = 200  # names compared per check: bounded whatever the customer list's size
+# A possible duplicate, one whole sentence per kind of customer.
+_SAME_NAME = {
+    CustomerKind.INDIVIDUAL: N_("A individual named “{name}” already exists; is this the same customer?"),
+    CustomerKind.ORGANIZATION: N_("A organization named “{name}” already exists; is this the same customer?"),
+}
 _PUNCTUATION = str.maketrans({c: " " for c in ".,;:!?'\"()&-_/\\"})
 
 
@@ -147,7 +153,7 @@ def duplicate_warnings(
             other = _compact(row_name)
             if other == key or SequenceMatcher(None, key, other).ratio() >= SIMILARITY:
                 seen.add((kind.value, row_id))
-                warnings.append(f"A {kind.value} named “{row_name}” already exists; is this the same customer?")
+                warnings.append(_(_SAME_NAME[kind], name=row_name))
     if email:
         rows = session.execute(
             select(Individual.id, Individual.name)
@@ -158,7 +164,7 @@ def duplicate_warnings(
             if exclude is not None and exclude.kind == CustomerKind.INDIVIDUAL and exclude.id == row_id:
                 continue
             if (CustomerKind.INDIVIDUAL.value, row_id) not in seen:
-                warnings.append(f"“{row_name}” already has the email {email.lower()}.")
+                warnings.append(_("“{name}” already has the email {email}.", name=row_name, email=email.lower()))
     return warnings[:5]
 
 
@@ -235,7 +241,7 @@ def edit_customer(
             renamed = True
     if isinstance(row, Organization):
         if domain is not _UNSET:
-            edit.set("domain", (validate_optional(domain, "domain", "The domain", 255) or "").lower() or None)
+            edit.set("domain", (validate_optional(domain, "domain", _("The domain"), 255) or "").lower() or None)
     else:
         warnings += _edit_individual(session, actor, ref, edit, email, phone, organization_id)
     changes = edit.changes
@@ -288,7 +294,7 @@ def _edit_individual(
             ]
         edit.set("email", clean_email)
     if phone is not _UNSET:
-        edit.set("phone", validate_optional(phone, "phone", "The phone number", 64))
+        edit.set("phone", validate_optional(phone, "phone", _("The phone number"), 64))
     if organization_id is not _UNSET:
         if organization_id is not None:
             repo.get_organization(session, actor.team_id, organization_id)
@@ -321,7 +327,7 @@ def find_customer(session: Session, actor: Actor, text: str) -> CustomerRef:
     """One customer from what a person typed: an exact (any case) name, else the single partial match."""
     text = " ".join(clean_text(text).split())
     if not text:
-        raise InvalidInput.field("customer", "Name the customer, like `/opp customer Acme`.")
+        raise InvalidInput.field("customer", _("Name the customer, like `/opp customer Acme`."))
     if ":" in text and text.split(":", 1)[0] in (CustomerKind.INDIVIDUAL.value, CustomerKind.ORGANIZATION.value):
         return CustomerRef.decode(text)
     matches = search_customers(session, actor, text, limit=6)
@@ -331,9 +337,11 @@ def find_customer(session: Session, actor: Actor, text: str) -> CustomerRef:
     if len(matches) == 1:
         return matches[0].ref
     if not matches:
-        raise NotFound(f"No customer is called “{text[:60]}”.", field="customer")
+        raise NotFound(_("No customer is called “{name}”.", name=text[:60]), field="customer")
     names = ", ".join(f"“{m.name}”" for m in (exact or matches)[:5])
-    raise InvalidInput.field("customer", f"Several customers match “{text[:60]}”: {names}. Type more of the name.")
+    raise InvalidInput.field(
+        "customer", _("Several customers match “{name}”: {names}. Type more of the name.", name=text[:60], names=names)
+    )
 
 
 @dataclass(slots=True)

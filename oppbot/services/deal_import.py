@@ -31,6 +31,7 @@ from oppbot.domain.errors import InvalidInput, OppbotError
 from oppbot.domain.opportunity import CustomerKind, FieldChange, jsonable
 from oppbot.domain.stages import Stage
 from oppbot.domain.workspace import WorkspaceRules
+from oppbot.i18n import N_
 from oppbot.services import customers, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.events import record
@@ -595,7 +596,7 @@ def preview(
     progress: Progress | None = None,
 ) -> ImportReport:
     """What an import would do, row by row, writing nothing. ImportAborted when the file can't be imported at all."""
-    require_manager(actor, "import deals")
+    require_manager(actor, N_("import deals"))
     bound, rows = _bound_rows(opener, map_name, encoding)
     p, rules = _new_pass(sessions, actor, bound, dry_run=True)
     _walk(p, bound, rows, rules, lambda: None, progress)
@@ -613,7 +614,7 @@ def run_import(
 ) -> ImportReport:
     """Check the whole file (nothing written if it can't be read to the end), then import it batch by batch: each
     batch of BATCH rows is one transaction with its activity rows, so a failure leaves whole batches only."""
-    require_manager(actor, "import deals")
+    require_manager(actor, N_("import deals"))
     check_readable(opener, map_name, encoding)
     bound, rows = _bound_rows(opener, map_name, encoding)
     p, rules = _new_pass(sessions, actor, bound, dry_run=False)

@@ -27,6 +27,7 @@ from oppbot.domain.fx import Rate, RateTable, convert, rounded, to_major, weight
 from oppbot.domain.periods import Period
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import OPEN_STAGES, Stage
+from oppbot.i18n import N_, _
 from oppbot.services import fx, policy, workspaces
 from oppbot.services.context import Actor
 
@@ -393,7 +394,7 @@ def pipeline_summary(
 def won_between(session: Session, team_id: str, start: date | None, end: date | None) -> WonSection:
     rules = workspaces.load_rules(session, team_id)
     table = fx.load_table(session, team_id, rules.reporting_currency)
-    won, _ = _won(session, [Opportunity.team_id == team_id], table, rules.zone, start, end, {})
+    won, _lines = _won(session, [Opportunity.team_id == team_id], table, rules.zone, start, end, {})
     return won
 
 
@@ -431,7 +432,7 @@ class SnapshotTaken:
 
 def take_manual_snapshot(session: Session, actor: Actor, period: Period, *, now: datetime) -> SnapshotTaken:
     """A snapshot someone asked for (`/opp forecast snapshot`): managers only, kept beside the scheduled ones."""
-    policy.require_manager(actor, "take forecast snapshots")
+    policy.require_manager(actor, N_("take forecast snapshots"))
     return take_snapshot(session, actor.team_id, period, "manual", now=now, taken_by=actor.user_id)
 
 
@@ -441,7 +442,7 @@ def take_snapshot(
     """Store the forecast for `period` as it stands. "start" is once per period (a second call is a no-op);
     "manual" snapshots are kept side by side, labelled with the time they were taken."""
     if label not in ("start", "manual"):
-        raise InvalidInput.field("label", "A snapshot is 'start' or 'manual'.")
+        raise InvalidInput.field("label", _("A snapshot is 'start' or 'manual'."))
     stored_label = label if label == "start" else f"manual-{now.astimezone(UTC):%Y%m%dT%H%M%S}"
     existing = session.scalar(
         select(ForecastSnapshot).where(
@@ -698,7 +699,7 @@ def category_board(
             line.count += int(count)
             line.value += value
             line.weighted += weighted
-    won, _ = _won(session, conds, table, rules.zone, period.start, period.end, {})
+    won, _lines = _won(session, conds, table, rules.zone, period.start, period.end, {})
     for who, (count, value) in won.by_assignee.items():
         for line in (total.categories[Category.CLOSED], rep(who).categories[Category.CLOSED]):
             line.count += count
@@ -750,11 +751,11 @@ def _apply_quotas(session: Session, team_id: str, board: Board, table: RateTable
 # --- accuracy over several periods, per measure and per rep ----------------------------------------------------------
 
 ACCURACY_PERIODS = 4
-TEAM_MEASURES = (  # (name, key in a snapshot's reps.total)
-    ("Weighted", "weighted"),
-    ("Closed + Commit", "closed_commit"),
-    ("Closed + Commit + Best case", "closed_commit_best"),
-    ("Adjusted", "adjusted"),
+TEAM_MEASURES = (  # (name, key in a snapshot's reps.total); the name is translated when the history is built
+    (N_("Weighted"), "weighted"),
+    (N_("Closed + Commit"), "closed_commit"),
+    (N_("Closed + Commit + Best case"), "closed_commit_best"),
+    (N_("Adjusted"), "adjusted"),
 )
 
 
@@ -803,13 +804,13 @@ def accuracy_history(
         if snapshot is None or "reps" not in snapshot.data:
             missing.append(p.key)
             continue
-        won, _ = _won(session, [Opportunity.team_id == team_id], table, rules.zone, p.start, p.end, {})
+        won, _lines = _won(session, [Opportunity.team_id == team_id], table, rules.zone, p.start, p.end, {})
         _collect(p, snapshot.data["reps"], won, team, reps)
     return AccuracyHistory(
         periods=tuple(periods),
         reporting=rules.reporting_currency,
         measures=tuple(
-            MeasureAccuracy(name, tuple(team[key]), analytics.error_stats(team[key]), adjusted=key == "adjusted")
+            MeasureAccuracy(_(name), tuple(team[key]), analytics.error_stats(team[key]), adjusted=key == "adjusted")
             for name, key in TEAM_MEASURES
             if team[key]
         ),

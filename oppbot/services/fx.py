@@ -16,6 +16,7 @@ from oppbot.db import repositories as repo
 from oppbot.db.models import FxRate
 from oppbot.domain.errors import InvalidInput, NotFound
 from oppbot.domain.fx import Rate, RateTable, parse_rate, validate_rate_currency
+from oppbot.i18n import N_, _, ngettext
 from oppbot.services import policy
 from oppbot.services.context import Actor
 from oppbot.services.events import record
@@ -27,7 +28,7 @@ KIND_RATES_IMPORTED = "fx_rates_imported"
 def reporting_currency(session: Session, team_id: str) -> str:
     workspace = repo.get_workspace(session, team_id)
     if workspace is None:
-        raise NotFound("This workspace has not been set up yet.")
+        raise NotFound(_("This workspace has not been set up yet."))
     return workspace.reporting_currency
 
 
@@ -42,7 +43,7 @@ def load_table(session: Session, team_id: str, reporting: str) -> RateTable:
 
 
 def _require_manager(actor: Actor) -> None:
-    policy.require_manager(actor, "change exchange rates")
+    policy.require_manager(actor, N_("change exchange rates"))
 
 
 def _upsert(session: Session, team_id: str, base: str, currency: str, rate: Decimal, day: date, by: str) -> str:
@@ -106,11 +107,18 @@ class ImportResult:
 
     @property
     def summary(self) -> str:
-        text = (
-            f"Rates into {self.reporting}: {self.added} added, {self.updated} updated, {self.unchanged} unchanged"
-            f" ({', '.join(sorted(self.currencies)) or 'no currencies'}); {len(self.errors)} bad line(s)."
+        return ngettext(
+            "Rates into {currency}: {added} added, {updated} updated, {unchanged} unchanged ({currencies}); "
+            "{n} bad line(s).",
+            "Rates into {currency}: {added} added, {updated} updated, {unchanged} unchanged ({currencies}); "
+            "{n} bad line(s).",
+            len(self.errors),
+            currency=self.reporting,
+            added=self.added,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            currencies=", ".join(sorted(self.currencies)) or _("no currencies"),
         )
-        return text
 
 
 def import_csv(
@@ -134,7 +142,10 @@ def import_csv(
             result.errors.append((number, exc.message))
             continue
         if (code, day) in seen:
-            result.errors.append((number, f"{code} on {day} is already on line {seen[(code, day)]}; kept that one."))
+            again = _(
+                "{code} on {day} is already on line {line}; kept that one.", code=code, day=day, line=seen[(code, day)]
+            )
+            result.errors.append((number, again))
             continue
         seen[(code, day)] = number
         outcome = _upsert(session, actor.team_id, reporting, code, value, day, actor.user_id)
@@ -156,9 +167,11 @@ def import_csv(
 
 def _parse_line(cells: list[str], reporting: str) -> tuple[date, str, Decimal]:
     if len(cells) != 3:
-        raise InvalidInput.field("line", f"expected 3 fields (date, currency, rate), found {len(cells)}.")
+        raise InvalidInput.field(
+            "line", _("expected 3 fields (date, currency, rate), found {count}.", count=len(cells))
+        )
     try:
         day = date.fromisoformat(cells[0])
     except ValueError:
-        raise InvalidInput.field("date", f"'{cells[0][:20]}' is not a date; write YYYY-MM-DD.") from None
+        raise InvalidInput.field("date", _("'{text}' is not a date; write YYYY-MM-DD.", text=cells[0][:20])) from None
     return day, validate_rate_currency(cells[1], reporting), parse_rate(cells[2])

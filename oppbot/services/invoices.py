@@ -15,6 +15,7 @@ from oppbot.domain import billing
 from oppbot.domain.errors import InvalidInput, NotFound
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
+from oppbot.i18n import N_, _
 from oppbot.services.billables import BILLABLES_MAX, _lines, as_lines
 from oppbot.services.context import Actor
 from oppbot.services.events import record
@@ -46,15 +47,16 @@ def _existing(session: Session, team_id: str, opportunity_id: int, digest: str) 
 def generate_invoice(session: Session, actor: Actor, number: int) -> InvoiceOutcome:
     """Invoice a Closed-Won deal's billables, or return the invoice these same billables already have."""
     opp = repo.get_opportunity(session, actor.team_id, number)
-    require_edit(actor, opp, "invoice")
+    require_edit(actor, opp, N_("invoice"))
     if opp.stage != Stage.CLOSED_WON.value:
         raise InvalidInput.field(
-            "stage", f"Deal {format_ref(number)} is not won yet: an invoice is made once a deal is Closed-Won."
+            "stage",
+            _("Deal {ref} is not won yet: an invoice is made once a deal is Closed-Won.", ref=format_ref(number)),
         )
     rows = _lines(session, actor.team_id, opp.id)[:BILLABLES_MAX]
     if not rows:
         raise InvalidInput.field(
-            "billables", f"Deal {format_ref(number)} has no billables to invoice: add a line first."
+            "billables", _("Deal {ref} has no billables to invoice: add a line first.", ref=format_ref(number))
         )
     lines = billing.frozen_lines(as_lines(rows))
     digest = billing.content_hash(opp.currency, lines)
@@ -110,7 +112,7 @@ def generate_invoice(session: Session, actor: Actor, number: int) -> InvoiceOutc
 def get_invoice(session: Session, actor: Actor, invoice_number: int) -> Invoice:
     invoice = session.scalar(select(Invoice).where(Invoice.team_id == actor.team_id, Invoice.number == invoice_number))
     if invoice is None:
-        raise NotFound(f"There is no invoice {billing.format_invoice_number(invoice_number)}.")
+        raise NotFound(_("There is no invoice {invoice}.", invoice=billing.format_invoice_number(invoice_number)))
     return invoice
 
 

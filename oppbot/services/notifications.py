@@ -17,6 +17,7 @@ from oppbot.db.models import FxRate, NotificationSubscription, Opportunity
 from oppbot.domain.events import EventKind
 from oppbot.domain.money import normalise_currency, parse_amount
 from oppbot.domain.stages import Stage
+from oppbot.i18n import N_
 from oppbot.services import workspaces
 from oppbot.services.context import Actor
 from oppbot.services.events import record
@@ -55,7 +56,7 @@ def subscribe(
     default_currency: str = "USD",
 ) -> Subscription:
     """Subscribe (or re-configure) `channel_id`; the minimum is in `min_currency`, by default the workspace's."""
-    require_manager(actor, "change deal notification subscriptions")
+    require_manager(actor, N_("change deal notification subscriptions"))
     workspace = workspaces.ensure_workspace(session, actor.team_id, default_currency=default_currency)
     amount = currency = None
     if min_amount is not None:
@@ -87,7 +88,7 @@ def subscribe(
 
 def unsubscribe(session: Session, actor: Actor, channel_id: str) -> bool:
     """Stop notifications to `channel_id`; False when it was not subscribed."""
-    require_manager(actor, "change deal notification subscriptions")
+    require_manager(actor, N_("change deal notification subscriptions"))
     result = session.execute(
         delete(NotificationSubscription).where(
             NotificationSubscription.team_id == actor.team_id, NotificationSubscription.channel_id == channel_id

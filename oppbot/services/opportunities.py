@@ -39,6 +39,7 @@ from oppbot.domain.probability import (
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage, plan_move
 from oppbot.domain.workspace import WorkspaceRules
+from oppbot.i18n import N_, _, percent
 from oppbot.services import policy, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.events import record
@@ -68,8 +69,11 @@ def _conflicts_as_errors(opp_number: int):
         yield
     except StaleDataError:
         raise Conflict(
-            f"Someone else changed deal {format_ref(opp_number)} at the same moment. Nothing was saved; "
-            "look at the deal again and retry.",
+            _(
+                "Someone else changed deal {ref} at the same moment. Nothing was saved; look at the deal again and "
+                "retry.",
+                ref=format_ref(opp_number),
+            ),
             number=opp_number,
         ) from None
 
@@ -83,8 +87,11 @@ require_manager = policy.require_manager
 def _check_version(opp: Opportunity, expected_version: int | None) -> None:
     if expected_version is not None and opp.version != expected_version:
         raise Conflict(
-            f"Deal {format_ref(opp.number)} was changed by someone else since you opened it. "
-            "Nothing was saved; open it again to see the latest.",
+            _(
+                "Deal {ref} was changed by someone else since you opened it. "
+                "Nothing was saved; open it again to see the latest.",
+                ref=format_ref(opp.number),
+            ),
             number=opp.number,
         )
 
@@ -119,7 +126,7 @@ def create(session: Session, actor: Actor, draft: Draft, *, default_currency: st
     rules = workspaces.rules_for(workspace)
     valid = validate_draft(draft, default_currency=rules.currency)
     if valid.stage == Stage.CLOSED_LOST:
-        raise InvalidInput.field("stage", "A new deal can't start as Closed-Lost.")
+        raise InvalidInput.field("stage", _("A new deal can't start as Closed-Lost."))
     individual_id, organization_id, customer_name = _customer_columns(session, actor.team_id, valid.customer)
     policy.require_assign_new(actor, valid.assignee)
     probability = resolve_probability(None, valid.stage, valid.probability, rules.probabilities).probability
@@ -214,12 +221,12 @@ def edit(session: Session, actor: Actor, number: int, draft: Draft, *, expected_
     """Apply a full form: only fields that differ are changed and recorded, with their before and after."""
     opp = repo.get_opportunity(session, actor.team_id, number)
     rules = workspaces.load_rules(session, actor.team_id)
-    require_edit(actor, opp, "edit")
+    require_edit(actor, opp, N_("edit"))
     _check_version(opp, expected_version)
     valid = validate_draft(draft, default_currency=opp.currency)
     new_stage = valid.stage
     if new_stage == Stage.CLOSED_LOST and opp.stage != Stage.CLOSED_LOST.value:
-        raise InvalidInput.field("stage", "Use Close lost to mark a deal lost: it asks for the reason.")
+        raise InvalidInput.field("stage", _("Use Close lost to mark a deal lost: it asks for the reason."))
     individual_id, organization_id, customer_name = _customer_columns(session, actor.team_id, valid.customer)
     before = _snapshot(opp)
     warnings: list[str] = []
@@ -284,11 +291,16 @@ def _apply_stage(
     session.add(_stage_row(actor, opp, from_stage, move.skipped))
     warnings = []
     if move.warning:
-        warnings.append(f"{move.warning} Deals usually pass through every stage.")
+        warnings.append(_("{warning} Deals usually pass through every stage.", warning=move.warning))
     if outcome.review_suggested:
         warnings.append(
-            f"The probability stays at {opp.probability}% because it was set by hand; "
-            f"{to_stage.label}'s default is {rules.probabilities[to_stage]}%. Review it, or reset it to the default."
+            _(
+                "The probability stays at {probability} because it was set by hand; "
+                "{stage}'s default is {default}. Review it, or reset it to the default.",
+                probability=percent(opp.probability),
+                stage=to_stage.label,
+                default=percent(rules.probabilities[to_stage]),
+            )
         )
     return warnings
 
@@ -306,16 +318,17 @@ def move(
     """Change a deal's stage. Closed-Lost needs a reason; the stage it was lost at is kept."""
     opp = repo.get_opportunity(session, actor.team_id, number)
     rules = workspaces.load_rules(session, actor.team_id)
-    require_edit(actor, opp, "move")
+    require_edit(actor, opp, N_("move"))
     _check_version(opp, expected_version)
     from_stage = opp.stage_enum
     if from_stage == to_stage:
-        return Outcome(opp, [f"Deal {format_ref(number)} is already in {to_stage.label}."], changed=False)
+        already = _("Deal {ref} is already in {stage}.", ref=format_ref(number), stage=to_stage.label)
+        return Outcome(opp, [already], changed=False)
 
     reason = note = None
     if to_stage == Stage.CLOSED_LOST:
         reason = validate_loss_reason(loss_reason, rules.loss_reasons)
-        note = validate_optional(loss_note, "loss_note", "The note", LOSS_NOTE_MAX)
+        note = validate_optional(loss_note, "loss_note", _("The note"), LOSS_NOTE_MAX)
 
     with _conflicts_as_errors(number):
         before_probability = opp.probability
@@ -395,7 +408,7 @@ def set_category(session: Session, actor: Actor, number: int, category: Category
     """The rep's forecast category for an open deal; None hands it back to the stage's default."""
     opp = repo.get_opportunity(session, actor.team_id, number)
     rules = workspaces.load_rules(session, actor.team_id)
-    require_edit(actor, opp, "change the forecast category of")
+    require_edit(actor, opp, N_("change the forecast category of"))
     if category is not None:
         validate_override(opp.stage_enum, category)
     elif opp.stage_enum.is_closed:
@@ -457,7 +470,7 @@ def _reassign(session: Session, actor: Actor, opp: Opportunity, to_user: str | N
 def claim(session: Session, actor: Actor, number: int) -> Outcome:
     opp = repo.get_opportunity(session, actor.team_id, number)
     if opp.assignee_id == actor.user_id:
-        return Outcome(opp, [f"Deal {format_ref(number)} is already yours."], changed=False)
+        return Outcome(opp, [_("Deal {ref} is already yours.", ref=format_ref(number))], changed=False)
     policy.require_claim(actor, opp)
     with _conflicts_as_errors(number):
         events = _reassign(session, actor, opp, actor.user_id, EventKind.ASSIGNED)
@@ -468,7 +481,9 @@ def claim(session: Session, actor: Actor, number: int) -> Outcome:
 def assign(session: Session, actor: Actor, number: int, user_id: str) -> Outcome:
     opp = repo.get_opportunity(session, actor.team_id, number)
     if opp.assignee_id == user_id:
-        return Outcome(opp, [f"Deal {format_ref(number)} is already assigned to that person."], changed=False)
+        return Outcome(
+            opp, [_("Deal {ref} is already assigned to that person.", ref=format_ref(number))], changed=False
+        )
     policy.require_assign(actor, opp, user_id)
     with _conflicts_as_errors(number):
         events = _reassign(session, actor, opp, user_id, EventKind.ASSIGNED)
@@ -479,7 +494,7 @@ def assign(session: Session, actor: Actor, number: int, user_id: str) -> Outcome
 def unassign(session: Session, actor: Actor, number: int) -> Outcome:
     opp = repo.get_opportunity(session, actor.team_id, number)
     if opp.assignee_id is None:
-        return Outcome(opp, [f"Deal {format_ref(number)} is not assigned to anyone."], changed=False)
+        return Outcome(opp, [_("Deal {ref} is not assigned to anyone.", ref=format_ref(number))], changed=False)
     policy.require_assign(actor, opp, None)
     with _conflicts_as_errors(number):
         events = _reassign(session, actor, opp, None, EventKind.UNASSIGNED)
@@ -514,7 +529,7 @@ def bulk_move(
     session: Session, actor: Actor, numbers: Sequence[int], to_stage: Stage, *, loss_reason: str | None = None
 ) -> BulkOutcome:
     """Managers only. Each deal is moved under a savepoint, so one refusal doesn't undo the others."""
-    require_manager(actor, "move deals in bulk")
+    require_manager(actor, N_("move deals in bulk"))
     result = BulkOutcome()
     for number in dict.fromkeys(numbers):
         try:
@@ -526,7 +541,7 @@ def bulk_move(
 
 
 def bulk_assign(session: Session, actor: Actor, numbers: Sequence[int], user_id: str | None) -> BulkOutcome:
-    require_manager(actor, "assign deals in bulk")
+    require_manager(actor, N_("assign deals in bulk"))
     result = BulkOutcome()
     for number in dict.fromkeys(numbers):
         try:

@@ -16,6 +16,7 @@ from oppbot.db.base import utcnow
 from oppbot.db.models import DealRoom, Opportunity
 from oppbot.domain.errors import Conflict
 from oppbot.domain.stages import Stage
+from oppbot.i18n import N_, _
 from oppbot.services import workspaces
 from oppbot.services.context import Actor
 from oppbot.services.policy import require_edit
@@ -48,7 +49,7 @@ class RoomClaim:
 def claim_room(session: Session, actor: Actor, number: int, *, now: datetime | None = None) -> RoomClaim:
     """The deal's room, or the claim to make it. Whoever may change the deal may open its room."""
     opp = repo.get_opportunity(session, actor.team_id, number)
-    require_edit(actor, opp, "open a room for")
+    require_edit(actor, opp, N_("open a room for"))
     now = now or utcnow()
     invite = tuple(dict.fromkeys(u for u in (opp.assignee_id, actor.user_id) if u))
     room = session.scalar(select(DealRoom).where(DealRoom.opportunity_id == opp.id))
@@ -66,7 +67,7 @@ def claim_room(session: Session, actor: Actor, number: int, *, now: datetime | N
         except IntegrityError:  # someone else's /opp room got there first
             room = session.scalar(select(DealRoom).where(DealRoom.opportunity_id == opp.id))
     elif room.channel_id is None and now - room.created_at < STUCK_AFTER:
-        raise Conflict(f"The room for deal #{number} is being made right now; try again in a moment.")
+        raise Conflict(_("The room for deal #{number} is being made right now; try again in a moment.", number=number))
     elif room.channel_id is None:
         room.created_at, room.created_by = now, actor.user_id  # taking over a claim a crash left behind
     return RoomClaim(room.id, opp.number, opp.id, room.name, room.channel_id, invite)

@@ -25,12 +25,15 @@ from oppbot.domain.schedule import (
     parse_time_of_day,
 )
 from oppbot.domain.workspace import parse_timezone
+from oppbot.i18n import N_, _
 from oppbot.services import policy
 from oppbot.services.context import Actor
 
 DIGEST = "digest"
 ALERTS = "alerts"
 KINDS = (DIGEST, ALERTS)
+# What a member is refused ("Only managers can …"), per subscription kind.
+_CHANGE = {DIGEST: N_("change this channel's digest"), ALERTS: N_("change this channel's alerts")}
 CADENCE = {DIGEST: Cadence.WEEKLY, ALERTS: Cadence.DAILY}
 DEFAULT_ALERTS_TIME = "08:00"
 # A claim not completed within this long belongs to a process that died mid-send: another may take it over.
@@ -42,14 +45,14 @@ _require_manager = policy.require_manager
 
 def _check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise InvalidInput.field("kind", f"Unknown subscription '{kind[:20]}': use digest or alerts.")
+        raise InvalidInput.field("kind", _("Unknown subscription '{kind}': use digest or alerts.", kind=kind[:20]))
     return kind
 
 
 def _workspace(session: Session, team_id: str):
     workspace = repo.get_workspace(session, team_id)
     if workspace is None:
-        raise NotFound("This workspace has not been set up yet.")
+        raise NotFound(_("This workspace has not been set up yet."))
     return workspace
 
 
@@ -102,14 +105,14 @@ def subscribe(
 ) -> SubscriptionView:
     """Subscribe (or re-subscribe, changing only what is given) this channel. Managers only."""
     _check_kind(kind)
-    _require_manager(actor, f"change this channel's {kind}")
+    _require_manager(actor, _CHANGE.get(kind, kind))
     workspace = _workspace(session, actor.team_id)
     if timezone is not None:
         parse_timezone(timezone)
     if time_of_day is not None:
         time_of_day = parse_time_of_day(time_of_day)
     if weekday is not None and not 0 <= weekday <= 6:
-        raise InvalidInput.field("weekday", "The weekday must be Monday to Sunday.")
+        raise InvalidInput.field("weekday", _("The weekday must be Monday to Sunday."))
     sub = _get(session, actor.team_id, channel_id, kind)
     if sub is None:
         sub = ScheduleSubscription(
@@ -142,7 +145,7 @@ def subscribe(
 def unsubscribe(session: Session, actor: Actor, channel_id: str, kind: str) -> bool:
     """Stop this channel's digest/alerts; False when it had none. Managers only."""
     _check_kind(kind)
-    _require_manager(actor, f"change this channel's {kind}")
+    _require_manager(actor, _CHANGE.get(kind, kind))
     sub = _get(session, actor.team_id, channel_id, kind)
     if sub is None or not sub.active:
         return False

@@ -20,6 +20,7 @@ from oppbot.domain.opportunity import FieldChange
 from oppbot.domain.probability import ProbabilitySource, parse_probability
 from oppbot.domain.stages import Stage
 from oppbot.domain.workspace import WorkspaceRules, parse_timezone
+from oppbot.i18n import N_, _
 from oppbot.services import events, policy
 from oppbot.services.context import Actor
 from oppbot.services.workspaces import rules_for
@@ -110,7 +111,7 @@ def _record(session: Session, actor: Actor, name: str, before: object, after: ob
 
 def set_currency(session: Session, actor: Actor, code: str) -> SettingChange:
     """The currency new deals start in. Existing deals keep theirs: an amount never changes currency silently."""
-    workspace = _locked(session, actor, "change the workspace currency")
+    workspace = _locked(session, actor, N_("change the workspace currency"))
     new = normalise_currency(code)
     before = workspace.currency
     if new == before:
@@ -121,7 +122,7 @@ def set_currency(session: Session, actor: Actor, code: str) -> SettingChange:
 
 
 def set_reporting_currency(session: Session, actor: Actor, code: str) -> SettingChange:
-    workspace = _locked(session, actor, "change the reporting currency")
+    workspace = _locked(session, actor, N_("change the reporting currency"))
     new = normalise_currency(code)
     before = workspace.reporting_currency
     if new == before:
@@ -133,12 +134,17 @@ def set_reporting_currency(session: Session, actor: Actor, code: str) -> Setting
         before,
         new,
         changed=True,
-        notes=(f"Forecasts now convert into {new}: exchange rates are needed for every other deal currency.",),
+        notes=(
+            _(
+                "Forecasts now convert into {currency}: exchange rates are needed for every other deal currency.",
+                currency=new,
+            ),
+        ),
     )
 
 
 def set_timezone(session: Session, actor: Actor, name: str) -> SettingChange:
-    workspace = _locked(session, actor, "change the workspace time zone")
+    workspace = _locked(session, actor, N_("change the workspace time zone"))
     new = parse_timezone(name).key
     before = workspace.timezone
     if new == before:
@@ -148,22 +154,40 @@ def set_timezone(session: Session, actor: Actor, name: str) -> SettingChange:
     return SettingChange("timezone", before, new, changed=True)
 
 
+# Why a closed stage can't be set, one whole sentence each (the stage names are in them, to translate with them).
+_FIXED = {
+    ("probability", Stage.CLOSED_WON): N_(
+        "Closed-Won is always 100%; only open stages (Lead to Negotiation) can be set."
+    ),
+    ("probability", Stage.CLOSED_LOST): N_(
+        "Closed-Lost is always 0%; only open stages (Lead to Negotiation) can be set."
+    ),
+    ("category", Stage.CLOSED_WON): N_(
+        "Closed-Won is always Closed; only open stages (Lead to Negotiation) can be set."
+    ),
+    ("category", Stage.CLOSED_LOST): N_(
+        "Closed-Lost is always Omitted; only open stages (Lead to Negotiation) can be set."
+    ),
+}
+
+
 def _open_stage(stage: Stage, what: str) -> Stage:
     if stage.is_closed:
-        fixed = {Stage.CLOSED_WON: "Closed-Won is always 100%", Stage.CLOSED_LOST: "Closed-Lost is always 0%"}
-        if what == "category":
-            fixed = {
-                Stage.CLOSED_WON: "Closed-Won is always Closed",
-                Stage.CLOSED_LOST: "Closed-Lost is always Omitted",
-            }
-        reason = fixed[stage] if what in ("probability", "category") else f"{stage.label} deals are never stale"
-        raise InvalidInput.field("stage", f"{reason}; only open stages (Lead to Negotiation) can be set.")
+        fixed = _FIXED.get((what, stage))
+        reason = (
+            _(fixed)
+            if fixed
+            else _(
+                "{stage} deals are never stale; only open stages (Lead to Negotiation) can be set.", stage=stage.label
+            )
+        )
+        raise InvalidInput.field("stage", reason)
     return stage
 
 
 def set_stage_probability(session: Session, actor: Actor, stage: Stage, value: int | str) -> SettingChange:
     """A new default for an open stage; open deals there that follow the default follow it, in one UPDATE."""
-    workspace = _locked(session, actor, "change stage probabilities")
+    workspace = _locked(session, actor, N_("change stage probabilities"))
     stage = _open_stage(stage, "probability")
     new = parse_probability(value)
     before = rules_for(workspace).probabilities[stage]
@@ -193,14 +217,16 @@ def parse_days(raw: int | str) -> int:
     try:
         days = int(text)
     except ValueError:
-        raise InvalidInput.field("days", f"Days must be a whole number such as 7 (got '{str(raw)[:20]}').") from None
+        raise InvalidInput.field(
+            "days", _("Days must be a whole number such as 7 (got '{text}').", text=str(raw)[:20])
+        ) from None
     if not 1 <= days <= MAX_STALE_DAYS:
-        raise InvalidInput.field("days", f"Days must be from 1 to {MAX_STALE_DAYS} (got {days}).")
+        raise InvalidInput.field("days", _("Days must be from 1 to {max} (got {days}).", max=MAX_STALE_DAYS, days=days))
     return days
 
 
 def set_stale_days(session: Session, actor: Actor, stage: Stage, days: int | str) -> SettingChange:
-    workspace = _locked(session, actor, "change stale-deal thresholds")
+    workspace = _locked(session, actor, N_("change stale-deal thresholds"))
     stage = _open_stage(stage, "stale")
     new = parse_days(days)
     before = rules_for(workspace).stale_days[stage]
@@ -213,10 +239,10 @@ def set_stale_days(session: Session, actor: Actor, stage: Stage, days: int | str
 
 def set_stage_category(session: Session, actor: Actor, stage: Stage, category: Category) -> SettingChange:
     """Which forecast category an open stage's deals fall in unless their rep picked one."""
-    workspace = _locked(session, actor, "change the forecast categories")
+    workspace = _locked(session, actor, N_("change the forecast categories"))
     stage = _open_stage(stage, "category")
     if category not in OPEN_CATEGORIES:
-        raise InvalidInput.field("category", "Closed is for won deals only; map an open stage to another category.")
+        raise InvalidInput.field("category", _("Closed is for won deals only; map an open stage to another category."))
     before = rules_for(workspace).categories[stage]
     if category == before:
         return SettingChange("category", before, category, changed=False, stage=stage)
@@ -227,10 +253,10 @@ def set_stage_category(session: Session, actor: Actor, stage: Stage, category: C
 
 def set_archive_rooms(session: Session, actor: Actor, value: str) -> SettingChange:
     """Whether a deal room is archived when its deal is won or lost."""
-    workspace = _locked(session, actor, "change how deal rooms end")
+    workspace = _locked(session, actor, N_("change how deal rooms end"))
     word = (value or "").strip().lower()
     if word not in ("on", "off", "yes", "no", "true", "false"):
-        raise InvalidInput.field("rooms", "Say `on` or `off`: archive a deal's room when it is won or lost.")
+        raise InvalidInput.field("rooms", _("Say `on` or `off`: archive a deal's room when it is won or lost."))
     new = word in ("on", "yes", "true")
     before = bool(workspace.archive_rooms)
     if new == before:
@@ -251,21 +277,27 @@ def clean_loss_reasons(reasons: Sequence[str]) -> list[str]:
         if len(reason) > MAX_LOSS_REASON_LENGTH:
             raise InvalidInput.field(
                 "loss_reasons",
-                f"A loss reason can be at most {MAX_LOSS_REASON_LENGTH} characters ('{reason[:30]}…' is longer).",
+                _(
+                    "A loss reason can be at most {max} characters ('{reason}…' is longer).",
+                    max=MAX_LOSS_REASON_LENGTH,
+                    reason=reason[:30],
+                ),
             )
         key = reason.casefold()
         if key not in seen:
             seen.add(key)
             cleaned.append(reason)
     if not cleaned:
-        raise InvalidInput.field("loss_reasons", "Give at least one loss reason, separated by commas.")
+        raise InvalidInput.field("loss_reasons", _("Give at least one loss reason, separated by commas."))
     if len(cleaned) > MAX_LOSS_REASONS:
-        raise InvalidInput.field("loss_reasons", f"At most {MAX_LOSS_REASONS} loss reasons (got {len(cleaned)}).")
+        raise InvalidInput.field(
+            "loss_reasons", _("At most {max} loss reasons (got {count}).", max=MAX_LOSS_REASONS, count=len(cleaned))
+        )
     return cleaned
 
 
 def set_loss_reasons(session: Session, actor: Actor, reasons: Sequence[str]) -> SettingChange:
-    workspace = _locked(session, actor, "change the loss reasons")
+    workspace = _locked(session, actor, N_("change the loss reasons"))
     new = clean_loss_reasons(reasons)
     before = list(rules_for(workspace).loss_reasons)
     if new == before:
@@ -281,12 +313,12 @@ def set_loss_reasons(session: Session, actor: Actor, reasons: Sequence[str]) -> 
 def _user_id(user_id: str) -> str:
     user_id = (user_id or "").strip()
     if not USER_ID.match(user_id):
-        raise InvalidInput.field("user", "Name a person with an @-mention, e.g. `/opp managers add @ana`.")
+        raise InvalidInput.field("user", _("Name a person with an @-mention, e.g. `/opp managers add @ana`."))
     return user_id
 
 
 def add_manager(session: Session, actor: Actor, user_id: str) -> ManagerChange:
-    require_manager(actor, "name managers")
+    require_manager(actor, N_("name managers"))
     user_id = _user_id(user_id)
     repo.lock_workspace(session, actor.team_id)  # serialises concurrent adds of the same person
     if session.get(Manager, (actor.team_id, user_id)) is not None:
@@ -299,7 +331,7 @@ def add_manager(session: Session, actor: Actor, user_id: str) -> ManagerChange:
 
 def remove_manager(session: Session, actor: Actor, user_id: str) -> ManagerChange:
     """Takes effect at once: roles read the managers table on every request, it is never cached."""
-    require_manager(actor, "remove managers")
+    require_manager(actor, N_("remove managers"))
     user_id = _user_id(user_id)
     result = session.execute(delete(Manager).where(Manager.team_id == actor.team_id, Manager.user_id == user_id))
     if not result.rowcount:

@@ -16,8 +16,10 @@ from oppbot.db.models import Opportunity, StageChange
 from oppbot.domain import analytics
 from oppbot.domain.analytics import BAND_EDGES, Calibration
 from oppbot.domain.fx import convert, rounded, to_major, weighted_major
+from oppbot.domain.opportunity import loss_reason_label
 from oppbot.domain.periods import Period
 from oppbot.domain.stages import OPEN_STAGES, Stage
+from oppbot.i18n import _
 from oppbot.services import fx, workspaces
 from oppbot.services.forecast import _bucket, local_midnight
 
@@ -180,11 +182,11 @@ def stats(session: Session, team_id: str, period: Period | None, *, today: date,
         .group_by(Opportunity.lost_at_stage, Opportunity.lost_reason)
     ):
         key = Stage(at_stage) if at_stage else None
-        reasons.setdefault(key, {})[reason or "No reason"] = int(n)
+        reasons.setdefault(key, {})[loss_reason_label(reason) if reason else _("No reason")] = int(n)
 
     # 6. calibration: closed deals, each stage they entered, won or not, beside the probability entered then
     band = case(
-        *((StageChange.probability <= high_, i) for i, (_, high_) in enumerate(BAND_EDGES)), else_=len(BAND_EDGES) - 1
+        *((StageChange.probability <= high_, i) for i, (_lo, high_) in enumerate(BAND_EDGES)), else_=len(BAND_EDGES) - 1
     )
     joined = (StageChange.opportunity_id == Opportunity.id, StageChange.to_stage.in_(OPEN_VALUES))
     won_case = func.sum(case((Opportunity.stage == WON, 1), else_=0))

@@ -15,6 +15,7 @@ from oppbot.db.models import Opportunity, Task
 from oppbot.domain.errors import InvalidInput, NotFound
 from oppbot.domain.events import EventKind
 from oppbot.domain.opportunity import FieldChange, parse_date, validate_required
+from oppbot.i18n import N_, _
 from oppbot.services import policy
 from oppbot.services.context import Actor
 from oppbot.services.events import record
@@ -27,7 +28,9 @@ REMINDER_BATCH = 200
 
 
 def validate_title(raw: object) -> str:
-    return validate_required(raw, "title", "The title", TITLE_MAX, 'Give the task a title, like "Send the proposal".')
+    return validate_required(
+        raw, "title", _("The title"), TITLE_MAX, _('Give the task a title, like "Send the proposal".')
+    )
 
 
 def parse_time(raw: object) -> time | None:
@@ -38,7 +41,9 @@ def parse_time(raw: object) -> time | None:
     try:
         return time.fromisoformat(str(raw).strip())
     except ValueError:
-        raise InvalidInput.field("due_time", f"'{str(raw)[:10]}' is not a time. Use HH:MM, like 14:30.") from None
+        raise InvalidInput.field(
+            "due_time", _("'{text}' is not a time. Use HH:MM, like 14:30.", text=str(raw)[:10])
+        ) from None
 
 
 def zone(tz: str | None) -> ZoneInfo:
@@ -61,7 +66,7 @@ def due_at_utc(due_date: object, due_time: object, tz: str | None) -> datetime:
     except InvalidInput as exc:
         errors.update(exc.errors)
     if day is None and "due_date" not in errors:
-        errors["due_date"] = "Choose a due date."
+        errors["due_date"] = _("Choose a due date.")
     if errors:
         raise InvalidInput(errors)
     local = datetime.combine(day, the_time or DEFAULT_DUE_TIME, tzinfo=zone(tz))
@@ -103,7 +108,7 @@ def add_task(
         raise InvalidInput(errors)
     assignee = assignee_id or actor.user_id
     if assignee != actor.user_id:
-        require_edit(actor, opp, "give tasks on")
+        require_edit(actor, opp, N_("give tasks on"))
     task = Task(
         team_id=actor.team_id,
         opportunity_id=opp.id,
@@ -151,20 +156,20 @@ def get_task_row(session: Session, team_id: str, task_id: int) -> TaskRow:
         .where(Task.team_id == team_id, Task.id == task_id)
     ).first()
     if row is None:
-        raise NotFound("That task does not exist any more.")
+        raise NotFound(_("That task does not exist any more."))
     return TaskRow(*row)
 
 
 def _own(session: Session, actor: Actor, task_id: int, doing: str) -> tuple[Task, Opportunity]:
     task = session.scalar(select(Task).where(Task.team_id == actor.team_id, Task.id == task_id))
     if task is None:
-        raise NotFound("That task does not exist any more.")
+        raise NotFound(_("That task does not exist any more."))
     policy.require_task_owner(actor, task.assignee_id, task.created_by, doing)
     return task, repo.get_opportunity_by_id(session, actor.team_id, task.opportunity_id)
 
 
 def complete_task(session: Session, actor: Actor, task_id: int, *, now: datetime | None = None) -> Task:
-    task, opp = _own(session, actor, task_id, "complete")
+    task, opp = _own(session, actor, task_id, N_("complete"))
     if task.done_at is None:
         task.done_at = now or utcnow()
         record(session, actor, opp, EventKind.TASK_DONE, detail={"task": task.id, "title": task.title})
@@ -177,10 +182,10 @@ def snooze_task(
 ) -> Task:
     """Due again `delta` from now (or from its due time, if later); its reminder will fire again then."""
     if delta <= timedelta(0):
-        raise InvalidInput.field("snooze", "Snooze forward in time.")
-    task, opp = _own(session, actor, task_id, "snooze")
+        raise InvalidInput.field("snooze", _("Snooze forward in time."))
+    task, opp = _own(session, actor, task_id, N_("snooze"))
     if task.done_at is not None:
-        raise InvalidInput.field("task", "That task is already done.")
+        raise InvalidInput.field("task", _("That task is already done."))
     moment = now or utcnow()
     before = task.due_at
     task.due_at = max(task.due_at, moment) + delta
