@@ -192,6 +192,11 @@ def money(amount: Decimal, currency: str) -> str:
     return _format_currency(round_to_minor(amount, currency), currency, locale=_cldr_locale(language))
 
 
+def decimal_sign() -> str:
+    """The decimal separator of the active language: `.` in English, `,` in Norwegian."""
+    return _cldr_locale(current()).number_symbols.get("latn", {}).get("decimal", ".") if current() != DEFAULT else "."
+
+
 def number(value: Decimal | int | float) -> str:
     if current() in (DEFAULT, PSEUDO):
         return f"{value:,}"

@@ -23,6 +23,7 @@ from oppbot.db.models import (
 from oppbot.domain.errors import NotFound
 from oppbot.domain.refs import MAX_ID, format_ref
 from oppbot.domain.stages import OPEN_STAGES, Stage
+from oppbot.i18n import _
 
 OPEN_VALUES = tuple(stage.value for stage in OPEN_STAGES)
 
@@ -41,7 +42,7 @@ def lock_workspace(session: Session, team_id: str) -> Workspace:
         .execution_options(populate_existing=True)
     )
     if workspace is None:
-        raise NotFound("This workspace has not been set up yet.")
+        raise NotFound(_("This workspace has not been set up yet."))
     return workspace
 
 
@@ -59,12 +60,14 @@ def get_opportunity(session: Session, team_id: str, number: int) -> Opportunity:
     A number no deal can have (0, 10^30, a bool from forged metadata) is missing too, without asking the database
     (a 64-digit integer would overflow the query)."""
     if isinstance(number, bool) or not isinstance(number, int) or not 0 < number <= MAX_ID:
-        raise NotFound(f"There is no deal {format_ref(number) if isinstance(number, int) else '(unknown)'}.")
+        raise NotFound(
+            _("There is no deal {ref}.", ref=format_ref(number) if isinstance(number, int) else _("(unknown)"))
+        )
     opp = session.scalar(
         _with_customer(select(Opportunity).where(Opportunity.team_id == team_id, Opportunity.number == number))
     )
     if opp is None:
-        raise NotFound(f"There is no deal {format_ref(number)}.", field="ref", number=number)
+        raise NotFound(_("There is no deal {ref}.", ref=format_ref(number)), field="ref", number=number)
     return opp
 
 
@@ -73,7 +76,7 @@ def get_opportunity_by_id(session: Session, team_id: str, opportunity_id: int) -
         _with_customer(select(Opportunity).where(Opportunity.team_id == team_id, Opportunity.id == opportunity_id))
     )
     if opp is None:
-        raise NotFound("That deal does not exist.")
+        raise NotFound(_("That deal does not exist."))
     return opp
 
 
@@ -92,7 +95,7 @@ def get_opportunities(session: Session, team_id: str, numbers: Sequence[int]) ->
 def get_individual(session: Session, team_id: str, individual_id: int) -> Individual:
     row = session.scalar(select(Individual).where(Individual.team_id == team_id, Individual.id == individual_id))
     if row is None:
-        raise NotFound("That customer does not exist.", field="customer")
+        raise NotFound(_("That customer does not exist."), field="customer")
     return row
 
 
@@ -101,7 +104,7 @@ def get_organization(session: Session, team_id: str, organization_id: int) -> Or
         select(Organization).where(Organization.team_id == team_id, Organization.id == organization_id)
     )
     if row is None:
-        raise NotFound("That customer does not exist.", field="customer")
+        raise NotFound(_("That customer does not exist."), field="customer")
     return row
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from oppbot import i18n
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.money import minor_units, normalise_currency, round_to_minor
 from oppbot.i18n import _
@@ -115,4 +116,4 @@ def format_rate(rate: Decimal) -> str:
     """'1.10', '0.0066', '150.00': trailing zeros the database adds are dropped, two decimals kept at least."""
     text = format(rate.normalize(), "f")
     whole, _dot, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
+    return f"{whole}{i18n.decimal_sign()}{frac.ljust(2, '0')}"

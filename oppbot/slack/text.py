@@ -37,7 +37,9 @@ def plain(text: object, limit: int) -> str:
 
 def user(user_id: str | None, *, nobody: str | None = None) -> str:
     """A mention of a Slack user id we stored (ids are ours, not user text)."""
-    return f"<@{user_id}>" if user_id else f"_{nobody or _('nobody')}_"
+    if user_id:
+        return f"<@{user_id}>"
+    return f"_{nobody}_" if nobody else "_" + _("nobody") + "_"
 
 
 def money(amount: Decimal, currency: str) -> str:

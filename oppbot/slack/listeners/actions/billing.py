@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from oppbot.domain.errors import InvalidInput, OppbotError
 from oppbot.domain.refs import format_ref
-from oppbot.i18n import _
+from oppbot.i18n import N_, _
 from oppbot.services import billables, catalog, policy, tasks
 from oppbot.services.policy import may_edit
 from oppbot.slack.billing_flows import generate_and_post_invoice, viewer_tz
@@ -167,7 +167,7 @@ def edit_service(req: Request) -> None:
     def fill() -> dict:
         # The role check needs users.info: it runs after the modal is open, and the save checks again.
         actor = req.actor
-        policy.require_manager(actor, "change the catalog")  # a refusal is shown in the modal
+        policy.require_manager(actor, N_("change the catalog"))  # a refusal is shown in the modal
         service = None
         if service_id is not None:
             with req.unit_of_work() as session:
