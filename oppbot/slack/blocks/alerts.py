@@ -56,8 +56,8 @@ def deal_text(item: AlertItem, kinds: Sequence[str], today: date) -> str:
 
 def build_channel_summary(items: Sequence[AlertItem], today: date) -> dict[str, Any]:
     deals = group_by_deal(items)
-    stale = sum(1 for _, k in deals if STALE in k)
-    overdue = sum(1 for _, k in deals if OVERDUE in k)
+    stale = sum(1 for _item, k in deals if STALE in k)
+    overdue = sum(1 for _item, k in deals if OVERDUE in k)
     counts = ngettext("{n} stale", "{n} stale", stale) + " · " + ngettext("{n} overdue", "{n} overdue", overdue)
     blocks: list[dict[str, Any]] = [section(bold(_("Pipeline alerts")) + f" · {counts}")]
     room = MAX_BLOCKS - 2

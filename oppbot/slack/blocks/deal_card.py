@@ -51,6 +51,16 @@ _KIND_WORDS = {
     EventKind.QUOTA_SET: N_("set a quota"),
     EventKind.FORECAST_ADJUSTED: N_("adjusted a forecast"),
 }
+# Billing, task and export kinds, not deal events of their own: the words the card always showed (the kind, spaced).
+_OTHER_KIND_WORDS = {
+    EventKind.BILLABLE_ADDED: N_("billable added"),
+    EventKind.BILLABLE_EDITED: N_("billable edited"),
+    EventKind.BILLABLE_REMOVED: N_("billable removed"),
+    EventKind.TASK_ADDED: N_("task added"),
+    EventKind.TASK_DONE: N_("task done"),
+    EventKind.TASK_SNOOZED: N_("task snoozed"),
+    EventKind.EXPORT_REQUESTED: N_("export requested"),
+}
 _FIELD_LABELS = {
     "title": N_("title"),
     "customer": N_("customer"),
@@ -97,7 +107,7 @@ def _field_label(field: Any) -> str:
 
 def activity_line(entry: Any, tz: str) -> str:
     """'<time> <@U1> moved it: stage Lead → Proposal' — who, when, what, before → after."""
-    kind_words = _KIND_WORDS.get(entry.kind)
+    kind_words = _KIND_WORDS.get(entry.kind) or _OTHER_KIND_WORDS.get(entry.kind)
     words = _(kind_words) if kind_words else escape(entry.kind.replace("_", " "))
     line = f"{when(entry.created_at, tz)} {user(entry.actor_id)} {words}"
     if entry.kind == "note_added":

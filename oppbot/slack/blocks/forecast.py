@@ -420,7 +420,7 @@ def build_changes(result: Changes, *, title: str | None = None) -> list[dict[str
 
 
 def changes_text(result: Changes) -> str:
-    start, _, end = result.waterfall.shown()
+    start, _steps, end = result.waterfall.shown()
     r = result.waterfall.reporting
     return _(
         "What changed {period}: {start} → {end}",
