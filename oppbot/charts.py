@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from babel.numbers import format_compact_currency, format_currency
 
+from oppbot import i18n
 from oppbot.domain.stages import OPEN_STAGES, Stage
+from oppbot.i18n import _, ngettext
 
 WIDTH, HEIGHT, DPI = 9.0, 6.0, 100  # 900 × 600 pixels
 UNWEIGHTED, WEIGHTED, WON = "#9ecae1", "#2171b5", "#31a354"
@@ -35,7 +37,8 @@ class ChartError(Exception):
 
 
 def _locale(locale: str | None) -> str:
-    return (locale or "en_US").replace("-", "_")
+    """The CLDR locale amounts are drawn in: the one asked for, else the active language's (en_US in English)."""
+    return (locale or str(i18n.babel_locale())).replace("-", "_")
 
 
 def money_label(amount: Decimal | float, currency: str, locale: str | None) -> str:
@@ -70,19 +73,24 @@ def _money_axis(axis, currency: str, locale: str | None) -> None:
 
 
 def funnel_png(stages: list[FunnelStage], currency: str, *, title: str, locale: str | None = None) -> bytes:
-    """Open stages top to bottom: value and weighted value side by side, each bar labelled with its amount."""
+    """Open stages top to bottom: value and weighted value side by side, each bar labelled with its amount. The
+    legend and row labels are in the active language; `title` comes translated."""
     try:
         figure, ax = _figure()
         shown = [s for s in stages if s.stage in OPEN_STAGES]
         rows = list(range(len(shown)))[::-1]
         height = 0.38
         ax.barh(
-            [r + height / 2 for r in rows], [float(s.value) for s in shown], height, color=UNWEIGHTED, label="Value"
+            [r + height / 2 for r in rows], [float(s.value) for s in shown], height, color=UNWEIGHTED, label=_("Value")
         )
         ax.barh(
-            [r - height / 2 for r in rows], [float(s.weighted) for s in shown], height, color=WEIGHTED, label="Weighted"
+            [r - height / 2 for r in rows],
+            [float(s.weighted) for s in shown],
+            height,
+            color=WEIGHTED,
+            label=_("Weighted"),
         )
-        ax.set_yticks(rows, [f"{s.stage.label}\n{s.count} deal{'s' if s.count != 1 else ''}" for s in shown])
+        ax.set_yticks(rows, [f"{s.stage.label}\n" + ngettext("{n} deal", "{n} deals", s.count) for s in shown])
         peak = max([float(s.value) for s in shown] + [1.0])
         for r, s in zip(rows, shown, strict=True):
             for offset, amount in ((height / 2, s.value), (-height / 2, s.weighted)):
@@ -112,7 +120,7 @@ def forecast_png(periods: list[PeriodFigures], currency: str, *, title: str, loc
         width = 0.38
         ax.bar([c - width / 2 for c in columns], [float(p.forecast) for p in periods], width, color=WEIGHTED)
         ax.bar([c + width / 2 for c in columns], [float(p.won) for p in periods], width, color=WON)
-        ax.legend(["Forecast (won + weighted open)", "Won so far"], loc="upper left")
+        ax.legend([_("Forecast (won + weighted open)"), _("Won so far")], loc="upper left")
         ax.set_xticks(columns, [p.label for p in periods])
         peak = max([float(p.forecast) for p in periods] + [float(p.won) for p in periods] + [1.0])
         for c, p in zip(columns, periods, strict=True):

@@ -10,8 +10,9 @@ from typing import Any
 from oppbot.domain.money import minor_units
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
+from oppbot.i18n import _, ngettext
 from oppbot.services.alerts import OVERDUE, STALE, AlertItem
-from oppbot.slack.blocks.common import actions, button, context, input_block, modal, section
+from oppbot.slack.blocks.common import actions, bold, button, context, input_block, modal, section
 from oppbot.slack.ids import Action, Block, Callback
 from oppbot.slack.metadata import ViewMeta
 from oppbot.slack.text import day, escape, money, truncate, user
@@ -32,9 +33,16 @@ def reason_text(item: AlertItem, kinds: Sequence[str], today: date) -> str:
     parts = []
     if STALE in kinds:
         idle = (today - item.last_activity_at.date()).days
-        parts.append(f"no activity for {idle} days in {Stage(item.stage).label}")
+        parts.append(
+            ngettext(
+                "no activity for {n} days in {stage}",
+                "no activity for {n} days in {stage}",
+                idle,
+                stage=Stage(item.stage).label,
+            )
+        )
     if OVERDUE in kinds:
-        parts.append(f"expected to close {day(item.expected_close)}")
+        parts.append(_("expected to close {date}", date=day(item.expected_close)))
     return "; ".join(parts)
 
 
@@ -48,9 +56,10 @@ def deal_text(item: AlertItem, kinds: Sequence[str], today: date) -> str:
 
 def build_channel_summary(items: Sequence[AlertItem], today: date) -> dict[str, Any]:
     deals = group_by_deal(items)
-    stale = sum(1 for _, k in deals if STALE in k)
-    overdue = sum(1 for _, k in deals if OVERDUE in k)
-    blocks: list[dict[str, Any]] = [section(f"*Pipeline alerts* · {stale} stale · {overdue} overdue")]
+    stale = sum(1 for _item, k in deals if STALE in k)
+    overdue = sum(1 for _item, k in deals if OVERDUE in k)
+    counts = ngettext("{n} stale", "{n} stale", stale) + " · " + ngettext("{n} overdue", "{n} overdue", overdue)
+    blocks: list[dict[str, Any]] = [section(bold(_("Pipeline alerts")) + f" · {counts}")]
     room = MAX_BLOCKS - 2
     shown = 0
     for item, kinds in deals:
@@ -60,21 +69,31 @@ def build_channel_summary(items: Sequence[AlertItem], today: date) -> dict[str, 
             # Nobody will get a DM for these: offer them to the channel.
             blocks.append(
                 section(
-                    deal_text(item, kinds, today) + " · _unassigned_",
-                    accessory=button("Claim", Action.ALERT_CLAIM, str(item.number), "primary"),
+                    deal_text(item, kinds, today) + " · " + _("_unassigned_"),
+                    accessory=button(_("Claim"), Action.ALERT_CLAIM, str(item.number), "primary"),
                 )
             )
         else:
             blocks.append(section(deal_text(item, kinds, today) + f" · {user(item.assignee_id)}"))
         shown += 1
     if len(deals) > shown:
-        blocks.append(context(f"…and {len(deals) - shown} more: `/opp list stale` · `/opp list overdue`"))
-    return {"text": f"Pipeline alerts: {stale} stale, {overdue} overdue", "blocks": blocks[:MAX_BLOCKS]}
+        more = len(deals) - shown
+        blocks.append(
+            context(
+                ngettext(
+                    "…and {n} more: `/opp list stale` · `/opp list overdue`",
+                    "…and {n} more: `/opp list stale` · `/opp list overdue`",
+                    more,
+                )
+            )
+        )
+    text = _("Pipeline alerts: {stale} stale, {overdue} overdue", stale=stale, overdue=overdue)
+    return {"text": text, "blocks": blocks[:MAX_BLOCKS]}
 
 
 def build_assignee_dm(items: Sequence[AlertItem], today: date) -> dict[str, Any]:
     deals = group_by_deal(items)
-    blocks: list[dict[str, Any]] = [section(f"*Your deals need attention* ({len(deals)})")]
+    blocks: list[dict[str, Any]] = [section(bold(_("Your deals need attention")) + f" ({len(deals)})")]
     # Two blocks per deal; keep one for the "more" line.
     room = (MAX_BLOCKS - 2) // 2
     for item, kinds in deals[:room]:
@@ -82,15 +101,19 @@ def build_assignee_dm(items: Sequence[AlertItem], today: date) -> dict[str, Any]
         blocks.append(section(deal_text(item, kinds, today)))
         blocks.append(
             actions(
-                button("Snooze 7 days", Action.ALERT_SNOOZE, value),
-                button("Update close date", Action.ALERT_CLOSE_DATE, value),
-                button("Mark lost", Action.ALERT_LOST, value, "danger"),
+                button(_("Snooze 7 days"), Action.ALERT_SNOOZE, value),
+                button(_("Update close date"), Action.ALERT_CLOSE_DATE, value),
+                button(_("Mark lost"), Action.ALERT_LOST, value, "danger"),
                 block_id=f"alert_{item.number}",
             )
         )
     if len(deals) > room:
-        blocks.append(context(f"…and {len(deals) - room} more: `/opp list mine stale`"))
-    return {"text": f"{len(deals)} of your deals need attention", "blocks": blocks}
+        more = len(deals) - room
+        blocks.append(
+            context(ngettext("…and {n} more: `/opp list mine stale`", "…and {n} more: `/opp list mine stale`", more))
+        )
+    text = ngettext("{n} of your deals need attention", "{n} of your deals need attention", len(deals))
+    return {"text": text, "blocks": blocks}
 
 
 def build_close_date_modal(
@@ -101,7 +124,7 @@ def build_close_date_modal(
         datepicker["initial_date"] = current.isoformat()
     blocks = [
         section(f"{format_ref(number)} *{escape(truncate(title, 200))}*"),
-        input_block(Block.EXPECTED_CLOSE, "Expected close date", datepicker),
+        input_block(Block.EXPECTED_CLOSE, _("Expected close date"), datepicker),
     ]
     meta = ViewMeta(team_id=team_id, number=number, channel_id=origin or None)
-    return modal(Callback.ALERT_CLOSE_DATE, "Update close date", blocks, metadata=meta)
+    return modal(Callback.ALERT_CLOSE_DATE, _("Update close date"), blocks, metadata=meta)

@@ -9,9 +9,11 @@ from oppbot.db.models import Service
 from oppbot.domain.billing import format_quantity, from_minor
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
+from oppbot.i18n import _
 from oppbot.services.billables import BillablesView
 from oppbot.slack.blocks.common import (
     actions,
+    bold,
     button,
     input_block,
     modal,
@@ -38,33 +40,34 @@ def build_billables_section(view: BillablesView, *, can_edit: bool = True) -> li
             f"{money(from_minor(line.unit_price_minor, currency), currency)} = "
             f"{money(from_minor(view.line_total_minor(line), currency), currency)}"
         )
-    body = "\n".join(lines) if lines else "_No billables yet._"
+    body = "\n".join(lines) if lines else _("_No billables yet._")
+    total = bold(_("Total: {amount}", amount=money(view.total, currency)))
     blocks: list[dict[str, Any]] = [
-        section(f"*Billables*\n{body}\n*Total: {money(view.total, currency)}*", limit=TEXT_MAX),
+        section(bold(_("Billables")) + f"\n{body}\n{total}", limit=TEXT_MAX),
     ]
     if can_edit:
         number = str(opp.number)
         buttons = [
-            button("Add service", BillingAction.ADD_SERVICE, number),
-            button("Add line", BillingAction.ADD_LINE, number),
+            button(_("Add service"), BillingAction.ADD_SERVICE, number),
+            button(_("Add line"), BillingAction.ADD_LINE, number),
         ]
         if view.lines and opp.amount_minor != view.total_minor:
-            buttons.append(button("Set value to total", BillingAction.SET_VALUE, number))
+            buttons.append(button(_("Set value to total"), BillingAction.SET_VALUE, number))
         if view.lines and opp.stage == Stage.CLOSED_WON.value:
-            buttons.append(button("Generate invoice", BillingAction.GENERATE_INVOICE, number, "primary"))
+            buttons.append(button(_("Generate invoice"), BillingAction.GENERATE_INVOICE, number, "primary"))
         blocks.append(actions(*buttons, block_id=f"billables_{opp.number}"))
         removable = view.lines[:25]
         if removable:
             blocks.append(
                 actions(
                     static_select(
-                        [option(f"Edit: {line.description}", str(line.id)) for line in removable],
-                        placeholder="Edit or delete a line…",
+                        [option(_("Edit: {line}", line=line.description), str(line.id)) for line in removable],
+                        placeholder=_("Edit or delete a line…"),
                         action_id=BillingAction.EDIT_LINE.value,
                     ),
                     static_select(
-                        [option(f"Remove: {line.description}", str(line.id)) for line in removable],
-                        placeholder="Remove a line…",
+                        [option(_("Remove: {line}", line=line.description), str(line.id)) for line in removable],
+                        placeholder=_("Remove a line…"),
                         action_id=BillingAction.REMOVE_LINE.value,
                     ),
                     block_id=f"billables_remove_{opp.number}",
@@ -102,35 +105,36 @@ def build_add_line_modal(
             blocks.append(
                 input_block(
                     BillingBlock.SERVICE,
-                    "Service",
-                    static_select(options, placeholder="Choose a service"),
-                    hint=f"The deal is in {currency}: pick a {currency} service.",
+                    _("Service"),
+                    static_select(options, placeholder=_("Choose a service")),
+                    hint=_("The deal is in {currency}: pick a {currency} service.", currency=currency),
                 )
             )
         else:
-            blocks.append(section("The catalog is empty: ask a manager to add services, or add a custom line."))
+            blocks.append(section(_("The catalog is empty: ask a manager to add services, or add a custom line.")))
     if custom:
         blocks.append(
-            input_block(BillingBlock.DESCRIPTION, "Description", {"type": "plain_text_input", "max_length": 300})
+            input_block(BillingBlock.DESCRIPTION, _("Description"), {"type": "plain_text_input", "max_length": 300})
         )
     blocks.append(
         input_block(
             BillingBlock.QUANTITY,
-            "Quantity",
+            _("Quantity"),
             {"type": "plain_text_input", "initial_value": "1"},
-            hint="More than 0, up to 4 decimals (1, 2.5, 0.25).",
+            hint=_("More than 0, up to 4 decimals (1, 2.5, 0.25)."),
         )
     )
     if custom:
         blocks.append(
             input_block(
                 BillingBlock.UNIT_PRICE,
-                f"Unit price ({currency})",
+                _("Unit price ({currency})", currency=currency),
                 {"type": "plain_text_input", "placeholder": plain_text("1200.00")},
             )
         )
     meta = ViewMeta(team_id=team_id, number=number, custom=custom, channel_id=channel_id)
-    return modal(BillingCallback.BILLABLE_ADD, f"Billable {format_ref(number)}", blocks, submit="Add", metadata=meta)
+    title = _("Billable {ref}", ref=format_ref(number))
+    return modal(BillingCallback.BILLABLE_ADD, title, blocks, submit=_("Add"), metadata=meta)
 
 
 def build_edit_line_modal(
@@ -142,34 +146,32 @@ def build_edit_line_modal(
         element = {"type": "plain_text_input", "initial_value": initial[:max_length], "max_length": max_length}
         return input_block(block, label, element)
 
-    delete = option("Delete this line", "delete")
+    delete = option(_("Delete this line"), "delete")
+    price = str(from_minor(line.unit_price_minor, currency))
     blocks = [
-        field(BillingBlock.DESCRIPTION, "Description", line.description, 300),
-        field(BillingBlock.QUANTITY, "Quantity", format_quantity(Decimal(line.quantity)), 30),
-        field(
-            BillingBlock.UNIT_PRICE, f"Unit price ({currency})", str(from_minor(line.unit_price_minor, currency)), 30
-        ),
-        input_block(BillingBlock.DELETE, "Delete", {"type": "checkboxes", "options": [delete]}, optional=True),
+        field(BillingBlock.DESCRIPTION, _("Description"), line.description, 300),
+        field(BillingBlock.QUANTITY, _("Quantity"), format_quantity(Decimal(line.quantity)), 30),
+        field(BillingBlock.UNIT_PRICE, _("Unit price ({currency})", currency=currency), price, 30),
+        input_block(BillingBlock.DELETE, _("Delete"), {"type": "checkboxes", "options": [delete]}, optional=True),
     ]
     meta = ViewMeta(team_id=team_id, billable_id=line.id, number=number, channel_id=channel)
-    return modal(BillingCallback.BILLABLE_EDIT, f"Billable {format_ref(number)}", blocks, metadata=meta)
+    return modal(BillingCallback.BILLABLE_EDIT, _("Billable {ref}", ref=format_ref(number)), blocks, metadata=meta)
 
 
 def build_catalog(services: list[Service], *, is_manager: bool) -> list[dict[str, Any]]:
     if not services:
-        text = "*Service catalog*\n_Empty._" + (
-            " Add one with `/opp catalog add <name> <price> <CUR>`." if is_manager else " Managers add services."
-        )
+        how = _("Add one with `/opp catalog add <name> <price> <CUR>`.") if is_manager else _("Managers add services.")
+        text = bold(_("Service catalog")) + "\n" + _("_Empty._") + " " + how
         blocks: list[dict[str, Any]] = [section(text)]
     else:
-        blocks = [section("*Service catalog*")]
+        blocks = [section(bold(_("Service catalog")))]
         for s in services[:45]:
-            edit = button("Edit", BillingAction.SERVICE_EDIT, str(s.id)) if is_manager else None
+            edit = button(_("Edit"), BillingAction.SERVICE_EDIT, str(s.id)) if is_manager else None
             price = money(from_minor(s.unit_price_minor, s.currency), s.currency)
             line = f"`{s.id}` {escape(truncate(s.name, 150))} — {price}"
             blocks.append(section(line, limit=TEXT_MAX, accessory=edit))
     if is_manager:
-        blocks.append(actions(button("Add service", BillingAction.SERVICE_ADD, "new")))
+        blocks.append(actions(button(_("Add service"), BillingAction.SERVICE_ADD, "new")))
     return blocks[:50]
 
 
@@ -184,11 +186,15 @@ def build_service_modal(
         return input_block(block, label, text_input(initial, max_length=max_length))
 
     blocks = [
-        field(BillingBlock.SERVICE_NAME, "Name", service.name if service else "", 200),
-        field(BillingBlock.SERVICE_PRICE, "Unit price", price, 30),
+        field(BillingBlock.SERVICE_NAME, _("Name"), service.name if service else "", 200),
+        field(BillingBlock.SERVICE_PRICE, _("Unit price"), price, 30),
         field(
-            BillingBlock.SERVICE_CURRENCY, "Currency (ISO code)", service.currency if service else default_currency, 3
+            BillingBlock.SERVICE_CURRENCY,
+            _("Currency (ISO code)"),
+            service.currency if service else default_currency,
+            3,
         ),
     ]
     meta = ViewMeta(team_id=team_id, service_id=service.id if service else None)
-    return modal(BillingCallback.SERVICE_SAVE, "Edit service" if service else "New service", blocks, metadata=meta)
+    title = _("Edit service") if service else _("New service")
+    return modal(BillingCallback.SERVICE_SAVE, title, blocks, metadata=meta)

@@ -9,6 +9,7 @@ from typing import Any
 
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.refs import parse_id
+from oppbot.i18n import pgettext
 from oppbot.slack import metadata as meta_codec
 from oppbot.slack.ids import Callback, input_action
 from oppbot.slack.metadata import ViewMeta
@@ -25,6 +26,11 @@ TITLE_MAX = 24
 LABEL_MAX = 2000
 PLACEHOLDER_MAX = 150
 MODAL_BLOCKS_MAX = 100
+
+
+def bold(text: str) -> str:
+    """A label (already translated) in mrkdwn bold: `*Stage*`."""
+    return f"*{text}*"
 
 
 def mrkdwn(text: str, limit: int = SECTION_MAX) -> dict[str, Any]:
@@ -76,7 +82,9 @@ def option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain_text(text, OPTION_MAX), "value": value[:OPTION_VALUE_MAX]}
 
 
-def confirm(title: str, text: str, yes: str, no: str = "Cancel") -> dict[str, Any]:
+def confirm(title: str, text: str, yes: str, no: str | None = None) -> dict[str, Any]:
+    """A confirmation dialog; `no` defaults to "Cancel" in the reader's language."""
+    no = no if no is not None else pgettext("button", "Cancel")
     return {
         "title": plain_text(title, 100),
         "text": mrkdwn(text),
@@ -125,10 +133,16 @@ def modal(
     title: str,
     blocks: list[dict],
     *,
-    submit: str | None = "Save",
+    submit: str | None = "",
     metadata: ViewMeta | None = None,
-    close: str = "Cancel",
+    close: str | None = None,
 ) -> dict:
+    """A modal view. `submit` "" (the default) is "Save" and `close` None is "Cancel", both in the reader's language;
+    `submit=None` leaves the submit button out. Callers pass their own texts already translated."""
+    if submit == "":
+        submit = pgettext("button", "Save")
+    if close is None:
+        close = pgettext("button", "Cancel")
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": callback.value,

@@ -7,18 +7,26 @@ from typing import Any
 from oppbot.domain.events import EventKind
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
+from oppbot.i18n import N_, _, ngettext
 from oppbot.services.digests import DealLine, Digest
 from oppbot.services.forecast import Forecast
-from oppbot.slack.blocks.common import context, divider, header, section
+from oppbot.slack.blocks.common import bold, context, divider, header, section
 from oppbot.slack.blocks.forecast import build_board, build_changes
 from oppbot.slack.text import day, escape, money, truncate, user
 
 MAX_BLOCKS = 50
 CHANGE_TITLES = {
-    EventKind.CREATED: "New",
-    EventKind.STAGE_CHANGED: "Moved",
-    EventKind.WON: "Won",
-    EventKind.LOST: "Lost",
+    EventKind.CREATED: N_("New"),
+    EventKind.STAGE_CHANGED: N_("Moved"),
+    EventKind.WON: N_("Won"),
+    EventKind.LOST: N_("Lost"),
+}
+# The summary's words ("3 new, 1 moved"): counted, so the catalog's plural forms apply.
+CHANGE_COUNTS = {
+    EventKind.CREATED: lambda n: ngettext("{n} new", "{n} new", n),
+    EventKind.STAGE_CHANGED: lambda n: ngettext("{n} moved", "{n} moved", n),
+    EventKind.WON: lambda n: ngettext("{n} won", "{n} won", n),
+    EventKind.LOST: lambda n: ngettext("{n} lost", "{n} lost", n),
 }
 
 
@@ -40,20 +48,32 @@ def deal_line(line: DealLine) -> str:
 def forecast_text(result: Forecast) -> str:
     """One period: weighted open pipeline by stage, the total, and Closed-Won so far, in the reporting currency."""
     r = result.reporting
-    label = result.period.label if result.period else "Pipeline"
+    label = result.period.label if result.period else _("Pipeline")
     lines = [
-        f"*{escape(label)}* — weighted {money(result.open.weighted, r)} of {money(result.open.value, r)} open"
-        f" · Closed-Won so far {money(result.won.value, r)} ({result.won.count})"
+        f"*{escape(label)}* — "
+        + _(
+            "weighted {weighted} of {value} open · Closed-Won so far {won} ({count})",
+            weighted=money(result.open.weighted, r),
+            value=money(result.open.value, r),
+            won=money(result.won.value, r),
+            count=result.won.count,
+        )
     ]
     for line in result.open.stages:
         if line.count:
-            lines.append(
-                f"• {line.stage.label}: {line.count} · {money(line.value, r)} · weighted {money(line.weighted, r)}"
-            )
+            weighted = _("weighted {amount}", amount=money(line.weighted, r))
+            lines.append(f"• {line.stage.label}: {line.count} · {money(line.value, r)} · {weighted}")
     if result.overdue.count:
-        lines.append(f"• Overdue, carried in: {result.overdue.count} · weighted {money(result.overdue.weighted, r)}")
+        weighted = _("weighted {amount}", amount=money(result.overdue.weighted, r))
+        lines.append("• " + _("Overdue, carried in") + f": {result.overdue.count} · {weighted}")
     if result.missing_total:
-        lines.append(f"_{result.missing_total} deal(s) in currencies without a rate are left out._")
+        lines.append(
+            ngettext(
+                "_{n} deal(s) in currencies without a rate are left out._",
+                "_{n} deal(s) in currencies without a rate are left out._",
+                result.missing_total,
+            )
+        )
     return "\n".join(lines)
 
 
@@ -68,15 +88,20 @@ def rates_text(forecasts: list[Forecast]) -> str:
     parts = [
         f"1 {r.currency} = {r.rate.normalize():f} {reporting} ({r.effective_date.isoformat()})" for r in seen.values()
     ]
-    return "Rates used: " + "; ".join(parts)
+    return _("Rates used: {rates}", rates="; ".join(parts))
 
 
 def build_digest_message(digest: Digest, *, manual: bool = False) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
-        header("Weekly pipeline digest"),
+        header(_("Weekly pipeline digest")),
         context(
-            f"{day(digest.today)} · amounts in {digest.reporting_currency} ({escape(digest.timezone)})"
-            + (" · sent on request" if manual else "")
+            f"{day(digest.today)} · "
+            + _(
+                "amounts in {currency} ({timezone})",
+                currency=digest.reporting_currency,
+                timezone=escape(digest.timezone),
+            )
+            + ((" · " + _("sent on request")) if manual else "")
         ),
     ]
     for result in digest.forecasts:
@@ -87,31 +112,34 @@ def build_digest_message(digest: Digest, *, manual: bool = False) -> dict[str, A
     if digest.board is not None:
         blocks.extend(build_board(digest.board))
     if digest.waterfall is not None:
-        blocks.extend(build_changes(digest.waterfall, title="What changed since the last weekly digest"))
+        blocks.extend(build_changes(digest.waterfall, title=_("What changed since the last weekly digest")))
     blocks.append(divider())
 
     changes = digest.changes
     if changes.counts:
-        summary = ", ".join(
-            f"{changes.counts[k]} {CHANGE_TITLES[k].lower()}" for k in CHANGE_TITLES if k in changes.counts
-        )
-        blocks.append(section(f"*Since the last digest:* {summary}"))
+        summary = ", ".join(CHANGE_COUNTS[k](changes.counts[k]) for k in CHANGE_TITLES if k in changes.counts)
+        blocks.append(section(bold(_("Since the last digest:")) + f" {summary}"))
         for kind, title in CHANGE_TITLES.items():
             lines = changes.lines.get(kind)
             if lines:
                 more = changes.counts[kind] - len(lines)
-                text = f"*{title}*\n" + "\n".join(deal_line(line) for line in lines)
+                text = bold(_(title)) + "\n" + "\n".join(deal_line(line) for line in lines)
                 if more > 0:
-                    text += f"\n…and {more} more"
+                    text += "\n" + ngettext("…and {n} more", "…and {n} more", more)
                 blocks.append(section(text))
     else:
-        blocks.append(section("*Since the last digest:* no new, moved, won or lost deals."))
+        blocks.append(section(bold(_("Since the last digest:")) + " " + _("no new, moved, won or lost deals.")))
 
     if digest.closing_soon:
         lines = [
-            f"{deal_line(deal)} · closes {day(deal.expected_close)} · {user(deal.assignee_id, nobody='unassigned')}"
+            f"{deal_line(deal)} · "
+            + _("closes {date}", date=day(deal.expected_close))
+            + " · "
+            + user(deal.assignee_id, nobody=_("unassigned"))
             for deal in digest.closing_soon
         ]
-        blocks.append(section("*Biggest deals closing soon*\n" + "\n".join(lines)))
-    blocks.append(context(f":hourglass: {digest.stale_count} stale · :warning: {digest.overdue_count} overdue"))
-    return {"text": f"Weekly pipeline digest for {day(digest.today)}", "blocks": blocks[:MAX_BLOCKS]}
+        blocks.append(section(bold(_("Biggest deals closing soon")) + "\n" + "\n".join(lines)))
+    stale = ngettext("{n} stale", "{n} stale", digest.stale_count)
+    overdue = ngettext("{n} overdue", "{n} overdue", digest.overdue_count)
+    blocks.append(context(f":hourglass: {stale} · :warning: {overdue}"))
+    return {"text": _("Weekly pipeline digest for {date}", date=day(digest.today)), "blocks": blocks[:MAX_BLOCKS]}

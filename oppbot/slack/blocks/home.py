@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oppbot.domain.stages import Stage
+from oppbot.i18n import _, ngettext
 from oppbot.slack import text as fmt
-from oppbot.slack.blocks.common import actions, button, context, divider, header, plain_text, section
+from oppbot.slack.blocks.common import actions, bold, button, context, divider, header, plain_text, section
 from oppbot.slack.ids import Action, Block
 
 HOME_BLOCK_LIMIT = 100
@@ -33,29 +34,22 @@ class HomeData:
 
 def _amounts(by_currency: dict) -> str:
     if not by_currency:
-        return "nothing yet"
+        return _("nothing yet")
     parts = [
-        f"{fmt.money(a.value, code)} (weighted {fmt.money(a.weighted, code)})"
+        _("{value} (weighted {weighted})", value=fmt.money(a.value, code), weighted=fmt.money(a.weighted, code))
         for code, a in sorted(by_currency.items())
     ]
     return " · ".join(parts)
 
 
 def pipeline_blocks(pipeline: Any) -> list[dict]:
-    blocks: list[dict] = [header("Pipeline")]
+    blocks: list[dict] = [header(_("Pipeline"))]
     for stage in pipeline.stages:
-        blocks.append(
-            section(
-                f"*{stage.stage.label}* — {stage.count} deal{'s' if stage.count != 1 else ''}\n"
-                f"{_amounts(stage.by_currency)}"
-            )
-        )
+        count = ngettext("{n} deal", "{n} deals", stage.count)
+        blocks.append(section(f"*{stage.stage.label}* — {count}\n{_amounts(stage.by_currency)}"))
     totals = pipeline.open_totals()
-    blocks.append(
-        section(
-            f"*Open pipeline* — {pipeline.open_count} deal{'s' if pipeline.open_count != 1 else ''}\n{_amounts(totals)}"
-        )
-    )
+    count = ngettext("{n} deal", "{n} deals", pipeline.open_count)
+    blocks.append(section(bold(_("Open pipeline")) + f" — {count}\n{_amounts(totals)}"))
     return blocks
 
 
@@ -63,8 +57,8 @@ def deal_row(opp: Any) -> dict:
     customer = opp.individual or opp.organization
     bits = [Stage(opp.stage).label, fmt.money(opp.amount, opp.currency), fmt.percent(opp.probability)]
     if opp.expected_close:
-        bits.append("closes " + fmt.day(opp.expected_close))
-    bits.append(fmt.user(opp.assignee_id, nobody="unassigned"))
+        bits.append(_("closes {date}", date=fmt.day(opp.expected_close)))
+    bits.append(fmt.user(opp.assignee_id, nobody=_("unassigned")))
     head = f"*#{opp.number}* {fmt.escape(fmt.truncate(opp.title, 200))}"
     if customer is not None:
         head += f" — {fmt.escape(customer.name)}"
@@ -79,28 +73,31 @@ def deal_section(title: str, deals: DealList, more_command: str, empty: str) -> 
     blocks.extend(deal_row(opp) for opp in deals.items[:ROWS_PER_SECTION])
     shown = min(len(deals.items), ROWS_PER_SECTION)
     if deals.total > shown:
-        blocks.append(context(f"and {deals.total - shown} more — `{more_command}`"))
+        more = deals.total - shown
+        blocks.append(
+            context(ngettext("and {n} more — `{command}`", "and {n} more — `{command}`", more, command=more_command))
+        )
     return blocks
 
 
 def home_view(data: HomeData) -> dict:
     blocks: list[dict] = [
-        section(f"Hi {fmt.user(data.user_id)} — here is the pipeline."),
+        section(_("Hi {user} — here is the pipeline.", user=fmt.user(data.user_id))),
         actions(
-            button("New deal", Action.HOME_NEW.value, "new", style="primary"),
+            button(_("New deal"), Action.HOME_NEW.value, "new", style="primary"),
             {
                 "type": "external_select",
                 "action_id": Action.HOME_FIND.value,
                 "min_query_length": 0,
-                "placeholder": plain_text("Find a deal…", 150),
+                "placeholder": plain_text(_("Find a deal…"), 150),
             },
             block_id=Block.HOME_ACTIONS.value,
         ),
     ]
     blocks += pipeline_blocks(data.pipeline)
-    blocks += deal_section("My deals", data.mine, "/opp list mine", "No open deals assigned to you.")
-    blocks += deal_section("Overdue", data.overdue, "/opp list overdue", "Nothing overdue.")
-    blocks += deal_section("Stale", data.stale, "/opp list stale", "Nothing stale.")
+    blocks += deal_section(_("My deals"), data.mine, "/opp list mine", _("No open deals assigned to you."))
+    blocks += deal_section(_("Overdue"), data.overdue, "/opp list overdue", _("Nothing overdue."))
+    blocks += deal_section(_("Stale"), data.stale, "/opp list stale", _("Nothing stale."))
     return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}
 
 
@@ -109,5 +106,5 @@ def deal_summary_blocks(opp: Any) -> list[dict]:
     blocks = [deal_row(opp)]
     if opp.description:
         blocks.append(section(fmt.escape(fmt.truncate(opp.description, 2900))))
-    blocks.append(context(f"`/opp show {opp.number}` for the full card."))
+    blocks.append(context(_("`/opp show {number}` for the full card.", number=opp.number)))
     return blocks

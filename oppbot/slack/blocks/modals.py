@@ -7,10 +7,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from oppbot import i18n
 from oppbot.domain.categories import OPEN_CATEGORIES
 from oppbot.domain.opportunity import DESCRIPTION_MAX, EXTERNAL_REF_MAX, LOSS_NOTE_MAX, NOTE_MAX, TITLE_MAX
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import STAGES, Stage
+from oppbot.i18n import _, pgettext
 from oppbot.slack.blocks.common import (
     actions,
     button,
@@ -25,7 +27,7 @@ from oppbot.slack.blocks.common import (
 )
 from oppbot.slack.ids import Action, Block, Callback
 from oppbot.slack.metadata import ViewMeta
-from oppbot.slack.text import escape
+from oppbot.slack.text import escape, percent
 
 # Common ISO 4217 codes offered when the currency picker opens with nothing typed (any code can be searched).
 COMMON_CURRENCIES: tuple[str, ...] = (
@@ -109,11 +111,20 @@ def _minor(currency: str) -> int:
     return minor_units(currency)
 
 
-def currency_option(code: str) -> dict:
+def _currency_name(code: str) -> str:
+    """The currency's name in the reader's language (CLDR's: `norsk krone`), English as oppbot always showed it."""
     from oppbot.domain.money import currency_name
 
+    if i18n.current() in (i18n.DEFAULT, i18n.PSEUDO):
+        return currency_name(code)
+    from babel.numbers import get_currency_name
+
+    return get_currency_name(code, locale=i18n.babel_locale())
+
+
+def currency_option(code: str) -> dict:
     try:
-        name = currency_name(code)
+        name = _currency_name(code)
     except Exception:  # an unknown code still shows, as itself
         name = code
     return option(f"{code} — {name}", code)
@@ -132,10 +143,10 @@ def currency_options(query: str, workspace_currency: str, limit: int = 100) -> l
     found: list[str] = []
     for code in sorted(c for c in list_currencies() if len(c) == 3 and c.isalpha()):
         try:
-            name = currency_name(code)
+            names = f"{currency_name(code)} {_currency_name(code)}"  # English or the reader's own words both find it
         except Exception:
-            name = ""
-        if code.casefold().startswith(wanted) or wanted in name.casefold():
+            names = ""
+        if code.casefold().startswith(wanted) or wanted in names.casefold():
             found.append(code)
     found.sort(key=lambda c: (c != workspace_currency, not c.casefold().startswith(wanted), c))
     return [currency_option(c) for c in found[:limit]]
@@ -152,51 +163,51 @@ def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice
     blocks.append(
         input_block(
             Block.TITLE,
-            "Title",
-            text_input(form.title, max_length=TITLE_MAX, placeholder="Acme Corp - Software licence"),
+            _("Title"),
+            text_input(form.title, max_length=TITLE_MAX, placeholder=_("Acme Corp - Software licence")),
         )
     )
 
     customer: dict[str, Any] = {
         "type": "external_select",
         "min_query_length": 0,
-        "placeholder": plain_text("Search customers", 150),
+        "placeholder": plain_text(_("Search customers"), 150),
     }
     if form.customer:
         customer["initial_option"] = option(form.customer.label, form.customer.value)
-    blocks.append(input_block(Block.CUSTOMER, "Customer", customer))
+    blocks.append(input_block(Block.CUSTOMER, _("Customer"), customer))
     blocks.append(
         actions(
-            button("New customer", Action.NEW_CUSTOMER.value, "new"),
+            button(_("New customer"), Action.NEW_CUSTOMER.value, "new"),
             # "picker": the customer chosen in the picker above
-            button("Edit customer", Action.EDIT_CUSTOMER.value, "picker"),
+            button(_("Edit customer"), Action.EDIT_CUSTOMER.value, "picker"),
             block_id=Block.CUSTOMER_ACTIONS.value,
         )
     )
     blocks.append(
         input_block(
             Block.VALUE,
-            "Value",
+            _("Value"),
             text_input(form.value, max_length=40, placeholder="50000"),
             optional=True,
-            hint="A number ≥ 0, like 50000 or 12 500.50. Empty means 0.",
+            hint=_("A number ≥ 0, like 50000 or 12 500.50. Empty means 0."),
         )
     )
     currency_code = form.currency or workspace_currency
     currency: dict[str, Any] = {
         "type": "external_select",
         "min_query_length": 0,
-        "placeholder": plain_text("Type a code or name", 150),
+        "placeholder": plain_text(_("Type a code or name"), 150),
     }
     if currency_code:
         currency["initial_option"] = currency_option(currency_code)
     blocks.append(
         input_block(
             Block.CURRENCY,
-            "Currency",
+            _("Currency"),
             currency,
             optional=True,
-            hint="Any ISO 4217 code. Empty means the workspace currency.",
+            hint=_("Any ISO 4217 code. Empty means the workspace currency."),
         )
     )
     stage = {
@@ -204,27 +215,28 @@ def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice
         "options": stage_options(),
         "initial_option": option(form.stage.label, form.stage.value),
     }
-    blocks.append(input_block(Block.STAGE, "Stage", stage))
-    follows = "Leave empty to follow the stage"
+    blocks.append(input_block(Block.STAGE, _("Stage"), stage))
     if form.stage_probability is not None:
-        follows += f" (now {form.stage_probability}%)"
+        follows = _("Leave empty to follow the stage (now {probability}).", probability=percent(form.stage_probability))
+    else:
+        follows = _("Leave empty to follow the stage.")
     blocks.append(
         input_block(
             Block.PROBABILITY,
-            "Probability (%)",
+            _("Probability (%)"),
             text_input(None if form.probability is None else str(form.probability), max_length=5, placeholder="0–100"),
             optional=True,
-            hint=follows + ".",
+            hint=follows,
         )
     )
     close: dict[str, Any] = {"type": "datepicker"}
     if form.expected_close:
         close["initial_date"] = form.expected_close.isoformat()
-    blocks.append(input_block(Block.EXPECTED_CLOSE, "Expected close", close, optional=True))
+    blocks.append(input_block(Block.EXPECTED_CLOSE, _("Expected close"), close, optional=True))
     blocks.append(
         input_block(
             Block.DESCRIPTION,
-            "Description",
+            _("Description"),
             text_input(form.description, max_length=DESCRIPTION_MAX, multiline=True),
             optional=True,
         )
@@ -232,22 +244,22 @@ def deal_blocks(form: DealForm, *, workspace_currency: str | None = None, notice
     blocks.append(
         input_block(
             Block.EXTERNAL_REF,
-            "External reference",
+            _("External reference"),
             text_input(form.external_ref, max_length=EXTERNAL_REF_MAX, placeholder="CRM-1234"),
             optional=True,
         )
     )
-    assignee: dict[str, Any] = {"type": "users_select", "placeholder": plain_text("Nobody yet", 150)}
+    assignee: dict[str, Any] = {"type": "users_select", "placeholder": plain_text(_("Nobody yet"), 150)}
     if form.assignee:
         assignee["initial_user"] = form.assignee
-    blocks.append(input_block(Block.ASSIGNEE, "Assign to", assignee, optional=True))
-    blocks.append(input_block(Block.CATEGORY, "Forecast category", category_select(form.category), optional=True))
+    blocks.append(input_block(Block.ASSIGNEE, _("Assign to"), assignee, optional=True))
+    blocks.append(input_block(Block.CATEGORY, _("Forecast category"), category_select(form.category), optional=True))
     return blocks
 
 
 def category_select(current: str | None) -> dict:
     """Follow the stage (the default) or the rep's own category; Closed comes with winning, not from here."""
-    follow = option("Follow the stage", "stage")
+    follow = option(_("Follow the stage"), "stage")
     choices = [follow] + [option(c.label, c.value) for c in OPEN_CATEGORIES]
     chosen = next((o for o in choices if o["value"] == current), follow)
     return {"type": "static_select", "options": choices, "initial_option": chosen}
@@ -258,9 +270,9 @@ def create_deal_modal(
 ) -> dict:
     return modal(
         Callback.CREATE_DEAL,
-        "New deal",
+        _("New deal"),
         deal_blocks(form or DealForm(), workspace_currency=workspace_currency),
-        submit="Create",
+        submit=_("Create"),
         metadata=ViewMeta(team_id=team_id, channel_id=channel_id or None),
     )
 
@@ -269,9 +281,9 @@ def edit_deal_modal(form: DealForm, *, team_id: str, number: int, version: int, 
     """The version travels in private_metadata: a submit carrying an older one is refused, never overwrites."""
     return modal(
         Callback.EDIT_DEAL,
-        f"Edit deal {format_ref(number)}",
+        _("Edit deal {ref}", ref=format_ref(number)),
         deal_blocks(form),
-        submit="Save",
+        submit=pgettext("button", "Save"),
         metadata=ViewMeta(team_id=team_id, number=number, version=version, channel_id=channel_id or None),
     )
 
@@ -300,27 +312,31 @@ def loss_reason_modal(
         view_id=origin.get("view_id"),
     )
     reason_select = static_select(
-        [option(reason, reason) for reason in list(reasons)[:100]], placeholder="Choose a reason"
+        [option(reason, reason) for reason in list(reasons)[:100]], placeholder=_("Choose a reason")
     )
+    closing = _("Closing *{deal}* as Closed-Lost.", deal=f"{format_ref(number)} {escape(deal_title)}")
+    note = text_input(None, max_length=LOSS_NOTE_MAX, multiline=True)
     blocks = [
-        context(f"Closing *{format_ref(number)} {escape(deal_title)}* as Closed-Lost.", block_id=Block.CONTEXT.value),
-        input_block(Block.LOSS_REASON, "Why was it lost?", reason_select),
-        input_block(Block.LOSS_NOTE, "Note", text_input(None, max_length=LOSS_NOTE_MAX, multiline=True), optional=True),
+        context(closing, block_id=Block.CONTEXT.value),
+        input_block(Block.LOSS_REASON, _("Why was it lost?"), reason_select),
+        input_block(Block.LOSS_NOTE, _("Note"), note, optional=True),
     ]
-    return modal(Callback.LOSS_REASON, "Close as lost", blocks, submit="Close as lost", metadata=metadata)
+    return modal(Callback.LOSS_REASON, _("Close as lost"), blocks, submit=_("Close as lost"), metadata=metadata)
 
 
 def note_modal(*, team_id: str, number: int, deal_title: str | None = None, channel_id: str | None = None) -> dict:
     about = f"*{format_ref(number)}*" + (f" {escape(deal_title)}" if deal_title else "")
     blocks = [
-        context(f"A note on {about}. Everyone in the workspace can read it.", block_id=Block.CONTEXT.value),
-        input_block(Block.NOTE, "Note", text_input(None, max_length=NOTE_MAX, multiline=True)),
+        context(
+            _("A note on {deal}. Everyone in the workspace can read it.", deal=about), block_id=Block.CONTEXT.value
+        ),
+        input_block(Block.NOTE, _("Note"), text_input(None, max_length=NOTE_MAX, multiline=True)),
     ]
     return modal(
         Callback.NOTE,
-        "Add a note",
+        _("Add a note"),
         blocks,
-        submit="Add note",
+        submit=_("Add note"),
         metadata=ViewMeta(team_id=team_id, number=number, channel_id=channel_id or None),
     )
 
@@ -328,54 +344,55 @@ def note_modal(*, team_id: str, number: int, deal_title: str | None = None, chan
 def customer_modal(
     *, team_id: str, channel_id: str | None = None, pushed: bool = False, name: str | None = None
 ) -> dict:
-    kinds = [option("Organization", "organization"), option("Individual", "individual")]
+    kinds = [option(_("Organization"), "organization"), option(_("Individual"), "individual")]
+    for_individual = _("For an individual.")
     blocks = [
-        input_block(Block.CUSTOMER_NAME, "Name", text_input(name, max_length=200, placeholder="Acme Corp")),
+        input_block(Block.CUSTOMER_NAME, _("Name"), text_input(name, max_length=200, placeholder="Acme Corp")),
         input_block(
-            Block.CUSTOMER_KIND, "Type", {"type": "radio_buttons", "options": kinds, "initial_option": kinds[0]}
+            Block.CUSTOMER_KIND, _("Type"), {"type": "radio_buttons", "options": kinds, "initial_option": kinds[0]}
         ),
         input_block(
             Block.CUSTOMER_EMAIL,
-            "Email",
+            _("Email"),
             text_input(None, max_length=255, placeholder="ada@acme.example"),
             optional=True,
-            hint="For an individual.",
+            hint=for_individual,
         ),
         input_block(
-            Block.CUSTOMER_PHONE, "Phone", text_input(None, max_length=64), optional=True, hint="For an individual."
+            Block.CUSTOMER_PHONE, _("Phone"), text_input(None, max_length=64), optional=True, hint=for_individual
         ),
         input_block(
             Block.CUSTOMER_DOMAIN,
-            "Domain",
+            _("Domain"),
             text_input(None, max_length=255, placeholder="acme.example"),
             optional=True,
-            hint="For an organization.",
+            hint=_("For an organization."),
         ),
     ]
     return modal(
         Callback.CUSTOMER_NEW,
-        "New customer",
+        _("New customer"),
         blocks,
-        submit="Create",
+        submit=_("Create"),
         metadata=ViewMeta(team_id=team_id, channel_id=channel_id or None, pushed=pushed),
     )
 
 
 def customer_edit_modal(details: Any, *, team_id: str, channel_id: str | None = None, pushed: bool = False) -> dict:
     """Edit a customer: name, and email and phone for an individual or the domain for an organization."""
-    blocks = [input_block(Block.CUSTOMER_NAME, "Name", text_input(details.name, max_length=200))]
+    blocks = [input_block(Block.CUSTOMER_NAME, _("Name"), text_input(details.name, max_length=200))]
     if details.ref.kind.value == "individual":
         blocks += [
-            input_block(Block.CUSTOMER_EMAIL, "Email", text_input(details.email, max_length=255), optional=True),
-            input_block(Block.CUSTOMER_PHONE, "Phone", text_input(details.phone, max_length=64), optional=True),
+            input_block(Block.CUSTOMER_EMAIL, _("Email"), text_input(details.email, max_length=255), optional=True),
+            input_block(Block.CUSTOMER_PHONE, _("Phone"), text_input(details.phone, max_length=64), optional=True),
         ]
     else:
         blocks.append(
-            input_block(Block.CUSTOMER_DOMAIN, "Domain", text_input(details.domain, max_length=255), optional=True)
+            input_block(Block.CUSTOMER_DOMAIN, _("Domain"), text_input(details.domain, max_length=255), optional=True)
         )
     return modal(
         Callback.CUSTOMER_EDIT,
-        "Edit customer",
+        _("Edit customer"),
         blocks,
         metadata=ViewMeta(team_id=team_id, customer=details.ref.encode(), channel_id=channel_id or None, pushed=pushed),
     )
@@ -383,14 +400,15 @@ def customer_edit_modal(details: Any, *, team_id: str, channel_id: str | None = 
 
 def loading_modal(title: str, callback: Callback = Callback.DEAL_FOUND) -> dict:
     """What views.open shows at once while the real content loads (a trigger_id dies after 3 s)."""
-    return modal(callback, title, [context(":hourglass_flowing_sand: Loading…")], submit=None, close="Close")
+    loading = context(":hourglass_flowing_sand: " + _("Loading…"))
+    return modal(callback, title, [loading], submit=None, close=pgettext("button", "Close"))
 
 
 def message_modal(title: str, message: str, callback: Callback = Callback.DEAL_FOUND) -> dict:
     """A modal that only says something (a refusal, a missing deal). `message` must already be safe mrkdwn."""
-    return modal(callback, title, [section(message)], submit=None, close="Close")
+    return modal(callback, title, [section(message)], submit=None, close=pgettext("button", "Close"))
 
 
 def blocks_modal(title: str, blocks: list[dict], callback: Callback = Callback.DEAL_FOUND) -> dict:
     """Read-only modal around ready-made blocks (a deal card opened from App Home)."""
-    return modal(callback, title, blocks, submit=None, close="Close")
+    return modal(callback, title, blocks, submit=None, close=pgettext("button", "Close"))

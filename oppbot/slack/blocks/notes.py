@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from oppbot.db.models import Note
+from oppbot.i18n import _
 from oppbot.slack.blocks.common import section
 from oppbot.slack.text import escape, truncate, user, when
 
@@ -17,9 +18,11 @@ def note_line(note: Note, *, tz: str = "UTC") -> str:
     return f"{body}\n— {user(note.author_id)}, {when(note.created_at, tz)}"
 
 
-def build_notes_section(notes: list[Note], *, tz: str = "UTC", title: str = "Notes") -> list[dict[str, Any]]:
-    """One section with the newest notes first (pass repositories.recent_notes(...)); nothing when there are none."""
+def build_notes_section(notes: list[Note], *, tz: str = "UTC", title: str | None = None) -> list[dict[str, Any]]:
+    """One section with the newest notes first (pass repositories.recent_notes(...)); nothing when there are none.
+    `title` (translated) defaults to "Notes"."""
     if not notes:
         return []
+    title = title if title is not None else _("Notes")
     text = f"*{title}*\n" + "\n".join(note_line(n, tz=tz) for n in notes)
     return [section(text, limit=2900)]

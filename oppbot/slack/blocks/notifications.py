@@ -7,9 +7,10 @@ from typing import Any
 from oppbot.domain.categories import Category
 from oppbot.domain.events import EventKind
 from oppbot.domain.refs import format_ref
+from oppbot.i18n import _
 from oppbot.services.notifications import DealEvent
 from oppbot.slack.blocks.common import context, section
-from oppbot.slack.text import escape, money, truncate, user
+from oppbot.slack.text import escape, money, percent, truncate, user
 
 TEXT_LIMIT = 3000
 FALLBACK_LIMIT = 300
@@ -26,31 +27,47 @@ def _deal_line(event: DealEvent) -> str:
 
 def headline(event: DealEvent) -> str:
     """What happened, in one mrkdwn line."""
-    who = user(event.actor_id, nobody="someone")
+    who = user(event.actor_id, nobody=_("someone"))
     if event.kind == EventKind.CREATED:
-        return f":new: New deal in {(event.to_stage or event.stage).label} by {who}"
+        return ":new: " + _("New deal in {stage} by {who}", stage=(event.to_stage or event.stage).label, who=who)
     if event.kind == EventKind.WON:
-        return f":trophy: Deal won! Closed by {who}"
+        return ":trophy: " + _("Deal won! Closed by {who}", who=who)
     if event.kind == EventKind.LOST:
-        reason = f" ({escape(event.loss_reason)})" if event.loss_reason else ""
-        return f":x: Deal lost{reason}, marked by {who}"
+        if event.loss_reason:
+            return ":x: " + _("Deal lost ({reason}), marked by {who}", reason=escape(event.loss_reason), who=who)
+        return ":x: " + _("Deal lost, marked by {who}", who=who)
     if event.kind in (EventKind.STAGE_CHANGED, EventKind.REOPENED):
-        before = event.from_stage.label if event.from_stage else "?"
-        after = (event.to_stage or event.stage).label
-        verb = "reopened" if event.kind == EventKind.REOPENED else "moved"
-        return f":arrow_right: Deal {verb} {before} → {after} by {who}"
+        return ":arrow_right: " + _moved(event, who)
+    return _other_headline(event, who)
+
+
+def _moved(event: DealEvent, who: str) -> str:
+    before = event.from_stage.label if event.from_stage else "?"
+    after = (event.to_stage or event.stage).label
+    if event.kind == EventKind.REOPENED:
+        return _("Deal reopened {before} → {after} by {who}", before=before, after=after, who=who)
+    return _("Deal moved {before} → {after} by {who}", before=before, after=after, who=who)
+
+
+def _other_headline(event: DealEvent, who: str) -> str:
     if event.kind == EventKind.ASSIGNED:
-        return f":bust_in_silhouette: Deal reassigned {user(event.from_user)} → {user(event.to_user)} by {who}"
+        return ":bust_in_silhouette: " + _(
+            "Deal reassigned {before} → {after} by {who}",
+            before=user(event.from_user),
+            after=user(event.to_user),
+            who=who,
+        )
     if event.kind == EventKind.UNASSIGNED:
-        return f":bust_in_silhouette: Deal unassigned from {user(event.from_user)} by {who}"
+        return ":bust_in_silhouette: " + _("Deal unassigned from {user} by {who}", user=user(event.from_user), who=who)
     if event.kind == EventKind.NOTE_ADDED and event.note:
-        return f":memo: Note by {who}: “{escape(truncate(' '.join(event.note.split()), 500))}”"
+        note = escape(truncate(" ".join(event.note.split()), 500))
+        return ":memo: " + _("Note by {who}: “{note}”", who=who, note=note)
     if event.kind == EventKind.CATEGORY_CHANGED and event.to_category:
         change = f"{_category(event.from_category)} → {_category(event.to_category)}"
-        return f":crystal_ball: Forecast category {change} by {who}"
+        return ":crystal_ball: " + _("Forecast category {change} by {who}", change=change, who=who)
     if event.kind == EventKind.EDITED:
-        return f":pencil2: Deal edited by {who}"
-    return f"Deal updated by {who}"
+        return ":pencil2: " + _("Deal edited by {who}", who=who)
+    return _("Deal updated by {who}", who=who)
 
 
 def _category(value: str | None) -> str:
@@ -61,10 +78,8 @@ def _category(value: str | None) -> str:
 
 
 def _facts(event: DealEvent) -> str:
-    return (
-        f"{money(event.amount, event.currency)} · {event.stage.label} · {event.probability}% · "
-        f"owner {user(event.assignee_id)}"
-    )
+    owner = _("owner {user}", user=user(event.assignee_id))
+    return f"{money(event.amount, event.currency)} · {event.stage.label} · {percent(event.probability)} · {owner}"
 
 
 def deal_notification(event: DealEvent) -> dict[str, Any]:
@@ -81,13 +96,13 @@ def deal_notification(event: DealEvent) -> dict[str, Any]:
 
 def assignment_dm(event: DealEvent) -> dict[str, Any]:
     """{"text", "blocks"} telling a user a deal is now theirs."""
-    who = user(event.actor_id, nobody="someone")
-    body = truncate(f":wave: {who} assigned you a deal\n{_deal_line(event)}", TEXT_LIMIT)
+    who = user(event.actor_id, nobody=_("someone"))
+    body = truncate(":wave: " + _("{who} assigned you a deal", who=who) + f"\n{_deal_line(event)}", TEXT_LIMIT)
     return {
-        "text": truncate(f"{format_ref(event.number)} is now assigned to you", FALLBACK_LIMIT),
+        "text": truncate(_("{ref} is now assigned to you", ref=format_ref(event.number)), FALLBACK_LIMIT),
         "blocks": [
             section(body),
             context(_facts(event), limit=TEXT_LIMIT),
-            context(f"See it with `/opp show {event.number}`."),
+            context(_("See it with `/opp show {number}`.", number=event.number)),
         ],
     }

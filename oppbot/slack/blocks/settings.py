@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from oppbot.domain.categories import Category
 from oppbot.domain.stages import OPEN_STAGES, Stage
+from oppbot.i18n import N_, _, ngettext
 from oppbot.services.settings import ManagerChange, ManagerEntry, SettingChange, SettingsView
-from oppbot.slack.blocks.common import context, header, mrkdwn, section
-from oppbot.slack.text import escape, truncate, user
+from oppbot.slack.blocks.common import bold, context, header, mrkdwn, section
+from oppbot.slack.text import escape, percent, truncate, user
 
 SECTION_TEXT_LIMIT = 3000
 # Leave room under the 3,000-character section limit for the label in front of a list.
 LIST_LIMIT = 2800
 
-SETTINGS_HELP = (
+SETTINGS_HELP = N_(
     "Managers change these with `/opp settings currency EUR`, `reporting EUR`, `tz Europe/Oslo`, "
     "`probability prop 60`, `stale neg 5`, `reasons Price, Timing, Other`, `category prop commit`, `rooms archive on`."
 )
@@ -26,70 +28,84 @@ def _reasons(reasons: Sequence[str]) -> str:
 
 def managers_line(managers: Sequence[ManagerEntry]) -> str:
     if not managers:
-        return "Slack workspace admins and owners. No one else is named yet."
+        return _("Slack workspace admins and owners. No one else is named yet.")
     named = truncate(", ".join(user(entry.user_id) for entry in managers), LIST_LIMIT)
-    return f"Slack workspace admins and owners, plus {named}."
+    return _("Slack workspace admins and owners, plus {named}.", named=named)
 
 
 def build_settings(view: SettingsView) -> dict[str, Any]:
     """The whole settings card: {"text": fallback, "blocks": [...]} (7 blocks, far under the 50 limit)."""
     rules = view.rules
-    probabilities = " · ".join(f"{stage.label} {rules.probabilities[stage]}%" for stage in OPEN_STAGES)
-    probabilities += f" · {Stage.CLOSED_WON.label} 100% · {Stage.CLOSED_LOST.label} 0% (fixed)"
-    stale = " · ".join(f"{stage.label} {rules.stale_days[stage]} d" for stage in OPEN_STAGES)
+    fixed = "(" + _("fixed") + ")"
+    probabilities = " · ".join(f"{stage.label} {percent(rules.probabilities[stage])}" for stage in OPEN_STAGES)
+    probabilities += f" · {Stage.CLOSED_WON.label} {percent(100)} · {Stage.CLOSED_LOST.label} {percent(0)} {fixed}"
+    stale = " · ".join(f"{stage.label} " + _("{days} d", days=rules.stale_days[stage]) for stage in OPEN_STAGES)
+    categories = (
+        " · ".join(f"{stage.label} → {rules.categories[stage].label}" for stage in OPEN_STAGES)
+        + f" · {Stage.CLOSED_WON.label} → {Category.CLOSED.label}"
+        + f" · {Stage.CLOSED_LOST.label} → {Category.OMITTED.label} {fixed}"
+    )
+    rooms = (
+        _("*Deal rooms* archived when the deal closes: on")
+        if rules.archive_rooms
+        else _("*Deal rooms* archived when the deal closes: off")
+    )
     blocks = [
-        header("Workspace settings"),
+        header(_("Workspace settings")),
         {
             "type": "section",
             "fields": [
-                mrkdwn(f"*Currency for new deals*\n{escape(rules.currency)}"),
-                mrkdwn(f"*Reporting currency*\n{escape(rules.reporting_currency)}"),
-                mrkdwn(f"*Time zone*\n{escape(rules.timezone)}"),
+                mrkdwn(bold(_("Currency for new deals")) + f"\n{escape(rules.currency)}"),
+                mrkdwn(bold(_("Reporting currency")) + f"\n{escape(rules.reporting_currency)}"),
+                mrkdwn(bold(_("Time zone")) + f"\n{escape(rules.timezone)}"),
             ],
         },
-        section(f"*Stage probabilities*\n{probabilities}"),
-        section(f"*Stale after (days without activity)*\n{stale}"),
-        section(f"*Loss reasons*\n{_reasons(rules.loss_reasons)}"),
-        section(
-            "*Forecast categories*\n"
-            + " · ".join(f"{stage.label} → {rules.categories[stage].label}" for stage in OPEN_STAGES)
-            + f" · {Stage.CLOSED_WON.label} → Closed · {Stage.CLOSED_LOST.label} → Omitted (fixed)"
-            + f"\n*Deal rooms* archived when the deal closes: {'on' if rules.archive_rooms else 'off'}"
-        ),
-        section(f"*Managers*\n{managers_line(view.managers)}"),
-        context(SETTINGS_HELP),
+        section(bold(_("Stage probabilities")) + f"\n{probabilities}"),
+        section(bold(_("Stale after (days without activity)")) + f"\n{stale}"),
+        section(bold(_("Loss reasons")) + f"\n{_reasons(rules.loss_reasons)}"),
+        section(bold(_("Forecast categories")) + f"\n{categories}\n{rooms}"),
+        section(bold(_("Managers")) + f"\n{managers_line(view.managers)}"),
+        context(_(SETTINGS_HELP)),
     ]
-    text = (
-        f"Workspace settings: currency {rules.currency}, reporting {rules.reporting_currency}, "
-        f"time zone {rules.timezone}."
+    text = _(
+        "Workspace settings: currency {currency}, reporting {reporting}, time zone {timezone}.",
+        currency=rules.currency,
+        reporting=rules.reporting_currency,
+        timezone=rules.timezone,
     )
     return {"text": escape(text), "blocks": blocks}
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def build_setting_change(change: SettingChange) -> str:
     """One or two sentences saying what changed (or that nothing did), in mrkdwn."""
     say = _SETTING_SENTENCES.get(change.setting)
     if say is None:
-        return "Settings updated." if change.changed else "Nothing changed."
+        return _("Settings updated.") if change.changed else _("Nothing changed.")
     return say(change, change.stage.label if change.stage else "")
 
 
 def _currency_change(change: SettingChange, _stage: str) -> str:
     before, after = change.before, change.after
     if not change.changed:
-        return f"New deals already start in *{escape(after)}*; nothing changed."
-    return f"New deals now start in *{escape(after)}* (was {escape(before)}). Existing deals keep their currency."
+        return _("New deals already start in *{currency}*; nothing changed.", currency=escape(after))
+    return _(
+        "New deals now start in *{currency}* (was {before}). Existing deals keep their currency.",
+        currency=escape(after),
+        before=escape(before),
+    )
 
 
 def _reporting_currency_change(change: SettingChange, _stage: str) -> str:
     before, after = change.before, change.after
     if not change.changed:
-        return f"The reporting currency is already *{escape(after)}*; nothing changed."
-    lines = [f"Forecasts and totals now report in *{escape(after)}* (was {escape(before)})."]
+        return _("The reporting currency is already *{currency}*; nothing changed.", currency=escape(after))
+    lines = [
+        _(
+            "Forecasts and totals now report in *{currency}* (was {before}).",
+            currency=escape(after),
+            before=escape(before),
+        )
+    ]
     lines += [escape(note) for note in change.notes]
     return "\n".join(lines)
 
@@ -97,52 +113,75 @@ def _reporting_currency_change(change: SettingChange, _stage: str) -> str:
 def _timezone_change(change: SettingChange, _stage: str) -> str:
     before, after = change.before, change.after
     if not change.changed:
-        return f"The workspace time zone is already *{escape(after)}*; nothing changed."
-    return f"The workspace time zone is now *{escape(after)}* (was {escape(before)})."
+        return _("The workspace time zone is already *{timezone}*; nothing changed.", timezone=escape(after))
+    return _(
+        "The workspace time zone is now *{timezone}* (was {before}).", timezone=escape(after), before=escape(before)
+    )
 
 
 def _probability_change(change: SettingChange, stage: str) -> str:
     before, after = change.before, change.after
     if not change.changed:
-        return f"{stage} already defaults to *{after}%*; nothing changed."
-    followed = (
-        f"{_plural(change.deals_updated, 'open deal', 'open deals')} in {stage} that followed the default "
-        f"now {'shows' if change.deals_updated == 1 else 'show'} {after}%"
+        return _(
+            "{stage} already defaults to *{probability}*; nothing changed.", stage=stage, probability=percent(after)
+        )
+    followed = ngettext(
+        "{n} open deal in {stage} that followed the default now shows {probability}",
+        "{n} open deals in {stage} that followed the default now show {probability}",
+        change.deals_updated,
+        stage=stage,
+        probability=percent(after),
     )
-    return (
-        f"{stage} now defaults to *{after}%* (was {before}%). {followed}; "
-        "deals with a probability set by hand keep theirs."
+    return _(
+        "{stage} now defaults to *{probability}* (was {before}). {followed}; "
+        "deals with a probability set by hand keep theirs.",
+        stage=stage,
+        probability=percent(after),
+        before=percent(before),
+        followed=followed,
     )
 
 
 def _stale_days_change(change: SettingChange, stage: str) -> str:
     before, after = change.before, change.after
     if not change.changed:
-        return f"{stage} deals already go stale after *{after} days*; nothing changed."
-    return (
-        f"{stage} deals now count as stale after *{_plural(int(after), 'day', 'days')}* "
-        f"without activity (was {before})."
+        return _("{stage} deals already go stale after *{days} days*; nothing changed.", stage=stage, days=after)
+    return ngettext(
+        "{stage} deals now count as stale after *{n} day* without activity (was {before}).",
+        "{stage} deals now count as stale after *{n} days* without activity (was {before}).",
+        int(after),
+        stage=stage,
+        before=before,
     )
 
 
 def _loss_reasons_change(change: SettingChange, _stage: str) -> str:
     if not change.changed:
-        return f"The loss reasons are already: {_reasons(change.after)}. Nothing changed."
-    return f"Loss reasons are now: {_reasons(change.after)}."
+        return _("The loss reasons are already: {reasons}. Nothing changed.", reasons=_reasons(change.after))
+    return _("Loss reasons are now: {reasons}.", reasons=_reasons(change.after))
 
 
 def _category_change(change: SettingChange, stage: str) -> str:
     if not change.changed:
-        return f"{stage} deals already forecast as *{change.after.label}*; nothing changed."
-    return (
-        f"{stage} deals now forecast as *{change.after.label}* (was {change.before.label}), "
-        "except those whose rep picked a category."
+        return _(
+            "{stage} deals already forecast as *{category}*; nothing changed.", stage=stage, category=change.after.label
+        )
+    return _(
+        "{stage} deals now forecast as *{category}* (was {before}), except those whose rep picked a category.",
+        stage=stage,
+        category=change.after.label,
+        before=change.before.label,
     )
 
 
 def _archive_rooms_change(change: SettingChange, _stage: str) -> str:
-    state = "are archived" if change.after else "stay open"
-    return f"Deal rooms {state} when their deal is won or lost" + ("." if change.changed else "; nothing changed.")
+    if change.after:
+        if change.changed:
+            return _("Deal rooms are archived when their deal is won or lost.")
+        return _("Deal rooms are archived when their deal is won or lost; nothing changed.")
+    if change.changed:
+        return _("Deal rooms stay open when their deal is won or lost.")
+    return _("Deal rooms stay open when their deal is won or lost; nothing changed.")
 
 
 _SETTING_SENTENCES = {
@@ -163,20 +202,21 @@ def build_manager_changes(action: str, changes: Sequence[ManagerChange]) -> str:
     for change in changes:
         who = user(change.user_id)
         if action == "add":
-            lines.append(f"{who} is now a manager." if change.changed else f"{who} was already a named manager.")
+            added = _("{who} is now a manager.", who=who)
+            lines.append(added if change.changed else _("{who} was already a named manager.", who=who))
         elif change.changed:
-            lines.append(f"{who} is no longer a named manager.")
+            lines.append(_("{who} is no longer a named manager.", who=who))
         else:
-            lines.append(f"{who} was not a named manager; nothing changed.")
+            lines.append(_("{who} was not a named manager; nothing changed.", who=who))
     if action == "remove":
-        lines.append("_Slack workspace admins and owners stay managers through Slack._")
+        lines.append(_("_Slack workspace admins and owners stay managers through Slack._"))
     return "\n".join(lines)
 
 
 def build_managers(managers: Sequence[ManagerEntry]) -> dict[str, Any]:
-    text = f"*Managers*: {managers_line(managers)}"
+    text = bold(_("Managers")) + f": {managers_line(managers)}"
     blocks = [
         section(text),
-        context("Managers change them with `/opp managers add @user` or `/opp managers remove @user`."),
+        context(_("Managers change them with `/opp managers add @user` or `/opp managers remove @user`.")),
     ]
     return {"text": truncate(text, SECTION_TEXT_LIMIT), "blocks": blocks}
