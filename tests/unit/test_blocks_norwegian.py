@@ -133,7 +133,7 @@ def test_a_list_reads_norwegian_and_counts_with_the_catalogs_plural():
         msg = deal_list_message([_nok_deal()], total=1, offset=0, args=ListArgs(mine=True))
     assert_valid_message(msg)
     text = all_text(msg)
-    assert "Avtaler: 1 avtale (alle faser · mine)" in msg["text"]
+    assert "Avtaler: 1 avtale (alle trinn · mine)" in msg["text"]
     assert "avsluttes tor. 31. des. 2026" in text and BIG_NOK in text and "Vis kort" in text
 
 
@@ -145,7 +145,7 @@ def test_the_create_modal_reads_norwegian_within_slacks_limits():
     text = all_text(modal)
     for word in ("Tittel", "Kunde", "Verdi", "Valuta", "Fase", "Sannsynlighet (%)", "Tildel til", "Prognosekategori"):
         assert f'"{word}"' in text, word
-    assert "NOK — norske kroner" in text and "La stå tomt for å følge fasen" in text
+    assert "NOK — norske kroner" in text and "La stå tomt for å følge trinnet" in text
 
 
 def test_app_home_reads_norwegian():
