@@ -143,7 +143,7 @@ def test_the_create_modal_reads_norwegian_within_slacks_limits():
     assert modal["title"]["text"] == "Ny avtale"
     assert modal["submit"]["text"] == "Opprett" and modal["close"]["text"] == "Avbryt"
     text = all_text(modal)
-    for word in ("Tittel", "Kunde", "Verdi", "Valuta", "Fase", "Sannsynlighet (%)", "Tildel til", "Prognosekategori"):
+    for word in ("Tittel", "Kunde", "Verdi", "Valuta", "Trinn", "Sannsynlighet (%)", "Tildel til", "Prognosekategori"):
         assert f'"{word}"' in text, word
     assert "NOK — norske kroner" in text and "La stå tomt for å følge trinnet" in text
 
