@@ -5,6 +5,9 @@
     → request.unit_of_work() (claims the once key in the change's own transaction) → reply on the surface it came
     from; any error → oppbot.slack.error_handler.
 
+Each adapter runs its handler (and the error handler) inside `request.speaking()`: the reader's language is the
+active one (oppbot.i18n), worked out on the first text said, in the thread Bolt runs the listener in.
+
 Handlers are module-level functions taking a Request; `Request.for_test` builds one without Bolt.
 """
 
@@ -23,10 +26,12 @@ from slack_sdk import WebClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from oppbot import i18n
 from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import OppbotError
-from oppbot.services import once
+from oppbot.services import languages, once
 from oppbot.services.context import Actor
+from oppbot.services.languages import ReaderFacts
 from oppbot.slack import metadata
 from oppbot.slack.deps import Deps
 from oppbot.slack.metadata import TamperedMetadata, ViewMeta
@@ -97,6 +102,7 @@ class Request:
         self.once_key = once_key
         self._meta, self._meta_error = meta or ViewMeta(), meta_error
         self._claimed = False
+        self._reader: ReaderFacts | None = None  # what decides the reader's language, when the actor's reads told it
         self.saved = False  # a change of this request committed: an error after it must not say "nothing changed"
         self.name = ""  # a command's subcommand as typed, lower-cased ("move")
         self.args = ""  # the rest of a command's text, stripped
@@ -146,9 +152,31 @@ class Request:
     @cached_property
     def actor(self) -> Actor:
         """The user with their role (users.info, cached). Never before views.open: use `unresolved` there."""
-        from oppbot.slack.roles import resolve_actor
+        from oppbot.slack.roles import resolve_reader
 
-        return resolve_actor(self.deps, self.client, self.team_id, self.user_id)
+        actor, self._reader = resolve_reader(self.deps, self.client, self.team_id, self.user_id)
+        return actor
+
+    @cached_property
+    def language(self) -> str:
+        """The reader's language (oppbot.services.languages): their choice, else their Slack locale (the payload's,
+        else the cached users.info), else the workspace's. Never a Slack call, so it is safe before views.open; free
+        once `actor` was resolved, else one read."""
+        if self._reader is None:
+            with self.deps.sessions() as session:
+                self._reader = languages.reader_facts(session, self.team_id, self.user_id)
+        return self._reader.language(self.payload_locale)
+
+    @property
+    def payload_locale(self) -> str | None:
+        """The locale Slack put in the payload itself (`user.locale`), where it does."""
+        user = self.body.get("user")
+        locale = user.get("locale") if isinstance(user, dict) else None
+        return locale if isinstance(locale, str) else None
+
+    def speaking(self):
+        """The block in which every `_()` speaks the reader's language, worked out on the first one."""
+        return i18n.use(lambda: self.language)
 
     @property
     def unresolved(self) -> Actor:
@@ -274,10 +302,11 @@ def ack_first(handler: Callable[[Request], None]):
     def listener(ack, context: BoltContext) -> None:
         ack()
         req = request_of(context)
-        try:
-            handler(req)
-        except Exception as exc:
-            handle(req, exc)
+        with req.speaking():
+            try:
+                handler(req)
+            except Exception as exc:
+                handle(req, exc)
 
     listener.__name__ = listener.__qualname__ = handler.__name__
     return listener
@@ -290,18 +319,19 @@ def ack_after(handler: Callable[[Request], Callable[[], None] | None]):
 
     def listener(ack, context: BoltContext) -> None:
         req = request_of(context)
-        try:
-            req.meta  # noqa: B018 -- verifying it is the point: a tampered form is refused before anything runs
-            after = handler(req)
-        except Exception as exc:
-            ack(**submission_answer(req, exc))
-            return
-        ack(**req.ack_with)
-        if after is not None:
+        with req.speaking():
             try:
-                after()
+                req.meta  # noqa: B018 -- verifying it is the point: a tampered form is refused before anything runs
+                after = handler(req)
             except Exception as exc:
-                handle(req, exc)
+                ack(**submission_answer(req, exc))
+                return
+            ack(**req.ack_with)
+            if after is not None:
+                try:
+                    after()
+                except Exception as exc:
+                    handle(req, exc)
 
     listener.__name__ = listener.__qualname__ = handler.__name__
     return listener
@@ -311,11 +341,13 @@ def answer(handler: Callable[[Request], dict]):
     """Option pickers: the handler's dict is the ack (no options when it fails)."""
 
     def listener(ack, context: BoltContext) -> None:
-        try:
-            result = handler(request_of(context))
-        except Exception:
-            log.exception("Options failed")
-            result = {"options": []}
+        req = request_of(context)
+        with req.speaking():
+            try:
+                result = handler(req)
+            except Exception:
+                log.exception("Options failed")
+                result = {"options": []}
         ack(**result)
 
     listener.__name__ = listener.__qualname__ = handler.__name__
@@ -328,10 +360,11 @@ def on_event(handler: Callable[[Request], None]):
 
     def listener(context: BoltContext) -> None:
         req = request_of(context)
-        try:
-            handler(req)
-        except Exception as exc:
-            handle(req, exc)
+        with req.speaking():
+            try:
+                handler(req)
+            except Exception as exc:
+                handle(req, exc)
 
     listener.__name__ = listener.__qualname__ = handler.__name__
     return listener
