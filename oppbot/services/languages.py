@@ -148,6 +148,18 @@ def channel_language(session: Session, team_id: str, channel_id: str) -> str:
     return channel_languages(session, team_id, [channel_id])[channel_id]
 
 
+def scheduled_language(session: Session, team_id: str, channel_id: str, kind: str) -> str:
+    """The language of a channel's digest (or alerts) sent on request: that subscription's, else the channel's."""
+    own = session.scalar(
+        select(ScheduleSubscription.language).where(
+            ScheduleSubscription.team_id == team_id,
+            ScheduleSubscription.channel_id == channel_id,
+            ScheduleSubscription.kind == kind,
+        )
+    )
+    return i18n.resolve(own) if own else channel_language(session, team_id, channel_id)
+
+
 def subscription_language(session: Session, team_id: str, own: str | None) -> str:
     """The language of one subscription's own posts (a digest, an alerts summary): its own, else the workspace's."""
     return for_channel(own, workspace_language(session, team_id))

@@ -168,6 +168,13 @@ class Request:
         return self._reader.language(self.payload_locale)
 
     @property
+    def reader(self) -> ReaderFacts:
+        """What decided `language`: the user's choice, their cached Slack locale, the workspace's language."""
+        self.language  # noqa: B018 -- resolving it is the point
+        assert self._reader is not None
+        return self._reader
+
+    @property
     def payload_locale(self) -> str | None:
         """The locale Slack put in the payload itself (`user.locale`), where it does."""
         user = self.body.get("user")

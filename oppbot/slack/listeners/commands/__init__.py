@@ -25,6 +25,7 @@ def sections() -> list[tuple[str, list[Subcommand]]]:
         data,
         deals,
         forecast,
+        language,
         modals,
         notify,
         planning,
@@ -37,7 +38,7 @@ def sections() -> list[tuple[str, list[Subcommand]]]:
         ("Customers, billing and tasks", customers.SUBCOMMANDS),
         ("Channels", notify.SUBCOMMANDS + schedules.SUBCOMMANDS),
         ("Import and export", data.SUBCOMMANDS),
-        ("Workspace", admin.SUBCOMMANDS),
+        ("Workspace", admin.SUBCOMMANDS + language.SUBCOMMANDS),
     ]
 
 

@@ -11,6 +11,7 @@ from oppbot.domain.money import format_amount, normalise_currency
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
 from oppbot.services import notifications
 from oppbot.slack import parsing
+from oppbot.slack.listeners.commands import language
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 
 USAGE = "/opp notify #channel [stage…] [min value] · /opp notify off · /opp notify"
@@ -24,6 +25,7 @@ class NotifyRequest:
     stages: tuple[Stage, ...]
     min_amount: str | None
     min_currency: str | None
+    language: str | None = None  # `lang nb`: the channel's own; None: the workspace's
 
 
 def parse_channel(token: str) -> str | None:
@@ -32,7 +34,7 @@ def parse_channel(token: str) -> str | None:
 
 def parse_subscribe(args: str) -> NotifyRequest:
     """`<#C1|sales> proposal negotiation 10000 EUR` → channel, stages and minimum (amount checked by the service)."""
-    tokens = parsing.words(args)
+    tokens, language = parsing.take_language(parsing.words(args), "/opp notify #sales lang nb")
     channel = parse_channel(tokens[0]) if tokens else None
     if channel is None:
         raise InvalidInput.field(
@@ -60,7 +62,7 @@ def parse_subscribe(args: str) -> NotifyRequest:
             )
     if currency is not None and amount is None:
         raise InvalidInput.field("min_value", "Give the minimum value with its currency, like `10000 EUR`.")
-    return NotifyRequest(channel, tuple(stages), amount, currency)
+    return NotifyRequest(channel, tuple(stages), amount, currency, language)
 
 
 def describe(sub: notifications.Subscription) -> str:
@@ -70,7 +72,7 @@ def describe(sub: notifications.Subscription) -> str:
         if sub.min_amount is not None and sub.min_currency
         else ""
     )
-    return f"<#{sub.channel_id}>: {stages}{minimum}"
+    return f"<#{sub.channel_id}>: {stages}{minimum} · {language.channel_note(sub.language)}"
 
 
 def notify(ctx: CommandContext) -> Reply:
@@ -105,6 +107,7 @@ def notify(ctx: CommandContext) -> Reply:
             request.min_amount,
             request.min_currency,
             default_currency=ctx.deps.settings.default_currency,
+            language=request.language,
         )
     return Reply(text=f"Deal notifications (created, moved, won, lost, reassigned) will go to {describe(sub)}.")
 
