@@ -50,7 +50,18 @@ PSEUDO = "qps"
 _CLDR = {"en": "en_US", "nb": "nb_NO", PSEUDO: "en_US"}
 # Slack's locale codes (`nb-NO`, `en-GB`, …) and a user's own spellings, to our languages. Norwegian (`no`) and
 # Nynorsk readers get Bokmål, the written Norwegian our catalog has.
-_ALIASES = {"no": "nb", "nn": "nb", "nob": "nb", "norsk": "nb", "norwegian": "nb", "bokmal": "nb", "bokmål": "nb"}
+_ALIASES = {
+    "no": "nb",
+    "nn": "nb",
+    "nob": "nb",
+    "norsk": "nb",
+    "norwegian": "nb",
+    "bokmal": "nb",
+    "bokmål": "nb",
+    "eng": "en",
+    "english": "en",
+    "engelsk": "en",
+}
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
 
 
