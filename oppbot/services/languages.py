@@ -23,18 +23,21 @@ from sqlalchemy.orm import Session
 from oppbot import i18n
 from oppbot.db.models import NotificationSubscription, ScheduleSubscription, SlackUser, Workspace
 from oppbot.domain.errors import InvalidInput
-from oppbot.i18n import _
+from oppbot.i18n import _, pgettext
 from oppbot.services.context import Actor
 
 AUTO = "auto"
 # fetched_at of a slack_users row made for a choice before users.info ever answered: never a fresh answer.
 NEVER_FETCHED = datetime(1970, 1, 1, tzinfo=UTC)
-# How each language calls itself, for replies ("Norsk (bokmål)" reads right in any language's sentence).
-NAMES = {"en": "English", "nb": "Norsk (bokmål)"}
 
 
 def name_of(language: str | None) -> str:
-    return NAMES.get(language or "", language or "")
+    """A language's name in the active language (`Norwegian (Bokmål)`, `norsk (bokmål)`)."""
+    if language == "en":
+        return pgettext("language", "English")
+    if language == "nb":
+        return pgettext("language", "Norwegian (Bokmål)")
+    return language or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +70,12 @@ def parse_language(word: str, *, allow_auto: bool = False) -> str | None:
         return None
     language = i18n.normalise(text)
     if language is None:
-        choices = "nb, en or auto" if allow_auto else "nb or en"
-        raise InvalidInput.field(
-            "language",
-            _("'{word}' is not a language oppbot speaks. Use {choices}.", word=text[:20], choices=choices),
-        )
+        shown = text[:20]
+        if allow_auto:
+            message = _("'{word}' is not a language oppbot speaks. Use nb, en or auto.", word=shown)
+        else:
+            message = _("'{word}' is not a language oppbot speaks. Use nb or en.", word=shown)
+        raise InvalidInput.field("language", message)
     return language
 
 

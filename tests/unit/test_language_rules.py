@@ -127,5 +127,7 @@ def test_digest_alerts_and_notify_take_the_lang_option():
     assert notify.parse_subscribe("<#C123|sales>").language is None
 
 
-def test_each_language_is_named_in_its_own_words():
-    assert languages.name_of("nb") == "Norsk (bokmål)" and languages.name_of("en") == "English"
+def test_each_language_is_named_in_the_language_spoken():
+    assert (languages.name_of("nb"), languages.name_of("en")) == ("Norwegian (Bokmål)", "English")
+    with i18n.use("nb"):
+        assert (languages.name_of("nb"), languages.name_of("en")) == ("norsk (bokmål)", "engelsk")
