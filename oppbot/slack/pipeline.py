@@ -27,7 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from oppbot import i18n
-from oppbot.db.session import unit_of_work
+from oppbot.db.session import open_session, unit_of_work
 from oppbot.domain.errors import OppbotError
 from oppbot.services import languages, once
 from oppbot.services.context import Actor
@@ -163,9 +163,17 @@ class Request:
         else the cached users.info), else the workspace's. Never a Slack call, so it is safe before views.open; free
         once `actor` was resolved, else one read."""
         if self._reader is None:
-            with self.deps.sessions() as session:
-                self._reader = languages.reader_facts(session, self.team_id, self.user_id)
+            self._reader = self._read_facts()
         return self._reader.language(self.payload_locale)
+
+    def _read_facts(self) -> ReaderFacts:
+        # Asked mid-transaction (the first text said inside a unit of work), the read joins it: a session of its
+        # own would wait on SQLite for the write lock this very thread holds.
+        joined = open_session()
+        if joined is not None:
+            return languages.reader_facts(joined, self.team_id, self.user_id)
+        with self.deps.sessions() as session:
+            return languages.reader_facts(session, self.team_id, self.user_id)
 
     @property
     def reader(self) -> ReaderFacts:

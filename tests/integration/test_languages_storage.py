@@ -145,3 +145,22 @@ def deps_stub(sessions):
     deps = _Deps()
     deps.sessions = sessions
     return deps
+
+
+def test_the_first_text_said_inside_a_requests_transaction_reads_the_language_in_it(sessions, workspace, rep):
+    """On SQLite a session of its own would wait for the write lock the request's own transaction holds (10 s, then
+    English): the lazy read joins the open unit of work instead."""
+    import time
+    from types import SimpleNamespace
+
+    from oppbot import i18n
+    from oppbot.slack.pipeline import Request
+
+    run(sessions, languages.set_user_language, rep, "nb")
+    req = Request.for_test(SimpleNamespace(sessions=sessions), None, team_id=rep.team_id, user_id=rep.user_id)
+    started = time.monotonic()
+    with req.speaking(), req.unit_of_work() as session:
+        session.get(SlackUser, (rep.team_id, rep.user_id))  # the transaction has begun (SQLite: BEGIN IMMEDIATE)
+        assert i18n.current() == "nb"
+    assert time.monotonic() - started < 2
+    assert not req.saved  # a read: nothing recorded as handled
