@@ -26,8 +26,9 @@ catalogs: $(MO)
 install: $(STAMP) catalogs
 
 # After wrapping a new text in _(): the template made anew from the code, each language's .po updated from it.
+# Extracted from `.`: babel.cfg's patterns (oppbot/**.py, workers/**.py) are paths from the directory given.
 messages: $(STAMP)
-	$(BIN)/pybabel extract $(EXTRACT) -o oppbot/locale/oppbot.pot oppbot workers
+	$(BIN)/pybabel extract $(EXTRACT) -o oppbot/locale/oppbot.pot .
 	$(BIN)/pybabel update -D oppbot -i oppbot/locale/oppbot.pot -d oppbot/locale --no-fuzzy-matching --ignore-obsolete
 
 run: $(STAMP) catalogs

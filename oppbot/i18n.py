@@ -22,7 +22,8 @@ language `qps` marks every catalog string as ⟦…⟧ so a test can find words 
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -38,6 +39,7 @@ from babel.numbers import format_currency as _format_currency
 from babel.numbers import format_decimal as _format_decimal
 from babel.numbers import format_percent as _format_percent
 
+log = logging.getLogger(__name__)
 DOMAIN = "oppbot"
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"
@@ -48,10 +50,42 @@ PSEUDO = "qps"
 _CLDR = {"en": "en_US", "nb": "nb_NO", PSEUDO: "en_US"}
 # Slack's locale codes (`nb-NO`, `en-GB`, …) and a user's own spellings, to our languages. Norwegian (`no`) and
 # Nynorsk readers get Bokmål, the written Norwegian our catalog has.
-_ALIASES = {"no": "nb", "nn": "nb", "nob": "nb", "norsk": "nb", "norwegian": "nb", "bokmal": "nb", "bokmål": "nb"}
+_ALIASES = {
+    "no": "nb",
+    "nn": "nb",
+    "nob": "nb",
+    "norsk": "nb",
+    "norwegian": "nb",
+    "bokmal": "nb",
+    "bokmål": "nb",
+    "eng": "en",
+    "english": "en",
+    "engelsk": "en",
+}
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
 
-_current: ContextVar[str] = ContextVar("oppbot_language", default=DEFAULT)
+
+class _Lazy:
+    """A language worked out on first use (the Slack pipeline's reader: a database read it skips when a request
+    never says a word). Resolved once; a failing lookup falls back to English rather than hiding the reply."""
+
+    __slots__ = ("_find", "_value")
+
+    def __init__(self, find: Callable[[], str | None]) -> None:
+        self._find, self._value = find, None
+
+    def get(self) -> str:
+        if self._value is None:
+            try:
+                found = self._find()
+            except Exception:
+                log.warning("could not work out the reader's language; English it is", exc_info=True)
+                found = None
+            self._value = resolve(found)
+        return self._value
+
+
+_current: ContextVar[str | _Lazy] = ContextVar("oppbot_language", default=DEFAULT)
 
 
 def normalise(code: str | None) -> str | None:
@@ -78,16 +112,19 @@ def resolve(*choices: str | None) -> str:
 
 
 def current() -> str:
-    return _current.get()
+    value = _current.get()
+    return value if isinstance(value, str) else value.get()
 
 
 @contextmanager
-def use(language: str | None) -> Iterator[str]:
-    """Make `language` (resolved; English when unsupported) the active one for the block's duration."""
-    chosen = resolve(language)
+def use(language: str | Callable[[], str | None] | None) -> Iterator[str | None]:
+    """Make `language` (resolved; English when unsupported) the active one for the block's duration. A callable is
+    asked on the block's first `_()` (or `current()`), once: `use(lambda: request.language)` costs nothing when
+    nothing is said. Yields the language (None for a callable, not asked yet)."""
+    chosen: str | _Lazy = _Lazy(language) if callable(language) else resolve(language)
     token = _current.set(chosen)
     try:
-        yield chosen
+        yield chosen if isinstance(chosen, str) else None
     finally:
         _current.reset(token)
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from oppbot import i18n
 from oppbot.config import Settings
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
@@ -23,7 +24,7 @@ from oppbot.db.session import unit_of_work
 from oppbot.domain.errors import NotFound
 from oppbot.domain.events import EventKind as Kind
 from oppbot.domain.stages import Stage
-from oppbot.services import notifications, rooms
+from oppbot.services import languages, notifications, rooms
 from oppbot.services.deal_export import EXPORT_REQUESTED
 from oppbot.slack.rooms import archive_room
 from workers.exports import deliver_export
@@ -378,6 +379,12 @@ class Plan:
     dm_user: str | None = None
     subject: notifications.DealEvent | None = None
     archive: list[str] = field(default_factory=list)  # the deal's room, once it is won or lost (a workspace setting)
+    # The language each post is rendered in: a channel's (its subscription's, else the workspace's) for cards and
+    # notifications, the assignee's own for the DM. App Home finds its owner's language itself.
+    languages: dict[str, str] = field(default_factory=dict)
+
+    def language(self, channel_or_user: str | None) -> str:
+        return self.languages.get(channel_or_user or "", i18n.DEFAULT)
 
 
 ROOM_CLOSES = {Kind.WON: Stage.CLOSED_WON, Kind.LOST: Stage.CLOSED_LOST}
@@ -406,6 +413,10 @@ def plan(session: Session, event: EventInfo) -> Plan:
         result.dm_user = to_user
     if result.channels or result.dm_user:
         result.subject = notifications.subject(session, event.team_id, opp.id, event.kind, event.actor_id, event.detail)
+    channels = {c for c, _ts in result.cards} | set(result.channels)
+    result.languages = languages.channel_languages(session, event.team_id, channels)
+    if result.dm_user:
+        result.languages.update(languages.user_languages(session, event.team_id, [result.dm_user]))
     return result
 
 
@@ -465,13 +476,15 @@ def _process_event(runtime: Runtime, event_id: str) -> None:
 def _effects(runtime: Runtime, client: WebClient, event: EventInfo, todo: Plan) -> Iterator[str | Busy]:
     event_id = event.event_id
     if event.kind == EXPORT_REQUESTED:  # issue 15: a large /opp export, with its progress message
-        yield once(runtime, event_id, "export", lambda: deliver_export(runtime.sessions, client, *_who(event)))
+        yield once(runtime, event_id, "export", lambda: _export(runtime, client, event))
     for channel_id, ts in todo.cards:
         yield once(
             runtime,
             event_id,
             f"card:{channel_id}:{ts}",
-            lambda channel_id=channel_id, ts=ts: _refresh_card(runtime, client, event, channel_id, ts),
+            lambda channel_id=channel_id, ts=ts: _in(
+                todo.language(channel_id), _refresh_card, runtime, client, event, channel_id, ts
+            ),
         )
     for user_id in todo.homes:
         yield once(
@@ -488,7 +501,9 @@ def _effects(runtime: Runtime, client: WebClient, event: EventInfo, todo: Plan) 
             runtime,
             event_id,
             consumer,
-            lambda channel_id=channel_id, marker=marker: _post_notification(client, todo.subject, channel_id, marker),
+            lambda channel_id=channel_id, marker=marker: _in(
+                todo.language(channel_id), _post_notification, client, todo.subject, channel_id, marker
+            ),
             find=lambda _since, channel_id=channel_id, marker=marker: find_post(client, channel_id, marker),
         )
     if todo.dm_user:
@@ -498,7 +513,7 @@ def _effects(runtime: Runtime, client: WebClient, event: EventInfo, todo: Plan) 
             runtime,
             event_id,
             consumer,
-            lambda: _dm_assignee(client, todo.subject, todo.dm_user, marker),
+            lambda: _in(todo.language(todo.dm_user), _dm_assignee, client, todo.subject, todo.dm_user, marker),
             find=lambda _since: find_post(client, _open_dm(client, todo.dm_user), marker),
         )
     for channel_id in todo.archive:  # after the room heard the news; archiving twice is harmless
@@ -518,6 +533,19 @@ HISTORY_PAGES = 5  # up to 1,000 of the channel's latest messages are searched f
 
 def _who(event: EventInfo) -> tuple[str, str, dict]:
     return event.team_id, event.actor_id, event.detail
+
+
+def _in(language: str, effect: Callable[..., dict], *args) -> dict:
+    """One effect rendered in `language` (the exactly-once bookkeeping around it is untouched)."""
+    with i18n.use(language):
+        return effect(*args)
+
+
+def _export(runtime: Runtime, client: WebClient, event: EventInfo) -> dict:
+    """The export's progress messages in the DM of whoever asked, in their language."""
+    with unit_of_work(runtime.sessions) as session:
+        language = languages.user_language(session, event.team_id, event.actor_id)
+    return _in(language, deliver_export, runtime.sessions, client, *_who(event))
 
 
 def effect_marker(event_id: str, consumer: str) -> dict:

@@ -16,9 +16,10 @@ import dramatiq
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from oppbot import i18n
 from oppbot.db.base import utcnow
 from oppbot.db.session import unit_of_work
-from oppbot.services import alerts, changes, digests, schedules
+from oppbot.services import alerts, changes, digests, languages, schedules
 from oppbot.slack.blocks.alerts import build_assignee_dm, build_channel_summary
 from oppbot.slack.blocks.digest import build_digest_message
 from oppbot.slack.chart_posts import post_digest_charts
@@ -44,11 +45,13 @@ def deliver_digest(
         if loaded is None or not loaded[0].active or loaded[0].kind != schedules.DIGEST:
             return None
         team_id, channel_id = loaded[0].team_id, loaded[0].channel_id
+        language = languages.subscription_language(session, team_id, loaded[0].language)
     claim_id = schedules.claim(sessions, team_id, channel_id, schedules.DIGEST, period_key, now=now)
     if claim_id is None:
         return None
     try:
-        message = _digest_message(sessions, team_id, channel_id, period_key, now)
+        with i18n.use(language):  # the channel's language, else the workspace's
+            message = _digest_message(sessions, team_id, channel_id, period_key, now)
         response = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"])
     except BaseException:
         # Not posted: free the period so the next tick retries it (the claim never lets two posts happen).
@@ -58,7 +61,8 @@ def deliver_digest(
     schedules.complete_claim(sessions, claim_id, ts, sub_id)
     with unit_of_work(sessions) as session:  # the start of the next digest's "what changed"
         changes.take_weekly_snapshot(session, team_id, now)
-    post_digest_charts(sessions, client, team_id, channel_id, now)  # after the claim: the text digest stands alone
+    with i18n.use(language):  # after the claim: the text digest stands alone
+        post_digest_charts(sessions, client, team_id, channel_id, now)
     return ts
 
 
@@ -75,7 +79,13 @@ def _digest_message(
 ) -> dict:
     with unit_of_work(sessions) as session:
         since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, period_key)
-        key = (str(session.get_bind().url), team_id, since, digests.latest_activity_id(session, team_id))
+        key = (
+            str(session.get_bind().url),
+            team_id,
+            since,
+            digests.latest_activity_id(session, team_id),
+            i18n.current(),  # a Norwegian channel never gets the English build, nor the other way round
+        )
         with _built_lock:
             hit = _built.get(key)
         if hit is not None and timedelta(0) <= now - hit[0] < DIGEST_REUSE:
@@ -91,7 +101,8 @@ def _digest_message(
 def digest_now_message(
     sessions: sessionmaker[Session], team_id: str, channel_id: str, now: datetime | None = None
 ) -> dict:
-    """The digest `/opp digest now` shows: posted for a manager, an ephemeral preview for a member."""
+    """The digest `/opp digest now` shows: posted for a manager, an ephemeral preview for a member (in the active
+    language: the caller's for a preview, the channel's for a post)."""
     now = now or utcnow()
     with unit_of_work(sessions) as session:
         since = schedules.previous_sent_at(session, team_id, channel_id, schedules.DIGEST, "")
@@ -102,11 +113,15 @@ def digest_now_message(
 def post_digest_now(
     sessions: sessionmaker[Session], client: WebClient, team_id: str, channel_id: str, now: datetime | None = None
 ) -> str | None:
-    """`/opp digest now` by a manager: an extra digest on request, not the period's scheduled one (no claim)."""
+    """`/opp digest now` by a manager: an extra digest on request, not the period's scheduled one (no claim); in
+    the channel's language (its digest subscription's, else the workspace's)."""
     now = now or utcnow()
-    message = digest_now_message(sessions, team_id, channel_id, now)
-    ts = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"]).get("ts")
-    post_digest_charts(sessions, client, team_id, channel_id, now)
+    with unit_of_work(sessions) as session:
+        language = languages.scheduled_language(session, team_id, channel_id, schedules.DIGEST)
+    with i18n.use(language):
+        message = digest_now_message(sessions, team_id, channel_id, now)
+        ts = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"]).get("ts")
+        post_digest_charts(sessions, client, team_id, channel_id, now)
     return ts
 
 
@@ -120,6 +135,7 @@ def deliver_alerts(
         if loaded is None or not loaded[0].active or loaded[0].kind != schedules.ALERTS:
             return 0
         team_id, channel_id = loaded[0].team_id, loaded[0].channel_id
+        language = languages.subscription_language(session, team_id, loaded[0].language)
     claim_id = schedules.claim(sessions, team_id, channel_id, schedules.ALERTS, period_key, now=now)
     if claim_id is None:
         return 0
@@ -129,16 +145,20 @@ def deliver_alerts(
             items = alerts.pending_alerts(session, team_id, now, channel_id)
             dm_items = [i for i in alerts.pending_alerts(session, team_id, now) if i.assignee_id]
             today = alerts.workspaces.load_rules(session, team_id).today(now)
+            # Each assignee reads their DM in their own language.
+            readers = languages.user_languages(session, team_id, [i.assignee_id for i in dm_items])
         ts = None
         if items:
-            summary = build_channel_summary(items, today)
+            with i18n.use(language):
+                summary = build_channel_summary(items, today)
             ts = client.chat_postMessage(channel=channel_id, text=summary["text"], blocks=summary["blocks"]).get("ts")
         by_assignee: dict[str, list[alerts.AlertItem]] = {}
         for item in dm_items:
             by_assignee.setdefault(item.assignee_id, []).append(item)
         for assignee, theirs in by_assignee.items():
             dm = client.conversations_open(users=assignee)["channel"]["id"]
-            message = build_assignee_dm(theirs, today)
+            with i18n.use(readers.get(assignee)):
+                message = build_assignee_dm(theirs, today)
             client.chat_postMessage(channel=dm, text=message["text"], blocks=message["blocks"])
         with unit_of_work(sessions) as session:
             alerts.mark_alerted(session, team_id, items, now, channel_id)

@@ -29,6 +29,7 @@ from oppbot.domain.stages import Stage
 TEAM = String(32)
 USER = String(32)
 CHANNEL = String(32)
+LANGUAGE = String(8)  # one of oppbot.i18n.LANGUAGES
 STAGE_VALUES = ", ".join(f"'{stage.value}'" for stage in Stage)
 
 
@@ -51,6 +52,8 @@ class Workspace(Base):
     # Overrides of the stage → forecast category defaults (open stages only); keys are Stage values.
     stage_categories: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
     archive_rooms: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    # What oppbot speaks where nobody chose otherwise (oppbot.i18n.LANGUAGES); None: English.
+    language: Mapped[str | None] = mapped_column(LANGUAGE)
     # Per-workspace counters, bumped under a row lock so numbers never repeat.
     next_deal_number: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     next_invoice_number: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -70,7 +73,9 @@ class Manager(Base):
 
 
 class SlackUser(Base):
-    """A short-lived cache of users.info: role flags for permissions, time zone for display."""
+    """A short-lived cache of users.info: role flags for permissions, time zone and locale for display; and the
+    user's own language choice (`/opp language`), which is theirs, not the cache's: a refresh keeps it. A row made
+    for a choice before any users.info answer has fetched_at NEVER_FETCHED, so it never counts as a fresh answer."""
 
     __tablename__ = "slack_users"
 
@@ -80,6 +85,8 @@ class SlackUser(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_owner: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))  # users.info's `locale` (include_locale), e.g. nb-NO
+    language: Mapped[str | None] = mapped_column(LANGUAGE)  # the user's choice; None: auto (locale, workspace)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
@@ -325,6 +332,7 @@ class NotificationSubscription(Base):
     stages: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)  # empty: every stage
     min_amount: Mapped[Decimal | None] = mapped_column(ExactDecimal())
     min_currency: Mapped[str | None] = mapped_column(String(3))
+    language: Mapped[str | None] = mapped_column(LANGUAGE)  # the channel's; None: the workspace's
     created_by: Mapped[str] = mapped_column(USER, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
@@ -345,6 +353,7 @@ class ScheduleSubscription(Base):
     weekday: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # Monday = 0
     time_of_day: Mapped[str] = mapped_column(String(5), nullable=False, default="09:00")
     timezone: Mapped[str | None] = mapped_column(String(64))  # None: the workspace's
+    language: Mapped[str | None] = mapped_column(LANGUAGE)  # the channel's; None: the workspace's
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_by: Mapped[str] = mapped_column(USER, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
@@ -50,8 +51,21 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+# The unit of work open in this thread (or context), if any: a read that must not wait for the write lock this
+# thread itself holds (SQLite's BEGIN IMMEDIATE) joins it, e.g. the reader's language worked out mid-transaction.
+_open: ContextVar[Session | None] = ContextVar("oppbot_open_session", default=None)
+
+
+def open_session() -> Session | None:
+    return _open.get()
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session inside one transaction: commit on success, roll back on any error."""
     with factory() as session, session.begin():
-        yield session
+        token = _open.set(session)
+        try:
+            yield session
+        finally:
+            _open.reset(token)

@@ -21,6 +21,7 @@ from oppbot.i18n import N_
 from oppbot.services import workspaces
 from oppbot.services.context import Actor
 from oppbot.services.events import record
+from oppbot.services.languages import AUTO, parse_language
 from oppbot.services.policy import require_manager
 
 SUBSCRIPTION_CHANGED = "notify_subscription"
@@ -33,6 +34,7 @@ class Subscription:
     min_amount: Decimal | None
     min_currency: str | None
     created_by: str
+    language: str | None = None  # the channel's own (`lang nb`); None: follows the workspace's
 
 
 def _view(row: NotificationSubscription) -> Subscription:
@@ -42,6 +44,7 @@ def _view(row: NotificationSubscription) -> Subscription:
         min_amount=row.min_amount,
         min_currency=row.min_currency,
         created_by=row.created_by,
+        language=row.language,
     )
 
 
@@ -54,8 +57,10 @@ def subscribe(
     min_currency: str | None = None,
     *,
     default_currency: str = "USD",
+    language: str | None = None,
 ) -> Subscription:
-    """Subscribe (or re-configure) `channel_id`; the minimum is in `min_currency`, by default the workspace's."""
+    """Subscribe (or re-configure) `channel_id`; the minimum is in `min_currency`, by default the workspace's.
+    `language`: the channel's own (one of i18n.LANGUAGES); None or languages.AUTO: the workspace's."""
     require_manager(actor, N_("change deal notification subscriptions"))
     workspace = workspaces.ensure_workspace(session, actor.team_id, default_currency=default_currency)
     amount = currency = None
@@ -73,6 +78,7 @@ def subscribe(
         session.add(row)
     row.stages = [s.value for s in ordered]
     row.min_amount, row.min_currency = amount, currency
+    row.language = None if language in (None, AUTO) else parse_language(language)
     row.created_by, row.created_at = actor.user_id, utcnow()
     record(
         session,
@@ -80,7 +86,13 @@ def subscribe(
         None,
         SUBSCRIPTION_CHANGED,
         notify=False,
-        detail={"channel": channel_id, "stages": row.stages, "min_amount": amount, "min_currency": currency},
+        detail={
+            "channel": channel_id,
+            "stages": row.stages,
+            "min_amount": amount,
+            "min_currency": currency,
+            "language": row.language,
+        },
     )
     session.flush()
     return _view(row)

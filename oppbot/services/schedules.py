@@ -28,6 +28,7 @@ from oppbot.domain.workspace import parse_timezone
 from oppbot.i18n import N_, _
 from oppbot.services import policy
 from oppbot.services.context import Actor
+from oppbot.services.languages import AUTO, parse_language
 
 DIGEST = "digest"
 ALERTS = "alerts"
@@ -69,6 +70,7 @@ class SubscriptionView:
     active: bool
     own_timezone: bool  # False: follows the workspace's
     last_sent_at: datetime | None
+    language: str | None = None  # the channel's own (`lang nb`); None: follows the workspace's
 
 
 def _view(sub: ScheduleSubscription, workspace_tz: str) -> SubscriptionView:
@@ -80,6 +82,7 @@ def _view(sub: ScheduleSubscription, workspace_tz: str) -> SubscriptionView:
         sub.active,
         sub.timezone is not None,
         sub.last_sent_at,
+        sub.language,
     )
 
 
@@ -102,8 +105,10 @@ def subscribe(
     weekday: int | None = None,
     time_of_day: str | None = None,
     timezone: str | None = None,
+    language: str | None = None,
 ) -> SubscriptionView:
-    """Subscribe (or re-subscribe, changing only what is given) this channel. Managers only."""
+    """Subscribe (or re-subscribe, changing only what is given) this channel. Managers only. `language` is one of
+    i18n.LANGUAGES, or languages.AUTO to follow the workspace's again."""
     _check_kind(kind)
     _require_manager(actor, _CHANGE.get(kind, kind))
     workspace = _workspace(session, actor.team_id)
@@ -122,6 +127,7 @@ def subscribe(
             weekday=DEFAULT_WEEKDAY if weekday is None else weekday,
             time_of_day=time_of_day or (DEFAULT_TIME if kind == DIGEST else DEFAULT_ALERTS_TIME),
             timezone=timezone,
+            language=_own_language(language),
             active=True,
             created_by=actor.user_id,
             created_at=utcnow(),
@@ -134,12 +140,18 @@ def subscribe(
             sub.time_of_day = time_of_day
         if timezone is not None:
             sub.timezone = timezone
+        if language is not None:
+            sub.language = _own_language(language)
         if not sub.active:
             # Re-activation starts a new subscription: nothing is owed for the time it was off.
             sub.active = True
             sub.created_at = utcnow()
     session.flush()
     return _view(sub, workspace.timezone)
+
+
+def _own_language(language: str | None) -> str | None:
+    return None if language in (None, AUTO) else parse_language(language)
 
 
 def unsubscribe(session: Session, actor: Actor, channel_id: str, kind: str) -> bool:

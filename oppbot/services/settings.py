@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from oppbot import i18n
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.models import Manager, Opportunity, Workspace
@@ -23,6 +24,7 @@ from oppbot.domain.workspace import WorkspaceRules, parse_timezone
 from oppbot.i18n import N_, _
 from oppbot.services import events, policy
 from oppbot.services.context import Actor
+from oppbot.services.languages import parse_language
 from oppbot.services.workspaces import rules_for
 
 # Activity kinds of workspace-level changes (opportunity_id is NULL on these rows).
@@ -53,7 +55,7 @@ class SettingsView:
 class SettingChange:
     """What a settings command did, for the reply. `changed` is False when the value was already so."""
 
-    setting: str  # currency | reporting_currency | timezone | probability | stale_days | loss_reasons
+    setting: str  # currency | reporting_currency | timezone | probability | stale_days | loss_reasons | language
     before: object
     after: object
     changed: bool
@@ -264,6 +266,18 @@ def set_archive_rooms(session: Session, actor: Actor, value: str) -> SettingChan
     workspace.archive_rooms = new
     _record(session, actor, "archive_rooms", before, new)
     return SettingChange("archive_rooms", before, new, changed=True)
+
+
+def set_language(session: Session, actor: Actor, word: str) -> SettingChange:
+    """What oppbot speaks in this workspace where a user or a channel chose nothing of their own."""
+    workspace = _locked(session, actor, "change the workspace language")
+    new = parse_language(word)
+    before = workspace.language or i18n.DEFAULT
+    if new == before:
+        return SettingChange("language", before, new, changed=False)
+    workspace.language = new
+    _record(session, actor, "language", before, new)
+    return SettingChange("language", before, new, changed=True)
 
 
 def clean_loss_reasons(reasons: Sequence[str]) -> list[str]:

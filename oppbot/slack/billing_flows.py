@@ -6,11 +6,12 @@ import logging
 
 from sqlalchemy import select
 
+from oppbot import i18n
 from oppbot.db import repositories as repo
 from oppbot.db.models import CardMessage
 from oppbot.db.session import unit_of_work
 from oppbot.i18n import _
-from oppbot.services import invoices
+from oppbot.services import invoices, languages
 from oppbot.services.policy import may_post_in_channel
 from oppbot.slack.blocks.invoice import build_invoice, invoice_text
 from oppbot.slack.deps import Deps
@@ -53,6 +54,13 @@ def generate_and_post_invoice(req: Request, number: int) -> str:
     blocks = build_invoice(outcome.invoice, deal_number=number, deal_title=title, customer_name=customer, tz=tz)
     kwargs = {"text": invoice_text(outcome.invoice, customer), "blocks": blocks}
     if card is not None and may_post_in_channel(actor):
+        with (
+            unit_of_work(deps.sessions) as session,
+            i18n.use(languages.channel_language(session, actor.team_id, card.channel_id)),
+        ):
+            # the thread's readers: the channel's language, not the one of who asked
+            blocks = build_invoice(outcome.invoice, deal_number=number, deal_title=title, customer_name=customer, tz=tz)
+            kwargs = {"text": invoice_text(outcome.invoice, customer), "blocks": blocks}
         client.chat_postMessage(channel=card.channel_id, thread_ts=card.ts, **kwargs)
         return _("Invoice {label} created and posted in the deal's thread.", label=outcome.label)
     client.chat_postMessage(channel=actor.user_id, **kwargs)

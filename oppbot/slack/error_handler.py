@@ -62,12 +62,13 @@ def on_error(error: Exception, context: BoltContext, response: BoltResponse | No
     """Bolt's error handler, for what escapes the pipeline's adapters (they call handle() themselves, because Bolt
     can lose an ack when a listener raises right after acking)."""
     req: Request | None = context.get(CONTEXT_KEY)
-    if req is not None and req.kind == "view_submission" and response is not None:
-        return BoltResponse(status=200, body=submission_answer(req, error))
     if req is None:
         log.error("Error outside the pipeline", exc_info=error)
         return None
-    handle(req, error)
+    with req.speaking():
+        if req.kind == "view_submission" and response is not None:
+            return BoltResponse(status=200, body=submission_answer(req, error))
+        handle(req, error)
     return None
 
 

@@ -19,6 +19,7 @@ from oppbot.domain.periods import Period, parse_period
 from oppbot.domain.refs import parse_ref
 from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stage
 from oppbot.i18n import _
+from oppbot.services.languages import AUTO, parse_language
 from oppbot.services.queries import ListQuery
 from oppbot.slack import entities
 
@@ -43,6 +44,27 @@ def invalid(message: str, example: str, name: str = "args") -> InvalidInput:
 def words(text: str) -> list[str]:
     """Command text split on whitespace, each `<…>` entity one token even when its label has spaces."""
     return _TOKEN.findall(text or "")
+
+
+LANGUAGE_WORDS = ("lang", "language", "språk", "sprak")
+
+
+def take_language(tokens: list[str], example: str) -> tuple[list[str], str | None]:
+    """`lang nb` (also `language en`, `språk norsk`, `lang auto`) anywhere among a subscription's options: the other
+    tokens, and the language (`auto`: back to the workspace's; None: not given)."""
+    rest: list[str] = []
+    language: str | None = None
+    i = 0
+    while i < len(tokens):
+        if tokens[i].lower() not in LANGUAGE_WORDS:
+            rest.append(tokens[i])
+            i += 1
+            continue
+        if i + 1 >= len(tokens):
+            raise invalid(_("Say which language after `lang`."), example, "language")
+        language = parse_language(tokens[i + 1], allow_auto=True) or AUTO
+        i += 2
+    return rest, language
 
 
 def decode_entities(text: str) -> str:

@@ -5,6 +5,9 @@
     → request.unit_of_work() (claims the once key in the change's own transaction) → reply on the surface it came
     from; any error → oppbot.slack.error_handler.
 
+Each adapter runs its handler (and the error handler) inside `request.speaking()`: the reader's language is the
+active one (oppbot.i18n), worked out on the first text said, in the thread Bolt runs the listener in.
+
 Handlers are module-level functions taking a Request; `Request.for_test` builds one without Bolt.
 """
 
@@ -23,11 +26,13 @@ from slack_sdk import WebClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from oppbot.db.session import unit_of_work
+from oppbot import i18n
+from oppbot.db.session import open_session, unit_of_work
 from oppbot.domain.errors import OppbotError
 from oppbot.i18n import N_, _
-from oppbot.services import once
+from oppbot.services import languages, once
 from oppbot.services.context import Actor
+from oppbot.services.languages import ReaderFacts
 from oppbot.slack import metadata
 from oppbot.slack.deps import Deps
 from oppbot.slack.metadata import TamperedMetadata, ViewMeta
@@ -102,6 +107,7 @@ class Request:
         self.once_key = once_key
         self._meta, self._meta_error = meta or ViewMeta(), meta_error
         self._claimed = False
+        self._reader: ReaderFacts | None = None  # what decides the reader's language, when the actor's reads told it
         self.saved = False  # a change of this request committed: an error after it must not say "nothing changed"
         self.name = ""  # a command's subcommand as typed, lower-cased ("move")
         self.args = ""  # the rest of a command's text, stripped
@@ -151,9 +157,46 @@ class Request:
     @cached_property
     def actor(self) -> Actor:
         """The user with their role (users.info, cached). Never before views.open: use `unresolved` there."""
-        from oppbot.slack.roles import resolve_actor
+        from oppbot.slack.roles import resolve_reader
 
-        return resolve_actor(self.deps, self.client, self.team_id, self.user_id)
+        actor, self._reader = resolve_reader(self.deps, self.client, self.team_id, self.user_id)
+        return actor
+
+    @cached_property
+    def language(self) -> str:
+        """The reader's language (oppbot.services.languages): their choice, else their Slack locale (the payload's,
+        else the cached users.info), else the workspace's. Never a Slack call, so it is safe before views.open; free
+        once `actor` was resolved, else one read."""
+        if self._reader is None:
+            self._reader = self._read_facts()
+        return self._reader.language(self.payload_locale)
+
+    def _read_facts(self) -> ReaderFacts:
+        # Asked mid-transaction (the first text said inside a unit of work), the read joins it: a session of its
+        # own would wait on SQLite for the write lock this very thread holds.
+        joined = open_session()
+        if joined is not None:
+            return languages.reader_facts(joined, self.team_id, self.user_id)
+        with self.deps.sessions() as session:
+            return languages.reader_facts(session, self.team_id, self.user_id)
+
+    @property
+    def reader(self) -> ReaderFacts:
+        """What decided `language`: the user's choice, their cached Slack locale, the workspace's language."""
+        self.language  # noqa: B018 -- resolving it is the point
+        assert self._reader is not None
+        return self._reader
+
+    @property
+    def payload_locale(self) -> str | None:
+        """The locale Slack put in the payload itself (`user.locale`), where it does."""
+        user = self.body.get("user")
+        locale = user.get("locale") if isinstance(user, dict) else None
+        return locale if isinstance(locale, str) else None
+
+    def speaking(self):
+        """The block in which every `_()` speaks the reader's language, worked out on the first one."""
+        return i18n.use(lambda: self.language)
 
     @property
     def unresolved(self) -> Actor:
@@ -279,10 +322,11 @@ def ack_first(handler: Callable[[Request], None]):
     def listener(ack, context: BoltContext) -> None:
         ack()
         req = request_of(context)
-        try:
-            handler(req)
-        except Exception as exc:
-            handle(req, exc)
+        with req.speaking():
+            try:
+                handler(req)
+            except Exception as exc:
+                handle(req, exc)
 
     listener.__name__ = listener.__qualname__ = handler.__name__
     return listener
@@ -295,18 +339,19 @@ def ack_after(handler: Callable[[Request], Callable[[], None] | None]):
 
     def listener(ack, context: BoltContext) -> None:
         req = request_of(context)
-        try:
-            req.meta  # noqa: B018 -- verifying it is the point: a tampered form is refused before anything runs
-            after = handler(req)
-        except Exception as exc:
-            ack(**submission_answer(req, exc))
-            return
-        ack(**req.ack_with)
-        if after is not None:
+        with req.speaking():
             try:
-                after()
+                req.meta  # noqa: B018 -- verifying it is the point: a tampered form is refused before anything runs
+                after = handler(req)
             except Exception as exc:
-                handle(req, exc)
+                ack(**submission_answer(req, exc))
+                return
+            ack(**req.ack_with)
+            if after is not None:
+                try:
+                    after()
+                except Exception as exc:
+                    handle(req, exc)
 
     listener.__name__ = listener.__qualname__ = handler.__name__
     return listener
@@ -316,11 +361,13 @@ def answer(handler: Callable[[Request], dict]):
     """Option pickers: the handler's dict is the ack (no options when it fails)."""
 
     def listener(ack, context: BoltContext) -> None:
-        try:
-            result = handler(request_of(context))
-        except Exception:
-            log.exception("Options failed")
-            result = {"options": []}
+        req = request_of(context)
+        with req.speaking():
+            try:
+                result = handler(req)
+            except Exception:
+                log.exception("Options failed")
+                result = {"options": []}
         ack(**result)
 
     listener.__name__ = listener.__qualname__ = handler.__name__
@@ -333,10 +380,11 @@ def on_event(handler: Callable[[Request], None]):
 
     def listener(context: BoltContext) -> None:
         req = request_of(context)
-        try:
-            handler(req)
-        except Exception as exc:
-            handle(req, exc)
+        with req.speaking():
+            try:
+                handler(req)
+            except Exception as exc:
+                handle(req, exc)
 
     listener.__name__ = listener.__qualname__ = handler.__name__
     return listener

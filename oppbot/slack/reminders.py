@@ -9,10 +9,11 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from oppbot import i18n
 from oppbot.db import repositories as repo
 from oppbot.db.models import SlackUser
 from oppbot.db.session import unit_of_work
-from oppbot.services import tasks
+from oppbot.services import languages, tasks
 from oppbot.slack.blocks.tasks import build_reminder, reminder_text
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,16 @@ def send_due_reminders(deps_or_sessions, client: WebClient | Callable[[str], Web
             tz = (cached.timezone if cached is not None and cached.timezone else None) or (
                 workspace.timezone if workspace is not None else "UTC"
             )
-        try:
-            team_client.chat_postMessage(
-                channel=row.task.assignee_id, text=reminder_text(row), blocks=build_reminder(row, tz=tz)
+            # ...and their own language (their choice, else their Slack locale, else the workspace's).
+            language = languages.for_reader(
+                cached.language if cached else None,
+                cached.locale if cached else None,
+                workspace.language if workspace else None,
             )
+        try:
+            with i18n.use(language):
+                text, blocks = reminder_text(row), build_reminder(row, tz=tz)
+            team_client.chat_postMessage(channel=row.task.assignee_id, text=text, blocks=blocks)
             sent += 1
         except Exception:
             log.warning("Task reminder %s could not be sent; it will be retried", task_id, exc_info=True)

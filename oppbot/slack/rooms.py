@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from oppbot import i18n
 from oppbot.db.base import utcnow
 from oppbot.db.session import unit_of_work
-from oppbot.services import cards, rooms
+from oppbot.services import cards, languages, rooms
 from oppbot.slack.cards import deal_card_message
 from oppbot.slack.pipeline import Request
 
@@ -39,8 +40,11 @@ def open_room(req: Request, number: int) -> RoomOpened:
     with unit_of_work(deps.sessions) as session:
         rooms.complete_room(session, actor.team_id, claim.room_id, channel_id, name)
     _invite(client, channel_id, claim.invite)
-    with unit_of_work(deps.sessions) as session:
-        message = deal_card_message(session, actor, number, can_edit=True)
+    with (
+        unit_of_work(deps.sessions) as session,
+        i18n.use(languages.channel_language(session, actor.team_id, channel_id)),
+    ):
+        message = deal_card_message(session, actor, number, can_edit=True)  # the room's language: the workspace's
     posted = client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"])
     with unit_of_work(deps.sessions) as session:
         cards.remember_card(session, actor, number, channel_id, posted["ts"])  # kept live by the workers

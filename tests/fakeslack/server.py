@@ -650,8 +650,10 @@ class FakeSlack:
         }
         profile = {"real_name": real_name, "display_name": real_name, "real_name_normalized": real_name}
         profile.update(override.pop("profile", {}))
+        # Slack adds the user's locale only when asked (a test sets another with users[id]["locale"]).
+        locale = override.pop("locale", "en-US")
         if str(args.get("include_locale", "")).lower() in ("1", "true"):
-            user["locale"] = "en-US"  # Slack adds the user's locale only when asked
+            user["locale"] = locale
         user.update(override)
         user["profile"] = profile
         return {"ok": True, "user": user}

@@ -71,6 +71,17 @@ def test_dockerfile_slim_python_non_root_app_from_the_repository_serve_by_defaul
     assert_is_an_oppbot_command(argv)
 
 
+def test_the_image_compiles_the_catalogs_where_the_package_is_installed():
+    """Issue 14: the .mo files are not in the repository; the image builds them from the .po it copies."""
+    instructions = dockerfile()
+    runs = [args for op, args in instructions if op == "RUN"]
+    (build,) = [args for args in runs if "pip install ." in args]
+    assert build.index("pip install .") < build.index("pybabel compile")
+    assert "-D oppbot" in build and "LOCALE_DIR" in build
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert not {"*.po", "oppbot/locale", "locale"} & set(ignored)
+
+
 def test_dockerignore_keeps_secrets_out_of_the_image():
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert ".env" in ignored and ".venv" in ignored

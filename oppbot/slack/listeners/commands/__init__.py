@@ -26,6 +26,7 @@ def sections() -> list[tuple[str, list[Subcommand]]]:
         data,
         deals,
         forecast,
+        language,
         modals,
         notify,
         planning,
@@ -39,7 +40,7 @@ def sections() -> list[tuple[str, list[Subcommand]]]:
         (N_("Customers, billing and tasks"), customers.SUBCOMMANDS),
         (N_("Channels"), notify.SUBCOMMANDS + schedules.SUBCOMMANDS),
         (N_("Import and export"), data.SUBCOMMANDS),
-        (N_("Workspace"), admin.SUBCOMMANDS),
+        (N_("Workspace"), admin.SUBCOMMANDS + language.SUBCOMMANDS),
     ]
 
 

@@ -6,9 +6,12 @@ from oppbot.domain.categories import parse_category
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.stages import parse_stage
 from oppbot.i18n import N_, _
+from oppbot.services import languages
 from oppbot.services import settings as service
 from oppbot.slack import parsing
+from oppbot.slack.blocks.common import context
 from oppbot.slack.blocks.settings import build_manager_changes, build_managers, build_setting_change, build_settings
+from oppbot.slack.listeners.commands import language
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 
 SETTINGS_USAGE = N_(
@@ -45,6 +48,8 @@ def _apply(ctx: CommandContext, key: str, args: str):
             return service.set_stage_category(session, actor, parse_stage(stage), parse_category(value))
         if key == "rooms":
             return service.set_archive_rooms(session, actor, args.removeprefix("archive").strip())
+        if key == "language":
+            return service.set_language(session, actor, args)
         return service.set_loss_reasons(session, actor, args.split(","))
 
 
@@ -63,6 +68,9 @@ SETTING_WORDS = {
     "category": "category",
     "categories": "category",
     "rooms": "rooms",
+    "language": "language",
+    "lang": "language",
+    "språk": "language",
 }
 
 
@@ -71,20 +79,24 @@ def settings_(ctx: CommandContext) -> Reply:
     if not word:
         with ctx.unit_of_work() as session:
             view = service.show_settings(session, ctx.actor)
+            workspace_language = languages.workspace_language(session, ctx.team_id)
         built = build_settings(view)
-        return Reply(text=built["text"], blocks=built["blocks"])
+        blocks = [*built["blocks"], context(language.workspace_line(workspace_language))]
+        return Reply(text=built["text"], blocks=blocks[:50])
     key = SETTING_WORDS.get(word.lower())
     if key is None:
         shown = word[:30]
         raise InvalidInput.field(
             "setting",
             _(
-                "'{shown}' is not a setting. Use currency, reporting, tz, probability, stale, reasons, category or "
-                "rooms.",
+                "'{shown}' is not a setting. Use currency, reporting, tz, language, probability, stale, reasons, "
+                "category or rooms.",
                 shown=shown,
             ),
         )
     change = _apply(ctx, key, rest.strip())
+    if key == "language":
+        return Reply(text=language.setting_text(change))
     return Reply(text=build_setting_change(change))
 
 

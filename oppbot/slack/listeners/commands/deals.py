@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 
+from oppbot import i18n
 from oppbot.db.base import utcnow
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import Stage
 from oppbot.i18n import N_, _
-from oppbot.services import cards, opportunities, queries, workspaces
+from oppbot.services import cards, languages, opportunities, queries, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.opportunities import BulkOutcome, Outcome
 from oppbot.services.policy import may_post_in_channel
@@ -90,8 +91,8 @@ def show(ctx: CommandContext) -> Reply:
         return card_reply(ctx, cmd.number, note)
     # A shared card is a real channel message, the same one the workers chat.update after every change:
     # the workspace's time zone, and buttons for everyone (each click is re-checked for whoever clicks).
-    with ctx.unit_of_work() as session:
-        msg = deal_card_message(session, ctx.actor, cmd.number, can_edit=True)
+    with ctx.unit_of_work() as session, i18n.use(languages.channel_language(session, ctx.team_id, ctx.channel_id)):
+        msg = deal_card_message(session, ctx.actor, cmd.number, can_edit=True)  # the channel's language
     try:
         posted = ctx.client.chat_postMessage(channel=ctx.channel_id, text=msg["text"], blocks=msg["blocks"])
     except SlackApiError as exc:

@@ -12,6 +12,7 @@ from oppbot.domain.stages import STAGE_EXAMPLE, Stage, is_stage_word, parse_stag
 from oppbot.i18n import N_, _
 from oppbot.services import notifications
 from oppbot.slack import parsing
+from oppbot.slack.listeners.commands import language
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.text import money
 
@@ -26,6 +27,7 @@ class NotifyRequest:
     stages: tuple[Stage, ...]
     min_amount: str | None
     min_currency: str | None
+    language: str | None = None  # `lang nb`: the channel's own; None: the workspace's
 
 
 def parse_channel(token: str) -> str | None:
@@ -34,7 +36,7 @@ def parse_channel(token: str) -> str | None:
 
 def parse_subscribe(args: str) -> NotifyRequest:
     """`<#C1|sales> proposal negotiation 10000 EUR` → channel, stages and minimum (amount checked by the service)."""
-    tokens = parsing.words(args)
+    tokens, language = parsing.take_language(parsing.words(args), "/opp notify #sales lang nb")
     channel = parse_channel(tokens[0]) if tokens else None
     if channel is None:
         raise InvalidInput.field(
@@ -69,20 +71,22 @@ def parse_subscribe(args: str) -> NotifyRequest:
             )
     if currency is not None and amount is None:
         raise InvalidInput.field("min_value", _("Give the minimum value with its currency, like `10000 EUR`."))
-    return NotifyRequest(channel, tuple(stages), amount, currency)
+    return NotifyRequest(channel, tuple(stages), amount, currency, language)
 
 
 def describe(sub: notifications.Subscription) -> str:
     stages = ", ".join(s.label for s in sub.stages) if sub.stages else _("every stage")
     if sub.min_amount is not None and sub.min_currency:
         minimum = money(Decimal(sub.min_amount), sub.min_currency)
-        return _(
+        said = _(
             "{channel}: {stages}, worth at least {minimum}",
             channel=f"<#{sub.channel_id}>",
             stages=stages,
             minimum=minimum,
         )
-    return f"<#{sub.channel_id}>: {stages}"
+    else:
+        said = f"<#{sub.channel_id}>: {stages}"
+    return f"{said} · {language.channel_note(sub.language)}"
 
 
 def notify(ctx: CommandContext) -> Reply:
@@ -122,6 +126,7 @@ def notify(ctx: CommandContext) -> Reply:
             request.min_amount,
             request.min_currency,
             default_currency=ctx.deps.settings.default_currency,
+            language=request.language,
         )
     return Reply(
         text=_("Deal notifications (created, moved, won, lost, reassigned) will go to {where}.", where=describe(sub))

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from oppbot import i18n
 from oppbot.db.base import utcnow
 from oppbot.domain.errors import InvalidInput
 from oppbot.domain.schedule import next_run, parse_weekday
 from oppbot.i18n import N_, _
-from oppbot.services import policy, schedules
+from oppbot.services import languages, policy, schedules
 from oppbot.services.schedules import SubscriptionView
 from oppbot.slack import parsing
 from oppbot.slack.blocks.common import context
+from oppbot.slack.listeners.commands import language
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
 from oppbot.slack.text import escape, when
 
-DIGEST_USAGE = N_("/opp digest here [weekly <day> <HH:MM>] [tz <Area/City>] | off | show | now")
+DIGEST_USAGE = N_("/opp digest here [weekly <day> <HH:MM>] [tz <Area/City>] [lang nb|en] | off | show | now")
 ALERTS_USAGE = N_("/opp alerts here [at <HH:MM>] [tz <Area/City>] | off | show")
 
 
@@ -37,8 +39,9 @@ def _says(kind: str, key: str, **params: object) -> str:
 
 
 def parse_options(words: list[str], kind: str) -> dict:
-    """`weekly mon 09:00`, `at 08:30`, `tz Europe/Oslo` in any order."""
-    options: dict = {}
+    """`weekly mon 09:00`, `at 08:30`, `tz Europe/Oslo`, `lang nb` in any order."""
+    words, language = parsing.take_language(words, f"/opp {kind} here lang nb")
+    options: dict = {} if language is None else {"language": language}
     i = 0
     while i < len(words):
         word = words[i].lower()
@@ -68,13 +71,14 @@ def parse_options(words: list[str], kind: str) -> dict:
 def describe(view: SubscriptionView) -> str:
     tz_note = "" if view.own_timezone else _(" — the workspace's time zone")
     upcoming = next_run(view.schedule, utcnow())
-    return _says(
+    sentence = _says(
         view.kind,
         "gets",
         schedule=escape(view.schedule.describe()),
         tz_note=tz_note,
         next=when(upcoming, view.schedule.timezone),
     )
+    return f"{sentence} {language.channel_note(view.language)}"
 
 
 def _subscription_command(kind: str, usage: str):
@@ -85,7 +89,9 @@ def _subscription_command(kind: str, usage: str):
             options = parse_options(words[1:], kind)
             with ctx.unit_of_work() as session:
                 view = schedules.subscribe(session, ctx.actor, ctx.channel_id, kind, **options)
-            return Reply(text=_("Done. {subscription}", subscription=describe(view)), in_channel=True)
+                channel_language = languages.scheduled_language(session, ctx.team_id, ctx.channel_id, kind)
+            with i18n.use(channel_language):  # said in the channel: in the channel's language
+                return Reply(text=_("Done. {subscription}", subscription=describe(view)), in_channel=True)
         if action == "off":
             with ctx.unit_of_work() as session:
                 stopped = schedules.unsubscribe(session, ctx.actor, ctx.channel_id, kind)
