@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from oppbot.slack.listeners.commands import HELP_MAX, help_text, registry, subcommands
+from oppbot import i18n
+from oppbot.slack.listeners.commands import HELP_MAX, help_parts, help_text, registry, subcommands
 
 
 def _literal_prefix(usage: str) -> str:
@@ -34,6 +35,16 @@ def test_the_table_has_the_forms_the_issue_found_missing():
     assert {"/opp forecast accuracy", "/opp forecast snapshot"} <= {p.values[0] for p in FORMS}
 
 
-def test_help_fits_without_being_cut(help_text):
-    # help_ cuts at HELP_MAX characters; a list that reached that would silently lose its last lines.
-    assert len(help_text) < HELP_MAX
+@pytest.mark.parametrize("language", ["en", "nb", "qps"])
+def test_help_fits_slacks_limits_in_every_language(language):
+    # One section per part: each within a section's 3,000 characters, and far fewer than a message's 50 blocks.
+    with i18n.use(language):
+        parts = help_parts()
+    assert all(len(part) <= HELP_MAX for part in parts)
+    assert len(parts) < 50
+    assert "\n".join(parts) == help_text_in(language)
+
+
+def help_text_in(language: str) -> str:
+    with i18n.use(language):
+        return help_text()

@@ -9,7 +9,7 @@ from oppbot.domain.events import EventKind
 from oppbot.domain.money import weighted_value
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import STAGES, Stage
-from oppbot.i18n import N_, _, ngettext
+from oppbot.i18n import N_, _, ngettext, pgettext
 from oppbot.services.queries import DealView
 from oppbot.slack.blocks.common import (
     actions as actions_block,
@@ -233,7 +233,7 @@ def deal_blocks(view: DealView, *, tz: str = "UTC", billables: list[dict] | None
     blocks.append(section(bold(_("Overview")), fields=_fields(view)))
     if opp.description:
         blocks.append(section(escape(truncate(opp.description, 2900))))
-    meta = [_("Created by {who} {time}", who=user(opp.created_by), time=when(opp.created_at, tz)), f"v{opp.version}"]
+    meta = [_("Created by {who} {time}", who=user(opp.created_by), time=when(opp.created_at, tz)), pgettext("version", "v{version}", version=opp.version)]
     blocks.append(context(" · ".join(meta + flags)))
     blocks.append(actions(view))
     blocks.append(divider())

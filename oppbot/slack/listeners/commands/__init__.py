@@ -9,6 +9,7 @@ from slack_bolt import App
 
 from oppbot.i18n import N_, _
 from oppbot.slack import entities
+from oppbot.slack.blocks.common import SECTION_MAX, section
 from oppbot.slack.deps import Deps
 from oppbot.slack.ids import Command
 from oppbot.slack.listeners.commands.base import CommandContext, Reply, Subcommand
@@ -45,7 +46,9 @@ def sections() -> list[tuple[str, list[Subcommand]]]:
 
 
 def help_(ctx: CommandContext) -> Reply:
-    return Reply(text=help_text())
+    """The list as one section per heading (each well within Slack's 3,000 characters, whatever the language); the
+    message text, Slack's notification fallback, is the intro line."""
+    return Reply(text=_(INTRO), blocks=[section(part) for part in help_parts()])
 
 
 HELP = Subcommand(("help", "?", "h"), help_, N_("/opp help"), N_("this list, with examples"))
@@ -62,23 +65,35 @@ INTRO = N_(
 )
 
 
-# Slack takes up to 40,000 characters of message text and recommends at most 4,000 (one plain-text message, no
-# blocks, so the section limit of 3,000 does not apply). A list that reached this would lose its last lines:
-# tests/unit/test_help_lists_every_subcommand.py fails first.
-HELP_MAX = 4000
+# Each part of the help is one section block: Slack's limit for a section's text. A heading whose lines would pass
+# it is split into several parts, so no language's longer words can cut the list short.
+HELP_MAX = SECTION_MAX
 
 
-def help_text() -> str:
+def help_parts() -> list[str]:
     """/opp help, generated from the same table the dispatcher uses: a subcommand in it is in the help, and so is
     every sub-form its handler dispatches on itself (`forecast accuracy`, `forecast snapshot`). In the reader's
-    language: the command words stay as typed, their placeholders and descriptions are translated."""
-    lines = [_(INTRO)]
+    language: the command words stay as typed, their placeholders and descriptions are translated. The intro, then
+    one part per heading, none longer than HELP_MAX."""
+    parts = [_(INTRO)]
     for heading, subs in sections():
-        lines.append(f"*{_(heading)}*")
+        lines = [f"*{_(heading)}*"]
         for sub in subs:
             lines.append(f"• `{_(sub.usage)}` — {_(sub.summary)}")
             lines += [f"• `{_(usage)}` — {_(summary)}" for usage, summary in sub.forms]
-    return "\n".join(lines)[:HELP_MAX]
+        part = ""
+        for line in lines:
+            if part and len(part) + 1 + len(line) > HELP_MAX:
+                parts.append(part)
+                part = ""
+            part = f"{part}\n{line}" if part else line[:HELP_MAX]
+        parts.append(part)
+    return parts
+
+
+def help_text() -> str:
+    """The whole help as one text (the parts joined): what the tests read."""
+    return "\n".join(help_parts())
 
 
 @cache
