@@ -233,7 +233,8 @@ def deal_blocks(view: DealView, *, tz: str = "UTC", billables: list[dict] | None
     blocks.append(section(bold(_("Overview")), fields=_fields(view)))
     if opp.description:
         blocks.append(section(escape(truncate(opp.description, 2900))))
-    meta = [_("Created by {who} {time}", who=user(opp.created_by), time=when(opp.created_at, tz)), pgettext("version", "v{version}", version=opp.version)]
+    created = _("Created by {who} {time}", who=user(opp.created_by), time=when(opp.created_at, tz))
+    meta = [created, pgettext("version", "v{version}", version=opp.version)]
     blocks.append(context(" · ".join(meta + flags)))
     blocks.append(actions(view))
     blocks.append(divider())
