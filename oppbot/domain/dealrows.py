@@ -52,10 +52,7 @@ class DealRow:
     closed_at: datetime | None
     entered: dict[Stage, datetime]
     formulas: int  # cells that started like a spreadsheet formula (kept as text)
-
-    @property
-    def amount_minor(self) -> int:
-        return int(self.amount.scaleb(minor_units(self.currency)))
+    amount_minor: int  # the amount in the currency's minor units, worked out once (read by key, compare and write)
 
     def key(self) -> tuple[str, str]:
         """What makes a second import of the same row a no-op: its external reference, else a content hash."""
@@ -191,6 +188,7 @@ def parse_row(bound: BoundMap, row: list[str], line: int, rules: WorkspaceRules)
         closed_at=closed_at,
         entered=entered,
         formulas=0 if bound.map.restores_cells else count_formulas(row),
+        amount_minor=int(amount.scaleb(minor_units(currency))),
     )
 
 
