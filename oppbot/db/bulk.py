@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import JSON, Date, DateTime, TypeDecorator, insert, text
+from sqlalchemy import JSON, Date, DateTime, TypeDecorator, func, insert, select, text
 from sqlalchemy.orm import Session
 
 
@@ -51,12 +51,17 @@ def reserve_ids(session: Session, model, count: int) -> list[int]:
 
 
 def _executemany(session: Session, model, columns: Sequence[str], rows: Sequence[tuple], with_ids: bool) -> list[int]:
-    params = [dict(zip(columns, row, strict=True)) for row in rows]
+    conn = session.connection()
+    ids: list[int] = []
     if with_ids:
-        statement = insert(model).returning(model.id, sort_by_parameter_order=True)
-        return list(session.connection().scalars(statement, params).all())
-    session.connection().execute(insert(model), params)
-    return []
+        # INSERT … RETURNING sorted by parameter order falls back to one statement per row on SQLite (no sentinel
+        # column). The ids SQLite would give are the next after the largest (rowid tables, no AUTOINCREMENT), and
+        # the transaction holds the database's write lock from its BEGIN IMMEDIATE: take them here, one executemany.
+        start = conn.scalar(select(func.coalesce(func.max(model.id), 0)))
+        ids = list(range(start + 1, start + 1 + len(rows)))
+        columns, rows = ("id", *columns), [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)]
+    conn.execute(insert(model), [dict(zip(columns, row, strict=True)) for row in rows])
+    return ids
 
 
 # --- COPY text format -------------------------------------------------------------------------------------------------
