@@ -56,11 +56,8 @@ class DealRow:
     closed_at: datetime | None
     entered: dict[Stage, datetime]
     formulas: int  # cells that started like a spreadsheet formula (kept as text)
+    amount_minor: int  # the amount in the currency's minor units, worked out once (read by key, compare and write)
     category: str | None = None  # the rep's own forecast category of an open deal; None: it follows the stage
-
-    @property
-    def amount_minor(self) -> int:
-        return int(self.amount.scaleb(minor_units(self.currency)))
 
     def key(self) -> tuple[str, str]:
         """What makes a second import of the same row a no-op: its external reference, else a content hash."""
@@ -220,6 +217,7 @@ def parse_row(bound: BoundMap, row: list[str], line: int, rules: WorkspaceRules)
         entered=entered,
         formulas=0 if bound.map.restores_cells else count_formulas(row),
         category=_category(category, get(row, "forecast_category_source").casefold(), stage, rules),
+        amount_minor=int(amount.scaleb(minor_units(currency))),
     )
 
 

@@ -14,6 +14,7 @@ import csv
 import io
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
-from oppbot.db.bulk import insert_rows
+from oppbot.db.bulk import copy_lines, copy_text, insert_tuples, reserve_ids
 from oppbot.db.models import Activity, AssignmentChange, Individual, Opportunity, Organization, StageChange
 from oppbot.db.session import unit_of_work
 from oppbot.domain.dealcsv import BoundMap, choose_map
@@ -297,37 +298,71 @@ def classify(p: Pass, row: DealRow) -> str:
 
 # --- writing one batch ----------------------------------------------------------------------------------------------
 
+_CUSTOMER_MODELS = (("organization", Organization), ("individual", Individual))
+_CUSTOMER_COLUMNS = ("team_id", "name", "name_key", "created_by", "created_at")
 
-def _customer_ids(session: Session, actor: Actor, p: Pass, rows: list[DealRow]) -> list[int]:
-    """Each row's customer: matched by kind and name (any case), else created, a batch's new ones in one statement."""
+
+class Batch(list):
+    """One batch's new deals (DealRows), in file order. On PostgreSQL the reading thread also makes ready what the
+    writing thread sends (`_prepare`): the batch's new customers with ids from their sequences, and every table's
+    rows as COPY text, so that the writer's part is the database's and little Python runs under its lock."""
+
+    def __init__(self, rows=()) -> None:
+        super().__init__(rows)
+        self.customers: list[tuple[type, list[tuple[tuple[str, str], DealRow]], list[int]]] = []
+        self.deal_lines: list[str] | None = None  # opportunities rows after their number (known under the lock)
+        self.children: list[tuple[type, tuple[str, ...], list[str]]] = []
+
+
+def _missing_customers(p: Pass, rows) -> dict[tuple[str, str], DealRow]:
     missing: dict[tuple[str, str], DealRow] = {}
     for row in rows:
         key = (row.customer_kind.value, row.customer.casefold())
         if key not in p.existing.customers:
             missing.setdefault(key, row)
-    for kind, model in (("organization", Organization), ("individual", Individual)):
+    return missing
+
+
+def _customer_tuple(actor: Actor, kind: str, key: tuple[str, str], row: DealRow, now) -> tuple:
+    values = (actor.team_id, row.customer, key[1], actor.user_id, now)
+    return (*values, row.customer_email) if kind == "individual" else values
+
+
+def _customer_columns(kind: str) -> tuple[str, ...]:
+    return (*_CUSTOMER_COLUMNS, "email") if kind == "individual" else _CUSTOMER_COLUMNS
+
+
+def _hints(session: Session, actor: Actor, p: Pass, new: list[tuple[tuple[str, str], DealRow]]) -> None:
+    for _key, row in new[: max(0, HINT_CHECKS - p.hint_checks)]:  # bounded: a few queries, not one per row
+        p.hint_checks += 1
+        if len(p.report.hints) < HINTS_KEPT:
+            p.report.hints.extend(customers.duplicate_warnings(session, actor, row.customer)[:HINTS_KEPT])
+
+
+def _customer_ids(session: Session, actor: Actor, p: Pass, rows: list[DealRow]) -> list[int]:
+    """Each row's customer: matched by kind and name (any case), else created, a batch's new ones in one statement."""
+    missing = _missing_customers(p, rows)
+    for kind, model in _CUSTOMER_MODELS:
         new = [(key, row) for key, row in missing.items() if key[0] == kind]
         if not new:
             continue
-        for _key, row in new[: max(0, HINT_CHECKS - p.hint_checks)]:  # bounded: a few queries, not one per row
-            p.hint_checks += 1
-            if len(p.report.hints) < HINTS_KEPT:
-                p.report.hints.extend(customers.duplicate_warnings(session, actor, row.customer)[:HINTS_KEPT])
-        values = [
-            {
-                "team_id": actor.team_id,
-                "name": row.customer,
-                "name_key": key[1],
-                "created_by": actor.user_id,
-                "created_at": utcnow(),
-            }
-            | ({"email": row.customer_email} if kind == "individual" else {})
-            for key, row in new
-        ]
-        ids = insert_rows(session, model, values, with_ids=True)
+        _hints(session, actor, p, new)
+        now = utcnow()
+        values = [_customer_tuple(actor, kind, key, row, now) for key, row in new]
+        ids = insert_tuples(session, model, _customer_columns(kind), values, with_ids=True)
         for (key, _row), new_id in zip(new, ids, strict=True):
             p.existing.customers[key] = new_id
     return [p.existing.customers[(r.customer_kind.value, r.customer.casefold())] for r in rows]
+
+
+def _insert_customers(session: Session, actor: Actor, p: Pass, batch: Batch) -> None:
+    """The new customers `_prepare` gave ids to, in the batch's transaction (with their duplicate hints)."""
+    now = utcnow()
+    for model, new, ids in batch.customers:
+        kind = "individual" if model is Individual else "organization"
+        _hints(session, actor, p, new)
+        values = [(i, *_customer_tuple(actor, kind, key, row, now)) for i, (key, row) in zip(ids, new, strict=True)]
+        insert_tuples(session, model, ("id", *_customer_columns(kind)), values)
 
 
 def _history(row: DealRow, now) -> list[tuple[Stage | None, Stage, object]]:
@@ -345,93 +380,163 @@ def _history(row: DealRow, now) -> list[tuple[Stage | None, Stage, object]]:
     return steps
 
 
-def _create_batch(session: Session, actor: Actor, p: Pass, rows: list[DealRow], source: str) -> None:
+# Column order of the tuples _create_batch writes (one tuple per row: no dict per row and column).
+_DEAL_COLUMNS = (
+    "number",
+    "team_id",
+    "title",
+    "search_text",
+    "description",
+    "individual_id",
+    "organization_id",
+    "amount_minor",
+    "currency",
+    "stage",
+    "probability",
+    "probability_source",
+    "expected_close",
+    "assignee_id",
+    "external_ref",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "stage_entered_at",
+    "last_activity_at",
+    "closed_at",
+    "lost_reason",
+    "lost_note",
+    "forecast_category",
+    "lost_at_stage",
+    "version",
+)
+_STAGE_COLUMNS = (
+    "team_id",
+    "opportunity_id",
+    "from_stage",
+    "to_stage",
+    "changed_at",
+    "changed_by",
+    "amount_minor",
+    "currency",
+    "probability",
+    "skipped",
+)
+_ASSIGNMENT_COLUMNS = ("team_id", "opportunity_id", "from_user", "to_user", "changed_at", "changed_by")
+_ACTIVITY_COLUMNS = ("team_id", "event_id", "opportunity_id", "actor_id", "kind", "changes", "detail", "created_at")
+
+
+def _deal_tuple(team: str, row: DealRow, customer_id: int, history: list, creator: str, now) -> tuple:
+    """A new deal's values in _DEAL_COLUMNS order after the number."""
+    entered_at = history[-1][2]
+    individual = row.customer_kind == CustomerKind.INDIVIDUAL
+    stage = row.stage
+    return (
+        team,
+        row.title,
+        repo.build_search_text(row.title, row.customer, row.description),
+        row.description,
+        customer_id if individual else None,
+        None if individual else customer_id,
+        row.amount_minor,
+        row.currency,
+        stage.value,
+        row.probability,
+        "manual" if row.probability_manual else "stage",
+        row.expected_close,
+        row.assignee,
+        row.external_ref,
+        creator,
+        now,
+        now,
+        entered_at,
+        entered_at if row.entered else now,
+        (row.closed_at or entered_at) if stage.is_closed else None,
+        row.lost_reason,
+        row.lost_note,
+        row.category,
+        _lost_at(history) if stage == Stage.CLOSED_LOST else None,
+        1,
+    )
+
+
+def _child_rows(actor: Actor, ids, rows, histories, creators, now, source: str) -> list[tuple]:
+    """(model, columns, rows) of the new deals' stage history, assignments and activity (one "imported" each)."""
+    team, user = actor.team_id, actor.user_id
+    stage_rows, assignment_rows, activity_rows = [], [], []
+    for opp_id, row, history, creator in zip(ids, rows, histories, creators, strict=True):
+        amount, currency, probability = row.amount_minor, row.currency, row.probability
+        stage_rows.extend(
+            (team, opp_id, f.value if f else None, t.value, at, creator, amount, currency, probability, [])
+            for f, t, at in history
+        )
+        if row.assignee:
+            assignment_rows.append((team, opp_id, None, row.assignee, now, user))
+        detail = {"source": source, "line": row.line, "created": True}
+        activity_rows.append((team, str(uuid.uuid4()), opp_id, user, IMPORTED, [], detail, now))
+    return [
+        (StageChange, _STAGE_COLUMNS, stage_rows),
+        (AssignmentChange, _ASSIGNMENT_COLUMNS, assignment_rows),
+        (Activity, _ACTIVITY_COLUMNS, activity_rows),
+    ]
+
+
+def _prepare(reserve: Callable[[type, int], list[int]], actor: Actor, p: Pass, batch: Batch, updates, source) -> None:
+    """PostgreSQL, in the reading thread: ids for the batch's new customers and deals (from the tables' sequences)
+    and every row as COPY text. What needs the batch's transaction (the deal numbers, under the workspace lock;
+    the duplicate hints; the writes) is left to `_create_batch` in the writing thread."""
+    rows = list(batch) + ([row for _id, row in updates] if "customer" in p.present else [])
+    missing = _missing_customers(p, rows)
+    for _kind, model in _CUSTOMER_MODELS:
+        new = [(key, row) for key, row in missing.items() if key[0] == _kind]
+        if new:
+            ids = reserve(model, len(new))
+            batch.customers.append((model, new, ids))
+            p.existing.customers.update((key, i) for (key, _row), i in zip(new, ids, strict=True))
+    if not batch:
+        return
     now = utcnow()
-    customer_ids = _customer_ids(session, actor, p, rows)
+    histories = [_history(row, now) for row in batch]
+    creators = [row.created_by or actor.user_id for row in batch]
+    ids = reserve(Opportunity, len(batch))
+    customer_ids = [p.existing.customers[(row.customer_kind.value, row.customer.casefold())] for row in batch]
+    deals = [
+        (opp_id, *_deal_tuple(actor.team_id, row, customer_id, history, creator, now))
+        for opp_id, row, customer_id, history, creator in zip(
+            ids, batch, customer_ids, histories, creators, strict=True
+        )
+    ]
+    batch.deal_lines = ["\t" + line for line in copy_text(Opportunity, ("id", *_DEAL_COLUMNS[1:]), deals)]
+    batch.children = [
+        (model, columns, copy_text(model, columns, child))
+        for model, columns, child in _child_rows(actor, ids, batch, histories, creators, now, source)
+    ]
+
+
+def _create_batch(session: Session, actor: Actor, p: Pass, rows: list[DealRow], source: str) -> None:
+    """A batch of new deals with their stage history, assignments and activity: one bulk write per table (COPY on
+    PostgreSQL), whatever the number of rows."""
     workspace = repo.lock_workspace(session, actor.team_id)
     first = workspace.next_deal_number
     workspace.next_deal_number = first + len(rows)
-    values, histories = [], []
-    for offset, (row, customer_id) in enumerate(zip(rows, customer_ids, strict=True)):
-        history = _history(row, now)
-        histories.append(history)
-        entered_at = history[-1][2]
-        individual = row.customer_kind == CustomerKind.INDIVIDUAL
-        values.append(
-            {
-                "team_id": actor.team_id,
-                "number": first + offset,
-                "title": row.title,
-                "search_text": repo.build_search_text(row.title, row.customer, row.description),
-                "description": row.description,
-                "individual_id": customer_id if individual else None,
-                "organization_id": None if individual else customer_id,
-                "amount_minor": row.amount_minor,
-                "currency": row.currency,
-                "stage": row.stage.value,
-                "probability": row.probability,
-                "probability_source": "manual" if row.probability_manual else "stage",
-                "expected_close": row.expected_close,
-                "assignee_id": row.assignee,
-                "external_ref": row.external_ref,
-                "created_by": row.created_by or actor.user_id,
-                "created_at": now,
-                "updated_at": now,
-                "stage_entered_at": entered_at,
-                "last_activity_at": entered_at if row.entered else now,
-                "closed_at": (row.closed_at or entered_at) if row.stage.is_closed else None,
-                "lost_reason": row.lost_reason,
-                "lost_note": row.lost_note,
-                "forecast_category": row.category,
-                "lost_at_stage": _lost_at(history) if row.stage == Stage.CLOSED_LOST else None,
-                "version": 1,
-            }
+    if isinstance(rows, Batch) and rows.deal_lines is not None:  # made ready by _prepare
+        numbered = [f"{first + offset}{line}" for offset, line in enumerate(rows.deal_lines)]
+        copy_lines(session, Opportunity, (_DEAL_COLUMNS[0], "id", *_DEAL_COLUMNS[1:]), numbered)
+        for model, columns, lines in rows.children:
+            copy_lines(session, model, columns, lines)
+        return
+    now = utcnow()
+    customer_ids = _customer_ids(session, actor, p, rows)
+    histories = [_history(row, now) for row in rows]
+    creators = [row.created_by or actor.user_id for row in rows]
+    deals = [
+        (first + offset, *_deal_tuple(actor.team_id, row, customer_id, history, creator, now))
+        for offset, (row, customer_id, history, creator) in enumerate(
+            zip(rows, customer_ids, histories, creators, strict=True)
         )
-    # Core statements on the session's connection: one multi-row INSERT … RETURNING per table and batch.
-    ids = insert_rows(session, Opportunity, values, with_ids=True)
-    stage_rows, assignment_rows, activity_rows = [], [], []
-    for opp_id, row, history, deal in zip(ids, rows, histories, values, strict=True):
-        for from_stage, to_stage, at in history:
-            stage_rows.append(
-                {
-                    "team_id": actor.team_id,
-                    "opportunity_id": opp_id,
-                    "from_stage": from_stage.value if from_stage else None,
-                    "to_stage": to_stage.value,
-                    "changed_at": at,
-                    "changed_by": deal["created_by"],
-                    "amount_minor": deal["amount_minor"],
-                    "currency": deal["currency"],
-                    "probability": deal["probability"],
-                    "skipped": [],
-                }
-            )
-        if row.assignee:
-            assignment_rows.append(
-                {
-                    "team_id": actor.team_id,
-                    "opportunity_id": opp_id,
-                    "from_user": None,
-                    "to_user": row.assignee,
-                    "changed_at": now,
-                    "changed_by": actor.user_id,
-                }
-            )
-        activity_rows.append(
-            {
-                "team_id": actor.team_id,
-                "event_id": str(uuid.uuid4()),
-                "opportunity_id": opp_id,
-                "actor_id": actor.user_id,
-                "kind": IMPORTED,
-                "changes": [],
-                "detail": {"source": source, "line": row.line, "created": True},
-                "created_at": now,
-            }
-        )
-    insert_rows(session, StageChange, stage_rows)
-    insert_rows(session, AssignmentChange, assignment_rows)
-    insert_rows(session, Activity, activity_rows)
+    ]
+    ids = insert_tuples(session, Opportunity, _DEAL_COLUMNS, deals, with_ids=True)
+    for model, columns, child in _child_rows(actor, ids, rows, histories, creators, now, source):
+        insert_tuples(session, model, columns, child)
 
 
 def _lost_at(history: list) -> str | None:
@@ -603,6 +708,72 @@ def preview(
     return p.report
 
 
+class _Writer:
+    """Writes the batches in one background thread, each in its own transaction, while the caller reads and checks
+    the next: the database's work on batch N (COPY, indexes, foreign-key checks, commit) overlaps the parsing of
+    batch N+1 instead of following it. On PostgreSQL the caller also turns the batch into COPY text (`_prepare`)
+    before handing it over, so the writing thread mostly waits on the server instead of holding the GIL.
+
+    At most one batch is in flight: a batch is handed over only once the one before it has committed, so a failure
+    stops the run at that batch (raised here) and nothing after it is written."""
+
+    def __init__(self, sessions: sessionmaker[Session], actor: Actor, p: Pass, currency: str, source: str) -> None:
+        self.sessions, self.actor, self.p, self.currency, self.source = sessions, actor, p, currency, source
+        self.reserve = _reserver(sessions)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oppbot-import")
+        self.pending: Future | None = None
+
+    def send(self) -> None:
+        """Hand the rows waiting in the pass to the thread (after the previous batch has committed)."""
+        p = self.p
+        if not p.creates and not p.updates:
+            return
+        batch, updates = Batch(p.creates), p.updates
+        p.creates, p.updates = [], []
+        if self.reserve is not None:
+            _prepare(self.reserve, self.actor, p, batch, updates, self.source)
+        self.wait()
+        self.pending = self.pool.submit(self._write, batch, updates)
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()  # the batch's own exception, when it failed and rolled back
+
+    def _write(self, batch: Batch, updates: list[tuple[int, DealRow]]) -> None:
+        with unit_of_work(self.sessions) as session:
+            workspaces.ensure_workspace(session, self.actor.team_id, default_currency=self.currency)
+            if batch.customers:
+                _insert_customers(session, self.actor, self.p, batch)
+            if batch:
+                _create_batch(session, self.actor, self.p, batch, self.source)
+            if updates:
+                _update_batch(session, self.actor, self.p, updates, self.source)
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, exc_type, *_exc) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+        finally:
+            self.pool.shutdown(wait=True)  # a batch in flight when reading failed still finishes whole
+
+
+def _reserver(sessions: sessionmaker[Session]) -> Callable[[type, int], list[int]] | None:
+    """On PostgreSQL, ids for the reading thread: `count` values of a table's sequence on a connection of its own."""
+    bind = sessions.kw.get("bind")
+    if bind is None or bind.dialect.name != "postgresql":
+        return None
+
+    def reserve(model: type, count: int) -> list[int]:
+        with sessions() as session:
+            return reserve_ids(session, model, count)
+
+    return reserve
+
+
 def run_import(
     sessions: sessionmaker[Session],
     actor: Actor,
@@ -619,24 +790,15 @@ def run_import(
     bound, rows = _bound_rows(opener, map_name, encoding)
     p, rules = _new_pass(sessions, actor, bound, dry_run=False)
     source = bound.map.name
-
-    def flush() -> None:
-        if not p.creates and not p.updates:
-            return
-        with unit_of_work(sessions) as session:
-            workspaces.ensure_workspace(session, actor.team_id, default_currency=rules.currency)
-            if p.creates:
-                _create_batch(session, actor, p, p.creates, source)
-            if p.updates:
-                _update_batch(session, actor, p, p.updates, source)
-        p.creates, p.updates = [], []
+    writer = _Writer(sessions, actor, p, rules.currency, source)
 
     def on_row() -> None:
         if len(p.creates) + len(p.updates) >= BATCH:
-            flush()
+            writer.send()
 
-    _walk(p, bound, rows, rules, on_row, progress)
-    flush()
+    with writer:
+        _walk(p, bound, rows, rules, on_row, progress)
+        writer.send()
     if progress is not None:
         progress(p.report.rows, p.report)
     return p.report
