@@ -21,6 +21,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from oppbot import i18n
 from oppbot.db import repositories as repo
 from oppbot.db.base import utcnow
 from oppbot.db.bulk import copy_lines, copy_text, insert_tuples, reserve_ids
@@ -32,7 +33,7 @@ from oppbot.domain.errors import InvalidInput, OppbotError
 from oppbot.domain.opportunity import CustomerKind, FieldChange, jsonable
 from oppbot.domain.stages import Stage
 from oppbot.domain.workspace import WorkspaceRules
-from oppbot.i18n import N_
+from oppbot.i18n import N_, _, ngettext
 from oppbot.services import customers, workspaces
 from oppbot.services.context import Actor
 from oppbot.services.events import record
@@ -80,20 +81,47 @@ class ImportReport:
 
     @property
     def summary(self) -> str:
-        verb = ("would be " if self.dry_run else "") + "{}"
+        def count(n: int) -> str:
+            return i18n.number(n)
+
+        if self.dry_run:
+            made = [_("{count} would be created", count=count(self.created))]
+            made.append(_("{count} would be updated", count=count(self.updated)))
+        else:
+            made = [_("{count} created", count=count(self.created))]
+            made.append(_("{count} updated", count=count(self.updated)))
         parts = [
-            f"{self.created:,} {verb.format('created')}",
-            f"{self.updated:,} {verb.format('updated')}",
-            f"{self.skipped:,} unchanged (skipped)",
-            f"{self.bad_count:,} bad row{'s' if self.bad_count != 1 else ''}",
+            *made,
+            _("{count} unchanged (skipped)", count=count(self.skipped)),
+            ngettext("{count} bad row", "{count} bad rows", self.bad_count, count=count(self.bad_count)),
         ]
-        text = f"{self.rows:,} rows read ({self.map_name} columns): " + ", ".join(parts) + "."
+        text = ngettext(
+            "{count} rows read ({columns} columns): {parts}.",
+            "{count} rows read ({columns} columns): {parts}.",
+            self.rows,
+            count=count(self.rows),
+            columns=self.map_name,
+            parts=", ".join(parts),
+        )
         if self.customers_created:
-            text += f" {self.customers_created:,} new customer{'s' if self.customers_created != 1 else ''}."
+            n = self.customers_created
+            text += " " + ngettext("{count} new customer.", "{count} new customers.", n, count=count(n))
         if self.owners_unknown:
-            text += f" {self.owners_unknown:,} owner(s) weren't Slack user ids: those deals are left unassigned."
+            n = self.owners_unknown
+            text += " " + ngettext(
+                "{count} owner(s) weren't Slack user ids: those deals are left unassigned.",
+                "{count} owner(s) weren't Slack user ids: those deals are left unassigned.",
+                n,
+                count=count(n),
+            )
         if self.formulas:
-            text += f" {self.formulas:,} cell(s) looked like spreadsheet formulas: kept as plain text."
+            n = self.formulas
+            text += " " + ngettext(
+                "{count} cell(s) looked like spreadsheet formulas: kept as plain text.",
+                "{count} cell(s) looked like spreadsheet formulas: kept as plain text.",
+                n,
+                count=count(n),
+            )
         return text
 
 
@@ -121,26 +149,46 @@ def read_rows(stream: BinaryIO, encoding: str = "utf-8") -> Iterator[tuple[int, 
             return
         except UnicodeDecodeError:
             raise ImportAborted(
-                f"The file is not {encoding.upper()} text (after line {reader.line_num}). Save it as “CSV UTF-8” "
-                "from your spreadsheet, or name its encoding (`--encoding latin-1`)."
+                _(
+                    "The file is not {encoding} text (after line {line}). Save it as “CSV UTF-8” from your "
+                    "spreadsheet, or name its encoding (`--encoding latin-1`).",
+                    encoding=encoding.upper(),
+                    line=reader.line_num,
+                )
             ) from None
         except csv.Error as exc:
             if "field larger" in str(exc):
                 raise ImportAborted(_huge(reader.line_num)) from None
-            raise ImportAborted(f"Line {reader.line_num} is not valid CSV: {exc}.") from None
+            raise ImportAborted(
+                _("Line {line} is not valid CSV: {problem}.", line=reader.line_num, problem=exc)
+            ) from None
         if row and max(map(len, row)) > MAX_CELL:
             raise ImportAborted(_huge(line))
         if "\x00" in "".join(row):
             raise ImportAborted(
-                f"Line {line} is not valid CSV: it holds a NUL character (a spreadsheet's binary file, or UTF-16 "
-                "text without its byte-order mark?). Save it as “CSV UTF-8”."
+                _(
+                    "Line {line} is not valid CSV: it holds a NUL character (a spreadsheet's binary file, or UTF-16 "
+                    "text without its byte-order mark?). Save it as “CSV UTF-8”.",
+                    line=line,
+                )
             )
         yield line, row
         line = reader.line_num + 1
 
 
+def _too_many() -> str:
+    return _(
+        "The file has more than {limit} deals. Nothing was imported: split it into smaller files.",
+        limit=i18n.number(MAX_ROWS),
+    )
+
+
 def _huge(line: int) -> str:
-    return f"Line {line} has a cell over {MAX_CELL:,} characters: is this really a list of deals?"
+    return _(
+        "Line {line} has a cell over {limit} characters: is this really a list of deals?",
+        line=line,
+        limit=i18n.number(MAX_CELL),
+    )
 
 
 # --- what exists ----------------------------------------------------------------------------------------------------
@@ -638,9 +686,9 @@ Progress = Callable[[int, ImportReport], None]
 def _bound_rows(opener: Opener, map_name: str, encoding: str) -> tuple[BoundMap, Iterator[tuple[int, list[str]]]]:
     rows = read_rows(opener(), encoding)
     try:
-        _, header = next(rows)
+        _first, header = next(rows)
     except StopIteration:
-        raise ImportAborted("The file is empty: the first line should name the columns.") from None
+        raise ImportAborted(_("The file is empty: the first line should name the columns.")) from None
     try:
         return choose_map(map_name, [h.strip() for h in header]), rows
     except InvalidInput as exc:
@@ -653,9 +701,7 @@ def _walk(p: Pass, bound: BoundMap, rows, rules: WorkspaceRules, on_row, progres
             continue  # blank lines (and a trailing newline) are not rows
         p.report.rows += 1
         if p.report.rows > MAX_ROWS:
-            raise ImportAborted(
-                f"The file has more than {MAX_ROWS:,} deals. Nothing was imported: split it into smaller files."
-            )
+            raise ImportAborted(_too_many())
         try:
             row = parse_row(bound, cells, line, rules)
         except InvalidInput as exc:
@@ -685,9 +731,7 @@ def check_readable(opener: Opener, map_name: str, encoding: str) -> int:
         if "".join(cells).strip():
             count += 1
             if count > MAX_ROWS:
-                raise ImportAborted(
-                    f"The file has more than {MAX_ROWS:,} deals. Nothing was imported: split it into smaller files."
-                )
+                raise ImportAborted(_too_many())
     return count
 
 
