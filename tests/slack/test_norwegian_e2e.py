@@ -26,6 +26,10 @@ def said(message: dict) -> str:
     return json.dumps({"text": message.get("text"), "blocks": message.get("blocks")}, ensure_ascii=False)
 
 
+def last_post(slack) -> dict:
+    return [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == slack.channel_id][-1].args
+
+
 def english_left(text: str) -> list[str]:
     """English words of oppbot's own that a Norwegian reader should never see."""
     words = ("Deal ", "Stage", "Value", "Customer", "Forecast", "Assignee", "Overview", "Created by", " the ")
@@ -105,10 +109,10 @@ def test_a_norwegian_channel_gets_its_digest_and_alerts_in_norwegian(slack):
         }
 
     assert deliver_digest(slack.sessions, client, subs["digest"], "nb-digest", utcnow())
-    digest = said([c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == slack.channel_id][-1].args)
+    digest = said(last_post(slack))
     assert "Ukentlig pipelineoppsummering" in digest and NOK in digest, digest
     assert "1 forfalt" in digest and not english_left(digest), english_left(digest)
 
     assert deliver_alerts(slack.sessions, client, subs["alerts"], "nb-alerts", utcnow())
-    alert = said([c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == slack.channel_id][-1].args)
+    alert = said(last_post(slack))
     assert "forfalt" in alert.lower() and not english_left(alert), alert
