@@ -54,8 +54,14 @@ class ReaderFacts:
 
 
 def for_reader(choice: str | None, locale: str | None, workspace: str | None) -> str:
-    """The resolution order for what one user sees (an unsupported locale, like `fr-FR`, is passed over)."""
-    return i18n.resolve(choice, locale, workspace)
+    """The resolution order for what one user sees: their choice, their Slack locale, the workspace's, English.
+
+    An unsupported locale (`fr-FR`) is passed over. An English one says nothing either: Slack has no Norwegian
+    display language, so every Norwegian's Slack says `en-US`, and taking it as a choice would leave a workspace set
+    to Norwegian speaking English to nearly everyone. A Slack locale oppbot speaks other than English (`nb-NO`)
+    counts before the workspace's language; English only where the workspace names none."""
+    slack = i18n.normalise(locale)
+    return i18n.resolve(choice, slack if slack != i18n.DEFAULT else None, workspace, slack)
 
 
 def for_channel(channel: str | None, workspace: str | None) -> str:

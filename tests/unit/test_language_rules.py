@@ -21,7 +21,8 @@ from oppbot.slack.listeners.commands import notify, schedules
         ("nb", "en-US", "en", "nb"),  # the user's own choice first
         ("en", "nb-NO", "nb", "en"),
         (None, "nb-NO", "en", "nb"),  # else their Slack locale, where it is supported
-        (None, "en-GB", "nb", "en"),
+        (None, "en-GB", "nb", "nb"),  # Slack says English to every Norwegian (it has no Norwegian): no choice
+        (None, "en-US", None, "en"),
         (None, "fr-FR", "nb", "nb"),  # an unsupported locale is passed over: the workspace's
         (None, None, "nb", "nb"),  # nothing cached yet (a modal before users.info): the workspace's
         (None, None, None, "en"),  # else English
