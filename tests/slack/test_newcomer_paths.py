@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import free_port
 from fakeslack import sign, slash_command_body
+from unit.blockkit import mrkdwn_texts
 
 from oppbot.db.migrate import head_revisions, upgrade
 from oppbot.slack.server import NOT_MIGRATED
@@ -118,7 +119,7 @@ def test_make_run_serves_http_with_only_a_bot_token_and_signing_secret(fake_slac
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 200
         (reply,) = fake_slack.wait_for_responses(1, timeout=15, key=key)
-        assert "/opp show #42" in reply.body["text"]
+        assert "/opp show #42" in "\n".join(mrkdwn_texts(reply.body["blocks"]))
     finally:
         process.stop()
     assert "oppbot dev: HTTP mode" in process.log and not fake_slack.calls_to("apps.connections.open")
