@@ -39,8 +39,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# On every core (pytest-xdist; `make test TEST_JOBS=0` runs it in one process): each worker has its own migrated
+# SQLite template and PostgreSQL database, and Redis tests their own namespaces.
+TEST_JOBS ?= auto
 test: $(STAMP) catalogs
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) $(PYTEST_ARGS)
 
 # 10,000 random and mutated signed requests through the real WSGI app (the suite runs 300); several minutes.
 fuzz: $(STAMP)
