@@ -49,12 +49,12 @@ def free_port() -> int:
 
 
 def start_server(
-    argv: list[str], env: dict[str, str], url: str, log_path: Path, timeout: float = 60
+    argv: list[str], env: dict[str, str], url: str, log_path: Path, timeout: float = 60, cwd: Path = ROOT
 ) -> subprocess.Popen:
     """Start a subprocess HTTP server and wait until GET {url}/healthz answers 200."""
     # The child keeps its own descriptor of the log; ours can close at once.
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:

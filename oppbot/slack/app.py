@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from oppbot.config import Settings
 from oppbot.db.session import engine_for, session_factory
 from oppbot.slack.deps import Deps
+from oppbot.slack.response_urls import ReplyPoster
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,13 @@ def _token_from_client_only() -> Iterator[None]:
         bolt_log.removeFilter(quiet)
 
 
-def build_app(settings: Settings, *, sessions: sessionmaker[Session] | None = None) -> App:
+def build_app(
+    settings: Settings, *, sessions: sessionmaker[Session] | None = None, process_before_response: bool = False
+) -> App:
+    """`process_before_response`: Bolt's FaaS mode, where a request's HTTP answer waits for its listener, replies
+    included (the test suite's `sync` fixture uses it so rows are final when a request returns)."""
     sessions = sessions or session_factory(engine_for(settings.database_url))
-    deps = Deps(settings=settings, sessions=sessions)
+    deps = Deps(settings=settings, sessions=sessions, replies=ReplyPoster(inline=process_before_response))
     if settings.oauth_enabled:
         # Many workspaces: tokens come from the (encrypted) installation store, per request.
         from oppbot.slack.oauth import oauth_flow
@@ -87,7 +92,7 @@ def build_app(settings: Settings, *, sessions: sessionmaker[Session] | None = No
             signing_secret=settings.slack_signing_secret,
             client=client,
             oauth_flow=oauth_flow(settings, sessions.kw["bind"], client),
-            process_before_response=False,
+            process_before_response=process_before_response,
             listener_executor=listener_executor(),
         )
         # app_uninstalled / tokens_revoked delete the stored tokens, so nothing uses them again.
@@ -100,7 +105,7 @@ def build_app(settings: Settings, *, sessions: sessionmaker[Session] | None = No
                 client=web_client(settings),
                 # Explicitly off: with SLACK_CLIENT_ID/SECRET unset Bolt must not look for them.
                 oauth_settings=None,
-                process_before_response=False,
+                process_before_response=process_before_response,
                 listener_executor=listener_executor(),
             )
     from oppbot.slack import metadata

@@ -241,7 +241,7 @@ class Request:
         """Bolt's respond where there is a response_url; for clicks in a modal or on Home, the view or a DM."""
         from oppbot.slack.listeners.surfaces import responder
 
-        return responder(self.body, self.client, self.bolt_respond)
+        return responder(self.body, self.client, self.bolt_respond, self.deps.replies)
 
     # --- its one transaction -------------------------------------------------------------------------------------
 

@@ -5,11 +5,20 @@ any URL found there would let a forged or tampered value make the server send wo
 response URLs live on `hooks.slack.com` (and `hooks.slack-gov.com` for GovSlack), over https. The origin (scheme,
 host and port) of `SLACK_API_URL` is allowed as well when it is set to something else than Slack, so a deployment
 or a test pointed at another Slack API (the fake Slack in tests) keeps working.
+
+Replies are posted by a ReplyPoster, from threads of its own: a slow hook host delays replies, never an ack.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
 from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
 
 SLACK_HOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
 DEFAULT_API_HOST = "slack.com"
@@ -41,3 +50,100 @@ def _origin(url: str) -> tuple[str, str, int] | None:
     if parts.scheme not in ("https", "http") or not parts.hostname or "@" in parts.netloc:
         return None
     return parts.scheme, parts.hostname.lower().rstrip("."), port or (443 if parts.scheme == "https" else 80)
+
+
+# --- posting replies off the listener threads --------------------------------------------------------------------
+
+REPLY_THREADS = 8
+REPLY_TIMEOUT_S = 5  # Slack's hooks answer in milliseconds; WebhookClient's own default is 30 s
+REPLY_BACKLOG_MAX = 2000  # replies waiting for a host that stopped answering; beyond it they are dropped, logged
+
+
+class ReplyPoster:
+    """Posts replies to response_urls from a pool of its own, so no listener thread waits on Slack's hooks.
+
+    Bolt runs each listener on its listener pool, and a listener acks on that thread: when replies were posted there,
+    a response_url host that did not answer kept every thread for WebhookClient's 30 s, and the next requests could
+    not even ack (Bolt gives up after 3 s). Now a listener hands its reply here and is done; the replies of one
+    request go out in the order it made them (each waits for the one before it), with a short timeout and one retry
+    on a dropped connection, 429 or 5xx. `inline` posts them on the caller's thread, for Bolt's
+    process_before_response mode, where a request's work must be finished when its HTTP answer goes.
+    """
+
+    def __init__(self, *, threads: int = REPLY_THREADS, timeout: float = REPLY_TIMEOUT_S, inline: bool = False) -> None:
+        self.timeout, self.inline = timeout, inline
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="oppbot-reply")
+        self._lock = threading.Lock()
+        self.backlog = 0  # replies queued or being posted
+
+    def to(self, response_url: str) -> QueuedRespond:
+        """A respond(...) for one request's response_url."""
+        return QueuedRespond(self, response_url)
+
+    def post(self, url: str, message: dict) -> None:
+        from slack_sdk.webhook import WebhookClient
+
+        try:
+            answer = WebhookClient(url, timeout=self.timeout, retry_handlers=_retry_handlers()).send_dict(message)
+        except Exception as exc:  # the reply is lost; the request's change (if any) is committed and its card says so
+            log.warning("a reply to a response_url failed: %s", type(exc).__name__)
+            return
+        if answer.status_code != 200:
+            log.warning("a response_url refused a reply: HTTP %s %s", answer.status_code, (answer.body or "")[:100])
+
+    def submit(self, url: str, message: dict, after: Future | None) -> Future | None:
+        if self.inline:
+            self.post(url, message)
+            return None
+        with self._lock:
+            if self.backlog >= REPLY_BACKLOG_MAX:
+                log.warning("reply dropped: %s replies already wait for response_url hosts", self.backlog)
+                return after
+            self.backlog += 1
+        return self._pool.submit(self._post_after, url, message, after)
+
+    def _post_after(self, url: str, message: dict, after: Future | None) -> None:
+        try:
+            if after is not None:
+                # Started before this one (the pool's queue is first in, first out), so this never waits on work
+                # that is still queued behind it.
+                wait([after])
+            self.post(url, message)
+        finally:
+            with self._lock:
+                self.backlog -= 1
+
+    def drain(self, timeout: float | None = None) -> None:
+        """Wait until every queued reply has been posted (or given up): tests, and a server stopping."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.backlog and (deadline is None or time.monotonic() < deadline):
+            time.sleep(0.01)
+
+
+class QueuedRespond:
+    """Bolt's respond(text=…, blocks=…, response_type=…, replace_original=…), queued on a ReplyPoster."""
+
+    def __init__(self, poster: ReplyPoster, response_url: str) -> None:
+        self.poster, self.response_url = poster, response_url
+        self._last: Future | None = None
+
+    def __call__(self, text: str | dict = "", blocks: list | None = None, **fields: Any) -> None:
+        message = dict(text) if isinstance(text, dict) else {"text": text, "blocks": blocks, **fields}
+        message = {k: v for k, v in message.items() if v is not None}
+        if isinstance(message.get("blocks"), list):
+            message["blocks"] = [b.to_dict() if hasattr(b, "to_dict") else b for b in message["blocks"]]
+        self._last = self.poster.submit(self.response_url, message, self._last)
+
+
+def _retry_handlers() -> list:
+    from slack_sdk.http_retry.builtin_handlers import (
+        ConnectionErrorRetryHandler,
+        RateLimitErrorRetryHandler,
+        ServerErrorRetryHandler,
+    )
+
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=1),
+        RateLimitErrorRetryHandler(max_retry_count=1),
+        ServerErrorRetryHandler(max_retry_count=1),
+    ]

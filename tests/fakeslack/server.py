@@ -140,6 +140,7 @@ class FakeSlack:
         self.users: dict[str, dict] = {}  # user_id -> fields overriding the default users.info user
         self.channels: dict[str, dict] = {}  # channel_id -> fields overriding the default conversations.info
         self.oauth_response: dict | None = None  # whole oauth.v2.access answer; None means a default install
+        self.response_delay = 0.0  # seconds every response_url post waits before it is answered (a slow hook host)
         self.socket_url: str | None = None  # apps.connections.open url
         self.rate_limit_per_channel: float | None = None  # chat.postMessage per second per channel
         self.single_use_triggers = True  # a trigger_id opens one view, once
@@ -234,6 +235,14 @@ class FakeSlack:
             self._holds[method].append(hold)
         return hold
 
+    def slow_responses(self) -> threading.Event:
+        """From now on every post to a response_url waits (up to 120 s) until the returned event is set, as a
+        response_url host that has stopped answering would; set it to let them through in arrival order."""
+        gate = threading.Event()
+        with self._lock:
+            self._response_gate = gate
+        return gate
+
     def history(self, channel: str) -> list[dict]:
         """The channel's messages as conversations.history returns them: newest first."""
         with self._lock:
@@ -261,6 +270,8 @@ class FakeSlack:
         self._used_triggers: set[str] = set()
         self._ts = itertools.count(1)
         self._holds: dict[str, deque[Hold]] = defaultdict(deque)
+        self._response_gate: threading.Event | None = None
+        self.responses_waiting = 0  # response_url posts held by slow_responses() right now
         self._periodic: dict[str, tuple[int, _Fault, int | None]] = {}
         self._periodic_seen: dict[tuple[str, str], int] = defaultdict(int)
         self._view_ids = itertools.count(1)
@@ -479,6 +490,16 @@ class FakeSlack:
         return None
 
     def _handle_response(self, key: str, body: Any, headers: dict) -> _Answer:
+        if self.response_delay:
+            time.sleep(self.response_delay)
+        gate = self._response_gate
+        if gate is not None and not gate.is_set():
+            with self._changed:
+                self.responses_waiting += 1
+                self._changed.notify_all()
+            gate.wait(120)
+            with self._changed:
+                self.responses_waiting -= 1
         now = time.time()
         with self._changed:
             answer = self._answer_response(key, body)

@@ -486,9 +486,7 @@ def sync(fake_slack, db_url, sessions, monkeypatch) -> InProcessSlack:
     for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
     settings = single_token_settings(fake_slack, db_url)
-    app = build_app(settings, sessions=sessions)
-    app._process_before_response = True
-    app.listener_runner.process_before_response = True
+    app = build_app(settings, sessions=sessions, process_before_response=True)
     fake_slack.reset()
     return InProcessSlack(fake=fake_slack, server=wsgi_app(app, settings, sessions), sessions=sessions)
 

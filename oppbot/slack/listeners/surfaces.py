@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from oppbot.i18n import pgettext
 from oppbot.slack.blocks import modals
 from oppbot.slack.ids import Callback
+from oppbot.slack.response_urls import ReplyPoster
 
 log = logging.getLogger(__name__)
 MODAL_BLOCKS_MAX = 100
@@ -79,8 +80,10 @@ class ModalResponder:
             log.info("views.update of the card modal skipped: %s", exc.response.get("error"))
 
 
-def responder(body: dict, client: WebClient, respond):
-    """Bolt's respond for messages; a ModalResponder for clicks inside a modal (respond can't reach those)."""
+def responder(body: dict, client: WebClient, respond, replies: ReplyPoster | None = None):
+    """Bolt's respond for messages (its posts queued on `replies`, off the listener's thread); a ModalResponder for
+    clicks inside a modal (respond can't reach those)."""
     if body.get("response_url") and respond is not None:
-        return respond
+        url = getattr(respond, "response_url", None)
+        return replies.to(url) if replies is not None and isinstance(url, str) else respond
     return ModalResponder(client, body)
