@@ -125,10 +125,16 @@ class DealFilter:
 @dataclass(slots=True)
 class Page:
     items: list[Opportunity]
-    total: int
+    total: int  # when `capped`, more than shown_total deals match and total is shown_total + 1
     offset: int
     limit: int
     extra: dict = field(default_factory=dict)
+    capped: bool = False
+
+    @property
+    def shown_total(self) -> int:
+        """The count to show: exact, or (capped) the number the reader sees with a `+` after it."""
+        return self.total - 1 if self.capped else self.total
 
     @property
     def has_next(self) -> bool:
@@ -197,10 +203,20 @@ def deal_conditions(team_id: str, f: DealFilter) -> list:
     return _conditions(team_id, f)
 
 
+# A list or search counts its matches up to here and then says "1,000+": a common word (or a plain `/opp list` of a
+# big workspace) would otherwise count every deal of the workspace for a figure nobody reads exactly.
+COUNT_CAP = 1000
+
+
 def list_opportunities(session: Session, team_id: str, f: DealFilter, *, offset: int = 0, limit: int = 10) -> Page:
-    """Newest activity first, one page, with the total count (two statements whatever the pipeline's size)."""
+    """Newest activity first, one page, with the count of matches (two statements whatever the pipeline's size).
+
+    The count stops at COUNT_CAP (or at the end of this page, when paged further than that) plus one: `capped` then
+    says there are more, and the pager still knows whether a next page exists."""
     conds = _conditions(team_id, f)
-    total = session.scalar(select(func.count()).select_from(Opportunity).where(*conds)) or 0
+    count_limit = max(COUNT_CAP, offset + limit)
+    matches = select(Opportunity.id).where(*conds).limit(count_limit + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(matches)) or 0
     items = list(
         session.scalars(
             _with_customer(
@@ -212,7 +228,7 @@ def list_opportunities(session: Session, team_id: str, f: DealFilter, *, offset:
             )
         )
     )
-    return Page(items=items, total=total, offset=offset, limit=limit)
+    return Page(items=items, total=total, offset=offset, limit=limit, capped=total > count_limit)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from oppbot.db.models import Opportunity
 from oppbot.domain.refs import format_ref
 from oppbot.domain.stages import STAGES, Stage
-from oppbot.i18n import _, ngettext
+from oppbot.i18n import _, ngettext, number
 from oppbot.slack.blocks.common import actions, button, context, deal_value, header, message, option, section
 from oppbot.slack.ids import Action
 from oppbot.slack.parsing import ListArgs, list_state, with_stages
@@ -99,17 +99,19 @@ def deal_list_message(
     *,
     title: str | None = None,
     limit: int = 10,
+    capped: bool = False,
 ) -> dict:
     """One page of a list or search. `title` is ours (translated; "Deals" by default); filters and search text are
-    escaped here."""
+    escaped here. `capped`: more than `total` deals match (the count stopped there), shown as `1,000+`."""
     title = title if title is not None else _("Deals")
     described = describe(args)
     if args.text:
         described = _("matching “{text}”", text=escape(truncate(args.text, 100))) + f" · {described}"
     first, last = offset + 1, offset + len(items)
     blocks: list[dict] = [header(title)]
+    count = count_label(total, capped)
     summary = (
-        f"{described} · " + _("{first}–{last} of {total}", first=first, last=last, total=total)
+        f"{described} · " + _("{first}–{last} of {total}", first=number(first), last=number(last), total=count)
         if items
         else f"{described} · " + _("none")
     )
@@ -122,9 +124,14 @@ def deal_list_message(
     pager = []
     if offset > 0:
         pager.append(button(_("◀ Prev"), page_action("prev"), list_state(args, max(0, offset - limit))))
-    if offset + len(items) < total:
+    if offset + len(items) < total or capped:
         pager.append(button(_("Next ▶"), page_action("next"), list_state(args, offset + limit)))
     if pager:
         blocks.append(actions(*pager, block_id=PAGER_BLOCK))
-    text = f"{title}: " + ngettext("{n} deal", "{n} deals", total) + f" ({described})"
+    text = f"{title}: " + ngettext("{n} deal", "{n} deals", total, n=count) + f" ({described})"
     return message(text, blocks)
+
+
+def count_label(total: int, capped: bool = False) -> str:
+    """`12`, `1,234` (`1 234` in Norwegian), or `1,000+` when the count stopped at `total`."""
+    return number(total) + ("+" if capped else "")

@@ -21,6 +21,7 @@ class DealList:
 
     items: list[Any] = field(default_factory=list)
     total: int = 0
+    capped: bool = False  # more than `total` match: the count stopped there
 
 
 @dataclass(slots=True)
@@ -66,16 +67,23 @@ def deal_row(opp: Any) -> dict:
 
 
 def deal_section(title: str, deals: DealList, more_command: str, empty: str) -> list[dict]:
-    blocks: list[dict] = [divider(), header(f"{title} ({deals.total})")]
+    from oppbot.slack.blocks.deal_list import count_label
+
+    blocks: list[dict] = [divider(), header(f"{title} ({count_label(deals.total, deals.capped)})")]
     if not deals.items:
         blocks.append(context(empty))
         return blocks
     blocks.extend(deal_row(opp) for opp in deals.items[:ROWS_PER_SECTION])
     shown = min(len(deals.items), ROWS_PER_SECTION)
-    if deals.total > shown:
+    if deals.total > shown or deals.capped:
         more = deals.total - shown
+        label = count_label(more, deals.capped)
         blocks.append(
-            context(ngettext("and {n} more — `{command}`", "and {n} more — `{command}`", more, command=more_command))
+            context(
+                ngettext(
+                    "and {n} more — `{command}`", "and {n} more — `{command}`", more, n=label, command=more_command
+                )
+            )
         )
     return blocks
 
