@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -146,7 +148,32 @@ def next_id(engine: Engine, model) -> int:
         return (conn.scalar(select(func.max(model.id))) or 0) + 1
 
 
-def seed_workspace(engine: Engine, writer: Writer, ws: int, deals: int, now: datetime, seed: int) -> dict[str, int]:
+# The models whose rows the seed gives explicit ids, and at most how many rows one workspace of `deals` deals adds to
+# each (a deal's stage path has at most 5 steps, one history and one activity row per step): parallel workspaces
+# take disjoint id ranges of these sizes.
+ID_SPANS = {
+    "Organization": lambda deals: deals // 10 + 1,
+    "Individual": lambda deals: deals // 20 + 1,
+    "Opportunity": lambda deals: deals,
+    "StageChange": lambda deals: 5 * deals,
+    "Activity": lambda deals: 5 * deals,
+    "Note": lambda deals: deals // 10 + 1,
+}
+
+
+def id_starts(engine: Engine, deals: int, workspaces: int) -> list[dict[str, int]]:
+    """For each of `workspaces` workspaces seeded at once, the first id of each model: after the current maximum,
+    one span per workspace."""
+    models = {m.__name__: m for m in (Organization, Individual, Opportunity, StageChange, Activity, Note)}
+    first = {name: next_id(engine, model) for name, model in models.items()}
+    return [{name: first[name] + k * ID_SPANS[name](deals) for name in models} for k in range(workspaces)]
+
+
+def seed_workspace(
+    engine: Engine, writer: Writer, ws: int, deals: int, now: datetime, seed: int, ids: dict[str, int] | None = None
+) -> dict[str, int]:
+    """One workspace of `deals` deals; `ids`: each model's first id (id_starts), else after the current maximum."""
+    ids = ids or id_starts(engine, deals, 1)[0]
     rng = random.Random(seed * 1000 + ws)
     team = team_id(ws)
     today = now.date()
@@ -176,7 +203,7 @@ def seed_workspace(engine: Engine, writer: Writer, ws: int, deals: int, now: dat
     writer.write(FxRate, ["team_id", "base", "currency", "rate", "effective_date", "created_by", "created_at"], fx_rows)
 
     # Customers: one organization per 10 deals, one individual per 20.
-    org0, ind0 = next_id(engine, Organization), next_id(engine, Individual)
+    org0, ind0 = ids["Organization"], ids["Individual"]
     orgs = [
         (
             org0 + i,
@@ -208,7 +235,7 @@ def seed_workspace(engine: Engine, writer: Writer, ws: int, deals: int, now: dat
     )
     counts["customers"] = len(orgs) + len(inds)
 
-    opp0, sh0, act0, note0 = (next_id(engine, m) for m in (Opportunity, StageChange, Activity, Note))
+    opp0, sh0, act0, note0 = (ids[m] for m in ("Opportunity", "StageChange", "Activity", "Note"))
     stages = [s for s, _ in STAGE_WEIGHTS]
     weights = [w for _, w in STAGE_WEIGHTS]
     opp_cols = [
@@ -352,6 +379,26 @@ def seed_workspace(engine: Engine, writer: Writer, ws: int, deals: int, now: dat
     return counts
 
 
+def _seed_with(engine: Engine, writer: Writer, ws: int, deals: int, now: datetime, seed: int, ids) -> dict[str, int]:
+    t0 = time.monotonic()
+    counts = seed_workspace(engine, writer, ws, deals, now, seed, ids)
+    print(
+        f"workspace {team_id(ws)}: {counts['deals']:,} deals, {counts['stage_history']:,} stage changes, "
+        f"{counts['activity']:,} activity rows in {time.monotonic() - t0:.1f}s",
+        flush=True,
+    )
+    return counts
+
+
+def _seed_in_process(item: tuple) -> dict[str, int]:
+    url, *rest = item
+    engine = make_engine(url)
+    try:
+        return _seed_with(engine, Writer(engine), *rest)
+    finally:
+        engine.dispose()
+
+
 def fix_sequences(engine: Engine) -> None:
     """COPY with explicit ids leaves PostgreSQL's sequences behind; move them past the maximum."""
     if engine.dialect.name != "postgresql":
@@ -389,6 +436,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deals-per-workspace", type=int, default=100_000)
     parser.add_argument("--first-workspace", type=int, default=0, help="index of the first workspace (T BENCH000)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="workspaces seeded at once, each in its own process (PostgreSQL only; default: the CPU count)",
+    )
     args = parser.parse_args(argv)
     if args.database_url[-5:] == "/test":
         parser.error("refusing to seed the shared `test` database; use oppbot_bench")
@@ -399,16 +452,22 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.now(UTC)
     totals: dict[str, int] = {}
     started = time.monotonic()
-    for ws in range(args.first_workspace, args.first_workspace + args.workspaces):
-        t0 = time.monotonic()
-        counts = seed_workspace(engine, writer, ws, args.deals_per_workspace, now, args.seed)
+    indexes = range(args.first_workspace, args.first_workspace + args.workspaces)
+    starts = id_starts(engine, args.deals_per_workspace, args.workspaces)
+    jobs = max(1, min(args.jobs, args.workspaces)) if writer.postgres else 1
+    work = [
+        (args.database_url, ws, args.deals_per_workspace, now, args.seed, ids)
+        for ws, ids in zip(indexes, starts, strict=True)
+    ]
+    # Generating rows is Python's work and COPYing them PostgreSQL's: with a process per workspace the two overlap.
+    if jobs > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_seed_in_process, work))
+    else:
+        results = [_seed_with(engine, writer, *item[1:]) for item in work]
+    for counts in results:
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value
-        print(
-            f"workspace {team_id(ws)}: {counts['deals']:,} deals, {counts['stage_history']:,} stage changes, "
-            f"{counts['activity']:,} activity rows in {time.monotonic() - t0:.1f}s",
-            flush=True,
-        )
     fix_sequences(engine)
     elapsed = time.monotonic() - started
     print(
