@@ -125,20 +125,15 @@ class DealFilter:
 @dataclass(slots=True)
 class Page:
     items: list[Opportunity]
-    total: int  # when `capped`, more than shown_total deals match and total is shown_total + 1
+    total: int  # the matches counted: all of them, or (capped) where the count stopped
     offset: int
     limit: int
     extra: dict = field(default_factory=dict)
-    capped: bool = False
-
-    @property
-    def shown_total(self) -> int:
-        """The count to show: exact, or (capped) the number the reader sees with a `+` after it."""
-        return self.total - 1 if self.capped else self.total
+    capped: bool = False  # more than `total` match
 
     @property
     def has_next(self) -> bool:
-        return self.offset + len(self.items) < self.total
+        return self.offset + len(self.items) < self.total or self.capped
 
 
 def search_terms(text: str) -> list[str]:
@@ -216,7 +211,7 @@ def list_opportunities(session: Session, team_id: str, f: DealFilter, *, offset:
     conds = _conditions(team_id, f)
     count_limit = max(COUNT_CAP, offset + limit)
     matches = select(Opportunity.id).where(*conds).limit(count_limit + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(matches)) or 0
+    counted = session.scalar(select(func.count()).select_from(matches)) or 0
     items = list(
         session.scalars(
             _with_customer(
@@ -228,7 +223,7 @@ def list_opportunities(session: Session, team_id: str, f: DealFilter, *, offset:
             )
         )
     )
-    return Page(items=items, total=total, offset=offset, limit=limit, capped=total > count_limit)
+    return Page(items=items, total=min(counted, count_limit), offset=offset, limit=limit, capped=counted > count_limit)
 
 
 @dataclass(frozen=True, slots=True)

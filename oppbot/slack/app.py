@@ -33,13 +33,13 @@ def listener_executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="oppbot-listener")
 
 
-def retry_handlers() -> list:
+def retry_handlers(*, connection: int = 2, rate_limited: int = 3, server: int = 2) -> list:
     """429s wait for Retry-After (Slack rate-limits per method and channel); 5xx and dropped connections are retried
-    with backoff."""
+    with backoff. The counts are the retries of each kind (replies to response_urls take one of each)."""
     return [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=connection),
+        RateLimitErrorRetryHandler(max_retry_count=rate_limited),
+        ServerErrorRetryHandler(max_retry_count=server),
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,4 +14,6 @@ from oppbot.slack.response_urls import ReplyPoster
 class Deps:
     settings: Settings
     sessions: sessionmaker[Session]
-    replies: ReplyPoster | None = None  # posts response_url replies off the listener threads; None: Bolt's respond
+    # Posts response_url replies: build_app's posts off the listener threads; a handler called directly (tests, a
+    # worker publishing Home) posts on its own thread.
+    replies: ReplyPoster = field(default_factory=lambda: ReplyPoster(inline=True))

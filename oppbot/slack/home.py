@@ -28,7 +28,7 @@ def _load(deps: Deps, team_id: str, user_id: str) -> tuple[home.HomeData, str]:
 
             def section(query: queries.ListQuery) -> home.DealList:
                 page = queries.list_deals(session, actor, query, limit=limit)
-                return home.DealList(list(page.items), page.shown_total, capped=page.capped)
+                return home.DealList(list(page.items), page.total, capped=page.capped)
 
             data = home.HomeData(
                 user_id=user_id,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 from urllib.parse import urlsplit
@@ -72,8 +71,8 @@ class ReplyPoster:
 
     def __init__(self, *, threads: int = REPLY_THREADS, timeout: float = REPLY_TIMEOUT_S, inline: bool = False) -> None:
         self.timeout, self.inline = timeout, inline
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="oppbot-reply")
-        self._lock = threading.Lock()
+        self._pool = None if inline else ThreadPoolExecutor(max_workers=threads, thread_name_prefix="oppbot-reply")
+        self._changed = threading.Condition()
         self.backlog = 0  # replies queued or being posted
 
     def to(self, response_url: str) -> QueuedRespond:
@@ -83,8 +82,11 @@ class ReplyPoster:
     def post(self, url: str, message: dict) -> None:
         from slack_sdk.webhook import WebhookClient
 
+        from oppbot.slack.app import retry_handlers
+
+        retries = retry_handlers(connection=1, rate_limited=1, server=1)
         try:
-            answer = WebhookClient(url, timeout=self.timeout, retry_handlers=_retry_handlers()).send_dict(message)
+            answer = WebhookClient(url, timeout=self.timeout, retry_handlers=retries).send_dict(message)
         except Exception as exc:  # the reply is lost; the request's change (if any) is committed and its card says so
             log.warning("a reply to a response_url failed: %s", type(exc).__name__)
             return
@@ -92,10 +94,10 @@ class ReplyPoster:
             log.warning("a response_url refused a reply: HTTP %s %s", answer.status_code, (answer.body or "")[:100])
 
     def submit(self, url: str, message: dict, after: Future | None) -> Future | None:
-        if self.inline:
+        if self._pool is None:
             self.post(url, message)
             return None
-        with self._lock:
+        with self._changed:
             if self.backlog >= REPLY_BACKLOG_MAX:
                 log.warning("reply dropped: %s replies already wait for response_url hosts", self.backlog)
                 return after
@@ -110,14 +112,14 @@ class ReplyPoster:
                 wait([after])
             self.post(url, message)
         finally:
-            with self._lock:
+            with self._changed:
                 self.backlog -= 1
+                self._changed.notify_all()
 
-    def drain(self, timeout: float | None = None) -> None:
-        """Wait until every queued reply has been posted (or given up): tests, and a server stopping."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.backlog and (deadline is None or time.monotonic() < deadline):
-            time.sleep(0.01)
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every queued reply has been posted (or given up); False if `timeout` ran out first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.backlog == 0, timeout)
 
 
 class QueuedRespond:
@@ -133,17 +135,3 @@ class QueuedRespond:
         if isinstance(message.get("blocks"), list):
             message["blocks"] = [b.to_dict() if hasattr(b, "to_dict") else b for b in message["blocks"]]
         self._last = self.poster.submit(self.response_url, message, self._last)
-
-
-def _retry_handlers() -> list:
-    from slack_sdk.http_retry.builtin_handlers import (
-        ConnectionErrorRetryHandler,
-        RateLimitErrorRetryHandler,
-        ServerErrorRetryHandler,
-    )
-
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=1),
-        RateLimitErrorRetryHandler(max_retry_count=1),
-        ServerErrorRetryHandler(max_retry_count=1),
-    ]

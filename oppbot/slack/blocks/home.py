@@ -9,6 +9,7 @@ from oppbot.domain.stages import Stage
 from oppbot.i18n import _, ngettext
 from oppbot.slack import text as fmt
 from oppbot.slack.blocks.common import actions, bold, button, context, divider, header, plain_text, section
+from oppbot.slack.blocks.deal_list import count_label
 from oppbot.slack.ids import Action, Block
 
 HOME_BLOCK_LIMIT = 100
@@ -67,8 +68,6 @@ def deal_row(opp: Any) -> dict:
 
 
 def deal_section(title: str, deals: DealList, more_command: str, empty: str) -> list[dict]:
-    from oppbot.slack.blocks.deal_list import count_label
-
     blocks: list[dict] = [divider(), header(f"{title} ({count_label(deals.total, deals.capped)})")]
     if not deals.items:
         blocks.append(context(empty))

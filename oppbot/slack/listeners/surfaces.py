@@ -80,10 +80,11 @@ class ModalResponder:
             log.info("views.update of the card modal skipped: %s", exc.response.get("error"))
 
 
-def responder(body: dict, client: WebClient, respond, replies: ReplyPoster | None = None):
-    """Bolt's respond for messages (its posts queued on `replies`, off the listener's thread); a ModalResponder for
-    clicks inside a modal (respond can't reach those)."""
+def responder(body: dict, client: WebClient, respond, replies: ReplyPoster):
+    """Bolt's respond for messages, its posts made by `replies` (off the listener's thread); a ModalResponder for
+    clicks inside a modal (respond can't reach those). A stand-in respond without a response_url (a test's) is
+    called as it is."""
     if body.get("response_url") and respond is not None:
         url = getattr(respond, "response_url", None)
-        return replies.to(url) if replies is not None and isinstance(url, str) else respond
+        return replies.to(url) if isinstance(url, str) else respond
     return ModalResponder(client, body)

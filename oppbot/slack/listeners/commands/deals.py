@@ -54,7 +54,7 @@ def list_reply(req: Request, args: parsing.ListArgs, offset: int = 0, title: str
     with req.unit_of_work() as session:
         page = queries.list_deals(session, req.actor, args, offset=offset, limit=PAGE_SIZE)
         msg = deal_list_message(
-            page.items, page.shown_total, page.offset, args, title=title, limit=PAGE_SIZE, capped=page.capped
+            page.items, page.total, page.offset, args, title=title, limit=PAGE_SIZE, capped=page.capped
         )
     return Reply(text=msg["text"], blocks=msg["blocks"])
 

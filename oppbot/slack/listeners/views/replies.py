@@ -6,7 +6,6 @@ import logging
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy import select
 
 from oppbot.db import repositories as repo
@@ -15,7 +14,7 @@ from oppbot.domain.errors import OppbotError
 from oppbot.i18n import _
 from oppbot.services.context import Actor
 from oppbot.slack.pipeline import Request
-from oppbot.slack.response_urls import REPLY_TIMEOUT_S, is_slack_response_url
+from oppbot.slack.response_urls import is_slack_response_url
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +91,7 @@ def refresh_origin(req: Request, number: int) -> bool:
                 # Never post a deal card to a host the metadata names: only Slack's own response URLs.
                 log.warning("refused to refresh a card through a response_url that is not Slack's")
                 return False
-            if req.deps.replies is not None:
-                req.deps.replies.to(meta.response_url)(text=text, blocks=blocks, replace_original=True)
-            else:
-                WebhookClient(meta.response_url, timeout=REPLY_TIMEOUT_S).send(
-                    text=text, blocks=blocks, replace_original=True
-                )
+            req.deps.replies.to(meta.response_url)(text=text, blocks=blocks, replace_original=True)
             return True
         if meta.view_id:
             # The card lives in a modal (App Home finder) under the form just submitted: refresh it there.
